@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from suite.tenancy.roles import Role
+
+
+class CustomerServiceConfig(AppConfig):
+    name = "customer_service"
+    label = "customer_service"
+    verbose_name = _("Customer service")
+    url_prefix = "customer-service"
+    description = _("Dialect-aware voice and chat customer service, knowledge base, agent assist and tickets.")
+    roles = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)

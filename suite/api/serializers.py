@@ -1,0 +1,113 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from suite.accounts.models import ApiKey, ApiKeyScope, User
+from suite.audit.models import AuditEntry
+from suite.jobs.models import Job
+from suite.privacy import mask_phone
+from suite.tenancy.models import Membership, Role, Tenant
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["id", "slug", "name", "kind", "parent"]
+
+
+class MembershipOfMeSerializer(serializers.ModelSerializer):
+    tenant = TenantSerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["tenant", "role"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+    memberships = MembershipOfMeSerializer(many=True)
+    current_tenant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "phone", "memberships", "current_tenant"]
+
+    def get_phone(self, user) -> str:
+        return mask_phone(user.phone)
+
+    def get_current_tenant(self, user) -> str | None:
+        tenant = getattr(self.context["request"]._request, "tenant", None)
+        return tenant.slug if tenant else None
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "display_name", "phone", "role", "created_at"]
+
+    def get_phone(self, membership) -> str:
+        return mask_phone(membership.user.phone)
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    display_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, style={"input_type": "password"},
+        help_text=_("Needed only when the user does not exist yet."),
+    )
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiKeyScope.choices))
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text=_("The secret. Shown once; store it now."))
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "created_at", "actor_label", "action", "object_type", "object_id", "ip", "data"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = [
+            "id", "kind", "status", "progress", "message", "result", "error",
+            "created_at", "started_at", "finished_at",
+        ]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, required=False, default="api")
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(style={"input_type": "password"})
+    new_password = serializers.CharField(style={"input_type": "password"})

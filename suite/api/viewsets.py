@@ -1,0 +1,68 @@
+"""Tenant-scoped API bases that a subclass cannot bypass.
+
+Subclasses declare `queryset` and may narrow it in `scope_queryset(queryset)`; the tenant filter
+is applied here, after the subclass, and overriding `get_queryset` is refused at import time.
+"""
+
+from typing import ClassVar
+
+from rest_framework import generics, mixins, viewsets
+from rest_framework.permissions import IsAuthenticated
+
+from suite.tenancy.models import Tenant
+
+from .permissions import TenantAccess
+
+_SEALED = ("get_queryset",)
+
+
+class TenantScopedMixin:
+    permission_classes: ClassVar = [IsAuthenticated, TenantAccess]
+    api_key_scope: ClassVar[str | None] = None
+    required_roles: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _SEALED:
+            if name in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}(); narrow the queryset in "
+                    "scope_queryset() instead so the tenant filter always applies."
+                )
+        permissions = cls.__dict__.get("permission_classes")
+        if permissions is not None and TenantAccess not in permissions:
+            raise TypeError(f"{cls.__name__}.permission_classes must include TenantAccess.")
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.request._request.tenant
+
+    def scope_queryset(self, queryset):
+        return queryset
+
+    def get_queryset(self):
+        queryset = self.scope_queryset(super().get_queryset())
+        # Applied last: whatever the subclass did, only this tenant's rows remain.
+        return queryset.filter(tenant=self.tenant)
+
+
+class TenantModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    pass
+
+
+class TenantReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class TenantListCreateRetrieveViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    pass
+
+
+class TenantAPIView(TenantScopedMixin, generics.GenericAPIView):
+    """For non-model endpoints that still need a tenant and the scope/role checks."""

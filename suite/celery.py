@@ -1,0 +1,51 @@
+"""The Celery app: Redis in production, kombu's filesystem transport in the embedded default."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
+
+app = Celery("suite")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _configure() -> None:
+    from django.conf import settings
+
+    transport_options: dict = {"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT}
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        broker_dir = settings.CELERY_BROKER_DIR
+        for sub in ("queue", "processed", "control"):
+            (broker_dir / sub).mkdir(parents=True, exist_ok=True)
+        transport_options = {
+            "data_folder_in": str(broker_dir / "queue"),
+            "data_folder_out": str(broker_dir / "queue"),
+            "processed_folder": str(broker_dir / "processed"),
+            "control_folder": str(broker_dir / "control"),
+            "store_processed": False,
+        }
+    if settings.CELERY_RESULT_BACKEND.startswith("file://"):
+        os.makedirs(settings.CELERY_RESULT_BACKEND.removeprefix("file://"), exist_ok=True)
+    app.conf.update(
+        broker_transport_options=transport_options,
+        result_backend_transport_options=transport_options
+        if not settings.CELERY_BROKER_URL.startswith("filesystem://")
+        else {},
+        task_queues=[Queue(name) for name in settings.CELERY_QUEUES],
+        task_default_queue="default",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_track_started=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_expires=24 * 60 * 60,
+        broker_connection_retry_on_startup=True,
+        timezone=settings.TIME_ZONE,
+    )
+
+
+app.on_configure.connect(lambda sender, **kwargs: _configure(), weak=False)
+app.autodiscover_tasks()

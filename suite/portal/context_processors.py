@@ -1,0 +1,17 @@
+from suite.products import product_apps
+from suite.tenancy.selectors import roles_in_tenant, tenants_of_user
+
+
+def portal(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    tenant = getattr(request, "tenant", None)
+    roles = roles_in_tenant(user, tenant)
+    return {
+        "current_tenant": tenant,
+        "user_tenants": tenants_of_user(user),
+        "current_roles": roles,
+        "is_tenant_admin": "tenant_admin" in roles,
+        "nav_products": [p for p in product_apps() if roles & {str(r) for r in p.roles}],
+    }

@@ -1,0 +1,18 @@
+"""Page helpers product modules reuse, so each module page looks and behaves the same."""
+
+from django.apps import AppConfig
+from django.shortcuts import render
+
+from suite.jobs.selectors import jobs_for
+
+from .access import staff_required
+
+
+def module_home(request, config: AppConfig):
+    @staff_required(roles=config.roles)
+    def page(request):
+        jobs = jobs_for(tenant=request.tenant, kind_prefix=f"{config.label}.")[:20]
+        template = [f"{config.label}/home.html", "portal/module_home.html"]
+        return render(request, template, {"module": config, "jobs": jobs})
+
+    return page(request)

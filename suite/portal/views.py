@@ -1,0 +1,241 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from suite.accounts import services as accounts
+from suite.accounts.models import ApiKey
+from suite.audit.selectors import audit_entries
+from suite.audit.services import audit_record
+from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
+from suite.jobs.models import Job, JobStatus
+from suite.jobs.selectors import jobs_for
+from suite.jobs.services import job_enqueue
+from suite.tenancy.middleware import SESSION_TENANT_KEY, tenant_for_session
+from suite.tenancy.models import Membership, Role
+from suite.tenancy.selectors import tenants_of_user
+
+from . import forms
+from .access import staff_required, subscriber_required
+
+admin_required = staff_required(roles=(Role.TENANT_ADMIN,))
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if ok else default
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Sign-in ------------------------------------------------------------------------
+
+
+def login_view(request):
+    form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.staff_login_check(request=request, **form.cleaned_data)
+        except accounts.LoginLocked:
+            form.add_error(None, _("Too many failed sign-ins. The account is locked for a while; "
+                                   "try again later or ask your administrator."))
+        else:
+            if user is None:
+                form.add_error(None, _("Wrong username or password."))
+            else:
+                login(request, user)
+                request.tenant = tenant_for_session(request)
+                audit_record(action="auth.login", tenant=request.tenant, request=request, actor=user)
+                return redirect(_safe_next(request, "/"))
+    return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit_record(action="auth.logout", tenant=request.tenant, request=request,
+                     actor=request.user)
+    logout(request)
+    return redirect("portal:login")
+
+
+@staff_required(roles=(*Role.values,))
+def password_change_view(request):
+    form = forms.PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.password_change(
+                request=request, user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("portal:home")
+    return render(request, "portal/password_change.html", {"form": form})
+
+
+@require_POST
+def switch_tenant(request):
+    if not request.user.is_authenticated:
+        return redirect("portal:login")
+    tenant = get_object_or_404(tenants_of_user(request.user), pk=request.POST.get("tenant"))
+    request.session[SESSION_TENANT_KEY] = tenant.pk
+    audit_record(action="auth.tenant_switched", tenant=tenant, request=request, actor=request.user)
+    return redirect(_safe_next(request, "/"))
+
+
+# --- Staff pages ----------------------------------------------------------------------
+
+
+@staff_required
+def home(request):
+    jobs = jobs_for(tenant=request.tenant)[:10]
+    return render(request, "portal/home.html", {"jobs": jobs})
+
+
+@admin_required
+def members(request):
+    form = forms.MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.member_add(tenant=request.tenant, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Role granted."))
+            return redirect("portal:members")
+    memberships = (
+        Membership.objects.filter(tenant=request.tenant).select_related("user")
+        .order_by("user__username", "role")
+    )
+    return render(request, "portal/members.html", {"form": form, "memberships": memberships})
+
+
+@admin_required
+@require_POST
+def member_remove(request, pk: int):
+    membership = get_object_or_404(Membership, pk=pk, tenant=request.tenant)
+    try:
+        accounts.member_remove(membership=membership, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Role removed."))
+    return redirect("portal:members")
+
+
+@admin_required
+def api_keys(request):
+    form = forms.ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        issued = accounts.api_key_create(tenant=request.tenant, created_by=request.user,
+                                         request=request, **form.cleaned_data)
+        new_key = issued.raw
+        form = forms.ApiKeyForm()
+    keys = ApiKey.objects.for_tenant(request.tenant)
+    return render(request, "portal/api_keys.html",
+                  {"form": form, "keys": keys, "new_key": new_key})
+
+
+@admin_required
+@require_POST
+def api_key_revoke(request, pk: int):
+    key = get_object_or_404(ApiKey.objects.for_tenant(request.tenant), pk=pk)
+    accounts.api_key_revoke(key=key, request=request)
+    messages.success(request, _("API key %(prefix)s… revoked.") % {"prefix": key.prefix})
+    return redirect("portal:api_keys")
+
+
+@admin_required
+def audit_log(request):
+    entries = audit_entries(tenant=request.tenant)
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/audit_log.html", {"page": page, "action": action})
+
+
+@admin_required
+@require_POST
+def audit_export(request):
+    job, _created = job_enqueue(tenant=request.tenant, kind=EXPORT_KIND, task=export_audit_csv,
+                                created_by=request.user)
+    audit_record(action="audit.export_requested", tenant=request.tenant, request=request, obj=job)
+    return redirect("portal:jobs")
+
+
+@staff_required
+def jobs(request):
+    page = Paginator(jobs_for(tenant=request.tenant), 25).get_page(request.GET.get("page"))
+    template = "portal/_jobs_table.html" if request.htmx else "portal/jobs.html"
+    return render(request, template, {"page": page})
+
+
+@admin_required
+def job_download(request, pk):
+    job = get_object_or_404(Job.objects.for_tenant(request.tenant), pk=pk,
+                            kind=EXPORT_KIND, status=JobStatus.SUCCEEDED)
+    path = export_path(job)
+    if not path.exists():
+        raise Http404
+    audit_record(action="audit.export_downloaded", tenant=request.tenant, request=request, obj=job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.result.get("filename"))
+
+
+# --- Subscriber mobile web ---------------------------------------------------------------
+
+
+def subscriber_login(request):
+    step = "phone"
+    form = forms.PhoneForm(request.POST or None)
+    if request.method == "POST" and "code" in request.POST:
+        step = "code"
+        form = forms.PhoneCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                user = accounts.otp_verify(request=request, **form.cleaned_data)
+            except (accounts.OtpError, ValidationError) as exc:
+                form.add_error(None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                request.tenant = tenant_for_session(request)
+                audit_record(action="auth.login", tenant=request.tenant, request=request,
+                             actor=user, data={"method": "otp"})
+                return redirect("portal:subscriber_home")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            accounts.otp_send(request=request, phone=form.cleaned_data["phone"])
+        except (accounts.OtpError, ValidationError) as exc:
+            form.add_error("phone", exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            step = "code"
+            form = forms.PhoneCodeForm(initial={"phone": form.cleaned_data["phone"]})
+            messages.info(request, _("If the number belongs to a subscriber, a code is on its way."))
+    template = "portal/m/_login_form.html" if request.htmx else "portal/m/login.html"
+    return render(request, template, {"form": form, "step": step})
+
+
+@subscriber_required
+def subscriber_home(request):
+    sign_ins = audit_entries(tenant=request.tenant).filter(
+        actor=request.user, action="auth.login"
+    )[:5]
+    return render(request, "portal/m/home.html", {"sign_ins": sign_ins})

@@ -1,0 +1,47 @@
+from typing import ClassVar
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from .publish import current_seq, group_name
+
+# Close codes a client can act on (4000-4999 are application-defined).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class TenantConsumer(AsyncJsonWebsocketConsumer):
+    """Joins only the connecting tenant's groups; forwards group events with their seq.
+
+    Subclasses list `tenant_groups` and, if API keys may connect, the `api_key_scope`.
+    """
+
+    tenant_groups: ClassVar[tuple[str, ...]] = ()
+    api_key_scope: ClassVar[str | None] = None
+
+    async def connect(self):
+        self.tenant = self.scope.get("tenant")
+        if self.tenant is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        key = self.scope.get("api_key")
+        if key is not None and (self.api_key_scope is None or not key.has_scope(self.api_key_scope)):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.joined = [group_name(self.tenant.pk, name) for name in self.tenant_groups]
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json(
+            {
+                "type": "hello",
+                "tenant": self.tenant.slug,
+                "seq": {name: current_seq(self.tenant.pk, name) for name in self.tenant_groups},
+            }
+        )
+
+    async def disconnect(self, code):
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def group_event(self, event):
+        await self.send_json(event["payload"])
