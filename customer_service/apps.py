@@ -9,5 +9,7 @@ class CustomerServiceConfig(AppConfig):
     label = "customer_service"
     verbose_name = _("Customer service")
     url_prefix = "customer-service"
-    description = _("Dialect-aware voice and chat customer service, knowledge base, agent assist and tickets.")
+    description = _(
+        "Dialect-aware voice and chat customer service, knowledge base, agent assist and tickets."
+    )
     roles = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)

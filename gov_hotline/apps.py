@@ -9,5 +9,12 @@ class GovHotlineConfig(AppConfig):
     label = "gov_hotline"
     verbose_name = _("12345 hotline")
     url_prefix = "gov-hotline"
-    description = _("12345 government hotline assistance: work orders, dispatch, deadlines, return visits, hotspots.")
-    roles = (Role.TENANT_ADMIN, Role.HOTLINE_AGENT, Role.HOTLINE_DISPATCHER, Role.DEPARTMENT_HANDLER)
+    description = _(
+        "12345 hotline assistance: work orders, dispatch, deadlines, return visits, hotspots."
+    )
+    roles = (
+        Role.TENANT_ADMIN,
+        Role.HOTLINE_AGENT,
+        Role.HOTLINE_DISPATCHER,
+        Role.DEPARTMENT_HANDLER,
+    )

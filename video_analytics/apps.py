@@ -9,5 +9,7 @@ class VideoAnalyticsConfig(AppConfig):
     label = "video_analytics"
     verbose_name = _("Video analytics")
     url_prefix = "video-analytics"
-    description = _("Camera-network analysis: detection, rules, events, alerts, privacy blurring and search.")
+    description = _(
+        "Camera-network analysis: detection, rules, events, alerts, privacy blurring and search."
+    )
     roles = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)

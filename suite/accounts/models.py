@@ -23,6 +23,9 @@ class LoginThrottle(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures} failures"
+
 
 class PhoneOtp(models.Model):
     phone = models.CharField(max_length=20, db_index=True)
@@ -34,6 +37,9 @@ class PhoneOtp(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"OTP {self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class ApiKeyScope(models.TextChoices):
@@ -83,6 +89,9 @@ class UserToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
     @property
     def is_active(self) -> bool:

@@ -21,7 +21,7 @@ from .sms import get_sms_sender
 logger = logging.getLogger("suite.accounts")
 
 API_KEY_PREFIX = "sk-"
-USER_TOKEN_PREFIX = "ut_"
+USER_TOKEN_PREFIX = "ut_"  # noqa: S105 - a prefix, not a secret
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -48,9 +48,7 @@ def normalize_phone(raw: str) -> str:
 
 
 def _throttle_for(username: str) -> LoginThrottle:
-    throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
-        username=username.lower()
-    )
+    throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(username=username.lower())
     return throttle
 
 
@@ -63,7 +61,9 @@ def staff_login_check(*, request, username: str, password: str) -> User | None:
     with transaction.atomic():
         throttle = _throttle_for(username)
         now = timezone.now()
-        locked_until = throttle.locked_until if throttle.locked_until and throttle.locked_until > now else None
+        locked_until = (
+            throttle.locked_until if throttle.locked_until and throttle.locked_until > now else None
+        )
         user = None
         if locked_until is None:
             user = authenticate(request, username=username, password=password)
@@ -98,8 +98,13 @@ def password_change(*, request, user: User, old_password: str, new_password: str
         raise ValidationError({"new_password": exc.messages}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    audit_record(action="auth.password_changed", tenant=getattr(request, "tenant", None),
-                 request=request, actor=user, obj=user)
+    audit_record(
+        action="auth.password_changed",
+        tenant=getattr(request, "tenant", None),
+        request=request,
+        actor=user,
+        obj=user,
+    )
 
 
 # --- Subscriber login by phone + one-time code --------------------------------------
@@ -107,9 +112,9 @@ def password_change(*, request, user: User, old_password: str, new_password: str
 
 def _subscriber_by_phone(phone: str) -> User | None:
     return (
-        User.objects.filter(
-            phone=phone, is_active=True, memberships__role=Role.SUBSCRIBER
-        ).distinct().first()
+        User.objects.filter(phone=phone, is_active=True, memberships__role=Role.SUBSCRIBER)
+        .distinct()
+        .first()
     )
 
 
@@ -179,8 +184,10 @@ def _validate_scopes(scopes: list[str]) -> list[str]:
     unknown = sorted(set(scopes) - set(ApiKeyScope.values))
     if unknown:
         raise ValidationError(
-            {"scopes": _("Unknown scope(s): %(u)s. Choose from: %(all)s.")
-             % {"u": ", ".join(unknown), "all": ", ".join(ApiKeyScope.values)}}
+            {
+                "scopes": _("Unknown scope(s): %(u)s. Choose from: %(all)s.")
+                % {"u": ", ".join(unknown), "all": ", ".join(ApiKeyScope.values)}
+            }
         )
     if not scopes:
         raise ValidationError({"scopes": _("Choose at least one scope.")})
@@ -201,9 +208,15 @@ def api_key_create(
         scopes=scopes,
         created_by=created_by,
     )
-    audit_record(action="api_key.created", tenant=tenant, request=request, actor=created_by,
-                 actor_label="" if created_by or request else "system", obj=key,
-                 data={"name": key.name, "scopes": scopes, "prefix": key.prefix})
+    audit_record(
+        action="api_key.created",
+        tenant=tenant,
+        request=request,
+        actor=created_by,
+        actor_label="" if created_by or request else "system",
+        obj=key,
+        data={"name": key.name, "scopes": scopes, "prefix": key.prefix},
+    )
     return IssuedSecret(raw=raw, record=key)
 
 
@@ -212,13 +225,20 @@ def api_key_revoke(*, key: ApiKey, request=None) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit_record(action="api_key.revoked", tenant=key.tenant, request=request, obj=key,
-                     data={"prefix": key.prefix})
+        audit_record(
+            action="api_key.revoked",
+            tenant=key.tenant,
+            request=request,
+            obj=key,
+            data={"prefix": key.prefix},
+        )
     return key
 
 
 @transaction.atomic
-def user_token_create(*, user: User, name: str, days: int | None = 90, request=None) -> IssuedSecret:
+def user_token_create(
+    *, user: User, name: str, days: int | None = 90, request=None
+) -> IssuedSecret:
     raw = new_secret(USER_TOKEN_PREFIX)
     token = UserToken.objects.create(
         user=user,
@@ -227,8 +247,13 @@ def user_token_create(*, user: User, name: str, days: int | None = 90, request=N
         hashed_key=hash_secret(raw),
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
-    audit_record(action="user_token.created", tenant=getattr(request, "tenant", None),
-                 request=request, actor=user, obj=token)
+    audit_record(
+        action="user_token.created",
+        tenant=getattr(request, "tenant", None),
+        request=request,
+        actor=user,
+        obj=token,
+    )
     return IssuedSecret(raw=raw, record=token)
 
 
@@ -237,19 +262,30 @@ def user_token_create(*, user: User, name: str, days: int | None = 90, request=N
 
 @transaction.atomic
 def member_add(
-    *, tenant: Tenant, username: str, role: str, request=None, password: str | None = None,
-    display_name: str = "", phone: str | None = None,
+    *,
+    tenant: Tenant,
+    username: str,
+    role: str,
+    request=None,
+    password: str | None = None,
+    display_name: str = "",
+    phone: str | None = None,
 ) -> Membership:
     """Give a user a role in the tenant, creating the user when a password is supplied."""
     user = User.objects.filter(username=username).first()
     if user is None:
         if not password:
             raise ValidationError(
-                {"password": _("No user %(u)s exists; set an initial password to create one.")
-                 % {"u": username}}
+                {
+                    "password": _("No user %(u)s exists; set an initial password to create one.")
+                    % {"u": username}
+                }
             )
-        user = User(username=username, display_name=display_name,
-                    phone=normalize_phone(phone) if phone else None)
+        user = User(
+            username=username,
+            display_name=display_name,
+            phone=normalize_phone(phone) if phone else None,
+        )
         try:
             password_validation.validate_password(password, user)
         except ValidationError as exc:
@@ -258,8 +294,13 @@ def member_add(
         user.save()
     membership, created = Membership.objects.get_or_create(user=user, tenant=tenant, role=role)
     if created:
-        audit_record(action="member.role_granted", tenant=tenant, request=request, obj=membership,
-                     data={"username": user.username, "role": role})
+        audit_record(
+            action="member.role_granted",
+            tenant=tenant,
+            request=request,
+            obj=membership,
+            data={"username": user.username, "role": role},
+        )
     return membership
 
 
@@ -271,6 +312,7 @@ def member_remove(*, membership: Membership, request=None) -> None:
     ):
         raise ValidationError(_("A tenant needs at least one administrator; add another first."))
     data = {"username": membership.user.username, "role": membership.role}
-    audit_record(action="member.role_revoked", tenant=tenant, request=request,
-                 obj=membership, data=data)
+    audit_record(
+        action="member.role_revoked", tenant=tenant, request=request, obj=membership, data=data
+    )
     membership.delete()

@@ -1,6 +1,6 @@
 """One error shape for the whole REST API:
 
-    {"error": {"code": "not_found", "message": "...", "fields": {...}}}
+{"error": {"code": "not_found", "message": "...", "fields": {...}}}
 """
 
 from django.core.exceptions import PermissionDenied
@@ -31,7 +31,9 @@ def error_body(code: str, message: str, fields=None) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))

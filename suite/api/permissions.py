@@ -21,10 +21,11 @@ class TenantAccess(permissions.BasePermission):
             return False
         if isinstance(request.auth, ApiKey):
             scope = getattr(view, "api_key_scope", None)
-            if scope is None or not request.auth.has_scope(scope):
-                self.message = _("This API key lacks the '%(scope)s' scope.") % {
-                    "scope": scope or "-"
-                }
+            if scope is None:
+                self.message = _("API keys cannot be used here; sign in as a user.")
+                return False
+            if not request.auth.has_scope(scope):
+                self.message = _("This API key lacks the '%(scope)s' scope.") % {"scope": scope}
                 return False
             return True
         roles = getattr(view, "required_roles", ())

@@ -58,7 +58,10 @@ class MemberCreateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        style={"input_type": "password"},
         help_text=_("Needed only when the user does not exist yet."),
     )
 
@@ -85,15 +88,32 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
-        fields = ["id", "created_at", "actor_label", "action", "object_type", "object_id", "ip", "data"]
+        fields = [
+            "id",
+            "created_at",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "ip",
+            "data",
+        ]
 
 
 class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "status", "progress", "message", "result", "error",
-            "created_at", "started_at", "finished_at",
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "result",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
 

@@ -44,12 +44,15 @@ class TokenView(APIView):
                 password=data.validated_data["password"],
             )
         except accounts.LoginLocked as exc:
-            raise Throttled(detail=_("Too many failed sign-ins; try again after %(t)s.")
-                            % {"t": exc.until.isoformat(timespec="seconds")}) from exc
+            raise Throttled(
+                detail=_("Too many failed sign-ins; try again after %(t)s.")
+                % {"t": exc.until.isoformat(timespec="seconds")}
+            ) from exc
         if user is None:
             raise AuthenticationFailed(_("Wrong username or password."))
-        issued = accounts.user_token_create(user=user, name=data.validated_data["name"],
-                                            request=request._request)
+        issued = accounts.user_token_create(
+            user=user, name=data.validated_data["name"], request=request._request
+        )
         body = {"token": issued.raw, "expires_at": issued.record.expires_at}
         return Response(s.TokenResponseSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -84,8 +87,9 @@ class MemberViewSet(
     def create(self, request):
         data = s.MemberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = accounts.member_add(tenant=self.tenant, request=request._request,
-                                         **data.validated_data)
+        membership = accounts.member_add(
+            tenant=self.tenant, request=request._request, **data.validated_data
+        )
         return Response(s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
@@ -108,7 +112,9 @@ class ApiKeyViewSet(
         data = s.ApiKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         issued = accounts.api_key_create(
-            tenant=self.tenant, created_by=request.user, request=request._request,
+            tenant=self.tenant,
+            created_by=request.user,
+            request=request._request,
             **data.validated_data,
         )
         body = {**s.ApiKeySerializer(issued.record).data, "key": issued.raw}

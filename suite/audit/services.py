@@ -53,5 +53,7 @@ def audit_record(
         ip=client_ip(request),
         data=data or {},
     )
-    logger.info("audit %s by %s tenant=%s", action, entry.actor_label, tenant.slug if tenant else "-")
+    logger.info(
+        "audit %s by %s tenant=%s", action, entry.actor_label, tenant.slug if tenant else "-"
+    )
     return entry

@@ -47,7 +47,9 @@ class TenantJobTask(Task):
             if self.request.retries >= self.max_retries:
                 job_fail(job=job, error=str(exc))
                 return JobStatus.FAILED
-            raise self.retry(exc=exc, countdown=self.retry_backoff_seconds * 2**self.request.retries) from exc
+            raise self.retry(
+                exc=exc, countdown=self.retry_backoff_seconds * 2**self.request.retries
+            ) from exc
         except Exception as exc:
             logger.exception("job %s failed", job_id)
             job_fail(job=job, error=f"{type(exc).__name__}: {exc}")

@@ -11,13 +11,17 @@ def _wants_json(request) -> bool:
 def not_found(request, exception=None):
     if _wants_json(request):
         return json_error(404, "not_found", _("Not found."))
-    return render(request, "portal/error.html", {"code": 404, "message": _("Page not found.")},
-                  status=404)
+    return render(
+        request, "portal/error.html", {"code": 404, "message": _("Page not found.")}, status=404
+    )
 
 
 def server_error(request):
     if _wants_json(request):
         return json_error(500, "server_error", _("Internal error; it has been logged."))
-    return render(request, "portal/error.html",
-                  {"code": 500, "message": _("Something went wrong; it has been logged.")},
-                  status=500)
+    return render(
+        request,
+        "portal/error.html",
+        {"code": 500, "message": _("Something went wrong; it has been logged.")},
+        status=500,
+    )

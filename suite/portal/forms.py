@@ -28,7 +28,9 @@ class MemberAddForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
     password = forms.CharField(
-        label=_("Initial password"), widget=forms.PasswordInput, required=False,
+        label=_("Initial password"),
+        widget=forms.PasswordInput,
+        required=False,
         help_text=_("Only for a new user."),
     )
 

@@ -49,15 +49,22 @@ def login_view(request):
         try:
             user = accounts.staff_login_check(request=request, **form.cleaned_data)
         except accounts.LoginLocked:
-            form.add_error(None, _("Too many failed sign-ins. The account is locked for a while; "
-                                   "try again later or ask your administrator."))
+            form.add_error(
+                None,
+                _(
+                    "Too many failed sign-ins. The account is locked for a while; "
+                    "try again later or ask your administrator."
+                ),
+            )
         else:
             if user is None:
                 form.add_error(None, _("Wrong username or password."))
             else:
                 login(request, user)
                 request.tenant = tenant_for_session(request)
-                audit_record(action="auth.login", tenant=request.tenant, request=request, actor=user)
+                audit_record(
+                    action="auth.login", tenant=request.tenant, request=request, actor=user
+                )
                 return redirect(_safe_next(request, "/"))
     return render(request, "portal/login.html", {"form": form, "next": request.GET.get("next", "")})
 
@@ -65,8 +72,9 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
-        audit_record(action="auth.logout", tenant=request.tenant, request=request,
-                     actor=request.user)
+        audit_record(
+            action="auth.logout", tenant=request.tenant, request=request, actor=request.user
+        )
     logout(request)
     return redirect("portal:login")
 
@@ -77,7 +85,8 @@ def password_change_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             accounts.password_change(
-                request=request, user=request.user,
+                request=request,
+                user=request.user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
             )
@@ -121,7 +130,8 @@ def members(request):
             messages.success(request, _("Role granted."))
             return redirect("portal:members")
     memberships = (
-        Membership.objects.filter(tenant=request.tenant).select_related("user")
+        Membership.objects.filter(tenant=request.tenant)
+        .select_related("user")
         .order_by("user__username", "role")
     )
     return render(request, "portal/members.html", {"form": form, "memberships": memberships})
@@ -145,13 +155,13 @@ def api_keys(request):
     form = forms.ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        issued = accounts.api_key_create(tenant=request.tenant, created_by=request.user,
-                                         request=request, **form.cleaned_data)
+        issued = accounts.api_key_create(
+            tenant=request.tenant, created_by=request.user, request=request, **form.cleaned_data
+        )
         new_key = issued.raw
         form = forms.ApiKeyForm()
     keys = ApiKey.objects.for_tenant(request.tenant)
-    return render(request, "portal/api_keys.html",
-                  {"form": form, "keys": keys, "new_key": new_key})
+    return render(request, "portal/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
 
 
 @admin_required
@@ -176,8 +186,9 @@ def audit_log(request):
 @admin_required
 @require_POST
 def audit_export(request):
-    job, _created = job_enqueue(tenant=request.tenant, kind=EXPORT_KIND, task=export_audit_csv,
-                                created_by=request.user)
+    job, _created = job_enqueue(
+        tenant=request.tenant, kind=EXPORT_KIND, task=export_audit_csv, created_by=request.user
+    )
     audit_record(action="audit.export_requested", tenant=request.tenant, request=request, obj=job)
     return redirect("portal:jobs")
 
@@ -191,8 +202,9 @@ def jobs(request):
 
 @admin_required
 def job_download(request, pk):
-    job = get_object_or_404(Job.objects.for_tenant(request.tenant), pk=pk,
-                            kind=EXPORT_KIND, status=JobStatus.SUCCEEDED)
+    job = get_object_or_404(
+        Job.objects.for_tenant(request.tenant), pk=pk, kind=EXPORT_KIND, status=JobStatus.SUCCEEDED
+    )
     path = export_path(job)
     if not path.exists():
         raise Http404
@@ -213,12 +225,19 @@ def subscriber_login(request):
             try:
                 user = accounts.otp_verify(request=request, **form.cleaned_data)
             except (accounts.OtpError, ValidationError) as exc:
-                form.add_error(None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+                form.add_error(
+                    None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+                )
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 request.tenant = tenant_for_session(request)
-                audit_record(action="auth.login", tenant=request.tenant, request=request,
-                             actor=user, data={"method": "otp"})
+                audit_record(
+                    action="auth.login",
+                    tenant=request.tenant,
+                    request=request,
+                    actor=user,
+                    data={"method": "otp"},
+                )
                 return redirect("portal:subscriber_home")
     elif request.method == "POST" and form.is_valid():
         try:
@@ -228,14 +247,16 @@ def subscriber_login(request):
         else:
             step = "code"
             form = forms.PhoneCodeForm(initial={"phone": form.cleaned_data["phone"]})
-            messages.info(request, _("If the number belongs to a subscriber, a code is on its way."))
+            messages.info(
+                request, _("If the number belongs to a subscriber, a code is on its way.")
+            )
     template = "portal/m/_login_form.html" if request.htmx else "portal/m/login.html"
     return render(request, template, {"form": form, "step": step})
 
 
 @subscriber_required
 def subscriber_home(request):
-    sign_ins = audit_entries(tenant=request.tenant).filter(
-        actor=request.user, action="auth.login"
-    )[:5]
+    sign_ins = audit_entries(tenant=request.tenant).filter(actor=request.user, action="auth.login")[
+        :5
+    ]
     return render(request, "portal/m/home.html", {"sign_ins": sign_ins})

@@ -24,7 +24,9 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         key = self.scope.get("api_key")
-        if key is not None and (self.api_key_scope is None or not key.has_scope(self.api_key_scope)):
+        if key is not None and (
+            self.api_key_scope is None or not key.has_scope(self.api_key_scope)
+        ):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.joined = [group_name(self.tenant.pk, name) for name in self.tenant_groups]

@@ -72,5 +72,5 @@ class TenantWebsocketMiddleware:
         return await self.inner(scope, receive, send)
 
 
-def WebsocketAuthStack(inner):  # noqa: N802 - named like Channels' AuthMiddlewareStack
+def WebsocketAuthStack(inner):
     return AuthMiddlewareStack(TenantWebsocketMiddleware(inner))

@@ -80,7 +80,9 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'suite.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the Celery worker write concurrently: WAL plus IMMEDIATE
     # transactions turn "database is locked" races into short waits.
@@ -94,7 +96,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, channel layer, Celery ---------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -158,9 +162,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Models (filled in by the model-access layer) --------------------------------
 # Comma-separated name=path pairs of local model folders the health check verifies.
-AI_MODEL_PATHS = dict(
-    item.split("=", 1) for item in env_list("AI_MODEL_PATHS", []) if "=" in item
-)
+AI_MODEL_PATHS = dict(item.split("=", 1) for item in env_list("AI_MODEL_PATHS", []) if "=" in item)
 
 # --- API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -44,7 +44,9 @@ USERS = [
     DemoUser("sc_admin", "四川管理员", (("sc", Role.TENANT_ADMIN), ("sc-cd", Role.TENANT_ADMIN))),
     DemoUser("cd_agent", "成都客服 杨洋", (("sc-cd", Role.CS_AGENT),)),
     # One person in both trees, to show the tenant switcher.
-    DemoUser("ops_multi", "跨省运维 孙悦", (("gd-sz", Role.TENANT_ADMIN), ("sc-cd", Role.TENANT_ADMIN))),
+    DemoUser(
+        "ops_multi", "跨省运维 孙悦", (("gd-sz", Role.TENANT_ADMIN), ("sc-cd", Role.TENANT_ADMIN))
+    ),
     DemoUser("sub_13800138000", "深圳用户", (("gd-sz", Role.SUBSCRIBER),), phone="13800138000"),
     DemoUser("sub_13900139000", "成都用户", (("sc-cd", Role.SUBSCRIBER),), phone="13900139000"),
 ]

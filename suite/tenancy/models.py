@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import STAFF_ROLES, Role
 
-__all__ = ["STAFF_ROLES", "Membership", "Role", "Tenant", "TenantKind", "TenantOwnedModel", "TenantQuerySet"]
+__all__ = [
+    "STAFF_ROLES",
+    "Membership",
+    "Role",
+    "Tenant",
+    "TenantKind",
+    "TenantOwnedModel",
+    "TenantQuerySet",
+]
 
 
 class TenantKind(models.TextChoices):

@@ -20,7 +20,9 @@ class TenantTreeError(ValueError):
 def tenant_create(*, slug: str, name: str, kind: str, parent: Tenant | None = None) -> Tenant:
     parent_kind = parent.kind if parent else None
     if parent_kind not in _ALLOWED_PARENT_KINDS[TenantKind(kind)]:
-        raise TenantTreeError(f"A {kind} tenant cannot be placed under {parent_kind or 'the root'}.")
+        raise TenantTreeError(
+            f"A {kind} tenant cannot be placed under {parent_kind or 'the root'}."
+        )
     path = f"{parent.path if parent else '/'}{slug}/"
     return Tenant.objects.create(slug=slug, name=name, kind=kind, parent=parent, path=path)
 

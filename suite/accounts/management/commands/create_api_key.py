@@ -23,6 +23,8 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stderr.write(f"Created key {issued.record.prefix}… for {owner.slug} "
-                          f"with scopes {','.join(issued.record.scopes)}. It is not shown again.")
+        self.stderr.write(
+            f"Created key {issued.record.prefix}… for {owner.slug} "
+            f"with scopes {','.join(issued.record.scopes)}. It is not shown again."
+        )
         self.stdout.write(issued.raw)

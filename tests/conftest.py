@@ -1,0 +1,59 @@
+"""Every fixture set has a second tenant, in another tree, that the user must never see."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from suite.accounts.services import api_key_create
+from suite.tenancy.models import Role, TenantKind
+from suite.tenancy.services import tenant_create
+from tests.factories import member
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def tenant_a(db):
+    province = tenant_create(slug="gd", name="广东省分公司", kind=TenantKind.PROVINCE)
+    return tenant_create(slug="gd-sz", name="深圳市分公司", kind=TenantKind.CITY, parent=province)
+
+
+@pytest.fixture
+def tenant_b(db):
+    province = tenant_create(slug="sc", name="四川省分公司", kind=TenantKind.PROVINCE)
+    return tenant_create(slug="sc-cd", name="成都市分公司", kind=TenantKind.CITY, parent=province)
+
+
+@pytest.fixture
+def admin_a(tenant_a):
+    return member(tenant_a, Role.TENANT_ADMIN, username="admin_a", phone="13812345678")
+
+
+@pytest.fixture
+def admin_b(tenant_b):
+    return member(tenant_b, Role.TENANT_ADMIN, username="admin_b")
+
+
+@pytest.fixture
+def client_a(client, admin_a):
+    client.force_login(admin_a)
+    return client
+
+
+@pytest.fixture
+def api_a(admin_a):
+    api = APIClient()
+    api.force_login(admin_a)
+    return api
+
+
+@pytest.fixture
+def key_a(tenant_a) -> str:
+    return api_key_create(tenant=tenant_a, name="a", scopes=["maas", "callcenter"]).raw
+
+
+@pytest.fixture
+def key_b(tenant_b) -> str:
+    return api_key_create(tenant=tenant_b, name="b", scopes=["maas", "callcenter"]).raw

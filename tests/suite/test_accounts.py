@@ -1,0 +1,225 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from suite.accounts import services
+from suite.accounts.models import ApiKey, LoginThrottle, User
+from suite.accounts.secrets import hash_secret
+from suite.audit.models import AuditEntry
+from suite.tenancy.models import Role
+from tests.factories import PASSWORD, member
+
+pytestmark = pytest.mark.django_db
+
+SENT: list[dict] = []
+
+
+class RecordingSmsSender:
+    def send(self, *, phone: str, text: str) -> None:
+        SENT.append({"phone": phone, "text": text})
+
+
+@pytest.fixture
+def sms(settings):
+    settings.SMS_SENDER = f"{__name__}.RecordingSmsSender"
+    SENT.clear()
+    return SENT
+
+
+def _code(message: dict) -> str:
+    return re.search(r"\d{6}", message["text"]).group()
+
+
+def test_passwords_are_stored_with_argon2(admin_a):
+    assert admin_a.password.startswith("argon2")
+
+
+def test_staff_login_locks_after_repeated_failures(client, admin_a, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        client.post(reverse("portal:login"), {"username": "admin_a", "password": "wrong"})
+    # Even the right password is refused while locked.
+    response = client.post(reverse("portal:login"), {"username": "admin_a", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert LoginThrottle.objects.get(username="admin_a").locked_until is not None
+    assert AuditEntry.objects.filter(action="auth.login_locked").exists()
+
+
+def test_successful_login_resets_failures_and_is_audited(client, admin_a, tenant_a):
+    client.post(reverse("portal:login"), {"username": "admin_a", "password": "wrong"})
+    response = client.post(reverse("portal:login"), {"username": "admin_a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert LoginThrottle.objects.get(username="admin_a").failures == 0
+    entry = AuditEntry.objects.get(action="auth.login")
+    assert entry.tenant == tenant_a
+    assert entry.actor == admin_a
+
+
+def test_login_redirect_refuses_foreign_hosts(client, admin_a):
+    response = client.post(
+        reverse("portal:login") + "?next=https://evil.example/",
+        {"username": "admin_a", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/"
+
+
+def test_token_endpoint_issues_a_working_user_token(admin_a):
+    api = APIClient()
+    response = api.post("/api/v1/auth/token/", {"username": "admin_a", "password": PASSWORD})
+    assert response.status_code == 201
+    token = response.json()["token"]
+    assert token.startswith("ut_")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/me/").json()["username"] == "admin_a"
+
+
+def test_token_endpoint_locks_out_with_429(admin_a, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    api = APIClient()
+    api.post("/api/v1/auth/token/", {"username": "admin_a", "password": "x"})
+    response = api.post("/api/v1/auth/token/", {"username": "admin_a", "password": "x"})
+    assert response.status_code == 429
+    assert "之后再试" in response.json()["error"]["message"]
+
+
+def test_unknown_bearer_token_is_401_with_one_error_shape(db):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Bearer sk-not-a-real-key")
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert error["code"] == "authentication_failed"
+    assert error["message"] == "令牌无效、已过期或已吊销。"
+
+
+def test_otp_login_flow(client, tenant_a, sms):
+    subscriber = member(tenant_a, Role.SUBSCRIBER, phone="13800138000")
+    response = client.post(reverse("portal:subscriber_login"), {"phone": "138 0013 8000"})
+    assert response.status_code == 200
+    assert len(sms) == 1 and sms[0]["phone"] == "13800138000"
+    response = client.post(
+        reverse("portal:subscriber_login"), {"phone": "13800138000", "code": _code(sms[0])}
+    )
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == subscriber.pk
+
+
+def test_otp_is_single_use_and_attempts_are_capped(tenant_a, sms, settings, rf):
+    member(tenant_a, Role.SUBSCRIBER, phone="13800138000")
+    request = rf.post("/")
+    services.otp_send(request=request, phone="13800138000")
+    code = _code(sms[0])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(settings.OTP_MAX_ATTEMPTS):
+        with pytest.raises(services.OtpError):
+            services.otp_verify(request=request, phone="13800138000", code=wrong)
+    # The right code no longer works once attempts are exhausted.
+    with pytest.raises(services.OtpError):
+        services.otp_verify(request=request, phone="13800138000", code=code)
+
+
+def test_otp_resend_is_throttled_and_unknown_numbers_get_no_sms(db, sms, rf):
+    request = rf.post("/")
+    services.otp_send(request=request, phone="13700000000")
+    assert sms == []
+    with pytest.raises(services.OtpError):
+        services.otp_send(request=request, phone="13700000000")
+
+
+def test_invalid_phone_is_a_clear_form_error(client, db):
+    response = client.post(reverse("portal:subscriber_login"), {"phone": "12345"})
+    assert response.status_code == 200
+    assert "11" in response.content.decode()
+
+
+def test_api_key_is_stored_hashed_and_shown_once(api_a, tenant_a):
+    response = api_a.post(
+        "/api/v1/api-keys/", {"name": "crm", "scopes": ["maas", "hotline"]}, format="json"
+    )
+    assert response.status_code == 201
+    raw = response.json()["key"]
+    key = ApiKey.objects.get(pk=response.json()["id"])
+    assert key.hashed_key == hash_secret(raw)
+    assert raw not in str(ApiKey.objects.filter(pk=key.pk).values().get())
+    assert raw.startswith(key.prefix)
+    listed = api_a.get(f"/api/v1/api-keys/{key.pk}/").json()
+    assert "key" not in listed
+    assert listed["scopes"] == ["hotline", "maas"]
+
+
+def test_api_key_with_unknown_scope_is_rejected_clearly(api_a):
+    response = api_a.post("/api/v1/api-keys/", {"name": "x", "scopes": ["root"]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["scopes"]
+
+
+def test_revoked_key_stops_working_and_last_used_is_tracked(api_a, tenant_a):
+    issued = services.api_key_create(tenant=tenant_a, name="k", scopes=["maas"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+    assert api.get("/api/v1/api-keys/").status_code == 403  # authenticated, lacks access
+    issued.record.refresh_from_db()
+    assert issued.record.last_used_at is not None
+    assert api_a.post(f"/api/v1/api-keys/{issued.record.pk}/revoke/").status_code == 200
+    assert api.get("/api/v1/api-keys/").status_code == 401
+    assert AuditEntry.objects.filter(action="api_key.revoked", tenant=tenant_a).exists()
+
+
+def test_create_api_key_command_prints_the_key_last(tenant_a):
+    out = StringIO()
+    call_command("create_api_key", "--tenant", "gd-sz", "--scopes", "maas,callcenter", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    key = ApiKey.objects.get(hashed_key=hash_secret(raw))
+    assert key.tenant == tenant_a
+    assert key.scopes == ["callcenter", "maas"]
+
+
+def test_create_api_key_command_rejects_unknown_tenant_and_scope(tenant_a):
+    with pytest.raises(CommandError, match="No tenant"):
+        call_command("create_api_key", "--tenant", "nope", "--scopes", "maas")
+    with pytest.raises(CommandError, match="未知的权限范围"):
+        call_command("create_api_key", "--tenant", "gd-sz", "--scopes", "everything")
+
+
+def test_members_api_creates_user_and_refuses_removing_last_admin(api_a, admin_a, tenant_a):
+    response = api_a.post(
+        "/api/v1/members/",
+        {"username": "new_agent", "role": "cs_agent", "password": "Fresh-Agent-Pass-1"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert User.objects.get(username="new_agent").check_password("Fresh-Agent-Pass-1")
+    own = admin_a.memberships.get(role=Role.TENANT_ADMIN)
+    response = api_a.delete(f"/api/v1/members/{own.pk}/")
+    assert response.status_code == 400
+    assert "至少需要一名管理员" in response.json()["error"]["message"]
+
+
+def test_members_api_needs_password_for_unknown_user(api_a):
+    response = api_a.post(
+        "/api/v1/members/", {"username": "ghost", "role": "cs_agent"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "password" in response.json()["error"]["fields"]
+
+
+def test_non_admin_cannot_manage_members(tenant_a):
+    api = APIClient()
+    api.force_login(member(tenant_a, Role.CS_AGENT))
+    assert api.get("/api/v1/members/").status_code == 403
+    assert api.get("/api/v1/audit-log/").status_code == 403
+
+
+def test_seed_demo_is_idempotent(db):
+    call_command("seed_demo", stdout=StringIO())
+    users = User.objects.count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert User.objects.count() == users
+    assert "ops_multi" in out.getvalue()
+    assert User.objects.get(username="ops_multi").memberships.count() == 2

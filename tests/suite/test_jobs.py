@@ -1,0 +1,101 @@
+"""Background jobs through a real Celery worker on the configured broker."""
+
+import csv
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.urls import reverse
+
+from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
+from suite.celery import app
+from suite.jobs.models import Job, JobStatus
+from suite.jobs.services import job_enqueue
+from tests.factories import AuditEntryFactory, JobFactory
+
+
+def _wait_finished(job: Job, seconds: float = 60) -> Job:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job still {job.status} after {seconds}s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_export_runs_on_a_real_worker(client_a, admin_a, tenant_a, tenant_b):
+    AuditEntryFactory(tenant=tenant_a, action="probe.mine", actor_label="caller 13812345678")
+    AuditEntryFactory(tenant=tenant_b, action="probe.theirs")
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        response = client_a.post(reverse("portal:audit_export"))
+        assert response.status_code == 302
+        job = _wait_finished(Job.objects.get(tenant=tenant_a, kind=EXPORT_KIND))
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    with export_path(job).open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    actions = {row["action"] for row in rows}
+    assert "probe.mine" in actions
+    assert "probe.theirs" not in actions
+    assert any(row["actor"] == "caller 138****5678" for row in rows)
+    assert job.result["rows"] == len(rows)
+
+    download = client_a.get(reverse("portal:job_download", args=[job.pk]))
+    assert download.status_code == 200
+    assert b"probe.mine" in b"".join(download.streaming_content)
+
+
+@pytest.mark.django_db
+def test_enqueue_is_idempotent_per_key(
+    tenant_a, tenant_b, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(export_audit_csv, "apply_async", lambda **kw: sent.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        first, created = job_enqueue(
+            tenant=tenant_a, kind=EXPORT_KIND, task=export_audit_csv, idempotency_key="export-1"
+        )
+        again, created_again = job_enqueue(
+            tenant=tenant_a, kind=EXPORT_KIND, task=export_audit_csv, idempotency_key="export-1"
+        )
+        other, created_other = job_enqueue(
+            tenant=tenant_b, kind=EXPORT_KIND, task=export_audit_csv, idempotency_key="export-1"
+        )
+    assert (created, created_again, created_other) == (True, False, True)
+    assert again.pk == first.pk and other.pk != first.pk
+    assert sent == [
+        {"kwargs": {"tenant_id": tenant_a.pk, "job_id": str(first.pk)}},
+        {"kwargs": {"tenant_id": tenant_b.pk, "job_id": str(other.pk)}},
+    ]
+
+
+@pytest.mark.django_db
+def test_task_cannot_reach_another_tenants_job(tenant_a, tenant_b):
+    job = JobFactory(tenant=tenant_a, kind=EXPORT_KIND)
+    assert export_audit_csv.run(tenant_id=tenant_b.pk, job_id=str(job.pk)) is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.attempts == 0
+
+
+@pytest.mark.django_db
+def test_redelivered_finished_job_is_not_run_again(tenant_a):
+    job = JobFactory(tenant=tenant_a, kind=EXPORT_KIND, status=JobStatus.SUCCEEDED, attempts=1)
+    assert export_audit_csv.run(tenant_id=tenant_a.pk, job_id=str(job.pk)) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert job.attempts == 1
+    assert not export_path(job).exists()
+
+
+def test_celery_is_configured_for_safe_redelivery():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert {q.name for q in app.conf.task_queues} == {
+        "default",
+        "asr",
+        "tts",
+        "image",
+        "video",
+        "vision",
+    }
+    assert export_audit_csv.max_retries == 3
