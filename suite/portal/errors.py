@@ -1,4 +1,6 @@
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from suite.api.errors import json_error
@@ -19,9 +21,9 @@ def not_found(request, exception=None):
 def server_error(request):
     if _wants_json(request):
         return json_error(500, "server_error", _("Internal error; it has been logged."))
-    return render(
-        request,
+    # No request context: if the database caused the 500, the context processors would fail too.
+    body = render_to_string(
         "portal/error.html",
         {"code": 500, "message": _("Something went wrong; it has been logged.")},
-        status=500,
     )
+    return HttpResponseServerError(body)

@@ -4,9 +4,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from suite.accounts import services as accounts
 from suite.accounts.models import ApiKey
@@ -18,12 +20,13 @@ from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
 from suite.tenancy.middleware import SESSION_TENANT_KEY, tenant_for_session
 from suite.tenancy.models import Membership, Role
-from suite.tenancy.selectors import tenants_of_user
+from suite.tenancy.selectors import roles_in_tenant, tenants_of_user
 
 from . import forms
 from .access import staff_required, subscriber_required
 
 admin_required = staff_required(roles=(Role.TENANT_ADMIN,))
+NEW_KEY_SESSION_KEY = "new_api_key"
 
 
 def _safe_next(request, default: str) -> str:
@@ -71,12 +74,15 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
+    destination = "portal:login"
     if request.user.is_authenticated:
+        if roles_in_tenant(request.user, request.tenant) == {Role.SUBSCRIBER}:
+            destination = "portal:subscriber_login"
         audit_record(
             action="auth.logout", tenant=request.tenant, request=request, actor=request.user
         )
     logout(request)
-    return redirect("portal:login")
+    return redirect(destination)
 
 
 @staff_required(roles=(*Role.values,))
@@ -153,13 +159,14 @@ def member_remove(request, pk: int):
 @admin_required
 def api_keys(request):
     form = forms.ApiKeyForm(request.POST or None)
-    new_key = None
     if request.method == "POST" and form.is_valid():
         issued = accounts.api_key_create(
             tenant=request.tenant, created_by=request.user, request=request, **form.cleaned_data
         )
-        new_key = issued.raw
-        form = forms.ApiKeyForm()
+        # Shown once on the next page load; the redirect keeps a refresh from minting another.
+        request.session[NEW_KEY_SESSION_KEY] = issued.raw
+        return redirect("portal:api_keys")
+    new_key = request.session.pop(NEW_KEY_SESSION_KEY, None)
     keys = ApiKey.objects.for_tenant(request.tenant)
     return render(request, "portal/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
 
@@ -238,6 +245,8 @@ def subscriber_login(request):
                     actor=user,
                     data={"method": "otp"},
                 )
+                if request.htmx:
+                    return HttpResponseClientRedirect(reverse("portal:subscriber_home"))
                 return redirect("portal:subscriber_home")
     elif request.method == "POST" and form.is_valid():
         try:

@@ -76,3 +76,15 @@ def test_api_key_scope_is_enforced_per_view(tenant_a):
     allowed = view(factory.get("/", HTTP_AUTHORIZATION=f"Bearer {hotline}"))
     assert allowed.status_code == 200
     assert allowed.data == {"tenant": "gd-sz"}
+
+
+def test_server_error_page_renders_without_touching_the_database(rf, django_assert_num_queries):
+    from suite.portal.errors import server_error
+
+    with django_assert_num_queries(0):
+        html = server_error(rf.get("/some/page/"))
+    assert html.status_code == 500
+    assert b"500" in html.content
+    api = server_error(rf.get("/api/v1/jobs/"))
+    assert api.status_code == 500
+    assert b'"server_error"' in api.content

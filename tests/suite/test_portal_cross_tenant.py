@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from suite.accounts.models import ApiKey
 from suite.accounts.services import api_key_create
 from suite.audit.tasks import EXPORT_KIND, export_path
 from suite.jobs.models import Job, JobStatus
@@ -119,3 +120,28 @@ def test_subscriber_home_shows_only_own_sign_ins(client, tenant_a, tenant_b):
     assert "10.2.2.2" not in page
     assert "138****8000" in page
     assert "13800138000" not in page
+
+
+def test_new_api_key_is_shown_once_and_refresh_does_not_mint_another(client_a, tenant_a):
+    response = client_a.post(reverse("portal:api_keys"), {"name": "crm", "scopes": ["maas"]})
+    assert response.status_code == 302
+    first = client_a.get(reverse("portal:api_keys")).content.decode()
+    assert 'id="new-api-key"' in first
+    again = client_a.get(reverse("portal:api_keys")).content.decode()
+    assert 'id="new-api-key"' not in again
+    assert ApiKey.objects.for_tenant(tenant_a).count() == 1
+
+
+def test_portal_is_chinese_by_default_and_api_negotiates(client, admin_a):
+    page = client.get(reverse("portal:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-CN">' in page.content.decode()
+    client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in client.get(reverse("portal:login")).content.decode()
+    api = client.get("/api/v1/jobs/", HTTP_ACCEPT_LANGUAGE="en")
+    assert api.json()["error"]["message"] == "Authentication credentials were not provided."
+
+
+def test_subscriber_logout_returns_to_phone_login(client, tenant_a):
+    client.force_login(member(tenant_a, Role.SUBSCRIBER, phone="13800138000"))
+    response = client.post(reverse("portal:logout"))
+    assert response["Location"] == reverse("portal:subscriber_login")
