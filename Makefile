@@ -1,0 +1,88 @@
+# make run    - a working suite with demo data on SQLite (no PostgreSQL/Redis needed)
+# make test   - lint, formatting, import boundaries, migrations, deploy check, pytest
+# make lock   - re-resolve requirements.lock / requirements-dev.lock from pyproject.toml
+# make deploy-check - `manage.py check --deploy` against the production settings
+# make clean  - remove generated state (var/, caches, install stamps); distclean also drops .venv
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+VAR_DIR ?= var
+LOCK_TMP := $(or $(TMPDIR),/tmp)/suite-lock
+
+# Throwaway production values: enough for `check --deploy`, never used to serve anything.
+DEPLOY_ENV = DJANGO_ENV=production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(45))')" \
+	DATABASE_URL=postgres://x@127.0.0.1/x \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	ALLOWED_HOSTS=suite.example.com
+
+.PHONY: help run test lock deploy-check clean distclean
+
+help:
+	@sed -n 's/^# \(make .*\)/\1/p' $(firstword $(MAKEFILE_LIST))
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The stamps make re-installation happen only when a lock file changes.
+$(VENV)/.installed-runtime: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $@
+
+run: $(VENV)/.installed-runtime
+	mkdir -p "$(VAR_DIR)"
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo > "$(VAR_DIR)/demo-logins.txt"
+	DEMO_LOGINS_FILE="$(VAR_DIR)/demo-logins.txt" scripts/run.sh
+
+test: $(VENV)/.installed-dev
+	mkdir -p "$(VAR_DIR)"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/pytest
+
+deploy-check: $(VENV)/.installed-runtime
+	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Resolve each set in a fresh virtualenv and freeze it, so nothing from .venv leaks in.
+lock:
+	rm -rf "$(LOCK_TMP)"
+	mkdir -p "$(LOCK_TMP)"
+	$(PYTHON) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+		print("\n".join(p["dependencies"]), file=open("$(LOCK_TMP)/runtime.in", "w")); \
+		print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]), file=open("$(LOCK_TMP)/dev.in", "w"))'
+	$(PYTHON) -m venv "$(LOCK_TMP)/runtime"
+	$(PYTHON) -m venv "$(LOCK_TMP)/dev"
+	"$(LOCK_TMP)/runtime/bin/python" -m pip install --quiet -r "$(LOCK_TMP)/runtime.in"
+	"$(LOCK_TMP)/dev/bin/python" -m pip install --quiet -r "$(LOCK_TMP)/dev.in"
+	{ printf '%s\n' \
+		'# Fully pinned runtime set: [project].dependencies of pyproject.toml, resolved for' \
+		'# Python 3.11 on Linux x86_64. Generated; do not edit. Regenerate with `make lock`.'; \
+		"$(LOCK_TMP)/runtime/bin/python" -m pip freeze; } > requirements.lock
+	{ printf '%s\n' \
+		'# Fully pinned dev set: runtime + [project.optional-dependencies].dev of pyproject.toml,' \
+		'# resolved for Python 3.11 on Linux x86_64. Generated; do not edit. Regenerate with `make lock`.'; \
+		"$(LOCK_TMP)/dev/bin/python" -m pip freeze; } > requirements-dev.lock
+	rm -rf "$(LOCK_TMP)"
+	@echo "wrote requirements.lock ($$(grep -vc '^#' requirements.lock) packages)" \
+		"and requirements-dev.lock ($$(grep -vc '^#' requirements-dev.lock) packages)"
+
+clean:
+	rm -rf "$(VAR_DIR)" .pytest_cache .ruff_cache .import_linter_cache test-results
+	rm -f $(VENV)/.installed-runtime $(VENV)/.installed-dev
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
