@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suite.audit.services import audit_record
+from suite.audit.services import audit_record, client_ip
 from suite.tenancy.models import Membership, Role, Tenant
 
 from .models import ApiKey, ApiKeyScope, LoginThrottle, PhoneOtp, User, UserToken
@@ -52,6 +52,28 @@ def _throttle_for(username: str) -> LoginThrottle:
     return throttle
 
 
+def _audit_failed_sign_in(*, request, action: str, accounts, label: str) -> None:
+    """Record the failure in every tenant of the targeted account, so its admins see it.
+
+    Attempts on names that match no account go to the operator-level log (no tenant).
+    """
+    memberships = Membership.objects.filter(user__in=accounts).select_related("user", "tenant")
+    seen: set[int] = set()
+    for membership in memberships:
+        if membership.tenant_id in seen:
+            continue
+        seen.add(membership.tenant_id)
+        audit_record(
+            action=action,
+            tenant=membership.tenant,
+            request=request,
+            actor=membership.user,
+            actor_label=label,
+        )
+    if not seen:
+        audit_record(action=action, tenant=None, request=request, actor_label=label)
+
+
 def staff_login_check(*, request, username: str, password: str) -> User | None:
     """Authenticate with lockout after LOGIN_MAX_FAILURES failures; raises LoginLocked.
 
@@ -77,11 +99,11 @@ def staff_login_check(*, request, username: str, password: str) -> User | None:
                 throttle.failures, throttle.locked_until = 0, None
             throttle.save()
         if user is None:
-            audit_record(
-                action="auth.login_locked" if locked_until else "auth.login_failed",
-                tenant=None,
+            _audit_failed_sign_in(
                 request=request,
-                actor_label=username,
+                action="auth.login_locked" if locked_until else "auth.login_failed",
+                accounts=User.objects.filter(username=username),
+                label=username,
             )
     if locked_until is not None:
         raise LoginLocked(locked_until)
@@ -123,6 +145,13 @@ def otp_send(*, request, phone: str) -> None:
     """Send a code if the number belongs to a subscriber. Same outcome either way (no probing)."""
     phone = normalize_phone(phone)
     now = timezone.now()
+    ip = client_ip(request)
+    # A cap per network stops SMS pumping through many different numbers.
+    if ip and (
+        PhoneOtp.objects.filter(ip=ip, created_at__gt=now - timedelta(hours=1)).count()
+        >= settings.OTP_MAX_PER_IP_PER_HOUR
+    ):
+        raise OtpError(_("Too many codes were requested from your network; try again in an hour."))
     recent = PhoneOtp.objects.filter(
         phone=phone, created_at__gt=now - timedelta(seconds=settings.OTP_RESEND_SECONDS)
     ).exists()
@@ -136,6 +165,7 @@ def otp_send(*, request, phone: str) -> None:
         phone=phone,
         code_hash=hash_code(phone, code, settings.SECRET_KEY),
         expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+        ip=ip,
     )
     if _subscriber_by_phone(phone) is None:
         logger.info("OTP requested for %s, which is no subscriber; nothing sent", phone)
@@ -165,7 +195,12 @@ def otp_verify(*, request, phone: str, code: str) -> User:
                 otp.used_at = timezone.now()
             otp.save(update_fields=["attempts", "used_at"])
         if user is None:
-            audit_record(action="auth.otp_failed", tenant=None, request=request, actor_label=phone)
+            _audit_failed_sign_in(
+                request=request,
+                action="auth.otp_failed",
+                accounts=User.objects.filter(phone=phone),
+                label=phone,
+            )
     if user is None:
         raise OtpError(_("The code is wrong or has expired. Request a new one."))
     return user

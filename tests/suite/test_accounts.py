@@ -223,3 +223,23 @@ def test_seed_demo_is_idempotent(db):
     assert User.objects.count() == users
     assert "ops_multi" in out.getvalue()
     assert User.objects.get(username="ops_multi").memberships.count() == 2
+
+
+def test_failed_sign_ins_reach_the_tenant_admins_of_that_account(client, admin_a, admin_b):
+    client.post(reverse("portal:login"), {"username": "admin_a", "password": "wrong"})
+    client.post(reverse("portal:login"), {"username": "nobody", "password": "wrong"})
+    failed = AuditEntry.objects.filter(action="auth.login_failed")
+    assert failed.get(actor_label="admin_a").tenant == admin_a.memberships.get().tenant
+    assert failed.get(actor_label="nobody").tenant is None
+    assert not failed.filter(tenant=admin_b.memberships.get().tenant).exists()
+
+
+def test_otp_requests_are_capped_per_network(db, sms, settings, rf):
+    settings.OTP_MAX_PER_IP_PER_HOUR = 3
+    request = rf.post("/", REMOTE_ADDR="198.51.100.7")
+    for n in range(3):
+        services.otp_send(request=request, phone=f"1370000000{n}")
+    with pytest.raises(services.OtpError):
+        services.otp_send(request=request, phone="13700000009")
+    # Another network is not affected.
+    services.otp_send(request=rf.post("/", REMOTE_ADDR="198.51.100.8"), phone="13700000009")

@@ -108,3 +108,18 @@ async def test_api_key_clients_join_only_their_tenant_group(tenant_a, tenant_b, 
     assert await ws_a.receive_nothing(timeout=0.3)
     await ws_a.disconnect()
     await ws_b.disconnect()
+
+
+async def test_job_progress_is_pushed_to_the_portal_socket(tenant_a, admin_a):
+    from suite.jobs.services import job_set_progress
+    from tests.factories import JobFactory
+
+    job = await sync_to_async(JobFactory)(tenant=tenant_a, kind="probe.progress")
+    ws, ok, _ = await _connect(await _browser(admin_a))
+    assert ok
+    await ws.receive_json_from()  # hello
+    await sync_to_async(job_set_progress)(job=job, progress=40, message="halfway")
+    event = await ws.receive_json_from()
+    assert event["type"] == "job.updated"
+    assert event["job"] == {**event["job"], "id": str(job.pk), "progress": 40, "message": "halfway"}
+    await ws.disconnect()
