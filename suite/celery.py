@@ -30,9 +30,6 @@ def _configure() -> None:
         os.makedirs(settings.CELERY_RESULT_BACKEND.removeprefix("file://"), exist_ok=True)
     app.conf.update(
         broker_transport_options=transport_options,
-        result_backend_transport_options=transport_options
-        if not settings.CELERY_BROKER_URL.startswith("filesystem://")
-        else {},
         task_queues=[Queue(name) for name in settings.CELERY_QUEUES],
         task_default_queue="default",
         task_acks_late=True,

@@ -63,7 +63,10 @@ def seed_demo() -> list[DemoUser]:
         user = User.objects.filter(username=demo.username).first()
         if user is None:
             user = User(username=demo.username, display_name=demo.display_name, phone=demo.phone)
-            user.set_password(DEMO_PASSWORD)
+            if demo.phone:
+                user.set_unusable_password()  # subscribers sign in with an SMS code only
+            else:
+                user.set_password(DEMO_PASSWORD)
             user.save()
         for slug, role in demo.grants:
             membership_grant(user=user, tenant=tenants[slug], role=role)

@@ -18,9 +18,6 @@ from suite.jobs.models import Job, JobStatus
 from suite.tenancy.demo import DEMO_PASSWORD, seed_demo
 from suite.tenancy.models import Tenant
 
-# Playwright's sync API keeps an event loop in this thread; Django's ORM would refuse to run.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,6 +40,15 @@ class RecordingSmsSender:
 
     def send(self, *, phone: str, text: str) -> None:
         SENT_SMS.append({"phone": phone, "text": text})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _allow_orm_beside_playwright():
+    # Playwright's sync API keeps an event loop in this thread, so Django's ORM would refuse
+    # to run; allow it for these tests only, not for the async consumers tested elsewhere.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="module")

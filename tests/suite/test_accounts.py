@@ -243,3 +243,12 @@ def test_otp_requests_are_capped_per_network(db, sms, settings, rf):
         services.otp_send(request=request, phone="13700000009")
     # Another network is not affected.
     services.otp_send(request=rf.post("/", REMOTE_ADDR="198.51.100.8"), phone="13700000009")
+
+
+def test_demo_subscribers_cannot_sign_in_with_a_password(db):
+    from suite.tenancy.demo import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=StringIO())
+    subscriber = User.objects.get(phone="13800138000")
+    assert not subscriber.has_usable_password()
+    assert User.objects.get(username="sz_admin").check_password(DEMO_PASSWORD)
