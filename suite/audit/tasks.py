@@ -2,6 +2,7 @@ import csv
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from suite.celery import app
 from suite.jobs.models import Job
@@ -33,7 +34,7 @@ class AuditExportTask(TenantJobTask):
             for done, entry in enumerate(entries.iterator(chunk_size=500), start=1):
                 writer.writerow(
                     [
-                        entry.created_at.isoformat(),
+                        timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
                         mask_text(entry.actor_label),
                         entry.action,
                         entry.object_type,
