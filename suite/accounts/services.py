@@ -48,7 +48,9 @@ def normalize_phone(raw: str) -> str:
 
 
 def _throttle_for(username: str) -> LoginThrottle:
-    throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(username=username.lower())
+    throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(
+        username=username.lower()
+    )
     return throttle
 
 
@@ -63,12 +65,13 @@ def _audit_failed_sign_in(*, request, action: str, accounts, label: str) -> None
         if membership.tenant_id in seen:
             continue
         seen.add(membership.tenant_id)
+        # The actor is whoever typed the name, not the account: it is the object here.
         audit_record(
             action=action,
             tenant=membership.tenant,
             request=request,
-            actor=membership.user,
             actor_label=label,
+            obj=membership.user,
         )
     if not seen:
         audit_record(action=action, tenant=None, request=request, actor_label=label)

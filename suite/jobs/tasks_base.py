@@ -33,7 +33,7 @@ class TenantJobTask(Task):
         raise NotImplementedError
 
     def run(self, *, tenant_id: int, job_id: str):
-        tenant = Tenant.objects.get(pk=tenant_id)
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
         job = Job.objects.for_tenant(tenant).filter(pk=job_id).first()
         if job is None:
             logger.warning("job %s not found in tenant %s; dropped", job_id, tenant_id)

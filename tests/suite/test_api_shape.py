@@ -14,7 +14,7 @@ def test_pagination_and_filtering(api_a, tenant_a):
     page = api_a.get("/api/v1/audit-log/?page_size=10&action=bulk.item").json()
     assert page["count"] == 15
     assert len(page["results"]) == 10
-    assert page["next"].endswith("page=2&page_size=10&action=bulk.item") or "page=2" in page["next"]
+    assert "page=2" in page["next"] and "action=bulk.item" in page["next"]
 
 
 def test_validation_errors_use_the_single_error_shape(api_a):
@@ -34,7 +34,8 @@ def test_unknown_api_path_is_json_404(api_a):
 
 def test_anonymous_api_call_is_401(client):
     response = client.get("/api/v1/jobs/")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
     assert "error" in response.json()
 
 

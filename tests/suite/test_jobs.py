@@ -11,6 +11,7 @@ from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
 from suite.celery import app
 from suite.jobs.models import Job, JobStatus
 from suite.jobs.services import job_enqueue
+from suite.jobs.tasks_base import RetryableJobError, TenantJobTask
 from tests.factories import AuditEntryFactory, JobFactory
 
 
@@ -99,3 +100,31 @@ def test_celery_is_configured_for_safe_redelivery():
         "vision",
     }
     assert export_audit_csv.max_retries == 3
+
+
+class FlakyTask(TenantJobTask):
+    name = "tests.flaky"
+    failures_left = 0
+
+    def execute(self, job, tenant):
+        if FlakyTask.failures_left:
+            FlakyTask.failures_left -= 1
+            raise RetryableJobError("model server unavailable")
+        return {"ok": True}
+
+
+flaky = app.register_task(FlakyTask())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("failures", "status", "attempts"), [(2, "succeeded", 3), (9, "failed", 4)]
+)
+def test_transient_failures_are_retried_up_to_the_cap(tenant_a, failures, status, attempts):
+    FlakyTask.failures_left = failures
+    job = JobFactory(tenant=tenant_a, kind="tests.flaky")
+    # Eager apply runs the retries in-line; the cap is the task's max_retries (3).
+    flaky.apply(kwargs={"tenant_id": tenant_a.pk, "job_id": str(job.pk)})
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (status, attempts)
+    assert job.error == ("" if status == "succeeded" else "model server unavailable")
