@@ -319,16 +319,18 @@ def member_add(
                     % {"u": username}
                 }
             )
-        user = User(
-            username=username,
-            display_name=display_name,
-            phone=normalize_phone(phone) if phone else None,
-        )
+        try:
+            normalized_phone = normalize_phone(phone) if phone else None
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from exc
+        user = User(username=username, display_name=display_name, phone=normalized_phone)
         try:
             password_validation.validate_password(password, user)
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
+        # Username characters, and a phone number already used by another account.
+        user.full_clean(exclude=["password"])
         user.save()
     membership, created = Membership.objects.get_or_create(user=user, tenant=tenant, role=role)
     if created:

@@ -109,7 +109,10 @@ def password_change_view(request):
 def switch_tenant(request):
     if not request.user.is_authenticated:
         return redirect("portal:login")
-    tenant = get_object_or_404(tenants_of_user(request.user), pk=request.POST.get("tenant"))
+    chosen = request.POST.get("tenant", "")
+    if not chosen.isdigit():
+        raise Http404
+    tenant = get_object_or_404(tenants_of_user(request.user), pk=int(chosen))
     request.session[SESSION_TENANT_KEY] = tenant.pk
     audit_record(action="auth.tenant_switched", tenant=tenant, request=request, actor=request.user)
     return redirect(_safe_next(request, "/"))

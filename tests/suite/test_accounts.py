@@ -252,3 +252,30 @@ def test_demo_subscribers_cannot_sign_in_with_a_password(db):
     subscriber = User.objects.get(phone="13800138000")
     assert not subscriber.has_usable_password()
     assert User.objects.get(username="sz_admin").check_password(DEMO_PASSWORD)
+
+
+def test_member_with_taken_phone_or_bad_username_is_a_clear_400(api_a, admin_a):
+    taken = api_a.post(
+        "/api/v1/members/",
+        {
+            "username": "dup",
+            "role": "cs_agent",
+            "password": "Fresh-Agent-Pass-1",
+            "phone": "13812345678",
+        },
+        format="json",
+    )
+    assert taken.status_code == 400
+    assert "phone" in taken.json()["error"]["fields"]
+    bad = api_a.post(
+        "/api/v1/members/",
+        {"username": "no spaces!", "role": "cs_agent", "password": "Fresh-Agent-Pass-1"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "username" in bad.json()["error"]["fields"]
+    assert not User.objects.filter(username__in=["dup", "no spaces!"]).exists()
+
+
+def test_switch_tenant_with_garbage_is_404_not_500(client_a):
+    assert client_a.post(reverse("portal:switch_tenant"), {"tenant": "abc"}).status_code == 404
