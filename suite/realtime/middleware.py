@@ -12,9 +12,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from suite.accounts.authentication import api_key_from_raw
-from suite.tenancy.selectors import tenants_of_user
-
-SESSION_TENANT_KEY = "tenant_id"
+from suite.tenancy.middleware import SESSION_TENANT_KEY
+from suite.tenancy.selectors import current_tenant
 
 
 def _header(scope, name: bytes) -> str:
@@ -47,10 +46,7 @@ def _session_tenant(scope):
     user = scope.get("user")
     if user is None or not user.is_authenticated:
         return None
-    tenants = tenants_of_user(user)
-    chosen = scope["session"].get(SESSION_TENANT_KEY)
-    tenant = tenants.filter(pk=chosen).first() if chosen is not None else None
-    return tenant or tenants.order_by("path").first()
+    return current_tenant(user, scope["session"].get(SESSION_TENANT_KEY))
 
 
 class TenantWebsocketMiddleware:

@@ -1,18 +1,11 @@
 from .models import Tenant
-from .selectors import tenants_of_user
+from .selectors import current_tenant
 
 SESSION_TENANT_KEY = "tenant_id"
 
 
 def tenant_for_session(request) -> Tenant | None:
-    """The tenant chosen in the switcher, if the user still belongs to it; else their first."""
-    tenants = tenants_of_user(request.user)
-    chosen = request.session.get(SESSION_TENANT_KEY)
-    if chosen is not None:
-        tenant = tenants.filter(pk=chosen).first()
-        if tenant is not None:
-            return tenant
-    return tenants.order_by("path").first()
+    return current_tenant(request.user, request.session.get(SESSION_TENANT_KEY))
 
 
 class TenantMiddleware:

@@ -23,3 +23,13 @@ def user_has_role(user, tenant: Tenant | None, *roles: Role | str) -> bool:
 
 def tenant_subtree(tenant: Tenant) -> QuerySet[Tenant]:
     return Tenant.objects.filter(path__startswith=tenant.path)
+
+
+def current_tenant(user, chosen_id) -> Tenant | None:
+    """The tenant picked in the switcher if the user still belongs to it, else their first."""
+    tenants = tenants_of_user(user)
+    if chosen_id is not None:
+        tenant = tenants.filter(pk=chosen_id).first()
+        if tenant is not None:
+            return tenant
+    return tenants.order_by("path").first()
