@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
-from rest_framework.response import Response
+from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -54,7 +53,3 @@ def exception_handler(exc, context):
 
 def json_error(status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status_code)
-
-
-def not_found_response() -> Response:
-    return Response(error_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)

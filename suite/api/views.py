@@ -14,7 +14,7 @@ from suite.jobs.models import Job
 from suite.tenancy.models import STAFF_ROLES, Membership, Role
 
 from . import serializers as s
-from .viewsets import TenantScopedMixin
+from .viewsets import TenantReadOnlyViewSet, TenantScopedMixin
 
 
 class MeView(APIView):
@@ -127,7 +127,7 @@ class ApiKeyViewSet(
         return Response(s.ApiKeySerializer(key).data)
 
 
-class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+class AuditEntryViewSet(TenantReadOnlyViewSet):
     queryset = AuditEntry.objects.all()
     serializer_class = s.AuditEntrySerializer
     required_roles = (Role.TENANT_ADMIN,)
@@ -135,7 +135,7 @@ class AuditEntryViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created_at"]
 
 
-class JobViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+class JobViewSet(TenantReadOnlyViewSet):
     queryset = Job.objects.all()
     serializer_class = s.JobSerializer
     required_roles = tuple(sorted(STAFF_ROLES))

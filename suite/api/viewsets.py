@@ -6,7 +6,7 @@ is applied here, after the subclass, and overriding `get_queryset` is refused at
 
 from typing import ClassVar
 
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from suite.tenancy.models import Tenant
@@ -51,16 +51,6 @@ class TenantModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
 
 class TenantReadOnlyViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
-    pass
-
-
-class TenantListCreateRetrieveViewSet(
-    TenantScopedMixin,
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
     pass
 
 
