@@ -29,13 +29,14 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The stamps make re-installation happen only when a lock file changes.
+# The stamps make re-installation happen only when a lock file changes. The locks are
+# complete, so --no-deps: a few packages declare dependencies we deliberately leave out.
 $(VENV)/.installed-runtime: requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-dev.lock
 	touch $@
 
 run: $(VENV)/.installed-runtime
@@ -62,11 +63,14 @@ lock:
 	mkdir -p "$(LOCK_TMP)"
 	$(PYTHON) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
 		print("\n".join(p["dependencies"]), file=open("$(LOCK_TMP)/runtime.in", "w")); \
-		print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]), file=open("$(LOCK_TMP)/dev.in", "w"))'
+		print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]), file=open("$(LOCK_TMP)/dev.in", "w")); \
+		print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["suite"]["no-deps"]), file=open("$(LOCK_TMP)/no-deps.in", "w"))'
 	$(PYTHON) -m venv "$(LOCK_TMP)/runtime"
 	$(PYTHON) -m venv "$(LOCK_TMP)/dev"
 	"$(LOCK_TMP)/runtime/bin/python" -m pip install --quiet -r "$(LOCK_TMP)/runtime.in"
 	"$(LOCK_TMP)/dev/bin/python" -m pip install --quiet -r "$(LOCK_TMP)/dev.in"
+	"$(LOCK_TMP)/runtime/bin/python" -m pip install --quiet --no-deps -r "$(LOCK_TMP)/no-deps.in"
+	"$(LOCK_TMP)/dev/bin/python" -m pip install --quiet --no-deps -r "$(LOCK_TMP)/no-deps.in"
 	{ printf '%s\n' \
 		'# Fully pinned runtime set: [project].dependencies of pyproject.toml, resolved for' \
 		'# Python 3.11 on Linux x86_64. Generated; do not edit. Regenerate with `make lock`.'; \
