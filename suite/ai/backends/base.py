@@ -1,0 +1,166 @@
+"""The contract every backend implements, and the engine registry the loader reads.
+
+A backend is constructed from a `BackendSpec` (engine name, local path, options) and loaded
+once per process by `suite.ai.loader`. Backends do no metering, quotas or safety: the gateway
+does that around them. A backend never downloads anything: a missing file is a
+`BackendUnavailable` with the path in the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from PIL import Image
+
+from ..capabilities import Capability
+from ..types import (
+    AudioClip,
+    ChatMessage,
+    ChatResult,
+    Detection,
+    EmbedResult,
+    ImageResult,
+    OcrLine,
+    Passage,
+    Transcript,
+)
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    engine: str
+    path: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def cache_key(self) -> tuple:
+        return (self.engine, self.path, repr(sorted(self.options.items())))
+
+
+class Backend:
+    engine: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    # False for the embedded fallbacks (extractive answers, OpenCV stylisation, templates):
+    # the gateway labels their results as non-generative in the UI and the API.
+    generative: ClassVar[bool] = True
+
+    def __init__(self, spec: BackendSpec):
+        self.spec = spec
+        self.options = dict(spec.options)
+
+    def load(self) -> None:
+        """Heavy work (reading weights). Called once per process, under a lock, by the loader."""
+
+
+class TranscribeBackend(Backend):
+    def transcribe(
+        self,
+        audio: AudioClip,
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        word_timestamps: bool = False,
+        vad: bool = True,
+    ) -> Transcript:
+        raise NotImplementedError
+
+
+class SynthesizeBackend(Backend):
+    def voices(self) -> list[str]:
+        return []
+
+    def synthesize(
+        self, text: str, *, voice: str | None = None, language: str = "zh", speed: float = 1.0
+    ) -> AudioClip:
+        raise NotImplementedError
+
+
+class ChatBackend(Backend):
+    def chat(
+        self,
+        messages: list[ChatMessage],
+        *,
+        passages: list[Passage] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+    ) -> ChatResult:
+        raise NotImplementedError
+
+    def chat_stream(
+        self,
+        messages: list[ChatMessage],
+        *,
+        passages: list[Passage] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+    ) -> Iterator[str | ChatResult]:
+        """Yields text deltas, then exactly one final ChatResult with the whole text and usage."""
+        result = self.chat(
+            messages, passages=passages, max_tokens=max_tokens, temperature=temperature
+        )
+        yield result.text
+        yield result
+
+
+class EmbedBackend(Backend):
+    dimensions: int = 0
+
+    def embed(self, texts: list[str], *, kind: str = "passage") -> EmbedResult:
+        """kind is "query" or "passage" (e5-style models prefix them differently)."""
+        raise NotImplementedError
+
+
+class ImageBackend(Backend):
+    def generate(
+        self,
+        prompt: str,
+        *,
+        negative_prompt: str = "",
+        width: int = 512,
+        height: int = 512,
+        steps: int | None = None,
+        seed: int | None = None,
+        style: str | None = None,
+        n: int = 1,
+    ) -> ImageResult:
+        raise NotImplementedError
+
+    def edit(
+        self,
+        image: Image.Image,
+        prompt: str = "",
+        *,
+        negative_prompt: str = "",
+        strength: float = 0.6,
+        steps: int | None = None,
+        seed: int | None = None,
+        style: str | None = None,
+        n: int = 1,
+    ) -> ImageResult:
+        raise NotImplementedError
+
+
+class DetectBackend(Backend):
+    labels: ClassVar[tuple[str, ...]] = ()
+
+    def detect(self, frame: np.ndarray, *, min_score: float = 0.5) -> list[Detection]:
+        """frame is an HxWx3 uint8 BGR array (OpenCV order)."""
+        raise NotImplementedError
+
+
+class OcrBackend(Backend):
+    def ocr(self, frame: np.ndarray) -> list[OcrLine]:
+        raise NotImplementedError
+
+
+ENGINES: dict[str, type[Backend]] = {}
+
+
+def register(cls: type[Backend]) -> type[Backend]:
+    ENGINES[cls.engine] = cls
+    return cls
+
+
+ProgressCallback = Callable[[float], None]

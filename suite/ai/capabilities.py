@@ -1,0 +1,35 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Capability(models.TextChoices):
+    TRANSCRIBE = "transcribe", _("Speech recognition")
+    SYNTHESIZE = "synthesize", _("Speech synthesis")
+    CHAT = "chat", _("Chat")
+    EMBED = "embed", _("Embeddings")
+    GENERATE_IMAGE = "generate_image", _("Text to image")
+    EDIT_IMAGE = "edit_image", _("Image to image")
+    DETECT = "detect", _("Vision detection")
+    OCR = "ocr", _("Text recognition (OCR)")
+
+
+class Unit(models.TextChoices):
+    REQUESTS = "requests", _("Requests")
+    TOKENS = "tokens", _("Tokens")
+    AUDIO_SECONDS = "audio_seconds", _("Audio seconds")
+    CHARACTERS = "characters", _("Characters")
+    IMAGES = "images", _("Images")
+    FRAMES = "frames", _("Frames")
+
+
+# Which Celery queue runs heavy inference for a capability (settings.CELERY_QUEUES).
+QUEUE_FOR = {
+    Capability.TRANSCRIBE: "asr",
+    Capability.SYNTHESIZE: "tts",
+    Capability.CHAT: "default",
+    Capability.EMBED: "default",
+    Capability.GENERATE_IMAGE: "image",
+    Capability.EDIT_IMAGE: "image",
+    Capability.DETECT: "vision",
+    Capability.OCR: "vision",
+}

@@ -1,0 +1,47 @@
+"""Errors of the model-access layer: each maps to one HTTP status and an actionable message."""
+
+
+class AiError(Exception):
+    status = 500
+    code = "ai_error"
+
+    def __init__(self, message: str, *, param: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class InvalidInput(AiError):
+    """The caller sent something we cannot use: corrupt audio, an image too large, empty text."""
+
+    status = 400
+    code = "invalid_input"
+
+
+class ContentBlocked(AiError):
+    """Prohibited content or a prompt-injection attempt in an input or an output."""
+
+    status = 400
+    code = "content_blocked"
+
+
+class QuotaExceeded(AiError):
+    status = 429
+    code = "quota_exceeded"
+
+
+class ModelNotFound(AiError):
+    status = 404
+    code = "model_not_found"
+
+
+class BackendUnavailable(AiError):
+    """No configured backend could serve the call (not installed, failed to load, all failed)."""
+
+    status = 503
+    code = "backend_unavailable"
+
+
+class BackendTimeout(BackendUnavailable):
+    status = 504
+    code = "backend_timeout"

@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from suite.tenancy.models import TenantOwnedModel
+
+from .backends import ENGINE_MODULES
+from .capabilities import Capability, Unit
+
+ENGINE_CHOICES = [(name, name) for name in ENGINE_MODULES]
+
+
+class AiModel(TenantOwnedModel):
+    """A backend a tenant configured for a capability. A tenant without rows of its own for a
+    capability inherits its nearest ancestor's, and the root falls back to settings."""
+
+    name = models.SlugField(max_length=80, help_text=_("The model id callers use."))
+    capability = models.CharField(max_length=20, choices=Capability.choices)
+    engine = models.CharField(max_length=30, choices=ENGINE_CHOICES)
+    path = models.CharField(max_length=500, blank=True, help_text=_("Local folder or file."))
+    options = models.JSONField(default=dict, blank=True)
+    # Lower runs first; the rest are the fallback order.
+    priority = models.PositiveSmallIntegerField(default=100)
+    is_default = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    timeout_s = models.PositiveIntegerField(null=True, blank=True)
+    dialect = models.CharField(
+        max_length=30, blank=True, help_text=_("Speech models: the dialect this model serves.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["capability", "-is_default", "priority", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "capability", "name"], name="uniq_ai_model_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.capability}/{self.engine})"
+
+
+class Period(models.TextChoices):
+    MINUTE = "minute", _("Per minute")
+    HOUR = "hour", _("Per hour")
+    DAY = "day", _("Per day")
+    MONTH = "month", _("Per month")
+
+
+class Quota(TenantOwnedModel):
+    """A cap on one unit over one period, for one capability or all ("" = all).
+
+    Quotas bind the whole subtree: a call by a city tenant counts against the city's quotas and
+    against every ancestor's, so a province's cap bounds its cities and enterprises."""
+
+    capability = models.CharField(max_length=20, choices=Capability.choices, blank=True)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    period = models.CharField(max_length=10, choices=Period.choices)
+    limit = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["capability", "unit", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "capability", "unit", "period"], name="uniq_quota"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.capability or '*'} {self.unit}/{self.period} <= {self.limit}"
+
+
+class QuotaCounter(models.Model):
+    quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="counters")
+    window_start = models.DateTimeField()
+    used = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["quota", "window_start"], name="uniq_quota_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quota} @ {self.window_start:%Y-%m-%d %H:%M}: {self.used}"
+
+
+class CallStatus(models.TextChoices):
+    OK = "ok", _("OK")
+    INVALID = "invalid", _("Invalid input")
+    BLOCKED = "blocked", _("Blocked by safety")
+    QUOTA = "quota", _("Over quota")
+    FAILED = "failed", _("Backend failed")
+
+
+class UsageRecord(TenantOwnedModel):
+    """One row per gateway call: the meter behind quotas, dashboards and billing."""
+
+    capability = models.CharField(max_length=20, choices=Capability.choices)
+    model = models.CharField(max_length=80, blank=True)
+    engine = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=10, choices=CallStatus.choices)
+    fallback = models.BooleanField(default=False)
+    generative = models.BooleanField(default=True)
+    requests = models.PositiveIntegerField(default=1)
+    tokens = models.PositiveIntegerField(default=0)
+    audio_seconds = models.FloatField(default=0)
+    characters = models.PositiveIntegerField(default=0)
+    images = models.PositiveIntegerField(default=0)
+    frames = models.PositiveIntegerField(default=0)
+    latency_ms = models.FloatField(default=0)
+    content_id = models.CharField(max_length=40, blank=True)
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "capability", "created_at"])]
+
+
+class SafetyCategory(models.TextChoices):
+    POLITICS = "politics", _("Politically sensitive")
+    PORNOGRAPHY = "pornography", _("Pornography")
+    VIOLENCE = "violence", _("Violence and terrorism")
+    GAMBLING = "gambling", _("Gambling")
+    DRUGS = "drugs", _("Drugs")
+    FRAUD = "fraud", _("Fraud")
+    OTHER = "other", _("Other")
+
+
+class SafetyTerm(TenantOwnedModel):
+    """A tenant's own prohibited term, on top of the built-in lexicon."""
+
+    term = models.CharField(max_length=100)
+    category = models.CharField(
+        max_length=20, choices=SafetyCategory.choices, default=SafetyCategory.OTHER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "term"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "term"], name="uniq_safety_term")]
+
+    def __str__(self) -> str:
+        return self.term

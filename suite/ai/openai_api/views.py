@@ -1,0 +1,416 @@
+"""The OpenAI-compatible API under /v1/, authenticated by a tenant API key with the maas scope.
+
+Responses follow OpenAI's shapes so the official clients work unchanged. Each JSON response also
+carries `x_suite` ({engine, generative, fallback, content_id}) and binary responses carry
+X-Suite-* headers: that is how a caller knows an answer came from an embedded fallback.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from suite.accounts.authentication import api_key_from_raw
+from suite.accounts.models import ApiKeyScope
+
+from .. import gateway
+from ..capabilities import Capability
+from ..errors import AiError, InvalidInput
+from ..registry import DEFAULT_MODEL, configured_models
+from ..types import CallInfo, ChatMessage
+from . import formats
+from .errors import from_ai_error, openai_error
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _suite_info(info: CallInfo) -> dict:
+    return {
+        "engine": info.engine,
+        "generative": info.generative,
+        "fallback": info.fallback,
+        "fallback_reason": info.fallback_reason,
+        "content_id": info.content_id,
+    }
+
+
+def _suite_headers(response: HttpResponse, info: CallInfo) -> HttpResponse:
+    response["X-Suite-Model"] = info.model
+    response["X-Suite-Engine"] = info.engine
+    response["X-Suite-Generative"] = "true" if info.generative else "false"
+    response["X-Suite-Fallback"] = "true" if info.fallback else "false"
+    if info.content_id:
+        response["X-AIGC-Content-Id"] = info.content_id
+        response["X-AIGC-Label"] = "AI-generated"
+    return response
+
+
+def openai_endpoint(method: str):
+    """Authenticate the API key, check the method, turn AiErrors into OpenAI errors."""
+
+    def decorate(view: Callable) -> Callable:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            raw = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            key = api_key_from_raw(raw) if raw else None
+            if key is None:
+                return openai_error(
+                    401,
+                    _("Incorrect or missing API key. Send a tenant API key as a Bearer token."),
+                    code="invalid_api_key",
+                )
+            if not key.has_scope(ApiKeyScope.MAAS):
+                return openai_error(
+                    403,
+                    _("This API key lacks the maas scope needed for the model API."),
+                    code="insufficient_scope",
+                )
+            if request.method != method:
+                return openai_error(
+                    405,
+                    _("Use %(method)s for this endpoint.") % {"method": method},
+                    code="method_not_allowed",
+                )
+            caller = gateway.Caller(tenant=key.tenant, api_key=key, request=request)
+            try:
+                return view(request, caller, *args, **kwargs)
+            except AiError as exc:
+                return from_ai_error(exc)
+
+        return wrapper
+
+    return decorate
+
+
+def _body(request: HttpRequest) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(_("The request body is not valid JSON.")) from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(_("The request body must be a JSON object."))
+    return data
+
+
+def _model(data: dict) -> str:
+    model = data.get("model") or DEFAULT_MODEL
+    if not isinstance(model, str):
+        raise InvalidInput(_("model must be a string."), param="model")
+    return model
+
+
+def _number(data: dict, key: str, default, kind=float, low=None, high=None):
+    value = data.get(key, default)
+    if value is None:
+        return default
+    try:
+        value = kind(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(_("%(key)s must be a number.") % {"key": key}, param=key) from exc
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidInput(
+            _("%(key)s must be between %(low)s and %(high)s.")
+            % {"key": key, "low": low, "high": high},
+            param=key,
+        )
+    return value
+
+
+@openai_endpoint("GET")
+def list_models(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
+    created = int(time.time())
+    data = []
+    for capability in Capability:
+        for model in configured_models(caller.tenant, capability):
+            data.append(
+                {
+                    "id": model.name,
+                    "object": "model",
+                    "created": created,
+                    "owned_by": caller.tenant.slug,
+                    "capability": capability.value,
+                    "engine": model.spec.engine,
+                }
+            )
+    return _json({"object": "list", "data": data})
+
+
+def _messages(data: dict) -> list[ChatMessage]:
+    raw = data.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput(_("messages must be a non-empty list."), param="messages")
+    messages = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise InvalidInput(_("Each message must be an object."), param="messages")
+        content = item.get("content") or ""
+        if isinstance(content, list):  # content parts: keep the text ones
+            content = "".join(
+                part.get("text", "")
+                for part in content
+                if isinstance(part, dict) and part.get("type") == "text"
+            )
+        if not isinstance(content, str):
+            raise InvalidInput(_("Message content must be text."), param="messages")
+        role = item.get("role")
+        if role == "developer":
+            role = "system"
+        messages.append(ChatMessage(role=role, content=content))
+    return messages
+
+
+@openai_endpoint("POST")
+def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+    data = _body(request)
+    messages = _messages(data)
+    max_tokens = _number(data, "max_completion_tokens", None, int, 1, 32768) or _number(
+        data, "max_tokens", 512, int, 1, 32768
+    )
+    temperature = _number(data, "temperature", 0.7, float, 0.0, 2.0)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if data.get("stream"):
+        include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
+        stream = gateway.chat_stream(
+            caller, messages, model=_model(data), max_tokens=max_tokens, temperature=temperature
+        )
+        events = formats.chat_sse(stream, completion_id, created, include_usage, _suite_info)
+        response = StreamingHttpResponse(events, content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return _suite_headers(response, stream.info)
+    served = gateway.chat(
+        caller, messages, model=_model(data), max_tokens=max_tokens, temperature=temperature
+    )
+    result = served.value
+    body = {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": served.info.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": result.text},
+                "finish_reason": result.finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "total_tokens": result.prompt_tokens + result.completion_tokens,
+        },
+        "x_suite": {**_suite_info(served.info), "citations": result.citations},
+    }
+    return _json(body)
+
+
+@openai_endpoint("POST")
+def embeddings(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
+    data = _body(request)
+    raw = data.get("input")
+    texts = [raw] if isinstance(raw, str) else raw
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise InvalidInput(_("input must be a string or a list of strings."), param="input")
+    if len(texts) > 2048:
+        raise InvalidInput(_("At most 2048 inputs per request."), param="input")
+    encoding = data.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise InvalidInput(_("encoding_format must be float or base64."), param="encoding_format")
+    served = gateway.embed(caller, texts, model=_model(data), kind="passage")
+    vectors = np.asarray(served.value.vectors, dtype=np.float32)
+    items = []
+    for index, vector in enumerate(vectors):
+        embedding = (
+            base64.b64encode(vector.astype("<f4").tobytes()).decode()
+            if encoding == "base64"
+            else vector.tolist()
+        )
+        items.append({"object": "embedding", "index": index, "embedding": embedding})
+    tokens = int(served.info.usage.get("tokens", 0))
+    return _json(
+        {
+            "object": "list",
+            "data": items,
+            "model": served.info.model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            "x_suite": _suite_info(served.info),
+        }
+    )
+
+
+def _upload(request: HttpRequest, field: str) -> bytes:
+    upload = request.FILES.get(field)
+    if upload is None:
+        raise InvalidInput(
+            _("Attach the %(field)s as multipart/form-data.") % {"field": field}, param=field
+        )
+    if upload.size > settings.AI_MAX_UPLOAD_BYTES:
+        raise InvalidInput(
+            _("The %(field)s is %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"field": field, "size": upload.size, "limit": settings.AI_MAX_UPLOAD_BYTES},
+            param=field,
+        )
+    return upload.read()
+
+
+@openai_endpoint("POST")
+def audio_transcriptions(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+    audio = _upload(request, "file")
+    form = request.POST
+    response_format = form.get("response_format") or "json"
+    if response_format not in formats.TRANSCRIPTION_FORMATS:
+        raise InvalidInput(
+            _("response_format must be one of %(formats)s.")
+            % {"formats": ", ".join(formats.TRANSCRIPTION_FORMATS)},
+            param="response_format",
+        )
+    granularities = form.getlist("timestamp_granularities[]") or form.getlist(
+        "timestamp_granularities"
+    )
+    served = gateway.transcribe(
+        caller,
+        audio,
+        model=form.get("model") or DEFAULT_MODEL,
+        language=form.get("language") or None,
+        prompt=form.get("prompt") or None,
+        word_timestamps="word" in granularities,
+        itn=form.get("itn") in ("1", "true"),
+        dialect=form.get("dialect") or "",
+    )
+    return formats.transcription_response(served, response_format, _suite_info, _suite_headers)
+
+
+@openai_endpoint("POST")
+def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+    from suite.media.audio_codecs import MEDIA_TYPES, encode_audio
+
+    from ..labelling import audio_metadata
+
+    data = _body(request)
+    text = data.get("input")
+    if not isinstance(text, str):
+        raise InvalidInput(_("input must be text."), param="input")
+    fmt = formats.SPEECH_FORMATS.get(data.get("response_format") or "mp3")
+    if fmt is None:
+        raise InvalidInput(
+            _("response_format must be one of %(formats)s.")
+            % {"formats": ", ".join(formats.SPEECH_FORMATS)},
+            param="response_format",
+        )
+    sample_rate = _number(data, "sample_rate", None, int, 8000, 48000)
+    if fmt == "mulaw" and sample_rate is None:
+        sample_rate = 8000
+    served = gateway.synthesize(
+        caller,
+        text,
+        model=_model(data),
+        voice=data.get("voice") or None,
+        language=data.get("language") or "zh",
+        speed=_number(data, "speed", 1.0, float, 0.25, 4.0),
+        dialect=data.get("dialect") or "",
+    )
+    payload = encode_audio(
+        served.value,
+        fmt,
+        sample_rate=sample_rate,
+        metadata=audio_metadata(provider=served.info.engine, content_id=served.info.content_id),
+    )
+    response = HttpResponse(payload, content_type=MEDIA_TYPES[fmt])
+    return _suite_headers(response, served.info)
+
+
+def _size(value: str | None) -> tuple[int, int]:
+    value = value or "512x512"
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError as exc:
+        raise InvalidInput(_("size must look like 512x512."), param="size") from exc
+    return width, height
+
+
+def _check_image_format(response_format: str) -> None:
+    # URLs would mean hosting generated files for anonymous download; callers get the bytes.
+    if response_format != "b64_json":
+        raise InvalidInput(
+            _("Only response_format=b64_json is supported."), param="response_format"
+        )
+
+
+def _image_response(served: gateway.Served) -> JsonResponse:
+    from ..labelling import image_bytes_with_metadata
+
+    data = [
+        {
+            "b64_json": base64.b64encode(
+                image_bytes_with_metadata(
+                    img, provider=served.info.engine, content_id=served.info.content_id
+                )
+            ).decode()
+        }
+        for img in served.value.images
+    ]
+    return _json({"created": int(time.time()), "data": data, "x_suite": _suite_info(served.info)})
+
+
+@openai_endpoint("POST")
+def image_generations(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
+    data = _body(request)
+    prompt = data.get("prompt")
+    if not isinstance(prompt, str):
+        raise InvalidInput(_("prompt must be text."), param="prompt")
+    _check_image_format(data.get("response_format") or "b64_json")
+    width, height = _size(data.get("size"))
+    served = gateway.generate_image(
+        caller,
+        prompt,
+        model=_model(data),
+        negative_prompt=data.get("negative_prompt") or "",
+        width=width,
+        height=height,
+        steps=_number(data, "steps", None, int, 1, 150),
+        seed=_number(data, "seed", None, int, 0, 2**32 - 1),
+        style=data.get("style") or None,
+        n=_number(data, "n", 1, int, 1, gateway.MAX_IMAGES_PER_CALL),
+    )
+    return _image_response(served)
+
+
+@openai_endpoint("POST")
+def image_edits(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
+    image = _upload(request, "image")
+    form = request.POST
+    if "mask" in request.FILES:
+        raise InvalidInput(_("Masked edits (inpainting) are not supported."), param="mask")
+    _check_image_format(form.get("response_format") or "b64_json")
+    served = gateway.edit_image(
+        caller,
+        image,
+        form.get("prompt") or "",
+        model=form.get("model") or DEFAULT_MODEL,
+        negative_prompt=form.get("negative_prompt") or "",
+        strength=_number(form, "strength", 0.6, float, 0.01, 1.0),
+        steps=_number(form, "steps", None, int, 1, 150),
+        seed=_number(form, "seed", None, int, 0, 2**32 - 1),
+        style=form.get("style") or None,
+        n=_number(form, "n", 1, int, 1, gateway.MAX_IMAGES_PER_CALL),
+    )
+    return _image_response(served)
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    return openai_error(404, _("Unknown endpoint /v1/%(path)s.") % {"path": path}, code="not_found")

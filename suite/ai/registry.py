@@ -1,0 +1,110 @@
+"""Which backends serve a tenant's call, in fallback order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from suite.tenancy.models import Tenant
+
+from .backends.base import BackendSpec
+from .capabilities import Capability
+from .errors import ModelNotFound
+from .models import AiModel
+
+DEFAULT_MODEL = "default"
+# Embedded engines that work without any large model: appended to every fallback list so a
+# tenant's misconfigured server never leaves the capability without an answer.
+EMBEDDED_FALLBACK_ENGINES = frozenset({"extractive", "opencv-stylize"})
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    name: str
+    spec: BackendSpec
+    timeout_s: float
+    dialect: str = ""
+
+
+def ancestor_ids(tenant: Tenant) -> list[int]:
+    """Nearest first: the tenant, its parent, ... the root. Reads the materialised path."""
+    slugs = [s for s in tenant.path.strip("/").split("/") if s]
+    by_slug = dict(Tenant.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    return [by_slug[s] for s in reversed(slugs) if s in by_slug]
+
+
+def _from_row(row: AiModel) -> ResolvedModel:
+    return ResolvedModel(
+        name=row.name,
+        spec=BackendSpec(engine=row.engine, path=row.path, options=dict(row.options)),
+        timeout_s=float(row.timeout_s or settings.AI_CALL_TIMEOUT_S),
+        dialect=row.dialect,
+    )
+
+
+def _from_setting(entry: dict) -> ResolvedModel:
+    return ResolvedModel(
+        name=entry["name"],
+        spec=BackendSpec(
+            engine=entry["engine"], path=entry.get("path", ""), options=entry.get("options", {})
+        ),
+        timeout_s=float(entry.get("timeout_s", settings.AI_CALL_TIMEOUT_S)),
+        dialect=entry.get("dialect", ""),
+    )
+
+
+def configured_models(tenant: Tenant, capability: Capability | str) -> list[ResolvedModel]:
+    """The tenant's list for a capability: its own rows, else the nearest ancestor's, else the
+    settings defaults; embedded fallbacks always close the list."""
+    chain = ancestor_ids(tenant)
+    rows = list(
+        AiModel.objects.filter(tenant_id__in=chain, capability=capability, enabled=True).order_by(
+            "-is_default", "priority", "name"
+        )
+    )
+    models_: list[ResolvedModel] = []
+    if rows:
+        by_tenant: dict[int, list[AiModel]] = {}
+        for row in rows:
+            by_tenant.setdefault(row.tenant_id, []).append(row)
+        nearest = next(pk for pk in chain if pk in by_tenant)
+        models_ = [_from_row(row) for row in by_tenant[nearest]]
+    defaults = [_from_setting(e) for e in settings.AI_DEFAULT_MODELS.get(str(capability), [])]
+    if not models_:
+        return defaults
+    engines = {m.spec.engine for m in models_}
+    models_ += [
+        m
+        for m in defaults
+        if m.spec.engine in EMBEDDED_FALLBACK_ENGINES and m.spec.engine not in engines
+    ]
+    return models_
+
+
+def resolve(
+    tenant: Tenant,
+    capability: Capability | str,
+    model: str | None = DEFAULT_MODEL,
+    *,
+    dialect: str = "",
+) -> list[ResolvedModel]:
+    """The ordered list to try. A named model is tried alone: a caller who asked for it by name
+    must not silently get another. `default` gets the whole list; a dialect puts that dialect's
+    models first and drops models of other dialects."""
+    available = configured_models(tenant, capability)
+    if model and model != DEFAULT_MODEL:
+        chosen = [m for m in available if m.name == model]
+        if not chosen:
+            raise ModelNotFound(
+                _("Model %(model)s is not configured for %(capability)s in this tenant.")
+                % {"model": model, "capability": capability},
+                param="model",
+            )
+        return chosen
+    if dialect:
+        matching = [m for m in available if m.dialect == dialect]
+        general = [m for m in available if not m.dialect]
+        return matching + general
+    return [m for m in available if not m.dialect] or available

@@ -1,0 +1,110 @@
+"""Plain values that cross the gateway: inputs already validated, results of every capability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """Mono float32 samples in [-1, 1]."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate if self.sample_rate else 0.0
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    text: str
+    language: str
+    language_probability: float
+    duration_s: float
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass
+class Passage:
+    """A retrieved document chunk handed to chat for grounding; `source` is cited back."""
+
+    id: str
+    text: str
+    source: str = ""
+    score: float = 0.0
+
+
+@dataclass
+class ChatResult:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str = "stop"
+    citations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EmbedResult:
+    vectors: np.ndarray  # (n, dim) float32, L2-normalised
+    tokens: int
+
+
+@dataclass
+class ImageResult:
+    images: list[Image.Image]
+    seed: int | None = None
+
+
+@dataclass
+class Detection:
+    label: str
+    score: float
+    box: tuple[int, int, int, int]  # x, y, width, height in pixels
+
+
+@dataclass
+class OcrLine:
+    text: str
+    score: float
+    box: list[tuple[int, int]]  # polygon corners
+
+
+@dataclass
+class CallInfo:
+    """What the gateway tells the caller about how a call was served (shown in UI and API)."""
+
+    model: str
+    engine: str
+    generative: bool = True
+    fallback: bool = False
+    fallback_reason: str = ""
+    content_id: str = ""
+    usage: dict[str, float] = field(default_factory=dict)
