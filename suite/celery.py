@@ -11,6 +11,13 @@ app = Celery("suite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
+def route_by_task_queue(name, args, kwargs, options, task=None, **kw):
+    """A task class names its queue (`queue = "asr"`); heavy inference then lands on the
+    workers started for that capability, wherever the task is sent from."""
+    queue = getattr(task, "queue", None)
+    return {"queue": queue} if queue else None
+
+
 def _configure() -> None:
     from django.conf import settings
 
@@ -32,6 +39,7 @@ def _configure() -> None:
         broker_transport_options=transport_options,
         task_queues=[Queue(name) for name in settings.CELERY_QUEUES],
         task_default_queue="default",
+        task_routes=(route_by_task_queue,),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_track_started=True,
