@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from suite.accounts.services import api_key_create
+from suite.ai.config_cache import invalidate
 from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.services import tenant_create
 from tests.factories import member
@@ -12,6 +13,14 @@ from tests.factories import member
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_model_config():
+    # Tests write AiModel/Quota rows with the ORM, not through services that invalidate.
+    invalidate()
+    yield
+    invalidate()
 
 
 @pytest.fixture

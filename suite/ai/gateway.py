@@ -29,6 +29,7 @@ from .backends.base import Backend
 from .capabilities import Capability, Unit
 from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput
 from .loader import get_backend
+from .metering_db import metering_transaction
 from .models import CallStatus, UsageRecord
 from .types import (
     AudioClip,
@@ -152,15 +153,16 @@ def _recorded_failures(caller: Caller, capability: Capability, model: str | None
         yield
     except AiError as exc:
         if not getattr(exc, "recorded", False):
-            _record(
-                caller,
-                capability,
-                status=_status_of(exc),
-                units={},
-                started=started,
-                model=model or "",
-                error=exc.message,
-            )
+            with metering_transaction():
+                _record(
+                    caller,
+                    capability,
+                    status=_status_of(exc),
+                    units={},
+                    started=started,
+                    model=model or "",
+                    error=exc.message,
+                )
             exc.recorded = True
         raise
 
@@ -243,7 +245,6 @@ def _run(
             quota.release(reservation)
         raise
     used = {Unit.REQUESTS: 1, **measure(value)}
-    quota.settle(reservation, used)
     info = CallInfo(
         model=attempt.model.name,
         engine=attempt.model.spec.engine,
@@ -253,18 +254,20 @@ def _run(
         content_id=content_id,
         usage={str(k): v for k, v in used.items()},
     )
-    _record(
-        caller,
-        capability,
-        status=CallStatus.OK,
-        units=used,
-        started=started,
-        model=info.model,
-        engine=info.engine,
-        fallback=info.fallback,
-        generative=info.generative,
-        content_id=content_id,
-    )
+    with metering_transaction():
+        quota.settle(reservation, used)
+        _record(
+            caller,
+            capability,
+            status=CallStatus.OK,
+            units=used,
+            started=started,
+            model=info.model,
+            engine=info.engine,
+            fallback=info.fallback,
+            generative=info.generative,
+            content_id=content_id,
+        )
     return Served(value, info)
 
 
@@ -539,20 +542,21 @@ def chat_stream(
                     finish_reason="error",
                 )
             used = {Unit.REQUESTS: 1, Unit.TOKENS: final.prompt_tokens + final.completion_tokens}
-            quota.settle(reservation, used)
             info.usage = {str(k): v for k, v in used.items()}
             holder.result = final
-            _record(
-                caller,
-                Capability.CHAT,
-                status=CallStatus.OK,
-                units=used,
-                started=started,
-                model=info.model,
-                engine=info.engine,
-                fallback=info.fallback,
-                generative=generative,
-            )
+            with metering_transaction():
+                quota.settle(reservation, used)
+                _record(
+                    caller,
+                    Capability.CHAT,
+                    status=CallStatus.OK,
+                    units=used,
+                    started=started,
+                    model=info.model,
+                    engine=info.engine,
+                    fallback=info.fallback,
+                    generative=generative,
+                )
 
     holder.deltas = deltas()
     return holder

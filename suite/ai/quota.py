@@ -16,12 +16,15 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from suite.tenancy.models import Tenant
 
 from .capabilities import Capability, Unit
+from .config_cache import memoize
 from .errors import QuotaExceeded
+from .metering_db import metering_transaction
 from .models import Period, Quota, QuotaCounter
 from .registry import ancestor_ids
 
@@ -46,18 +49,20 @@ def whole_units(amounts: dict[str, float]) -> dict[str, int]:
 
 @dataclass
 class Reservation:
-    charged: dict[int, tuple[str, int]] = field(default_factory=dict)  # counter id -> (unit, n)
+    # (quota id, window start) -> (unit, units charged)
+    charged: dict[tuple[int, datetime], tuple[str, int]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.charged)
 
 
-def _counter(quota: Quota, start: datetime) -> QuotaCounter:
-    try:
-        with transaction.atomic():
-            return QuotaCounter.objects.get_or_create(quota=quota, window_start=start)[0]
-    except IntegrityError:  # a concurrent first call in the same window created it
-        return QuotaCounter.objects.get(quota=quota, window_start=start)
+@dataclass(frozen=True)
+class QuotaRule:
+    pk: int
+    unit: str
+    period: str
+    limit: int
+    description: str
 
 
 def _describe(quota: Quota) -> str:
@@ -71,38 +76,50 @@ def _describe(quota: Quota) -> str:
     }
 
 
-def applicable_quotas(tenant: Tenant, capability: str, units) -> list[Quota]:
-    return list(
-        Quota.objects.select_related("tenant")
-        .filter(
-            tenant_id__in=ancestor_ids(tenant),
-            unit__in=list(units),
-            capability__in=["", capability],
+def applicable_quotas(tenant: Tenant, capability: str) -> list[QuotaRule]:
+    def compute() -> list[QuotaRule]:
+        quotas = (
+            Quota.objects.select_related("tenant")
+            .filter(tenant_id__in=ancestor_ids(tenant), capability__in=["", capability])
+            .order_by("pk")  # one lock order for every caller: no deadlocks between bursts
         )
-        .order_by("pk")  # one lock order for every caller: no deadlocks between bursts
-    )
+        return [QuotaRule(q.pk, q.unit, q.period, q.limit, _describe(q)) for q in quotas]
+
+    # The description is rendered in the language active when first computed.
+    return memoize(("quotas", tenant.pk, capability, get_language()), compute)
+
+
+def _charge(rule: QuotaRule, start: datetime, n: int) -> bool:
+    """Add n to the window's counter if it stays within the limit. One UPDATE in the common
+    case; the window's first call creates the counter."""
+    window = QuotaCounter.objects.filter(quota_id=rule.pk, window_start=start)
+    if window.filter(used__lte=rule.limit - n).update(used=F("used") + n):
+        return True
+    if window.exists():
+        return False
+    try:
+        with transaction.atomic():
+            QuotaCounter.objects.create(quota_id=rule.pk, window_start=start)
+    except IntegrityError:  # a concurrent first call in this window created it
+        pass
+    return bool(window.filter(used__lte=rule.limit - n).update(used=F("used") + n))
 
 
 def reserve(tenant: Tenant, capability: Capability | str, amounts: dict[str, float]) -> Reservation:
     units = whole_units(amounts)
     reservation = Reservation()
-    if not units:
-        return reservation
-    quotas = applicable_quotas(tenant, str(capability), units)
-    if not quotas:
+    rules = [r for r in applicable_quotas(tenant, str(capability)) if r.unit in units]
+    if not rules:
         return reservation
     now = timezone.now()
-    with transaction.atomic():
-        for quota in quotas:
-            n = units[quota.unit]
-            counter = _counter(quota, window_start(quota.period, now))
-            updated = QuotaCounter.objects.filter(pk=counter.pk, used__lte=quota.limit - n).update(
-                used=F("used") + n
-            )
-            if not updated:
+    with metering_transaction():
+        for rule in rules:
+            n = units[rule.unit]
+            start = window_start(rule.period, now)
+            if not _charge(rule, start, n):
                 # Leaving the atomic block by exception rolls back the counters already charged.
-                raise QuotaExceeded(_describe(quota))
-            reservation.charged[counter.pk] = (quota.unit, n)
+                raise QuotaExceeded(rule.description)
+            reservation.charged[(rule.pk, start)] = (rule.unit, n)
     return reservation
 
 
@@ -110,17 +127,19 @@ def settle(reservation: Reservation, actual: dict[str, float]) -> None:
     """Adjust the charge to what the call really used. Only ever refunds: reservations are
     sized to the most a call can use (prompt + max_tokens), so a call cannot overrun."""
     units = whole_units(actual)
-    for counter_id, (unit, reserved) in reservation.charged.items():
+    for (quota_id, start), (unit, reserved) in reservation.charged.items():
         refund = reserved - min(units.get(unit, 0), reserved)
-        if unit == Unit.REQUESTS:
-            refund = 0
-        if refund:
-            QuotaCounter.objects.filter(pk=counter_id).update(used=F("used") - refund)
+        if refund and unit != Unit.REQUESTS:
+            _refund(quota_id, start, refund)
 
 
 def release(reservation: Reservation) -> None:
-    for counter_id, (_unit, n) in reservation.charged.items():
-        QuotaCounter.objects.filter(pk=counter_id).update(used=F("used") - n)
+    for (quota_id, start), (_unit, n) in reservation.charged.items():
+        _refund(quota_id, start, n)
+
+
+def _refund(quota_id: int, start: datetime, n: int) -> None:
+    QuotaCounter.objects.filter(quota_id=quota_id, window_start=start).update(used=F("used") - n)
 
 
 def quota_status(tenant: Tenant) -> list[dict]:

@@ -11,6 +11,7 @@ from suite.tenancy.models import Tenant
 
 from .backends.base import BackendSpec
 from .capabilities import Capability
+from .config_cache import memoize
 from .errors import ModelNotFound
 from .models import AiModel
 
@@ -30,9 +31,13 @@ class ResolvedModel:
 
 def ancestor_ids(tenant: Tenant) -> list[int]:
     """Nearest first: the tenant, its parent, ... the root. Reads the materialised path."""
-    slugs = [s for s in tenant.path.strip("/").split("/") if s]
-    by_slug = dict(Tenant.objects.filter(slug__in=slugs).values_list("slug", "pk"))
-    return [by_slug[s] for s in reversed(slugs) if s in by_slug]
+
+    def compute() -> list[int]:
+        slugs = [s for s in tenant.path.strip("/").split("/") if s]
+        by_slug = dict(Tenant.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        return [by_slug[s] for s in reversed(slugs) if s in by_slug]
+
+    return memoize(("ancestors", tenant.pk, tenant.path), compute)
 
 
 def _from_row(row: AiModel) -> ResolvedModel:
@@ -58,6 +63,12 @@ def _from_setting(entry: dict) -> ResolvedModel:
 def configured_models(tenant: Tenant, capability: Capability | str) -> list[ResolvedModel]:
     """The tenant's list for a capability: its own rows, else the nearest ancestor's, else the
     settings defaults; embedded fallbacks always close the list."""
+    return list(
+        memoize(("models", tenant.pk, str(capability)), lambda: _configured(tenant, capability))
+    )
+
+
+def _configured(tenant: Tenant, capability: Capability | str) -> list[ResolvedModel]:
     chain = ancestor_ids(tenant)
     rows = list(
         AiModel.objects.filter(tenant_id__in=chain, capability=capability, enabled=True).order_by(

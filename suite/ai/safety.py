@@ -14,18 +14,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from suite.privacy import mask_text
 from suite.tenancy.models import Tenant
 
+from .config_cache import invalidate, memoize
 from .errors import ContentBlocked
 from .models import SafetyCategory, SafetyTerm
 from .registry import ancestor_ids
 
 LEXICON_FILE = Path(__file__).with_name("safety_lexicon.txt")
-_CACHE_VERSION_KEY = "ai:safety:version"
 
 # Separators people insert to dodge a filter; removed before matching.
 _SEPARATORS = re.compile(r"[\s\-_.·•*|/\\,，。、~～!！?？'\"“”‘’()（）\[\]【】]+")
@@ -67,25 +66,17 @@ def builtin_terms() -> tuple[tuple[str, str], ...]:
 
 def invalidate_cache() -> None:
     """Called when a tenant edits its terms."""
-    try:
-        cache.incr(_CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(_CACHE_VERSION_KEY, 1, None)
+    invalidate()
 
 
 def _tenant_terms(tenant: Tenant) -> list[tuple[str, str]]:
-    version = cache.get(_CACHE_VERSION_KEY, 0)
-    key = f"ai:safety:terms:{tenant.pk}:{version}"
-    terms = cache.get(key)
-    if terms is None:
-        terms = [
-            (normalise(term), category)
-            for term, category in SafetyTerm.objects.filter(
-                tenant_id__in=ancestor_ids(tenant)
-            ).values_list("term", "category")
+    def compute() -> list[tuple[str, str]]:
+        rows = SafetyTerm.objects.filter(tenant_id__in=ancestor_ids(tenant))
+        return [
+            (normalise(term), category) for term, category in rows.values_list("term", "category")
         ]
-        cache.set(key, terms, 300)
-    return terms
+
+    return memoize(("safety-terms", tenant.pk), compute)
 
 
 def find_prohibited(tenant: Tenant, text: str) -> Hit | None:

@@ -8,6 +8,7 @@ from django.db import connection
 from suite.ai import gateway, quota, registry
 from suite.ai.backends import ENGINE_MODULES
 from suite.ai.capabilities import Capability, Unit
+from suite.ai.config_cache import invalidate
 from suite.ai.errors import BackendUnavailable, ContentBlocked, ModelNotFound, QuotaExceeded
 from suite.ai.loader import unload_all
 from suite.ai.models import AiModel, Period, Quota, QuotaCounter, SafetyTerm, UsageRecord
@@ -121,6 +122,7 @@ def test_models_are_inherited_from_the_nearest_ancestor(tenant_a, tenant_b):
     )
     names = [m.name for m in registry.configured_models(tenant_a, Capability.CHAT)]
     assert names == ["province-llm", "extractive-answerer"]
+    invalidate()
     AiModel.objects.create(
         tenant=tenant_a,
         name="city-llm",
