@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from suite.api.health import healthz
 from suite.products import has_module, product_apps
 
-api_v1 = [path("", include("suite.api.urls"))]
+api_v1 = [path("", include("suite.api.urls")), path("ai/", include("suite.ai.api.urls"))]
 products = []
 for config in product_apps():
     if has_module(config, "api.urls"):
@@ -19,6 +19,7 @@ urlpatterns = [
     path("v1/", include("suite.ai.openai_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/ai/", include("suite.ai.urls")),
     path("", include("suite.portal.urls")),
     *products,
 ]

@@ -727,3 +727,85 @@ def ocr(
         invoke=lambda b: b.ocr(pixels),
         measure=lambda r: {Unit.IMAGES: 1},
     )
+
+
+class TranscriptionStream:
+    """A live call's transcription: one backend for the whole call, audio seconds charged to
+    the quota as they arrive (one counter update per second of audio, not per frame), and one
+    usage row and audit entry when the call ends."""
+
+    def __init__(
+        self,
+        caller: Caller,
+        *,
+        model: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        dialect: str = "",
+        itn: bool = False,
+        sample_rate: int = 16000,
+        **endpointing,
+    ):
+        from .streaming import StreamingTranscriber
+
+        self.caller = caller
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        self._charged = 0
+        candidates = registry.resolve(caller.tenant, Capability.TRANSCRIBE, model, dialect=dialect)
+        self._backend, self.attempt = _served_by(
+            caller, Capability.TRANSCRIBE, candidates, lambda backend: backend
+        )
+
+        def run(clip: AudioClip) -> Transcript:
+            result = self._backend.transcribe(clip, language=language, prompt=prompt, vad=False)
+            if itn:
+                from .itn import normalize_numbers
+
+                result.text = normalize_numbers(result.text)
+            return result
+
+        self._transcriber = StreamingTranscriber(run, sample_rate=sample_rate, **endpointing)
+        self.sample_rate = sample_rate
+        self.closed = False
+
+    @property
+    def info(self) -> CallInfo:
+        return CallInfo(
+            model=self.attempt.model.name,
+            engine=self.attempt.model.spec.engine,
+            fallback=self.attempt.fallback,
+            fallback_reason=self.attempt.reason,
+            usage={Unit.AUDIO_SECONDS.value: self.seconds},
+        )
+
+    def feed(self, samples: np.ndarray) -> list:
+        self.seconds += len(samples) / self.sample_rate
+        due = int(self.seconds) + 1 - self._charged  # charge each second as it begins
+        if due > 0:
+            quota.reserve(self.caller.tenant, Capability.TRANSCRIBE, {Unit.AUDIO_SECONDS: due})
+            self._charged += due
+        return self._transcriber.feed(samples)
+
+    def close(self) -> list:
+        if self.closed:
+            return []
+        self.closed = True
+        events = self._transcriber.flush()
+        with metering_transaction():
+            _record(
+                self.caller,
+                Capability.TRANSCRIBE,
+                status=CallStatus.OK,
+                units={Unit.AUDIO_SECONDS: self.seconds},
+                started=self.started,
+                model=self.attempt.model.name,
+                engine=self.attempt.model.spec.engine,
+                fallback=self.attempt.fallback,
+            )
+        return events
+
+
+@_metered(Capability.TRANSCRIBE)
+def transcription_stream(caller: Caller, **options) -> TranscriptionStream:
+    return TranscriptionStream(caller, **options)

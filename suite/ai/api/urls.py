@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("models", views.AiModelViewSet, basename="ai-model")
+router.register("quotas", views.QuotaViewSet, basename="ai-quota")
+router.register("safety-terms", views.SafetyTermViewSet, basename="ai-safety-term")
+router.register("usage", views.UsageRecordViewSet, basename="ai-usage")
+
+urlpatterns = router.urls

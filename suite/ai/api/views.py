@@ -1,0 +1,136 @@
+"""Tenant-admin REST endpoints for models, quotas, safety terms and usage. Writes go through
+suite.ai.services, so the portal and the API validate and audit alike."""
+
+import django_filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from suite.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
+from suite.tenancy.models import Role
+
+from .. import selectors, services
+from ..capabilities import Capability
+from ..models import AiModel, Quota, SafetyTerm, UsageRecord
+from . import serializers as s
+
+ADMINS = (Role.TENANT_ADMIN,)
+
+
+class AiModelViewSet(TenantModelViewSet):
+    """The tenant's own model rows (inherited and default models are not listed here)."""
+
+    queryset = AiModel.objects.all()
+    serializer_class = s.AiModelSerializer
+    required_roles = ADMINS
+    filterset_fields = ["capability", "engine", "enabled"]
+    ordering_fields = ["capability", "priority", "name", "updated_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.ai_model_create(
+            tenant=self.tenant, request=self.request._request, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.ai_model_update(
+            model=serializer.instance, request=self.request._request, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.ai_model_delete(model=instance, request=self.request._request)
+
+
+class QuotaViewSet(TenantModelViewSet):
+    """The tenant's own quotas. Quotas of parent tenants bind too but are managed there."""
+
+    queryset = Quota.objects.all()
+    serializer_class = s.QuotaSerializer
+    required_roles = ADMINS
+    filterset_fields = ["capability", "unit", "period"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.quota_set(
+            tenant=self.tenant, request=self.request._request, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        quota = serializer.instance
+        values = {
+            "capability": quota.capability,
+            "unit": quota.unit,
+            "period": quota.period,
+            "limit": quota.limit,
+            **serializer.validated_data,
+        }
+        serializer.instance = services.quota_set(
+            tenant=self.tenant, quota=quota, request=self.request._request, **values
+        )
+
+    def perform_destroy(self, instance):
+        services.quota_delete(quota=instance, request=self.request._request)
+
+
+class SafetyTermViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The tenant's own prohibited terms, on top of the built-in lexicon."""
+
+    queryset = SafetyTerm.objects.all()
+    serializer_class = s.SafetyTermSerializer
+    required_roles = ADMINS
+    filterset_fields = ["category"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.safety_term_add(
+            tenant=self.tenant, request=self.request._request, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.safety_term_remove(term=instance, request=self.request._request)
+
+
+class UsageFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = UsageRecord
+        fields = ["capability", "model", "status", "fallback"]
+
+
+class UsageDailyQuery(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+    capability = serializers.ChoiceField(choices=Capability.choices, required=False)
+    model = serializers.CharField(required=False, max_length=80)
+
+
+class UsageRecordViewSet(TenantReadOnlyViewSet):
+    """One row per gateway call. Filters: capability, model, status, fallback, date_from,
+    date_to (calendar days in the operator's time zone)."""
+
+    queryset = UsageRecord.objects.all()
+    serializer_class = s.UsageRecordSerializer
+    required_roles = ADMINS
+    filterset_class = UsageFilter
+    ordering_fields = ["created_at", "latency_ms"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("days", int, description="1-366, default 30"),
+            OpenApiParameter("capability", str, enum=Capability.values),
+            OpenApiParameter("model", str),
+        ],
+        responses=s.UsageDailySerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def daily(self, request):
+        query = UsageDailyQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.usage_by_day(self.tenant, **query.validated_data)
+        return Response(s.UsageDailySerializer(rows, many=True).data)

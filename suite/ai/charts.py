@@ -1,0 +1,176 @@
+"""Server-side SVG charts: no CDN, no JavaScript library, readable by screen readers (a title
+and a description, every bar and point with its own title; the page shows the numbers in a
+table too)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 720, 240
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+LEGEND_ROW = 18
+PALETTE = (
+    "#1f6fd1",
+    "#e07b00",
+    "#2a9d5b",
+    "#c2185b",
+    "#7b5cc4",
+    "#00838f",
+    "#8d6e2f",
+    "#5f6b7a",
+)
+
+
+def nice_max(value: float) -> float:
+    """The smallest 1/2/5 x 10^n at or above `value` (at least 1), for a readable y axis."""
+    if value <= 1:
+        return 1
+    exponent = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if step * exponent >= value:
+            return step * exponent
+    return 10 * exponent
+
+
+def _fmt(value: float, percent: bool) -> str:
+    if percent:
+        return f"{value * 100:.0f}%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
+    return [
+        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" preserveAspectRatio="xMidYMid meet" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
+    ]
+
+
+def _axes(days: Sequence[date], top: float, *, percent: bool) -> list[str]:
+    plot_h = HEIGHT - TOP - BOTTOM
+    parts = ['<g class="axis" font-size="10" fill="#5f6b7a" aria-hidden="true">']
+    for n in range(5):
+        value = top * n / 4
+        y = HEIGHT - BOTTOM - plot_h * n / 4
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#e3e7ed" stroke-width="1"/>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{_fmt(value, percent)}</text>'
+        )
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+    every = max(1, math.ceil(len(days) / 8))
+    for i, day in enumerate(days):
+        if i % every == 0 or i == len(days) - 1:
+            x = LEFT + slot * (i + 0.5)
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle">'
+                f"{day:%m-%d}</text>"
+            )
+    parts.append("</g>")
+    return parts
+
+
+def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
+    parts = ['<g class="legend" font-size="11" fill="#1d2733">']
+    x, y = LEFT, HEIGHT + 4
+    for i, name in enumerate(names):
+        label = escape(labels.get(name, name))
+        width = 24 + 8 * len(labels.get(name, name))
+        if x + width > WIDTH - RIGHT:
+            x, y = LEFT, y + LEGEND_ROW
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{x + 14}" y="{y + 9}">{label}</text>'
+        )
+        x += width
+    parts.append("</g>")
+    return parts
+
+
+def _legend_height(names: Sequence[str], labels: Mapping[str, str]) -> int:
+    rows, x = 1, LEFT
+    for name in names:
+        width = 24 + 8 * len(labels.get(name, name))
+        if x + width > WIDTH - RIGHT:
+            rows, x = rows + 1, LEFT
+        x += width
+    return rows * LEGEND_ROW + 6
+
+
+def stacked_bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    days: Sequence[date],
+    series: Mapping[str, Mapping[date, float]],
+    labels: Mapping[str, str] | None = None,
+) -> SafeString:
+    """One bar per day, stacked by series (e.g. capability)."""
+    labels = labels or {}
+    names = sorted(series)
+    totals = [sum(series[n].get(d, 0) for n in names) for d in days]
+    top = nice_max(max(totals, default=0))
+    height = HEIGHT + (_legend_height(names, labels) if names else 0)
+    plot_h = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+    bar_w = max(slot * 0.7, 1)
+    parts = _open(chart_id, title, desc, height) + _axes(days, top, percent=False)
+    parts.append('<g class="bars">')
+    for i, day in enumerate(days):
+        base = HEIGHT - BOTTOM
+        x = LEFT + slot * i + (slot - bar_w) / 2
+        for k, name in enumerate(names):
+            value = series[name].get(day, 0)
+            if not value:
+                continue
+            h = plot_h * value / top
+            base -= h
+            label = escape(labels.get(name, name))
+            parts.append(
+                f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}"><title>{day:%Y-%m-%d} · {label}: '
+                f"{_fmt(value, False)}</title></rect>"
+            )
+    parts.append("</g>")
+    if names:
+        parts += _legend(names, labels)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    days: Sequence[date],
+    values: Mapping[date, float],
+    percent: bool = False,
+) -> SafeString:
+    """One line over the days; with `percent`, values are shares from 0 to 1."""
+    top = 1.0 if percent else nice_max(max(values.values(), default=0))
+    plot_h = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+    points = []
+    for i, day in enumerate(days):
+        value = values.get(day, 0)
+        points.append((LEFT + slot * (i + 0.5), HEIGHT - BOTTOM - plot_h * value / top, day, value))
+    parts = _open(chart_id, title, desc, HEIGHT) + _axes(days, top, percent=percent)
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _d, _v in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="{PALETTE[1]}" stroke-width="2"/>')
+    for x, y, day, value in points:
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{PALETTE[1]}">'
+            f"<title>{day:%Y-%m-%d}: {_fmt(value, percent)}</title></circle>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above

@@ -1,0 +1,346 @@
+"""Writes behind the model, quota and safety-term administration (portal and REST)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from suite.audit.services import audit_record
+from suite.tenancy.models import Tenant
+
+from . import safety
+from .backends import ENGINE_MODULES, engine_class
+from .capabilities import Capability, Unit
+from .models import AiModel, Period, Quota, SafetyCategory, SafetyTerm
+
+# Engines that talk to a server: their path may be the server's URL instead of a local folder.
+REMOTE_ENGINES = frozenset({"openai-compatible"})
+MODEL_FIELDS = (
+    "name",
+    "capability",
+    "engine",
+    "path",
+    "options",
+    "priority",
+    "is_default",
+    "enabled",
+    "timeout_s",
+    "dialect",
+)
+
+
+def engine_capabilities(engine: str) -> frozenset[str]:
+    """The capabilities an engine's backend class serves; empty for an unknown engine.
+    Importing a backend module is cheap by design (heavy libraries load in `load()`)."""
+    cls = engine_class(engine)
+    if cls is None:
+        return frozenset()
+    return frozenset(str(c) for c in cls.capabilities)
+
+
+def _check_engine(engine: str, capability: str) -> dict[str, list[str]]:
+    if engine not in ENGINE_MODULES:
+        return {"engine": [_("Unknown engine %(engine)s.") % {"engine": engine}]}
+    if capability not in Capability.values:
+        return {"capability": [_("Unknown capability %(c)s.") % {"c": capability}]}
+    served = engine_capabilities(engine)
+    if capability not in served:
+        labels = ", ".join(str(Capability(c).label) for c in sorted(served)) or "—"
+        return {
+            "engine": [
+                _("The %(engine)s engine cannot serve %(capability)s; it serves: %(served)s.")
+                % {
+                    "engine": engine,
+                    "capability": Capability(capability).label,
+                    "served": labels,
+                }
+            ]
+        }
+    return {}
+
+
+def _check_path(engine: str, path: str) -> dict[str, list[str]]:
+    if not path:
+        return {}
+    if path.startswith(("http://", "https://")):
+        if engine in REMOTE_ENGINES:
+            return {}
+        return {
+            "path": [_("The %(engine)s engine needs a local path, not a URL.") % {"engine": engine}]
+        }
+    if not Path(path).expanduser().exists():
+        return {
+            "path": [
+                _("No file or folder at %(path)s on the server. Copy the model there first.")
+                % {"path": path}
+            ]
+        }
+    return {}
+
+
+def _validate_model(values: dict[str, Any], *, tenant: Tenant, pk: int | None) -> None:
+    errors: dict[str, list[str]] = {}
+    name = values["name"]
+    if not name or slugify(name) != name.lower() or len(name) > 80:
+        errors["name"] = [_("Use letters, digits, hyphens and underscores only.")]
+    errors.update(_check_engine(values["engine"], values["capability"]))
+    errors.update(_check_path(values["engine"], values["path"]))
+    if not isinstance(values["options"], dict):
+        errors["options"] = [_('Options must be a JSON object, e.g. {"beam_size": 5}.')]
+    timeout = values["timeout_s"]
+    if timeout is not None and timeout <= 0:
+        errors["timeout_s"] = [_("The timeout must be a positive number of seconds.")]
+    duplicate = (
+        AiModel.objects.for_tenant(tenant)
+        .filter(capability=values["capability"], name=name)
+        .exclude(pk=pk)
+        .exists()
+    )
+    if duplicate and "name" not in errors:
+        errors["name"] = [
+            _("This tenant already has a %(capability)s model named %(name)s.")
+            % {"capability": values["capability"], "name": name}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_model_values(values: dict[str, Any]) -> dict[str, Any]:
+    values = {**values}
+    values["name"] = str(values.get("name") or "").strip()
+    values["path"] = str(values.get("path") or "").strip()
+    values["dialect"] = str(values.get("dialect") or "").strip()
+    if values.get("options") is None:
+        values["options"] = {}
+    return values
+
+
+def _unset_other_defaults(model: AiModel) -> None:
+    if model.is_default:
+        AiModel.objects.for_tenant(model.tenant).filter(
+            capability=model.capability, is_default=True
+        ).exclude(pk=model.pk).update(is_default=False)
+
+
+def _model_data(model: AiModel) -> dict[str, Any]:
+    return {f: getattr(model, f) for f in MODEL_FIELDS}
+
+
+@transaction.atomic
+def ai_model_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    capability: str,
+    engine: str,
+    path: str = "",
+    options: dict | None = None,
+    priority: int = 100,
+    is_default: bool = False,
+    enabled: bool = True,
+    timeout_s: int | None = None,
+    dialect: str = "",
+    request=None,
+) -> AiModel:
+    values = _clean_model_values(
+        {
+            "name": name,
+            "capability": capability,
+            "engine": engine,
+            "path": path,
+            "options": options,
+            "priority": priority,
+            "is_default": is_default,
+            "enabled": enabled,
+            "timeout_s": timeout_s,
+            "dialect": dialect,
+        }
+    )
+    _validate_model(values, tenant=tenant, pk=None)
+    model = AiModel.objects.create(tenant=tenant, **values)
+    _unset_other_defaults(model)
+    audit_record(
+        action="ai_model.created",
+        tenant=tenant,
+        request=request,
+        obj=model,
+        data=_model_data(model),
+    )
+    return model
+
+
+@transaction.atomic
+def ai_model_update(*, model: AiModel, request=None, **changes: Any) -> AiModel:
+    unknown = set(changes) - set(MODEL_FIELDS)
+    if unknown:
+        raise TypeError(f"ai_model_update() got unknown fields: {sorted(unknown)}")
+    before = _model_data(model)
+    values = _clean_model_values({**before, **changes})
+    _validate_model(values, tenant=model.tenant, pk=model.pk)
+    for field_name, value in values.items():
+        setattr(model, field_name, value)
+    model.save()
+    _unset_other_defaults(model)
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    audit_record(
+        action="ai_model.updated",
+        tenant=model.tenant,
+        request=request,
+        obj=model,
+        data={"name": model.name, "capability": model.capability, "changed": changed},
+    )
+    return model
+
+
+@transaction.atomic
+def ai_model_delete(*, model: AiModel, request=None) -> None:
+    audit_record(
+        action="ai_model.deleted",
+        tenant=model.tenant,
+        request=request,
+        obj=model,
+        data=_model_data(model),
+    )
+    model.delete()
+
+
+def _validate_quota(
+    *, tenant: Tenant, capability: str, unit: str, period: str, limit: int, pk: int | None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if capability and capability not in Capability.values:
+        errors["capability"] = [_("Unknown capability %(c)s.") % {"c": capability}]
+    if unit not in Unit.values:
+        errors["unit"] = [_("Unknown unit %(u)s.") % {"u": unit}]
+    if period not in Period.values:
+        errors["period"] = [_("Unknown period %(p)s.") % {"p": period}]
+    if limit is None or limit < 0:
+        errors["limit"] = [_("The limit must be zero or a positive whole number.")]
+    clash = (
+        Quota.objects.for_tenant(tenant)
+        .filter(capability=capability, unit=unit, period=period)
+        .exclude(pk=pk)
+        .exists()
+    )
+    if pk is not None and clash:
+        errors[""] = [_("This tenant already has a quota for that capability, unit and period.")]
+    if errors:
+        raise ValidationError({k or "__all__": v for k, v in errors.items()})
+
+
+@transaction.atomic
+def quota_set(
+    *,
+    tenant: Tenant,
+    capability: str,
+    unit: str,
+    period: str,
+    limit: int,
+    quota: Quota | None = None,
+    request=None,
+) -> Quota:
+    """Create or update a quota. Without `quota`, the (capability, unit, period) key decides:
+    setting a limit for an existing key changes that row's limit. With `quota`, that row is
+    edited (its key may change, as long as it does not clash with another row).
+
+    A tenant's quota may exceed its parent's: the parent's cap binds the subtree anyway."""
+    capability = capability or ""
+    if quota is not None and quota.tenant_id != tenant.pk:
+        raise ValidationError(_("This quota belongs to another tenant."))
+    _validate_quota(
+        tenant=tenant,
+        capability=capability,
+        unit=unit,
+        period=period,
+        limit=limit,
+        pk=quota.pk if quota else None,
+    )
+    key = {"capability": capability, "unit": unit, "period": period}
+    if quota is None:
+        quota, created = Quota.objects.select_for_update().get_or_create(
+            tenant=tenant, **key, defaults={"limit": limit}
+        )
+        before = None if created else quota.limit
+    else:
+        before = quota.limit
+    for field_name, value in {**key, "limit": limit}.items():
+        setattr(quota, field_name, value)
+    quota.save()
+    audit_record(
+        action="ai_quota.set",
+        tenant=tenant,
+        request=request,
+        obj=quota,
+        data={**key, "limit": limit, "previous_limit": before},
+    )
+    return quota
+
+
+@transaction.atomic
+def quota_delete(*, quota: Quota, request=None) -> None:
+    audit_record(
+        action="ai_quota.deleted",
+        tenant=quota.tenant,
+        request=request,
+        obj=quota,
+        data={
+            "capability": quota.capability,
+            "unit": quota.unit,
+            "period": quota.period,
+            "limit": quota.limit,
+        },
+    )
+    quota.delete()
+
+
+def _invalidate_terms() -> None:
+    safety.invalidate_cache()
+    # Again after commit: a reader between the two may have cached the pre-commit list under
+    # the new version.
+    transaction.on_commit(safety.invalidate_cache)
+
+
+@transaction.atomic
+def safety_term_add(
+    *, tenant: Tenant, term: str, category: str = SafetyCategory.OTHER, request=None
+) -> SafetyTerm:
+    term = " ".join(str(term).split())
+    errors: dict[str, list[str]] = {}
+    if not safety.normalise(term):
+        errors["term"] = [_("Enter a term with at least one letter or character.")]
+    elif len(term) > 100:
+        errors["term"] = [_("A term can have at most 100 characters.")]
+    elif SafetyTerm.objects.for_tenant(tenant).filter(term=term).exists():
+        errors["term"] = [_("This term is already on the list.")]
+    if category not in SafetyCategory.values:
+        errors["category"] = [_("Unknown category %(c)s.") % {"c": category}]
+    if errors:
+        raise ValidationError(errors)
+    row = SafetyTerm.objects.create(tenant=tenant, term=term, category=category)
+    _invalidate_terms()
+    audit_record(
+        action="ai_safety_term.added",
+        tenant=tenant,
+        request=request,
+        obj=row,
+        data={"term": term, "category": category},
+    )
+    return row
+
+
+@transaction.atomic
+def safety_term_remove(*, term: SafetyTerm, request=None) -> None:
+    audit_record(
+        action="ai_safety_term.removed",
+        tenant=term.tenant,
+        request=request,
+        obj=term,
+        data={"term": term.term, "category": term.category},
+    )
+    term.delete()
+    _invalidate_terms()

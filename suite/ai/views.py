@@ -1,0 +1,217 @@
+"""Tenant-admin pages: models, quotas, safety terms and the usage dashboard."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from suite.portal.access import staff_required
+from suite.tenancy.models import Role
+
+from . import charts, forms, selectors, services
+from .capabilities import Capability
+from .models import AiModel, Quota, SafetyTerm
+from .safety import builtin_terms
+
+admin_required = staff_required(roles=(Role.TENANT_ADMIN,))
+USAGE_DAYS = 30
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Models ------------------------------------------------------------------------------
+
+
+@admin_required
+def models(request):
+    form = forms.AiModelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            model = services.ai_model_create(
+                tenant=request.tenant, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Model %(name)s added.") % {"name": model.name})
+            return redirect("ai:models")
+    sections = selectors.models_for_portal(request.tenant)
+    return render(request, "ai/models.html", {"form": form, "sections": sections})
+
+
+@admin_required
+def model_edit(request, pk: int):
+    model = get_object_or_404(AiModel.objects.for_tenant(request.tenant), pk=pk)
+    form = forms.AiModelForm.for_instance(model, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ai_model_update(model=model, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Model %(name)s saved.") % {"name": model.name})
+            return redirect("ai:models")
+    return render(request, "ai/model_edit.html", {"form": form, "model": model})
+
+
+@admin_required
+@require_POST
+def model_delete(request, pk: int):
+    model = get_object_or_404(AiModel.objects.for_tenant(request.tenant), pk=pk)
+    services.ai_model_delete(model=model, request=request)
+    messages.success(request, _("Model %(name)s deleted.") % {"name": model.name})
+    return redirect("ai:models")
+
+
+# --- Quotas ------------------------------------------------------------------------------
+
+
+@admin_required
+def quotas(request):
+    form = forms.QuotaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quota_set(tenant=request.tenant, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Quota saved."))
+            return redirect("ai:quotas")
+    rows = selectors.quotas_for_portal(request.tenant)
+    return render(request, "ai/quotas.html", {"form": form, "rows": rows})
+
+
+@admin_required
+def quota_edit(request, pk: int):
+    quota = get_object_or_404(Quota.objects.for_tenant(request.tenant), pk=pk)
+    initial = {f: getattr(quota, f) for f in ("capability", "unit", "period", "limit")}
+    form = forms.QuotaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quota_set(
+                tenant=request.tenant, quota=quota, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Quota saved."))
+            return redirect("ai:quotas")
+    return render(request, "ai/quota_edit.html", {"form": form, "quota": quota})
+
+
+@admin_required
+@require_POST
+def quota_delete(request, pk: int):
+    quota = get_object_or_404(Quota.objects.for_tenant(request.tenant), pk=pk)
+    services.quota_delete(quota=quota, request=request)
+    messages.success(request, _("Quota deleted."))
+    return redirect("ai:quotas")
+
+
+# --- Safety terms ------------------------------------------------------------------------
+
+
+@admin_required
+def safety_terms(request):
+    form = forms.SafetyTermForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.safety_term_add(
+                tenant=request.tenant, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Term %(term)s added.") % {"term": row.term})
+            return redirect("ai:safety_terms")
+    context = {
+        "form": form,
+        "terms": selectors.safety_terms(request.tenant),
+        "builtin_count": len(builtin_terms()),
+        "inherited_count": selectors.inherited_safety_term_count(request.tenant),
+    }
+    return render(request, "ai/safety_terms.html", context)
+
+
+@admin_required
+@require_POST
+def safety_term_remove(request, pk: int):
+    term = get_object_or_404(SafetyTerm.objects.for_tenant(request.tenant), pk=pk)
+    services.safety_term_remove(term=term, request=request)
+    messages.success(request, _("Term %(term)s removed.") % {"term": term.term})
+    return redirect("ai:safety_terms")
+
+
+# --- Usage ---------------------------------------------------------------------------------
+
+
+def _usage_charts(rows: list[dict], days: list) -> dict:
+    labels = {str(c): str(c.label) for c in Capability}
+    by_capability: dict[str, dict] = {}
+    calls: dict = {}
+    fallbacks: dict = {}
+    for row in rows:
+        series = by_capability.setdefault(row["capability"], {})
+        series[row["day"]] = series.get(row["day"], 0) + row["requests"]
+        calls[row["day"]] = calls.get(row["day"], 0) + row["requests"]
+        fallbacks[row["day"]] = fallbacks.get(row["day"], 0) + row["fallback"]
+    share = {day: fallbacks.get(day, 0) / n for day, n in calls.items() if n}
+    return {
+        "calls_chart": charts.stacked_bar_chart(
+            chart_id="chart-calls",
+            title=_("Calls per day and capability"),
+            desc=_(
+                "Stacked bars: calls per day over the last %(n)s days, one colour per capability."
+            )
+            % {"n": len(days)},
+            days=days,
+            series=by_capability,
+            labels=labels,
+        ),
+        "fallback_chart": charts.line_chart(
+            chart_id="chart-fallback",
+            title=_("Share of calls served by fallbacks"),
+            desc=_("Line: per day, the share of calls answered by a fallback model."),
+            days=days,
+            values=share,
+            percent=True,
+        ),
+        "daily": [
+            {
+                "day": day,
+                "requests": calls.get(day, 0),
+                "fallback": fallbacks.get(day, 0),
+                "share": share.get(day, 0.0),
+            }
+            for day in days
+        ],
+    }
+
+
+@admin_required
+def usage(request):
+    tenant = request.tenant
+    form = forms.UsageFilterForm(
+        request.GET or None, model_names=selectors.usage_model_names(tenant, days=USAGE_DAYS)
+    )
+    filters = {"capability": None, "model": None}
+    if form.is_valid():
+        filters = {k: form.cleaned_data.get(k) or None for k in filters}
+    rows = selectors.usage_by_day(tenant, days=USAGE_DAYS, **filters)
+    days = selectors.usage_days(USAGE_DAYS)
+    context = {
+        "form": form,
+        "days_count": USAGE_DAYS,
+        "totals": selectors.usage_totals(tenant, days=USAGE_DAYS, **filters),
+        "per_capability": selectors.usage_by_capability(rows),
+        "rows": rows,
+        **_usage_charts(rows, days),
+    }
+    return render(request, "ai/usage.html", context)
