@@ -16,6 +16,7 @@ from suite.tenancy.models import Tenant
 from . import safety
 from .backends import ENGINE_MODULES, engine_class
 from .capabilities import Capability, Unit
+from .config_cache import invalidate
 from .models import AiModel, Period, Quota, SafetyCategory, SafetyTerm
 
 # Engines that talk to a server: their path may be the server's URL instead of a local folder.
@@ -171,6 +172,7 @@ def ai_model_create(
         obj=model,
         data=_model_data(model),
     )
+    _invalidate_config()
     return model
 
 
@@ -194,6 +196,7 @@ def ai_model_update(*, model: AiModel, request=None, **changes: Any) -> AiModel:
         obj=model,
         data={"name": model.name, "capability": model.capability, "changed": changed},
     )
+    _invalidate_config()
     return model
 
 
@@ -207,6 +210,7 @@ def ai_model_delete(*, model: AiModel, request=None) -> None:
         data=_model_data(model),
     )
     model.delete()
+    _invalidate_config()
 
 
 def _validate_quota(
@@ -278,6 +282,7 @@ def quota_set(
         obj=quota,
         data={**key, "limit": limit, "previous_limit": before},
     )
+    _invalidate_config()
     return quota
 
 
@@ -296,13 +301,15 @@ def quota_delete(*, quota: Quota, request=None) -> None:
         },
     )
     quota.delete()
+    _invalidate_config()
 
 
-def _invalidate_terms() -> None:
-    safety.invalidate_cache()
-    # Again after commit: a reader between the two may have cached the pre-commit list under
+def _invalidate_config() -> None:
+    """Models, quotas and terms are memoised per process (suite.ai.config_cache)."""
+    invalidate()
+    # Again after commit: a reader between the two may have cached the pre-commit rows under
     # the new version.
-    transaction.on_commit(safety.invalidate_cache)
+    transaction.on_commit(invalidate)
 
 
 @transaction.atomic
@@ -322,7 +329,7 @@ def safety_term_add(
     if errors:
         raise ValidationError(errors)
     row = SafetyTerm.objects.create(tenant=tenant, term=term, category=category)
-    _invalidate_terms()
+    _invalidate_config()
     audit_record(
         action="ai_safety_term.added",
         tenant=tenant,
@@ -343,4 +350,4 @@ def safety_term_remove(*, term: SafetyTerm, request=None) -> None:
         data={"term": term.term, "category": term.category},
     )
     term.delete()
-    _invalidate_terms()
+    _invalidate_config()

@@ -266,3 +266,15 @@ def test_prompt_injection_is_refused(tenant_a, text):
 def test_ordinary_questions_are_not_mistaken_for_injection(tenant_a):
     for text in ["之前的套餐指令怎么取消？", "How do I ignore spam calls?", "我想忘记密码后重置"]:
         assert ask(tenant_a, text).info.engine == "extractive"
+
+
+def test_a_model_added_through_the_services_takes_effect_on_the_next_call(tenant_a):
+    from suite.ai.services import ai_model_create, quota_set
+
+    assert ask(tenant_a).info.fallback_reason == ""
+    ai_model_create(tenant=tenant_a, name="broken", capability="chat", engine="test-broken")
+    assert "weights file truncated" in ask(tenant_a).info.fallback_reason
+    quota_set(tenant=tenant_a, capability="chat", unit="requests", period="day", limit=1)
+    ask(tenant_a)
+    with pytest.raises(QuotaExceeded):
+        ask(tenant_a)
