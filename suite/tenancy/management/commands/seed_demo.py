@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from suite.ai.demo import seed_ai_demo
 from suite.tenancy.demo import DEMO_PASSWORD, seed_demo
 
 
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = seed_demo()
+        seed_ai_demo()
         self.stdout.write("Demo logins (staff: /login/, subscribers: /m/login/):")
         for demo in users:
             where = ", ".join(f"{role}@{slug}" for slug, role in demo.grants)
@@ -15,3 +17,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  phone {demo.phone:<14} code from the server log   {where}")
             else:
                 self.stdout.write(f"  {demo.username:<20} {DEMO_PASSWORD:<18} {where}")
+        self.stdout.write(
+            "OpenAI-compatible API at /v1/: create a key with "
+            "`manage.py create_api_key --tenant gd-sz --scopes maas`."
+        )
