@@ -1,0 +1,170 @@
+"""Speech recognition with faster-whisper (CTranslate2): the bundled Whisper base by default,
+or an operator-supplied CTranslate2 Whisper folder (e.g. a Cantonese fine-tune) by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from ..capabilities import Capability
+from ..errors import BackendUnavailable, InvalidInput
+from ..types import AudioClip, Segment, Transcript, Word
+from .base import TranscribeBackend, register
+
+WHISPER_RATE = 16000
+CHINESE = frozenset({"zh", "yue"})
+# Whisper follows the script of its prompt: a Simplified prompt keeps output Simplified.
+DEFAULT_PROMPTS = {"zh": "以下是普通话的句子。", "yue": "以下是粤语的句子。"}
+
+
+def whisper_samples(audio: AudioClip) -> np.ndarray:
+    """Mono float32 at 16 kHz, as Whisper expects."""
+    samples = np.asarray(audio.samples, dtype=np.float32).reshape(-1)
+    if samples.size == 0 or audio.sample_rate <= 0:
+        raise InvalidInput(_("The audio clip is empty."), param="file")
+    if audio.sample_rate == WHISPER_RATE:
+        return samples
+    count = round(samples.size * WHISPER_RATE / audio.sample_rate)
+    positions = np.arange(count, dtype=np.float64) * (audio.sample_rate / WHISPER_RATE)
+    return np.interp(positions, np.arange(samples.size), samples).astype(np.float32)
+
+
+def choose_prompt(language: str | None, prompt: str | None, default: str | None) -> str | None:
+    if prompt:
+        return prompt
+    if default:
+        return default
+    return DEFAULT_PROMPTS.get(language or "")
+
+
+def to_simplified(text: str, language: str) -> str:
+    if language not in CHINESE or not text:
+        return text
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
+
+
+def finish_transcript(
+    segments: list[Segment], language: str, probability: float, duration_s: float
+) -> Transcript:
+    for segment in segments:
+        segment.start = min(max(segment.start, 0.0), duration_s)
+        segment.end = min(max(segment.end, segment.start), duration_s)
+        segment.text = to_simplified(segment.text, language)
+        for word in segment.words:
+            word.start = min(max(word.start, 0.0), duration_s)
+            word.end = min(max(word.end, word.start), duration_s)
+            word.word = to_simplified(word.word, language)
+    text = "".join(segment.text for segment in segments).strip()
+    return Transcript(
+        text=text,
+        language=language,
+        language_probability=float(probability),
+        duration_s=duration_s,
+        segments=segments,
+    )
+
+
+def decode_limits(options: dict[str, Any], length_name: str) -> dict[str, Any]:
+    """Optional `temperature` (fixed, no fallback) and `max_new_tokens` from backend options."""
+    limits: dict[str, Any] = {}
+    if "temperature" in options:
+        limits["temperature"] = float(options["temperature"])
+    if options.get("max_new_tokens"):
+        limits[length_name] = int(options["max_new_tokens"])
+    return limits
+
+
+@register
+class FasterWhisperBackend(TranscribeBackend):
+    engine: ClassVar[str] = "faster-whisper"
+    capabilities = frozenset({Capability.TRANSCRIBE})
+
+    def __init__(self, spec):
+        super().__init__(spec)
+        self._model: Any = None
+        self.model_dir: Path | None = None
+
+    def load(self) -> None:
+        from ..whisper_bundle import ensure_whisper_base
+
+        folder = Path(self.spec.path) if self.spec.path else ensure_whisper_base()
+        for required in ("model.bin", "config.json", "tokenizer.json"):
+            if not (folder / required).is_file():
+                raise BackendUnavailable(
+                    _("Whisper model folder %(path)s has no %(file)s.")
+                    % {"path": folder, "file": required}
+                )
+        from faster_whisper import WhisperModel
+
+        try:
+            self._model = WhisperModel(
+                str(folder),
+                device="cpu",
+                compute_type=self.options.get("compute_type", "int8"),
+                cpu_threads=int(self.options.get("cpu_threads", 0)),
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise BackendUnavailable(
+                _("Could not load the Whisper model at %(path)s: %(reason)s")
+                % {"path": folder, "reason": exc}
+            ) from exc
+        self.model_dir = folder
+
+    def _language(self, language: str | None) -> str | None:
+        if not language:
+            return None
+        tokenizer = self._model.hf_tokenizer
+        if tokenizer.token_to_id(f"<|{language}|>") is not None:
+            return language
+        # Whisper base has no <|yue|>: Cantonese is decoded as Chinese.
+        if language == "yue":
+            return "zh"
+        raise InvalidInput(
+            _("This speech model does not support the language %(language)s.")
+            % {"language": language},
+            param="language",
+        )
+
+    def transcribe(
+        self,
+        audio: AudioClip,
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        word_timestamps: bool = False,
+        vad: bool = True,
+    ) -> Transcript:
+        if self._model is None:
+            self.load()
+        samples = whisper_samples(audio)
+        language = self._language(language)
+        segments_iter, info = self._model.transcribe(
+            samples,
+            language=language,
+            beam_size=int(self.options.get("beam_size", 5)),
+            initial_prompt=choose_prompt(language, prompt, self.options.get("initial_prompt")),
+            word_timestamps=word_timestamps,
+            vad_filter=vad,
+            condition_on_previous_text=False,
+            **decode_limits(self.options, "max_new_tokens"),
+        )
+        segments = [
+            Segment(
+                start=float(seg.start),
+                end=float(seg.end),
+                text=seg.text,
+                words=[
+                    Word(float(w.start), float(w.end), w.word, float(w.probability))
+                    for w in (seg.words or [])
+                ],
+            )
+            for seg in segments_iter
+        ]
+        duration = samples.size / WHISPER_RATE
+        return finish_transcript(segments, info.language, info.language_probability, duration)

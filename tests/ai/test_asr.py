@@ -1,0 +1,199 @@
+"""ASR backends: tiny random Whisper models for both engines, plus the bundled base for real.
+
+No human recording exists offline, so the committed clips are synthetic:
+- `data/mandarin_kokoro.wav` (16 kHz mono PCM16, 10.9 s): KOKORO_REFERENCE spoken by the bundled
+  Kokoro int8 model (voice jf_tebukuro, Mandarin via misaki phonemes, the two sentences joined
+  with 0.5 s of silence) through `suite.ai.backends.tts_kokoro`, resampled to 16 kHz. Whisper base
+  (faster-whisper, int8, beam 5, language zh) gave "您好,我想查询一下这个月的花费章蛋。我家的宽带,
+  从昨天晚上开始,久连不上网了。": CER 0.118. The bound is that plus a margin; Kokoro's voices are
+  Japanese, so this says the pipeline works, not how accurate it is on human speech.
+- `data/mandarin_phone_espeak.wav` (5.45 s): REFERENCE by espeak-ng (`cmn-latn-pinyin`, rate 140)
+  from pypinyin TONE3; robotic (CER 0.278), used where a short clip with digits is enough.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zhconv
+
+from suite.ai.backends import engine_class
+from suite.ai.backends.base import BackendSpec
+from suite.ai.errors import BackendUnavailable, InvalidInput
+from suite.ai.metrics import cer
+from suite.ai.types import AudioClip
+from suite.media.audio import decode_audio
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = "我的手机号码是一三八一二三四五六七八。"
+KOKORO_REFERENCE = "您好，我想查询一下这个月的话费账单。我家的宽带从昨天晚上开始就连不上网了。"
+CER_BOUND = 0.2
+# Random weights never emit end-of-text: cap decoding so the tests stay fast.
+TINY_OPTIONS = {"beam_size": 1, "temperature": 0.0, "max_new_tokens": 8}
+
+
+def _tone_clip(seconds: float = 1.5, rate: int = 16000) -> AudioClip:
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2).astype(
+        np.float32
+    )
+    return AudioClip(samples, rate)
+
+
+@pytest.fixture(scope="session")
+def bundled_dir(tmp_path_factory):
+    from django.conf import settings
+
+    from suite.ai.whisper_bundle import ensure_whisper_base
+
+    folder = ensure_whisper_base()
+    assert folder.parent == Path(settings.AI_CACHE_DIR)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_pt(tmp_path_factory) -> Path:
+    import torch
+    from whisper.model import ModelDimensions, Whisper
+
+    dims = ModelDimensions(
+        n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=2, n_audio_layer=1,
+        n_vocab=51865, n_text_ctx=448, n_text_state=64, n_text_head=2, n_text_layer=1,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = Whisper(dims)
+    # The text positional embedding is torch.empty (loaded from checkpoints normally).
+    torch.nn.init.normal_(model.decoder.positional_embedding, std=0.02)
+    path = tmp_path_factory.mktemp("openai-whisper") / "tiny.pt"
+    torch.save({"dims": dims.__dict__, "model_state_dict": model.state_dict()}, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_ct2(tmp_path_factory, bundled_dir) -> Path:
+    import ctranslate2
+    import torch
+    from transformers import WhisperConfig, WhisperForConditionalGeneration, WhisperTokenizerFast
+
+    root = tmp_path_factory.mktemp("faster-whisper")
+    source, out = root / "hf", root / "ct2"
+    config = WhisperConfig(
+        vocab_size=51865, num_mel_bins=80, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, d_model=64, encoder_ffn_dim=128,
+        decoder_ffn_dim=128, max_source_positions=1500, max_target_positions=448,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    WhisperForConditionalGeneration(config).save_pretrained(source)
+    WhisperTokenizerFast(tokenizer_file=str(bundled_dir / "tokenizer.json")).save_pretrained(source)
+    converter = ctranslate2.converters.TransformersConverter(
+        str(source), copy_files=["tokenizer.json"]
+    )
+    converter.convert(str(out), quantization="float32")
+    return out
+
+
+def _check_tiny(backend, clip: AudioClip) -> None:
+    transcript = backend.transcribe(clip, language="de", vad=False, word_timestamps=True)
+    assert transcript.duration_s == pytest.approx(clip.duration_s, abs=1e-3)
+    assert transcript.language == "de"
+    for segment in transcript.segments:
+        assert 0.0 <= segment.start <= segment.end <= clip.duration_s
+        for word in segment.words:
+            assert 0.0 <= word.start <= word.end <= clip.duration_s
+
+
+def test_openai_whisper_tiny_checkpoint(tiny_pt):
+    cls = engine_class("openai-whisper")
+    backend = cls(BackendSpec("openai-whisper", str(tiny_pt), TINY_OPTIONS))
+    backend.load()
+    _check_tiny(backend, _tone_clip())
+    # An 8 kHz clip is resampled; duration is kept.
+    _check_tiny(backend, _tone_clip(rate=8000))
+
+
+def test_faster_whisper_tiny_conversion(tiny_ct2):
+    cls = engine_class("faster-whisper")
+    backend = cls(
+        BackendSpec("faster-whisper", str(tiny_ct2), {"compute_type": "float32", **TINY_OPTIONS})
+    )
+    backend.load()
+    _check_tiny(backend, _tone_clip())
+
+
+def test_missing_models_are_unavailable(tmp_path):
+    with pytest.raises(BackendUnavailable, match=r"nope\.pt"):
+        engine_class("openai-whisper")(
+            BackendSpec("openai-whisper", str(tmp_path / "nope.pt"))
+        ).load()
+    with pytest.raises(BackendUnavailable, match=r"model\.bin"):
+        engine_class("faster-whisper")(BackendSpec("faster-whisper", str(tmp_path))).load()
+
+
+def test_unknown_language_is_invalid(tiny_ct2):
+    backend = engine_class("faster-whisper")(
+        BackendSpec("faster-whisper", str(tiny_ct2), TINY_OPTIONS)
+    )
+    backend.load()
+    with pytest.raises(InvalidInput, match="xx"):
+        backend.transcribe(_tone_clip(), language="xx")
+
+
+def test_bundle_is_assembled_once_and_verified(bundled_dir):
+    model = bundled_dir / "model.bin"
+    assert model.stat().st_size == 2 * 72608766
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json"):
+        assert (bundled_dir / name).is_file()
+    tokenizer = json.loads((bundled_dir / "tokenizer.json").read_text())
+    ids = {token["content"]: token["id"] for token in tokenizer["added_tokens"]}
+    assert ids["<|startoftranscript|>"] == 50258
+    assert ids["<|zh|>"] == 50260
+    assert ids["<|notimestamps|>"] == 50363
+    assert ids["<|30.00|>"] == 51864
+    from suite.ai.whisper_bundle import ensure_whisper_base
+
+    mtime = model.stat().st_mtime_ns
+    assert ensure_whisper_base() == bundled_dir
+    assert model.stat().st_mtime_ns == mtime
+
+
+def test_bundle_sha_mismatch_leaves_no_model(settings, tmp_path, monkeypatch):
+    from suite.ai import whisper_bundle
+
+    settings.AI_CACHE_DIR = tmp_path / "cache"
+    fake = tmp_path / "pkg" / "data"
+    fake.mkdir(parents=True)
+    for _package, name in whisper_bundle.PARTS:
+        (fake / name).write_bytes(b"not the weights")
+    (fake / "config.json").write_text("{}")
+    monkeypatch.setattr(whisper_bundle, "_package_data_dir", lambda package: fake)
+    with pytest.raises(BackendUnavailable, match="sha256"):
+        whisper_bundle.ensure_whisper_base()
+    target = tmp_path / "cache" / whisper_bundle.FOLDER_NAME
+    assert not (target / "model.bin").exists()
+    assert not (target / whisper_bundle.MARKER).exists()
+    assert [p.name for p in target.iterdir() if p.name.startswith(".model.bin")] == []
+    assert hashlib.sha256(b"not the weights").hexdigest() != whisper_bundle.MODEL_SHA256
+
+
+def test_bundled_base_transcribes_committed_mandarin_clip(bundled_dir):
+    clip = decode_audio((DATA / "mandarin_kokoro.wav").read_bytes())
+    backend = engine_class("faster-whisper")(BackendSpec("faster-whisper", ""))
+    backend.load()
+    transcript = backend.transcribe(clip, language="zh", word_timestamps=True)
+    assert transcript.language == "zh"
+    assert transcript.duration_s == pytest.approx(clip.duration_s, abs=1e-3)
+    assert cer(KOKORO_REFERENCE, transcript.text) <= CER_BOUND, transcript.text
+    assert transcript.text == zhconv.convert(transcript.text, "zh-cn")
+    words = [word for segment in transcript.segments for word in segment.words]
+    assert words
+    assert all(0.0 <= w.start <= w.end <= clip.duration_s for w in words)
+
+
+def test_simplified_conversion_helper():
+    from suite.ai.backends.asr_faster_whisper import to_simplified
+
+    assert to_simplified("請問營業廳幾點開門", "zh") == "请问营业厅几点开门"
+    assert to_simplified("請問", "yue") == "请问"
+    assert to_simplified("Hello 請問", "en") == "Hello 請問"

@@ -1,0 +1,94 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from suite.ai.streaming import StreamingTranscriber
+from suite.ai.types import AudioClip, Transcript
+
+RATE = 16000
+
+
+def _tone(seconds: float, amplitude: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (amplitude * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+
+
+def _noise(seconds: float, level: float = 0.002) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return (level * rng.standard_normal(int(seconds * RATE))).astype(np.float32)
+
+
+# The endpointer calibrates its noise floor on the first frame: streams open with line noise.
+LEAD = _noise(0.1)
+
+
+class FakeAsr:
+    def __init__(self):
+        self.lengths: list[float] = []
+
+    def __call__(self, clip: AudioClip) -> Transcript:
+        self.lengths.append(clip.duration_s)
+        return Transcript(f"{clip.duration_s:.2f}", "zh", 1.0, clip.duration_s)
+
+
+def _run(stream: StreamingTranscriber, audio: np.ndarray, chunk: int = 320 * 3 + 7):
+    events = []
+    for offset in range(0, audio.size, chunk):
+        events.extend(stream.feed(audio[offset : offset + chunk]))
+    return events + stream.flush()
+
+
+def test_speech_silence_speech_gives_two_finals():
+    audio = np.concatenate([_noise(0.5), _tone(2.5), _noise(1.2), _tone(1.5), _noise(0.3)])
+    asr = FakeAsr()
+    events = _run(StreamingTranscriber(asr, partial_interval_s=1.0, silence_s=0.6), audio)
+    finals = [e for e in events if e.kind == "final"]
+    partials = [e for e in events if e.kind == "partial"]
+    assert [f.utterance for f in finals] == [0, 1]
+    # First utterance: tone 0.5-3.0 s; the boundary lies near the silence.
+    assert finals[0].start_s == pytest.approx(0.5, abs=0.25)
+    assert finals[0].end_s == pytest.approx(3.0, abs=0.35)
+    assert finals[1].start_s == pytest.approx(4.2, abs=0.25)
+    assert finals[1].end_s == pytest.approx(5.7, abs=0.35)
+    assert finals[0].end_s < finals[1].start_s
+    # Partials: at most one per second of utterance audio, and they grow.
+    for index in (0, 1):
+        ends = [p.end_s for p in partials if p.utterance == index]
+        assert ends == sorted(ends)
+        assert all(b - a >= 1.0 - 1e-6 for a, b in itertools.pairwise(ends))
+    # Utterance 0 spans ~3.3 s before its endpoint (pre-roll + tone + silence): 2 or 3 partials.
+    assert len([p for p in partials if p.utterance == 0]) in (2, 3)
+    assert len([p for p in partials if p.utterance == 1]) in (1, 2)
+    # Each call got the utterance so far; the final got the whole utterance.
+    assert len(asr.lengths) == len(events)
+    assert finals[0].text == f"{finals[0].end_s - finals[0].start_s:.2f}"
+
+
+def test_noise_floor_adapts_and_silence_gives_nothing():
+    asr = FakeAsr()
+    loud_noise = _noise(3.0, level=0.02)
+    assert _run(StreamingTranscriber(asr), loud_noise) == []
+    assert asr.lengths == []
+
+
+def test_max_utterance_forces_final():
+    asr = FakeAsr()
+    events = _run(
+        StreamingTranscriber(asr, max_utterance_s=2.0, partial_interval_s=10),
+        np.concatenate([LEAD, _tone(3.5), _noise(1.0)]),
+    )
+    finals = [e for e in events if e.kind == "final"]
+    assert len(finals) == 2
+    assert finals[0].end_s - finals[0].start_s == pytest.approx(2.0, abs=0.021)
+    assert finals[1].start_s == pytest.approx(finals[0].end_s, abs=0.021)
+    assert finals[1].end_s == pytest.approx(3.6, abs=0.35)
+
+
+def test_flush_ends_open_utterance_and_accepts_clips():
+    asr = FakeAsr()
+    stream = StreamingTranscriber(asr, partial_interval_s=5)
+    assert stream.feed(AudioClip(np.concatenate([LEAD, _tone(1.0)])[::2].copy(), 8000)) == []
+    events = stream.flush()
+    assert [e.kind for e in events] == ["final"]
+    assert events[0].end_s == pytest.approx(1.1, abs=0.05)
