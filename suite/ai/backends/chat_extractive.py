@@ -1,0 +1,259 @@
+"""The embedded chat fallback: answers by quoting the retrieved passages, never by generating.
+
+It scores every sentence of the passages against the last user question (idf-weighted term
+coverage over jieba tokens, plus a little of the passage's retrieval score), quotes the best one
+to three in document order with [n] markers, and says plainly that this is an extract and not a
+language-model answer. When nothing is relevant enough it says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from ..capabilities import Capability
+from ..errors import InvalidInput
+from ..search import tokenize_zh
+from ..types import ChatMessage, ChatResult, Passage
+from .base import ChatBackend, register
+from .chat_openai import estimate_tokens
+
+MAX_SENTENCES = 3
+MIN_COVERAGE = 0.3  # share of the question's idf weight a sentence must contain
+RELATIVE_CUTOFF = 0.6  # further sentences need this fraction of the best one's score
+PASSAGE_WEIGHT = 0.15
+
+STOPWORDS = frozenset(
+    {
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "是",
+        "我",
+        "我的",
+        "我们",
+        "你",
+        "你们",
+        "您",
+        "他",
+        "她",
+        "它",
+        "请问",
+        "请",
+        "问",
+        "怎么",
+        "怎么样",
+        "怎样",
+        "如何",
+        "什么",
+        "哪些",
+        "哪个",
+        "哪里",
+        "多少",
+        "几",
+        "能",
+        "能否",
+        "能不能",
+        "可以",
+        "可不",
+        "不可",
+        "可不可以",
+        "要",
+        "想",
+        "想要",
+        "会",
+        "在",
+        "有",
+        "没",
+        "没有",
+        "和",
+        "与",
+        "及",
+        "或",
+        "或者",
+        "一下",
+        "一个",
+        "这个",
+        "那个",
+        "这",
+        "那",
+        "为什么",
+        "为",
+        "么",
+        "就",
+        "都",
+        "也",
+        "还",
+        "给",
+        "被",
+        "把",
+        "对",
+        "从",
+        "到",
+        "需要",
+        "应该",
+        "该",
+        "办",
+        "多",
+        "少",
+        "一",
+        "个",
+        "些",
+        "时候",
+        "现在",
+        "告诉",
+        "知道",
+    }
+)
+
+_SENTENCE = re.compile(r"[^。！？!?；;]+(?:[。！？!?；;]+|$)")
+_LATIN_STOP = re.compile(r"(?<=[.])\s+")
+
+
+@dataclass
+class _Sentence:
+    passage: int  # 0-based index into passages
+    position: int
+    text: str
+    tokens: set[str]
+    score: float = 0.0
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of Chinese (。！？；) and Latin (". ") text, newlines as hard breaks."""
+    out = []
+    for line in text.splitlines():
+        for part in _LATIN_STOP.split(line):
+            out.extend(s.strip() for s in _SENTENCE.findall(part) if s.strip())
+    return out
+
+
+def _question(messages: list[ChatMessage]) -> str:
+    for message in reversed(messages):
+        if message.role == "user" and message.content.strip():
+            return message.content
+    raise InvalidInput(_("The conversation has no question to answer."), param="messages")
+
+
+def _content_terms(text: str) -> set[str]:
+    return {t for t in tokenize_zh(text) if t not in STOPWORDS}
+
+
+def rank_sentences(question: str, passages: list[Passage]) -> list[_Sentence]:
+    """All sentences, scored; the best first."""
+    sentences = [
+        _Sentence(p, i, s, _content_terms(s))
+        for p, passage in enumerate(passages)
+        for i, s in enumerate(split_sentences(passage.text))
+    ]
+    terms = _content_terms(question)
+    if not sentences or not terms:
+        return []
+    n = len(sentences)
+    idf = {
+        t: math.log(1 + (n + 0.5) / (sum(t in s.tokens for s in sentences) + 0.5)) for t in terms
+    }
+    total = sum(idf.values())
+    top_passage = max((p.score for p in passages), default=0.0)
+    for s in sentences:
+        s.score = sum(idf[t] for t in terms & s.tokens) / total
+        if s.score and top_passage > 0:
+            s.score += PASSAGE_WEIGHT * max(passages[s.passage].score, 0.0) / top_passage
+    return sorted(sentences, key=lambda s: (-s.score, s.passage, s.position))
+
+
+def select_sentences(question: str, passages: list[Passage]) -> list[_Sentence]:
+    ranked = rank_sentences(question, passages)
+    if not ranked or ranked[0].score < MIN_COVERAGE:
+        return []
+    floor = max(MIN_COVERAGE, RELATIVE_CUTOFF * ranked[0].score)
+    chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= floor]
+    return sorted(chosen, key=lambda s: (s.passage, s.position))
+
+
+def _source(passage: Passage) -> str:
+    return passage.source or passage.id
+
+
+@register
+class ExtractiveAnswerBackend(ChatBackend):
+    engine = "extractive"
+    capabilities = frozenset({Capability.CHAT})
+    generative = False
+
+    def _chunks(
+        self, messages: list[ChatMessage], passages: list[Passage] | None
+    ) -> tuple[list[str], list[str], int]:
+        """The answer as sentence-sized chunks, the cited sources, and the prompt size."""
+        question = _question(messages)
+        passages = passages or []
+        chosen = select_sentences(question, passages)
+        used = {s.passage for s in chosen}
+        prompt_tokens = estimate_tokens(question) + sum(
+            estimate_tokens(passages[p].text) for p in used
+        )
+        if not chosen:
+            return [not_found()], [], prompt_tokens
+        chunks = [notice() + "\n"]
+        chunks += [f"{s.text}[{s.passage + 1}]" for s in chosen]
+        cited = sorted(used)
+        sources = [f"[{p + 1}] {_source(passages[p])}" for p in cited]
+        chunks.append("\n\n" + _("Sources:") + "\n" + "\n".join(sources))
+        citations = list(dict.fromkeys(_source(passages[p]) for p in cited))
+        return chunks, citations, prompt_tokens
+
+    def chat(
+        self,
+        messages: list[ChatMessage],
+        *,
+        passages: list[Passage] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+    ) -> ChatResult:
+        chunks, citations, prompt_tokens = self._chunks(messages, passages)
+        return _result(chunks, citations, prompt_tokens)
+
+    def chat_stream(
+        self,
+        messages: list[ChatMessage],
+        *,
+        passages: list[Passage] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+    ) -> Iterator[str | ChatResult]:
+        chunks, citations, prompt_tokens = self._chunks(messages, passages)
+        yield from chunks
+        yield _result(chunks, citations, prompt_tokens)
+
+
+def _result(chunks: list[str], citations: list[str], prompt_tokens: int) -> ChatResult:
+    text = "".join(chunks)
+    # No model tokenizer here: tokens are estimated from characters (one per CJK character).
+    return ChatResult(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=estimate_tokens(text),
+        finish_reason="stop",
+        citations=citations,
+    )
+
+
+def notice() -> str:
+    return _(
+        "(Extracted from the knowledge base by retrieval; this is not a language-model answer.)"
+    )
+
+
+def not_found() -> str:
+    return _(
+        "No relevant content was found in the knowledge base, so this question cannot be "
+        "answered here. Please rephrase it or contact a human agent."
+    )

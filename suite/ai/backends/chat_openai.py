@@ -1,0 +1,287 @@
+"""Chat through any OpenAI-compatible server (vLLM, Ollama, a cloud endpoint) over HTTP.
+
+Options: `base_url` (e.g. http://gpu-1:8000/v1; a full .../chat/completions URL also works),
+`model`, optional `api_key` and `timeout` (seconds). Transport failures, timeouts, 5xx and the
+4xx that mean "this server cannot serve us" (auth, unknown model, rate limit) raise
+BackendUnavailable so the gateway falls back; other 4xx are the caller's input (InvalidInput).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from django.utils.translation import gettext as _
+
+from ..capabilities import Capability
+from ..errors import BackendTimeout, BackendUnavailable, InvalidInput
+from ..types import ChatMessage, ChatResult, Passage
+from .base import BackendSpec, ChatBackend, register
+
+DEFAULT_TIMEOUT_S = 60.0
+# Status codes that say the server (not the request) is the problem: fall back.
+UNAVAILABLE_4XX = frozenset({401, 403, 404, 408, 409, 429})
+
+GROUNDING_PROMPT = (
+    "你是电信运营商的客服与业务助手。请只根据下面编号的资料回答用户的问题，"
+    "不要使用资料以外的知识，不要编造。引用资料时在句末用方括号标注编号，例如 [1]。"
+    "如果资料中没有答案，请直接说明“资料中没有相关信息”。\n\n资料：\n"
+)
+
+_CITATION = re.compile(r"[\[【]\s*(\d{1,3})\s*[\]】]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_OTHER_WORD = re.compile(r"[^\s\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count when the server reports none: one per CJK character (common
+    tokenizers give ~0.6-1.5 per character) plus ~4 characters per token for other text."""
+    cjk = len(_CJK.findall(text))
+    other = sum(math.ceil(len(w) / 4) for w in _OTHER_WORD.findall(text))
+    return cjk + other
+
+
+def grounding_prompt(passages: list[Passage]) -> str:
+    lines = []
+    for n, passage in enumerate(passages, start=1):
+        source = passage.source or passage.id
+        lines.append(f"[{n}]（来源：{source}）{passage.text.strip()}")
+    return GROUNDING_PROMPT + "\n".join(lines)
+
+
+def cited_sources(text: str, passages: list[Passage] | None) -> list[str]:
+    """Sources of the passages cited as [n] in `text`, in order of first citation."""
+    if not passages:
+        return []
+    sources: list[str] = []
+    for match in _CITATION.finditer(text):
+        n = int(match.group(1))
+        if 1 <= n <= len(passages):
+            source = passages[n - 1].source or passages[n - 1].id
+            if source not in sources:
+                sources.append(source)
+    return sources
+
+
+@register
+class OpenAICompatibleChatBackend(ChatBackend):
+    engine = "openai-compatible"
+    capabilities = frozenset({Capability.CHAT})
+
+    def __init__(self, spec: BackendSpec):
+        super().__init__(spec)
+        self._client: httpx.Client | None = None
+        self._url = ""
+
+    def load(self) -> None:
+        base_url = str(self.options.get("base_url") or self.spec.path or "").strip()
+        if not base_url.startswith(("http://", "https://")):
+            raise BackendUnavailable(
+                _("The chat server URL %(url)s is not an http(s) URL.") % {"url": base_url}
+            )
+        if not self.options.get("model"):
+            raise BackendUnavailable(_("No model name is configured for the chat server."))
+        base_url = base_url.rstrip("/")
+        if base_url.endswith("/chat/completions"):
+            self._url = base_url
+        else:
+            self._url = base_url + "/chat/completions"
+        headers = {"Accept": "application/json"}
+        if self.options.get("api_key"):
+            headers["Authorization"] = f"Bearer {self.options['api_key']}"
+        timeout = float(self.options.get("timeout") or DEFAULT_TIMEOUT_S)
+        self._client = httpx.Client(
+            headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        )
+
+    def _payload(
+        self,
+        messages: list[ChatMessage],
+        passages: list[Passage] | None,
+        max_tokens: int,
+        temperature: float,
+        stream: bool,
+    ) -> dict[str, Any]:
+        if not messages:
+            raise InvalidInput(_("The conversation has no messages."), param="messages")
+        wire = [{"role": m.role, "content": m.content} for m in messages]
+        if passages:
+            wire.insert(0, {"role": "system", "content": grounding_prompt(passages)})
+        payload: dict[str, Any] = {
+            "model": self.options["model"],
+            "messages": wire,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": stream,
+        }
+        if stream:
+            payload["stream_options"] = {"include_usage": True}
+        return payload
+
+    def _ensure_loaded(self) -> httpx.Client:
+        if self._client is None:
+            self.load()
+        assert self._client is not None
+        return self._client
+
+    def chat(
+        self,
+        messages: list[ChatMessage],
+        *,
+        passages: list[Passage] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+    ) -> ChatResult:
+        client = self._ensure_loaded()
+        payload = self._payload(messages, passages, max_tokens, temperature, stream=False)
+        with _transport_errors(self._url):
+            response = client.post(self._url, json=payload)
+        _raise_for_status(response.status_code, response.text)
+        try:
+            data = response.json()
+            choice = data["choices"][0]
+            text = choice["message"].get("content") or ""
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise BackendUnavailable(
+                _("The chat server returned a response that is not OpenAI-compatible.")
+            ) from exc
+        prompt_tokens, completion_tokens = _usage(data.get("usage"), payload, text)
+        return ChatResult(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            finish_reason=choice.get("finish_reason") or "stop",
+            citations=cited_sources(text, passages),
+        )
+
+    def chat_stream(
+        self,
+        messages: list[ChatMessage],
+        *,
+        passages: list[Passage] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.7,
+    ) -> Iterator[str | ChatResult]:
+        client = self._ensure_loaded()
+        payload = self._payload(messages, passages, max_tokens, temperature, stream=True)
+        parts: list[str] = []
+        state: dict[str, Any] = {"usage": None, "finish_reason": "stop"}
+        with _transport_errors(self._url):
+            response = self._open_stream(client, payload)
+            try:
+                for event in _sse_events(response.iter_lines()):
+                    if event.get("error"):
+                        raise BackendUnavailable(
+                            _("The chat server failed mid-answer: %(message)s")
+                            % {"message": _error_message(event)}
+                        )
+                    for delta in _apply_event(event, state):
+                        parts.append(delta)
+                        yield delta
+            finally:
+                response.close()
+        text = "".join(parts)
+        prompt_tokens, completion_tokens = _usage(state["usage"], payload, text)
+        yield ChatResult(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            finish_reason=state["finish_reason"],
+            citations=cited_sources(text, passages),
+        )
+
+    def _open_stream(self, client: httpx.Client, payload: dict[str, Any]) -> httpx.Response:
+        """Opens the SSE response; retries once without stream_options for servers that
+        reject the field (older vLLM and some proxies answer 400 to it)."""
+        response = client.send(client.build_request("POST", self._url, json=payload), stream=True)
+        if response.status_code < 400:
+            return response
+        body = response.read().decode("utf-8", "replace")
+        response.close()
+        if response.status_code == 400 and "stream_options" in body:
+            retry = {key: value for key, value in payload.items() if key != "stream_options"}
+            return self._open_stream(client, retry)
+        _raise_for_status(response.status_code, body)
+        raise AssertionError("unreachable")
+
+
+def _apply_event(event: dict[str, Any], state: dict[str, Any]) -> list[str]:
+    """Content deltas of one stream event; records usage and finish_reason in `state`."""
+    state["usage"] = event.get("usage") or state["usage"]
+    deltas = []
+    for choice in event.get("choices") or []:
+        delta = (choice.get("delta") or {}).get("content")
+        if delta:
+            deltas.append(delta)
+        state["finish_reason"] = choice.get("finish_reason") or state["finish_reason"]
+    return deltas
+
+
+@contextmanager
+def _transport_errors(url: str) -> Iterator[None]:
+    """Maps httpx transport failures (also those raised while streaming) to our errors."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise BackendTimeout(
+            _("The chat server at %(url)s did not answer in time.") % {"url": url}
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise BackendUnavailable(
+            _("The chat server at %(url)s cannot be reached.") % {"url": url}
+        ) from exc
+
+
+def _sse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        if not line.startswith("data:"):
+            continue  # blank separators, comments (":"), event:/id: fields
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        try:
+            event = json.loads(data)
+        except ValueError as exc:
+            raise BackendUnavailable(_("The chat server sent a malformed stream.")) from exc
+        if isinstance(event, dict):
+            yield event
+
+
+def _raise_for_status(status: int, body: str) -> None:
+    if status < 400:
+        return
+    try:
+        message = _error_message(json.loads(body))
+    except ValueError:
+        message = body.strip()[:500]
+    message = message or f"HTTP {status}"
+    if status >= 500 or status in UNAVAILABLE_4XX:
+        raise BackendUnavailable(
+            _("The chat server answered %(status)d: %(message)s")
+            % {"status": status, "message": message}
+        )
+    raise InvalidInput(
+        _("The chat server rejected the request: %(message)s") % {"message": message}
+    )
+
+
+def _error_message(data: Any) -> str:
+    if isinstance(data, dict):
+        error = data.get("error", data.get("detail", data.get("message", "")))
+        if isinstance(error, dict):
+            return str(error.get("message") or error)
+        return str(error)
+    return str(data)[:500]
+
+
+def _usage(usage: Any, payload: dict[str, Any], text: str) -> tuple[int, int]:
+    if isinstance(usage, dict) and "prompt_tokens" in usage:
+        return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    # The server reported no usage (older servers ignore stream_options): estimate.
+    prompt = sum(estimate_tokens(m["content"]) + 4 for m in payload["messages"])
+    return prompt, estimate_tokens(text)
