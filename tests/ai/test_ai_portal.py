@@ -93,11 +93,11 @@ def test_model_add_edit_delete_through_the_pages_with_audit(client_a, tenant_a, 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"engine": "kokoro"}, "cannot serve"),
-        ({"engine": "rapidocr", "capability": "chat"}, "cannot serve"),
+        ({"engine": "kokoro"}, "引擎不支持"),
+        ({"engine": "rapidocr", "capability": "chat"}, "引擎不支持"),
         ({"path": "/nonexistent/models/whisper-small"}, "/nonexistent/models/whisper-small"),
-        ({"path": "http://gpu-1:8000/v1"}, "needs a local path"),
-        ({"options": "[1, 2]"}, "JSON object"),
+        ({"path": "http://gpu-1:8000/v1"}, "需要本地路径"),
+        ({"options": "[1, 2]"}, "JSON 对象"),
     ],
 )
 def test_model_form_shows_validation_errors(client_a, tenant_a, overrides, message):
@@ -112,7 +112,7 @@ def test_duplicate_model_name_is_refused_per_capability(client_a, tenant_a):
     make_model(tenant_a, name="whisper-small", capability="transcribe", engine="faster-whisper")
     response = client_a.post(reverse("ai:models"), model_form())
     assert response.status_code == 200
-    assert "already has a transcribe model named whisper-small" in response.content.decode()
+    assert "本租户已有名为 whisper-small 的" in response.content.decode()
     # The same name for another capability is fine.
     ok = client_a.post(
         reverse("ai:models"), model_form(capability="synthesize", engine="kokoro", options="")
@@ -134,9 +134,9 @@ def test_models_page_marks_own_inherited_and_default_rows(client_a, tenant_a):
     chat = page.split('id="capability-chat"')[1].split("</section>")[0]
     ocr = page.split('id="capability-ocr"')[1].split("</section>")[0]
     assert "province-chat" in chat
-    assert f"Inherited from {province.name}" in chat
+    assert f"继承自 {province.name}" in chat
     assert "extractive-answerer" in chat  # the suite default, shown but not in effect
-    assert "Own" in ocr
+    assert "本租户" in ocr
     assert "city-ocr" in ocr
 
 
@@ -183,7 +183,7 @@ def test_parent_quota_binds_and_is_shown_with_its_cap(client_a, tenant_a):
     assert province.name in parent_row
     assert re.search(r'class="quota-remaining">2<', parent_row)
     assert reverse("ai:quota_edit", args=[parent.pk]) not in page  # managed by the province
-    assert f"Capped at 3 by {province.name}" in own_row
+    assert f"受 {province.name} 限制为 3" in own_row
 
 
 def test_quota_edit_and_delete_with_audit(client_a, tenant_a):
@@ -215,7 +215,7 @@ def test_quota_edit_refuses_a_clash_with_another_row(client_a, tenant_a):
         {"capability": "", "unit": Unit.TOKENS, "period": Period.DAY, "limit": "5"},
     )
     assert response.status_code == 200
-    assert "already has a quota" in response.content.decode()
+    assert "本租户已有相同能力、单位和周期的配额" in response.content.decode()
     other.refresh_from_db()
     assert (other.period, other.limit) == (Period.MONTH, 9)
 
@@ -233,9 +233,9 @@ def test_safety_terms_add_and_remove_take_effect_at_once(client_a, tenant_a):
     term = SafetyTerm.objects.for_tenant(tenant_a).get()
     page = client_a.get(reverse("ai:safety_terms")).content.decode()
     assert "靓号宝" in page
-    assert re.search(r"against \d+ built-in terms", page)
+    assert re.search(r"与 \d+ 个内置词语", page)
     duplicate = client_a.post(reverse("ai:safety_terms"), {"term": "靓号宝", "category": "other"})
-    assert "already on the list" in duplicate.content.decode()
+    assert "该词语已在列表中" in duplicate.content.decode()
     assert client_a.post(reverse("ai:safety_term_remove", args=[term.pk])).status_code == 302
     assert find_prohibited(tenant_a, "欢迎购买靓号宝") is None
     actions = set(AuditEntry.objects.filter(tenant=tenant_a).values_list("action", flat=True))

@@ -178,7 +178,7 @@ def test_transcription_formats_and_bad_audio(oa):
     )
     assert verbose.duration == pytest.approx(len(clip) / 32000, rel=0.1)
     assert verbose.segments and verbose.words
-    with pytest.raises(openai.BadRequestError, match="decode"):
+    with pytest.raises(openai.BadRequestError, match="无法解码音频"):
         oa.audio.transcriptions.create(model="default", file=("call.wav", b"not audio at all"))
 
 
