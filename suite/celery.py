@@ -12,9 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 def route_by_task_queue(name, args, kwargs, options, task=None, **kw):
-    """A task class names its queue (`queue = "asr"`); heavy inference then lands on the
-    workers started for that capability, wherever the task is sent from."""
-    queue = getattr(task, "queue", None)
+    """A task class names its queue (`route_queue = "asr"`); heavy inference then lands on
+    the workers started for that capability, wherever the task is sent from. (Celery's own
+    `Task.queue` attribute is deprecated in favour of routes.)"""
+    queue = getattr(task, "route_queue", None)
     return {"queue": queue} if queue else None
 
 

@@ -38,7 +38,7 @@ def _info(info: CallInfo) -> dict:
 
 class TranscribeFileTask(TenantJobTask):
     name = "suite.ai.transcribe_file"
-    queue = QUEUE_FOR[Capability.TRANSCRIBE]
+    route_queue = QUEUE_FOR[Capability.TRANSCRIBE]
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
         audio = (job_dir(job) / job.params["input"]).read_bytes()
@@ -58,7 +58,7 @@ class TranscribeFileTask(TenantJobTask):
 
 class SynthesizeTask(TenantJobTask):
     name = "suite.ai.synthesize"
-    queue = QUEUE_FOR[Capability.SYNTHESIZE]
+    route_queue = QUEUE_FOR[Capability.SYNTHESIZE]
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
         from suite.media.audio_codecs import encode_audio
@@ -84,7 +84,7 @@ class SynthesizeTask(TenantJobTask):
 
 class GenerateImageTask(TenantJobTask):
     name = "suite.ai.generate_image"
-    queue = QUEUE_FOR[Capability.GENERATE_IMAGE]
+    route_queue = QUEUE_FOR[Capability.GENERATE_IMAGE]
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
         from .labelling import image_bytes_with_metadata
