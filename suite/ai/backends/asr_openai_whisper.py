@@ -9,13 +9,14 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from ..capabilities import Capability
-from ..errors import BackendUnavailable, InvalidInput
+from ..errors import BackendUnavailable
 from ..types import AudioClip, Segment, Transcript, Word
 from .asr_faster_whisper import (
     WHISPER_RATE,
     choose_prompt,
     decode_limits,
     finish_transcript,
+    resolve_language,
     whisper_samples,
 )
 from .base import TranscribeBackend, register
@@ -52,20 +53,10 @@ class OpenAIWhisperBackend(TranscribeBackend):
             ) from exc
 
     def _language(self, language: str | None) -> str | None:
-        if not language:
-            return None
         from whisper.tokenizer import LANGUAGES
 
         codes = list(LANGUAGES)[: self._model.num_languages]
-        if language in codes:
-            return language
-        if language == "yue":
-            return "zh"
-        raise InvalidInput(
-            _("This speech model does not support the language %(language)s.")
-            % {"language": language},
-            param="language",
-        )
+        return resolve_language(language, codes.__contains__)
 
     def transcribe(
         self,

