@@ -250,3 +250,25 @@ def test_unknown_endpoints_answer_in_openai_shape(oa, live_server, key_a):
     )
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.asyncio
+async def test_streaming_under_asgi_sends_events_as_an_async_stream(key_a):
+    from django.test import AsyncClient
+
+    response = await AsyncClient().post(
+        "/v1/chat/completions",
+        data={
+            "model": "default",
+            "stream": True,
+            "messages": [{"role": "user", "content": "话费"}],
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key_a}"},
+    )
+    assert response.status_code == 200
+    # An async body is what lets Django's ASGI handler send each event as it comes.
+    assert response.is_async
+    chunks = [chunk async for chunk in response.streaming_content]
+    assert len(chunks) >= 3
+    assert chunks[0].startswith(b"data: {") and chunks[-1] == b"data: [DONE]\n\n"

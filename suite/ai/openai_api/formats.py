@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
+from asgiref.sync import sync_to_async
 from django.http import HttpResponse, JsonResponse
 
 from ..types import Transcript
@@ -58,6 +59,14 @@ def chat_sse(stream, completion_id: str, created: int, include_usage: bool, suit
         yield _sse("[DONE]")
 
     return events()
+
+
+async def async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Under ASGI, Django buffers a synchronous iterator whole before sending it; handing it
+    an async one makes each SSE event leave as soon as the model produces it."""
+    done = object()
+    while (chunk := await sync_to_async(next)(chunks, done)) is not done:
+        yield chunk
 
 
 def _timestamp(seconds: float, separator: str) -> str:

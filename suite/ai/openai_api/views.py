@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -189,7 +190,8 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
             caller, messages, model=_model(data), max_tokens=max_tokens, temperature=temperature
         )
         events = formats.chat_sse(stream, completion_id, created, include_usage, _suite_info)
-        response = StreamingHttpResponse(events, content_type="text/event-stream")
+        body = formats.async_chunks(events) if isinstance(request, ASGIRequest) else events
+        response = StreamingHttpResponse(body, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return _suite_headers(response, stream.info)
