@@ -194,7 +194,12 @@ class ExtractiveAnswerBackend(ChatBackend):
     ) -> tuple[list[str], list[str], int]:
         """The answer as sentence-sized chunks, the cited sources, and the prompt size."""
         question = _question(messages)
-        passages = passages or []
+        # API callers (/v1/chat/completions) put their retrieved context in system messages.
+        passages = passages or [
+            Passage(id=f"system-{i}", text=m.content, source="system")
+            for i, m in enumerate(messages)
+            if m.role == "system" and m.content.strip()
+        ]
         chosen = select_sentences(question, passages)
         used = {s.passage for s in chosen}
         prompt_tokens = estimate_tokens(question) + sum(
