@@ -67,8 +67,10 @@ def _axes(days: Sequence[date], top: float, *, percent: bool) -> list[str]:
         )
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     every = max(1, math.ceil(len(days) / 8))
+    last = len(days) - 1
     for i, day in enumerate(days):
-        if i % every == 0 or i == len(days) - 1:
+        # The last day always gets a label; a regular tick too close before it would overlap.
+        if i == last or (i % every == 0 and last - i >= every / 2):
             x = LEFT + slot * (i + 0.5)
             parts.append(
                 f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle">'
