@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -75,12 +75,7 @@ class _Attempt:
     reason: str = ""
 
 
-@dataclass
-class _Meter:
-    units: dict[str, float] = field(default_factory=dict)
-
-
-def _label_engine(backend: Backend) -> bool:
+def _is_generative(backend: Backend) -> bool:
     return bool(getattr(backend, "generative", True))
 
 
@@ -248,8 +243,8 @@ def _run(
     info = CallInfo(
         model=attempt.model.name,
         engine=attempt.model.spec.engine,
-        generative=_label_engine(attempt.backend),
-        fallback=attempt.fallback or not _label_engine(attempt.backend),
+        generative=_is_generative(attempt.backend),
+        fallback=attempt.fallback or not _is_generative(attempt.backend),
         fallback_reason=attempt.reason,
         content_id=content_id,
         usage={str(k): v for k, v in used.items()},
@@ -505,7 +500,7 @@ def chat_stream(
     except AiError:
         quota.release(reservation)
         raise
-    generative = _label_engine(attempt.backend)
+    generative = _is_generative(attempt.backend)
     info = CallInfo(
         model=attempt.model.name,
         engine=attempt.model.spec.engine,
