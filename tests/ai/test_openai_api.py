@@ -272,3 +272,37 @@ async def test_streaming_under_asgi_sends_events_as_an_async_stream(key_a):
     chunks = [chunk async for chunk in response.streaming_content]
     assert len(chunks) >= 3
     assert chunks[0].startswith(b"data: {") and chunks[-1] == b"data: [DONE]\n\n"
+
+
+def test_oversized_uploads_and_empty_text_are_400s_naming_the_limit(oa, settings):
+    settings.AI_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(openai.BadRequestError) as exc:
+        oa.audio.transcriptions.create(model="default", file=("call.wav", _tone_wav(1.0)))
+    assert "1000" in exc.value.message
+    with pytest.raises(openai.BadRequestError) as exc:
+        oa.audio.speech.create(model="default", voice="zh", input="   ")
+    assert exc.value.body["param"] == "input"
+    with pytest.raises(openai.BadRequestError) as exc:
+        oa.images.edit(model="default", image=("big.png", b"\x89PNG" + b"0" * 2000), prompt="油画")
+    assert "1000" in exc.value.message
+
+
+@pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")
+def test_no_model_backend_reaches_beyond_this_machine():
+    """The chat client is the only backend that opens sockets; the run's guard
+    (pytest-socket, localhost only) stops it reaching a real server."""
+    from pytest_socket import SocketConnectBlockedError
+
+    from suite.ai.backends.base import BackendSpec
+    from suite.ai.backends.chat_openai import OpenAICompatibleChatBackend
+    from suite.ai.types import ChatMessage
+
+    backend = OpenAICompatibleChatBackend(
+        BackendSpec(
+            "openai-compatible", options={"base_url": "http://93.184.216.34/v1", "model": "m"}
+        )
+    )
+    backend.load()
+    # Not swallowed as "server down": the attempt itself fails the test.
+    with pytest.raises(SocketConnectBlockedError):
+        backend.chat([ChatMessage("user", "你好")])
