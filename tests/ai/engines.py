@@ -31,3 +31,15 @@ class BrokenLoadBackend(ChatBackend):
 
     def load(self) -> None:
         raise OSError("weights file truncated")
+
+
+@register
+class EchoChatBackend(ChatBackend):
+    """Returns what reached it, so a test can see exactly what a model would have been sent."""
+
+    engine = "test-echo"
+    capabilities = frozenset({Capability.CHAT})
+
+    def chat(self, messages, passages=None, **kwargs):
+        seen = [m.content for m in messages] + [p.text for p in passages or []]
+        return ChatResult(text="\n".join(seen), prompt_tokens=1, completion_tokens=1)

@@ -31,6 +31,7 @@ PASSAGES = [
 def _test_engines(monkeypatch):
     monkeypatch.setitem(ENGINE_MODULES, "test-slow", "tests.ai.engines")
     monkeypatch.setitem(ENGINE_MODULES, "test-broken", "tests.ai.engines")
+    monkeypatch.setitem(ENGINE_MODULES, "test-echo", "tests.ai.engines")
     yield
     engines.release.set()
     unload_all()
@@ -278,3 +279,19 @@ def test_a_model_added_through_the_services_takes_effect_on_the_next_call(tenant
     ask(tenant_a)
     with pytest.raises(QuotaExceeded):
         ask(tenant_a)
+
+
+def test_phone_and_id_numbers_are_masked_before_they_reach_a_model(tenant_a):
+    AiModel.objects.create(
+        tenant=tenant_a, name="echo", capability=Capability.CHAT, engine="test-echo"
+    )
+    caller = gateway.Caller(tenant=tenant_a)
+    served = gateway.chat(
+        caller,
+        [ChatMessage("user", "我的号码是13812345678，身份证440301199001011234")],
+        passages=[Passage("p", "客户电话 139 1234 5678", "工单")],
+    )
+    seen = served.value.text
+    assert "13812345678" not in seen and "138****5678" in seen
+    assert "440301199001011234" not in seen
+    assert "139 1234 5678" not in seen
