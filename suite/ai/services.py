@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -65,23 +67,52 @@ def _check_engine(engine: str, capability: str) -> dict[str, list[str]]:
     return {}
 
 
-def _check_path(engine: str, path: str) -> dict[str, list[str]]:
-    if not path:
+def _check_url(url: str, field: str) -> dict[str, list[str]]:
+    # Tenant admins choose these URLs and the server calls them: without an allowlist a tenant
+    # could make it reach internal addresses (metadata services, admin ports).
+    allowed = settings.AI_CHAT_HOSTS
+    host = urlparse(url).hostname or ""
+    if "*" in allowed or host in allowed:
         return {}
+    return {
+        field: [
+            _("Chat servers must be on one of the hosts %(hosts)s (setting AI_CHAT_HOSTS).")
+            % {"hosts": ", ".join(allowed)}
+        ]
+    }
+
+
+def _check_path(engine: str, path: str, options: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    base_url = options.get("base_url") if isinstance(options, dict) else None
+    if engine in REMOTE_ENGINES and isinstance(base_url, str) and base_url:
+        errors.update(_check_url(base_url, "options"))
+    if not path:
+        return errors
     if path.startswith(("http://", "https://")):
         if engine in REMOTE_ENGINES:
-            return {}
+            return {**errors, **_check_url(path, "path")}
         return {
             "path": [_("The %(engine)s engine needs a local path, not a URL.") % {"engine": engine}]
         }
-    if not Path(path).expanduser().exists():
+    resolved = Path(path).expanduser().resolve()
+    roots = [Path(root).resolve() for root in settings.AI_MODEL_ROOTS]
+    if not any(resolved.is_relative_to(root) for root in roots):
+        # Tenant admins must not point a loader at arbitrary server files.
+        return {
+            "path": [
+                _("%(path)s is outside the model folders %(roots)s (setting AI_MODEL_ROOTS).")
+                % {"path": path, "roots": ", ".join(str(r) for r in roots)}
+            ]
+        }
+    if not resolved.exists():
         return {
             "path": [
                 _("No file or folder at %(path)s on the server. Copy the model there first.")
                 % {"path": path}
             ]
         }
-    return {}
+    return errors
 
 
 def _validate_model(values: dict[str, Any], *, tenant: Tenant, pk: int | None) -> None:
@@ -90,7 +121,7 @@ def _validate_model(values: dict[str, Any], *, tenant: Tenant, pk: int | None) -
     if not name or slugify(name) != name.lower() or len(name) > 80:
         errors["name"] = [_("Use letters, digits, hyphens and underscores only.")]
     errors.update(_check_engine(values["engine"], values["capability"]))
-    errors.update(_check_path(values["engine"], values["path"]))
+    errors.update(_check_path(values["engine"], values["path"], values["options"]))
     if not isinstance(values["options"], dict):
         errors["options"] = [_('Options must be a JSON object, e.g. {"beam_size": 5}.')]
     timeout = values["timeout_s"]

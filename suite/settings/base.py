@@ -1,6 +1,7 @@
 """Shared settings. The embedded default (nothing set) runs on SQLite with no Redis."""
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -185,6 +186,13 @@ AI_CHAT_MODEL = env_str("AI_CHAT_MODEL")
 AI_CHAT_API_KEY = env_str("AI_CHAT_API_KEY")
 # A local diffusers folder (SD 1.5 / SDXL / Turbo); empty: the OpenCV fallback.
 AI_IMAGE_MODEL_DIR = env_str("AI_IMAGE_MODEL_DIR")
+# Where tenant admins may point model paths, and which hosts their chat-server URLs may name
+# ("*": any). Both keep a tenant from aiming the server at files or addresses it must not touch.
+AI_MODEL_ROOTS = env_list("AI_MODEL_ROOTS", [str(AI_CACHE_DIR), "/models"])
+AI_CHAT_HOSTS = env_list(
+    "AI_CHAT_HOSTS",
+    ["localhost", "127.0.0.1"] + ([urlparse(AI_CHAT_URL).hostname or ""] if AI_CHAT_URL else []),
+)
 
 
 def _default_models() -> dict[str, list[dict]]:

@@ -58,7 +58,8 @@ def make_model(tenant, **overrides) -> AiModel:
 # --- Models --------------------------------------------------------------------------------
 
 
-def test_model_add_edit_delete_through_the_pages_with_audit(client_a, tenant_a, tmp_path):
+def test_model_add_edit_delete_through_the_pages_with_audit(client_a, tenant_a, tmp_path, settings):
+    settings.AI_MODEL_ROOTS = [str(tmp_path)]
     response = client_a.post(reverse("ai:models"), model_form(path=str(tmp_path)))
     assert response.status_code == 302
     model = AiModel.objects.for_tenant(tenant_a).get()
@@ -108,6 +109,38 @@ def test_model_form_shows_validation_errors(client_a, tenant_a, overrides, messa
     assert not AuditEntry.objects.filter(action="ai_model.created").exists()
 
 
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        ({"path": "/etc"}, "AI_MODEL_ROOTS"),
+        (
+            {
+                "engine": "openai-compatible",
+                "capability": "chat",
+                "path": "http://169.254.169.254/v1",
+            },
+            "AI_CHAT_HOSTS",
+        ),
+        (
+            {
+                "engine": "openai-compatible",
+                "capability": "chat",
+                "path": "",
+                "options": '{"base_url": "http://10.0.0.5:8080/v1", "model": "m"}',
+            },
+            "AI_CHAT_HOSTS",
+        ),
+    ],
+)
+def test_tenant_admins_cannot_aim_models_at_arbitrary_files_or_hosts(
+    client_a, tenant_a, overrides, setting
+):
+    response = client_a.post(reverse("ai:models"), model_form(**overrides))
+    assert response.status_code == 200
+    assert setting in response.content.decode()
+    assert not AiModel.objects.for_tenant(tenant_a).exists()
+
+
 def test_duplicate_model_name_is_refused_per_capability(client_a, tenant_a):
     make_model(tenant_a, name="whisper-small", capability="transcribe", engine="faster-whisper")
     response = client_a.post(reverse("ai:models"), model_form())
@@ -121,7 +154,8 @@ def test_duplicate_model_name_is_refused_per_capability(client_a, tenant_a):
     assert AiModel.objects.for_tenant(tenant_a).count() == 2
 
 
-def test_chat_server_url_is_accepted_as_the_path_of_a_remote_engine(tenant_a):
+def test_chat_server_url_is_accepted_as_the_path_of_a_remote_engine(tenant_a, settings):
+    settings.AI_CHAT_HOSTS = ["gpu-1"]
     model = make_model(tenant_a, engine="openai-compatible", path="http://gpu-1:8000/v1")
     assert model.path == "http://gpu-1:8000/v1"
 
