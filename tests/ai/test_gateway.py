@@ -295,3 +295,17 @@ def test_phone_and_id_numbers_are_masked_before_they_reach_a_model(tenant_a):
     assert "13812345678" not in seen and "138****5678" in seen
     assert "440301199001011234" not in seen
     assert "139 1234 5678" not in seen
+
+
+def test_speech_streams_one_clip_per_sentence_and_meters_once(tenant_a):
+    stream = gateway.synthesize_stream(
+        gateway.Caller(tenant=tenant_a),
+        "您好，这里是客服中心。您的宽带工单已受理。维修人员将在两小时内上门，请保持电话畅通。",
+        model="espeak-ng",
+    )
+    assert stream.info.engine == "espeak-ng" and stream.info.content_id
+    clips = list(stream)
+    assert len(clips) == 3
+    assert clips[2].duration_s > clips[0].duration_s  # the longest sentence is the longest clip
+    record = UsageRecord.objects.for_tenant(tenant_a).get()
+    assert record.audio_seconds == pytest.approx(sum(c.duration_s for c in clips))

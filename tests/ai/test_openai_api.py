@@ -306,3 +306,24 @@ def test_no_model_backend_reaches_beyond_this_machine():
     # Not swallowed as "server down": the attempt itself fails the test.
     with pytest.raises(SocketConnectBlockedError):
         backend.chat([ChatMessage("user", "你好")])
+
+
+def test_speech_streams_raw_audio_sentence_by_sentence(oa, tenant_a):
+    text = "您好，欢迎致电。您的话费余额为五十元。请问还有什么可以帮您？"
+    with oa.audio.speech.with_streaming_response.create(
+        model="espeak-ng",
+        voice="zh",
+        input=text,
+        response_format="mulaw",
+        extra_body={"stream_format": "audio", "sample_rate": 8000},
+    ) as response:
+        assert response.headers["X-Suite-Sample-Rate"] == "8000"
+        audio = b"".join(response.iter_bytes())
+    record = UsageRecord.objects.for_tenant(tenant_a).get()
+    # One byte per sample at 8 kHz: the bytes streamed are the seconds metered.
+    assert len(audio) / 8000 == pytest.approx(record.audio_seconds, rel=0.02)
+    assert record.characters == len(text)
+    with pytest.raises(openai.BadRequestError):
+        oa.audio.speech.create(
+            model="espeak-ng", voice="zh", input=text, extra_body={"stream_format": "audio"}
+        )

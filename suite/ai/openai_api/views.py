@@ -317,6 +317,11 @@ def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     sample_rate = _number(data, "sample_rate", None, int, 8000, 48000)
     if fmt == "mulaw" and sample_rate is None:
         sample_rate = 8000
+    stream_format = data.get("stream_format") or "file"
+    if stream_format not in ("file", "audio"):
+        raise InvalidInput(_("stream_format must be audio or file."), param="stream_format")
+    if stream_format == "audio":
+        return _speech_stream(request, caller, data, text, fmt, sample_rate)
     served = gateway.synthesize(
         caller,
         text,
@@ -334,6 +339,40 @@ def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     )
     response = HttpResponse(payload, content_type=MEDIA_TYPES[fmt])
     return _suite_headers(response, served.info)
+
+
+def _speech_stream(
+    request: HttpRequest,
+    caller: gateway.Caller,
+    data: dict,
+    text: str,
+    fmt: str,
+    sample_rate: int | None,
+) -> HttpResponse:
+    """Raw audio sentence by sentence: the first sentence plays while the rest are made.
+    Only headerless formats can be cut at sentence boundaries and still play."""
+    from suite.media.audio_codecs import MEDIA_TYPES, encode_audio
+
+    if fmt not in ("pcm", "mulaw"):
+        raise InvalidInput(
+            _("Streaming speech needs response_format pcm or mulaw."), param="response_format"
+        )
+    stream = gateway.synthesize_stream(
+        caller,
+        text,
+        model=_model(data),
+        voice=data.get("voice") or None,
+        language=data.get("language") or "zh",
+        speed=_number(data, "speed", 1.0, float, 0.25, 4.0),
+        dialect=data.get("dialect") or "",
+    )
+    # One rate for the whole stream, whatever the backend's native rate.
+    rate = sample_rate or 24000
+    chunks = (encode_audio(clip, fmt, sample_rate=rate) for clip in stream)
+    body = formats.async_chunks(chunks) if isinstance(request, ASGIRequest) else chunks
+    response = StreamingHttpResponse(body, content_type=MEDIA_TYPES[fmt])
+    response["X-Suite-Sample-Rate"] = str(rate)
+    return _suite_headers(response, stream.info)
 
 
 def _size(value: str | None) -> tuple[int, int]:
