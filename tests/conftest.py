@@ -9,6 +9,8 @@ from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.services import tenant_create
 from tests.factories import member
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):

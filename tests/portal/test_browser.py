@@ -3,32 +3,19 @@
 Screenshots land in $BROWSER_SCREENSHOTS_DIR when it is set (e.g. /tmp/shots).
 """
 
-import os
 import re
 import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from suite.accounts.authentication import api_key_from_raw
 from suite.accounts.models import ApiKey
 from suite.audit.tasks import EXPORT_KIND, export_audit_csv
 from suite.jobs.models import Job, JobStatus
-from suite.tenancy.demo import DEMO_PASSWORD, seed_demo
 from suite.tenancy.models import Tenant
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TIMEOUT_MS = 15_000
+from tests.browser import new_page, screenshot, staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -42,77 +29,8 @@ class RecordingSmsSender:
         SENT_SMS.append({"phone": phone, "text": text})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _allow_orm_beside_playwright():
-    # Playwright's sync API keeps an event loop in this thread, so Django's ORM would refuse
-    # to run; allow it for these tests only, not for the async consumers tested elsewhere.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Fail, never skip: a missing browser must not turn CI green.
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; install it with: apt-get install -y chromium")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
-
-
-def _new_page(browser: Browser, **options) -> Page:
-    options.setdefault("locale", "en-US")  # the portal is Chinese unless the user picks English
-    context = browser.new_context(**options)
-    context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
-
-
-@pytest.fixture
-def page(browser):
-    page = _new_page(browser, viewport={"width": 1280, "height": 900})
-    yield page
-    page.context.close()
-
-
-@pytest.fixture
-def mobile_page(browser):
-    page = _new_page(
-        browser, viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
-    )
-    yield page
-    page.context.close()
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return seed_demo()
-
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = os.environ.get("BROWSER_SCREENSHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def _staff_login(page: Page, live_server, username: str, password: str = DEMO_PASSWORD):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.stack button[type=submit]")
-
-
 def test_staff_login_is_chinese_and_switches_tenant(page, live_server, demo):
-    _staff_login(page, live_server, "ops_multi")
+    staff_login(page, live_server, "ops_multi")
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator(".brand")).to_have_text("电信AI应用平台")
@@ -122,7 +40,7 @@ def test_staff_login_is_chinese_and_switches_tenant(page, live_server, demo):
     nav = page.locator("nav.mainnav")
     for label in ("首页", "智能客服", "任务", "成员", "API 密钥", "审计日志"):
         expect(nav).to_contain_text(label)
-    _screenshot(page, "staff-home")
+    screenshot(page, "staff-home")
 
     page.select_option("#tenant-select", label="成都市分公司")
     page.click(".tenant-switcher button[type=submit]")
@@ -138,7 +56,7 @@ def test_staff_login_is_chinese_and_switches_tenant(page, live_server, demo):
 
 
 def test_admin_creates_and_revokes_an_api_key(page, live_server, demo):
-    _staff_login(page, live_server, "sz_admin")
+    staff_login(page, live_server, "sz_admin")
     expect(page).to_have_url(f"{live_server.url}/")
     page.click("nav.mainnav >> text=API 密钥")
     expect(page).to_have_url(f"{live_server.url}/admin/api-keys/")
@@ -151,7 +69,7 @@ def test_admin_creates_and_revokes_an_api_key(page, live_server, demo):
     raw = page.locator("#new-api-key").inner_text().strip()
     assert raw.startswith("sk-")
     expect(page.locator(".new-key")).to_contain_text("不会再次显示")
-    _screenshot(page, "api-keys")
+    screenshot(page, "api-keys")
     key = ApiKey.objects.get(prefix=raw[:10])
     assert key.is_active
     assert key.tenant.slug == "gd-sz"
@@ -173,10 +91,10 @@ def test_admin_creates_and_revokes_an_api_key(page, live_server, demo):
 
 
 def test_wrong_password_shows_an_error(page, live_server, demo):
-    _staff_login(page, live_server, "sz_admin", "not-the-password")
+    staff_login(page, live_server, "sz_admin", "not-the-password")
     expect(page).to_have_url(re.compile(r"/login/$"))
     expect(page.locator(".form-errors")).to_contain_text("用户名或密码错误")
-    _screenshot(page, "login-error")
+    screenshot(page, "login-error")
     expect(page.locator("input[name=username]")).to_have_value("sz_admin")
     expect(page.locator("nav.mainnav")).to_have_count(0)
 
@@ -184,7 +102,7 @@ def test_wrong_password_shows_an_error(page, live_server, demo):
 def test_audit_export_job_finishes_by_polling_and_downloads(page, live_server, demo, monkeypatch):
     sent = []
     monkeypatch.setattr(export_audit_csv, "apply_async", lambda **kw: sent.append(kw))
-    _staff_login(page, live_server, "sz_admin")
+    staff_login(page, live_server, "sz_admin")
     expect(page).to_have_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/admin/audit/")
     expect(page.locator("table.audit")).to_contain_text("auth.login")
@@ -206,7 +124,7 @@ def test_audit_export_job_finishes_by_polling_and_downloads(page, live_server, d
 
     expect(row).to_have_attribute("data-status", "succeeded", timeout=10_000)
     expect(row).to_contain_text("已完成")
-    _screenshot(page, "jobs")
+    screenshot(page, "jobs")
     expect(page.locator("#jobs-table")).not_to_have_attribute("data-active", "true")
     with page.expect_download() as download_info:
         row.locator("a", has_text="下载").click()
@@ -230,7 +148,7 @@ def test_subscriber_signs_in_by_phone_on_a_small_screen(mobile_page, live_server
     expect(page.locator("#otp-form")).to_have_attribute("data-step", "code")
     expect(page.locator("#otp-form")).to_contain_text("138****8000")
     assert SENT_SMS and SENT_SMS[-1]["phone"] == "13800138000"
-    _screenshot(page, "mobile-login-code")
+    screenshot(page, "mobile-login-code")
     code = re.search(r"\b(\d{6})\b", SENT_SMS[-1]["text"]).group(1)
 
     page.fill("input[name=code]", code)
@@ -241,7 +159,7 @@ def test_subscriber_signs_in_by_phone_on_a_small_screen(mobile_page, live_server
     expect(page.locator(".sign-ins li")).to_have_count(1)
     # Nothing overflows the 375 px viewport sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    _screenshot(page, "mobile-home")
+    screenshot(page, "mobile-home")
 
     page.click("text=退出登录")
     expect(page).not_to_have_url(f"{live_server.url}/m/")
@@ -250,7 +168,7 @@ def test_subscriber_signs_in_by_phone_on_a_small_screen(mobile_page, live_server
 def test_subscriber_wrong_code_without_javascript(browser, live_server, demo, settings):
     settings.SMS_SENDER = f"{__name__}.RecordingSmsSender"
     SENT_SMS.clear()
-    page = _new_page(browser, viewport={"width": 375, "height": 812}, java_script_enabled=False)
+    page = new_page(browser, viewport={"width": 375, "height": 812}, java_script_enabled=False)
     try:
         page.goto(f"{live_server.url}/m/login/")
         page.fill("input[name=phone]", "13900139000")
@@ -269,7 +187,7 @@ def test_subscriber_wrong_code_without_javascript(browser, live_server, demo, se
 
 def test_staff_pages_fit_a_phone_screen(mobile_page, live_server, demo):
     page = mobile_page
-    _staff_login(page, live_server, "sz_admin")
+    staff_login(page, live_server, "sz_admin")
     expect(page).to_have_url(f"{live_server.url}/")
     for path, name in [
         ("/", "staff-home-375"),
@@ -281,7 +199,7 @@ def test_staff_pages_fit_a_phone_screen(mobile_page, live_server, demo):
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("main h1")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
-        _screenshot(page, name)
+        screenshot(page, name)
 
 
 FAKE_WEBSOCKET = """
@@ -310,7 +228,7 @@ def test_jobs_page_applies_websocket_events_and_resyncs_on_a_gap(page, live_serv
         idempotency_key="browser-ws",
     )
     page.add_init_script(FAKE_WEBSOCKET)
-    _staff_login(page, live_server, "sz_admin")
+    staff_login(page, live_server, "sz_admin")
     expect(page).to_have_url(f"{live_server.url}/")
 
     def fragment_fetched():
