@@ -1,0 +1,344 @@
+"""The mechanics every gateway call shares: who is calling, the fallback loop with timeouts,
+quota reserve/settle around the backend, and the usage row and audit entry of each call."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from suite.audit.services import audit_record
+from suite.tenancy.models import Tenant
+
+from . import quota, registry, safety
+from .backends.base import Backend
+from .capabilities import Capability, Unit
+from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput
+from .loader import get_backend
+from .metering_db import metering_transaction
+from .models import CallStatus, UsageRecord
+from .types import (
+    AudioClip,
+    CallInfo,
+    ChatMessage,
+    Passage,
+)
+
+logger = logging.getLogger("suite.ai")
+T = TypeVar("T")
+
+# Backends run here so a call can time out; the thread of a timed-out call finishes on its own.
+_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ai-backend")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the tenant always; a user or an API key when there is one."""
+
+    tenant: Tenant
+    user: Any = None
+    api_key: Any = None
+    request: Any = None
+
+
+@dataclass
+class Served(Generic[T]):
+    value: T
+    info: CallInfo
+
+
+@dataclass
+class Attempt:
+    model: registry.ResolvedModel
+    backend: Backend
+    fallback: bool
+    reason: str = ""
+
+
+def is_generative(backend: Backend) -> bool:
+    return bool(getattr(backend, "generative", True))
+
+
+def record_call(
+    caller: Caller,
+    capability: Capability,
+    *,
+    status: str,
+    units: dict[str, float],
+    started: float,
+    model: str = "",
+    engine: str = "",
+    fallback: bool = False,
+    generative: bool = True,
+    content_id: str = "",
+    error: str = "",
+) -> None:
+    latency_ms = (time.perf_counter() - started) * 1000
+    UsageRecord.objects.create(
+        tenant=caller.tenant,
+        capability=capability,
+        model=model,
+        engine=engine,
+        status=status,
+        fallback=fallback,
+        generative=generative,
+        requests=1,
+        tokens=int(units.get(Unit.TOKENS, 0)),
+        audio_seconds=float(units.get(Unit.AUDIO_SECONDS, 0)),
+        characters=int(units.get(Unit.CHARACTERS, 0)),
+        images=int(units.get(Unit.IMAGES, 0)),
+        frames=int(units.get(Unit.FRAMES, 0)),
+        latency_ms=latency_ms,
+        content_id=content_id,
+        api_key=caller.api_key,
+        user=caller.user if getattr(caller.user, "pk", None) else None,
+        error=error[:300],
+    )
+    audit_record(
+        action=f"ai.{capability}",
+        tenant=caller.tenant,
+        request=caller.request,
+        actor=caller.user if getattr(caller.user, "pk", None) else None,
+        actor_label=_actor_label(caller),
+        data={"model": model, "status": status, "fallback": fallback, "latency_ms": latency_ms},
+    )
+
+
+def _actor_label(caller: Caller) -> str:
+    if getattr(caller.user, "pk", None):
+        return caller.user.get_username()
+    if caller.api_key is not None:
+        return f"api-key {caller.api_key.prefix}…"
+    return "system"
+
+
+def _status_of(exc: AiError) -> str:
+    return {
+        "invalid_input": CallStatus.INVALID,
+        "content_blocked": CallStatus.BLOCKED,
+        "quota_exceeded": CallStatus.QUOTA,
+    }.get(exc.code, CallStatus.FAILED)
+
+
+@contextmanager
+def _recorded_failures(caller: Caller, capability: Capability, model: str | None = ""):
+    """Input and safety refusals are calls too: they get a usage row and an audit entry."""
+    started = time.perf_counter()
+    try:
+        yield
+    except AiError as exc:
+        if not getattr(exc, "recorded", False):
+            with metering_transaction():
+                record_call(
+                    caller,
+                    capability,
+                    status=_status_of(exc),
+                    units={},
+                    started=started,
+                    model=model or "",
+                    error=exc.message,
+                )
+            exc.recorded = True
+        raise
+
+
+def metered(capability: Capability):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(caller: Caller, *args, **kwargs):
+            with _recorded_failures(caller, capability, kwargs.get("model")):
+                return fn(caller, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _call_with_timeout(fn: Callable[[], T], timeout_s: float) -> T:
+    future = _executor.submit(fn)
+    try:
+        return future.result(timeout=timeout_s)
+    except FutureTimeout as exc:
+        raise BackendTimeout(
+            _("The model did not answer within %(seconds)s seconds.") % {"seconds": timeout_s}
+        ) from exc
+
+
+def served_by(
+    caller: Caller,
+    capability: Capability,
+    candidates: list[registry.ResolvedModel],
+    invoke: Callable[[Backend], T],
+) -> tuple[T, Attempt]:
+    """Try each candidate in order; input errors stop at once, backend failures fall through."""
+    reasons: list[str] = []
+    for index, model in enumerate(candidates):
+        try:
+            backend = get_backend(model.spec)
+            value = _call_with_timeout(lambda b=backend: invoke(b), model.timeout_s)
+        except BackendUnavailable as exc:
+            logger.warning(
+                "%s: %s unavailable for %s: %s",
+                capability,
+                model.name,
+                caller.tenant.slug,
+                exc.message,
+            )
+            reasons.append(f"{model.name}: {exc.message}")
+            continue
+        return value, Attempt(model, backend, index > 0, "; ".join(reasons))
+    raise BackendUnavailable(
+        _("No model could serve %(capability)s: %(reasons)s")
+        % {"capability": capability.label, "reasons": "; ".join(reasons) or _("none configured")}
+    )
+
+
+def run_call(
+    caller: Caller,
+    capability: Capability,
+    *,
+    model: str | None,
+    reserve: dict[str, float],
+    invoke: Callable[[Backend], T],
+    measure: Callable[[T], dict[str, float]],
+    dialect: str = "",
+    check_output: Callable[[T], None] | None = None,
+    content_id: str = "",
+) -> Served[T]:
+    started = time.perf_counter()
+    reserve = {Unit.REQUESTS: 1, **reserve}
+    reservation = None
+    try:
+        candidates = registry.resolve(caller.tenant, capability, model, dialect=dialect)
+        reservation = quota.reserve(caller.tenant, capability, reserve)
+        value, attempt = served_by(caller, capability, candidates, invoke)
+        if check_output is not None:
+            check_output(value)
+    except Exception:
+        # The failure itself is recorded by @metered around the capability function.
+        if reservation:
+            quota.release(reservation)
+        raise
+    used = {Unit.REQUESTS: 1, **measure(value)}
+    info = CallInfo(
+        model=attempt.model.name,
+        engine=attempt.model.spec.engine,
+        generative=is_generative(attempt.backend),
+        fallback=attempt.fallback or not is_generative(attempt.backend),
+        fallback_reason=attempt.reason,
+        content_id=content_id,
+        usage={str(k): v for k, v in used.items()},
+    )
+    with metering_transaction():
+        quota.settle(reservation, used)
+        record_call(
+            caller,
+            capability,
+            status=CallStatus.OK,
+            units=used,
+            started=started,
+            model=info.model,
+            engine=info.engine,
+            fallback=info.fallback,
+            generative=info.generative,
+            content_id=content_id,
+        )
+    return Served(value, info)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def require_text(text: str, field_name: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("The %(field)s is empty.") % {"field": field_name}, param=field_name)
+    if len(text) > settings.AI_MAX_TEXT_CHARS:
+        raise InvalidInput(
+            _("The %(field)s is %(n)s characters long; the limit is %(limit)s.")
+            % {"field": field_name, "n": len(text), "limit": settings.AI_MAX_TEXT_CHARS},
+            param=field_name,
+        )
+    return text
+
+
+def estimate_tokens(text: str) -> int:
+    """Without the serving model's tokenizer: about one token per CJK character and per four
+    other characters, which errs high for Chinese so reservations are never too small."""
+    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+def as_audio(audio: bytes | AudioClip) -> AudioClip:
+    if isinstance(audio, AudioClip):
+        if audio.duration_s > settings.AI_MAX_AUDIO_SECONDS:
+            raise InvalidInput(
+                _("The audio is %(n).0f seconds long; the limit is %(limit)s seconds.")
+                % {"n": audio.duration_s, "limit": settings.AI_MAX_AUDIO_SECONDS}
+            )
+        return audio
+    from suite.media.audio import decode_audio
+
+    return decode_audio(audio)
+
+
+def as_image(image: bytes | Image.Image) -> Image.Image:
+    if isinstance(image, Image.Image):
+        if image.width * image.height > settings.AI_MAX_IMAGE_PIXELS:
+            raise InvalidInput(_("The image has too many pixels."))
+        return image.convert("RGB")
+    from suite.media.images import load_image
+
+    return load_image(image)
+
+
+def as_frame(frame: np.ndarray | bytes) -> np.ndarray:
+    if isinstance(frame, np.ndarray):
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise InvalidInput(_("A frame must be an HxWx3 uint8 BGR array."))
+        if frame.shape[0] * frame.shape[1] > settings.AI_MAX_IMAGE_PIXELS:
+            raise InvalidInput(_("The image has too many pixels."))
+        return frame
+    image = as_image(frame)
+    return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+
+
+# --- capabilities -----------------------------------------------------------------------
+
+
+def checked_messages(caller: Caller, messages: list[ChatMessage]) -> list[ChatMessage]:
+    if not messages:
+        raise InvalidInput(_("At least one message is required."), param="messages")
+    checked = []
+    for message in messages:
+        if message.role not in ("system", "user", "assistant"):
+            raise InvalidInput(
+                _("Unknown message role %(role)s.") % {"role": message.role}, param="messages"
+            )
+        content = (
+            require_text(message.content, "messages")
+            if message.role == "user"
+            else (message.content or "")
+        )
+        safety.check_input(caller.tenant, content, field="messages")
+        if message.role == "user":
+            safety.check_injection(content)
+        checked.append(ChatMessage(message.role, safety.mask_for_model(content)))
+    return checked
+
+
+def masked_passages(passages: list[Passage] | None) -> list[Passage] | None:
+    if passages is None:
+        return None
+    return [Passage(p.id, safety.mask_for_model(p.text), p.source, p.score) for p in passages]

@@ -1,0 +1,312 @@
+"""Streaming capabilities: chat token by token, speech sentence by sentence, live-call
+transcription. Each reserves quota up front and writes one usage row when it ends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from . import quota, registry, safety
+from .backends.base import Backend
+from .capabilities import Capability, Unit
+from .errors import AiError, InvalidInput
+from .metering_db import metering_transaction
+from .models import CallStatus
+from .pipeline import (
+    Caller,
+    checked_messages,
+    estimate_tokens,
+    is_generative,
+    masked_passages,
+    metered,
+    record_call,
+    require_text,
+    served_by,
+)
+from .types import (
+    AudioClip,
+    CallInfo,
+    ChatMessage,
+    ChatResult,
+    Passage,
+    Transcript,
+)
+
+
+@dataclass
+class SpeechStream:
+    """Iterate for one AudioClip per sentence; the first is ready before the rest are made."""
+
+    clips: Iterator[AudioClip]
+    info: CallInfo
+
+    def __iter__(self) -> Iterator[AudioClip]:
+        return self.clips
+
+
+@metered(Capability.SYNTHESIZE)
+def synthesize_stream(
+    caller: Caller,
+    text: str,
+    *,
+    model: str | None = None,
+    voice: str | None = None,
+    language: str = "zh",
+    speed: float = 1.0,
+    dialect: str = "",
+) -> SpeechStream:
+    """Speech sentence by sentence, so a caller on the phone hears the first one at once.
+    Quota is reserved for the whole text up front; one usage row is written at the end."""
+    from .labelling import new_content_id
+    from .sentences import split_sentences
+
+    started = time.perf_counter()
+    text = require_text(text, "input")
+    if not 0.25 <= speed <= 4.0:
+        raise InvalidInput(_("Speed must be between 0.25 and 4.0."), param="speed")
+    safety.check_input(caller.tenant, text)
+    sentences = split_sentences(text)
+    candidates = registry.resolve(caller.tenant, Capability.SYNTHESIZE, model, dialect=dialect)
+    reservation = quota.reserve(
+        caller.tenant, Capability.SYNTHESIZE, {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text)}
+    )
+
+    def speak(backend: Backend, sentence: str) -> AudioClip:
+        return backend.synthesize(sentence, voice=voice, language=language, speed=speed)
+
+    try:
+        (backend, first), attempt = served_by(
+            caller,
+            Capability.SYNTHESIZE,
+            candidates,
+            lambda b: (b, speak(b, sentences[0])),
+        )
+    except AiError:
+        quota.release(reservation)
+        raise
+    info = CallInfo(
+        model=attempt.model.name,
+        engine=attempt.model.spec.engine,
+        generative=is_generative(backend),
+        fallback=attempt.fallback,
+        fallback_reason=attempt.reason,
+        content_id=new_content_id(),
+    )
+
+    def clips() -> Iterator[AudioClip]:
+        seconds = 0.0
+        try:
+            for index, sentence in enumerate(sentences):
+                clip = first if index == 0 else speak(backend, sentence)
+                seconds += clip.duration_s
+                yield clip
+        finally:
+            used = {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text), Unit.AUDIO_SECONDS: seconds}
+            info.usage = {str(k): v for k, v in used.items()}
+            with metering_transaction():
+                quota.settle(reservation, used)
+                record_call(
+                    caller,
+                    Capability.SYNTHESIZE,
+                    status=CallStatus.OK,
+                    units=used,
+                    started=started,
+                    model=info.model,
+                    engine=info.engine,
+                    fallback=info.fallback,
+                    content_id=info.content_id,
+                )
+
+    return SpeechStream(clips=clips(), info=info)
+
+
+@dataclass
+class ChatStream:
+    """Iterate for text deltas; `result` and `info` are set once the stream is exhausted."""
+
+    deltas: Iterator[str]
+    info: CallInfo
+    result: ChatResult | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self.deltas
+
+
+@metered(Capability.CHAT)
+def chat_stream(
+    caller: Caller,
+    messages: list[ChatMessage],
+    *,
+    model: str | None = None,
+    passages: list[Passage] | None = None,
+    max_tokens: int = 512,
+    temperature: float = 0.7,
+) -> ChatStream:
+    """Streaming chat. Quota and input checks happen before the first byte; the output filter
+    runs on the text so far and ends the stream with finish_reason content_filter on a hit."""
+    started = time.perf_counter()
+    checked = checked_messages(caller, messages)
+    masked = masked_passages(passages)
+    prompt_tokens = sum(estimate_tokens(m.content) for m in checked)
+    candidates = registry.resolve(caller.tenant, Capability.CHAT, model)
+    reservation = quota.reserve(
+        caller.tenant, Capability.CHAT, {Unit.REQUESTS: 1, Unit.TOKENS: prompt_tokens + max_tokens}
+    )
+
+    def open_stream(backend: Backend) -> tuple[Iterator, str | ChatResult]:
+        stream = backend.chat_stream(
+            checked, passages=masked, max_tokens=max_tokens, temperature=temperature
+        )
+        return stream, next(stream)  # the first item proves the backend is answering
+
+    try:
+        (stream, first), attempt = served_by(caller, Capability.CHAT, candidates, open_stream)
+    except AiError:
+        quota.release(reservation)
+        raise
+    generative = is_generative(attempt.backend)
+    info = CallInfo(
+        model=attempt.model.name,
+        engine=attempt.model.spec.engine,
+        generative=generative,
+        fallback=attempt.fallback or not generative,
+        fallback_reason=attempt.reason,
+    )
+    holder = ChatStream(deltas=iter(()), info=info)
+
+    def deltas() -> Iterator[str]:
+        text = ""
+        final: ChatResult | None = None
+        try:
+            for item in _chain(first, stream):
+                if isinstance(item, ChatResult):
+                    final = item
+                    break
+                text += item
+                if not safety.output_allowed(caller.tenant, text):
+                    final = ChatResult(
+                        text="",
+                        prompt_tokens=prompt_tokens,
+                        completion_tokens=estimate_tokens(text),
+                        finish_reason="content_filter",
+                    )
+                    break
+                yield item
+        finally:
+            if final is None:  # the client went away or the backend broke mid-stream
+                final = ChatResult(
+                    text=text,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=estimate_tokens(text),
+                    finish_reason="error",
+                )
+            used = {Unit.REQUESTS: 1, Unit.TOKENS: final.prompt_tokens + final.completion_tokens}
+            info.usage = {str(k): v for k, v in used.items()}
+            holder.result = final
+            with metering_transaction():
+                quota.settle(reservation, used)
+                record_call(
+                    caller,
+                    Capability.CHAT,
+                    status=CallStatus.OK,
+                    units=used,
+                    started=started,
+                    model=info.model,
+                    engine=info.engine,
+                    fallback=info.fallback,
+                    generative=generative,
+                )
+
+    holder.deltas = deltas()
+    return holder
+
+
+def _chain(first, rest: Iterator) -> Iterator:
+    yield first
+    yield from rest
+
+
+class TranscriptionStream:
+    """A live call's transcription: one backend for the whole call, audio seconds charged to
+    the quota as they arrive (one counter update per second of audio, not per frame), and one
+    usage row and audit entry when the call ends."""
+
+    def __init__(
+        self,
+        caller: Caller,
+        *,
+        model: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        dialect: str = "",
+        itn: bool = False,
+        sample_rate: int = 16000,
+        **endpointing,
+    ):
+        from .streaming import StreamingTranscriber
+
+        self.caller = caller
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        self._charged = 0
+        candidates = registry.resolve(caller.tenant, Capability.TRANSCRIBE, model, dialect=dialect)
+        self._backend, self.attempt = served_by(
+            caller, Capability.TRANSCRIBE, candidates, lambda backend: backend
+        )
+
+        def run(clip: AudioClip) -> Transcript:
+            result = self._backend.transcribe(clip, language=language, prompt=prompt, vad=False)
+            if itn:
+                from .itn import normalize_numbers
+
+                result.text = normalize_numbers(result.text)
+            return result
+
+        self._transcriber = StreamingTranscriber(run, sample_rate=sample_rate, **endpointing)
+        self.sample_rate = sample_rate
+        self.closed = False
+
+    @property
+    def info(self) -> CallInfo:
+        return CallInfo(
+            model=self.attempt.model.name,
+            engine=self.attempt.model.spec.engine,
+            fallback=self.attempt.fallback,
+            fallback_reason=self.attempt.reason,
+            usage={Unit.AUDIO_SECONDS.value: self.seconds},
+        )
+
+    def feed(self, samples: np.ndarray) -> list:
+        self.seconds += len(samples) / self.sample_rate
+        due = int(self.seconds) + 1 - self._charged  # charge each second as it begins
+        if due > 0:
+            quota.reserve(self.caller.tenant, Capability.TRANSCRIBE, {Unit.AUDIO_SECONDS: due})
+            self._charged += due
+        return self._transcriber.feed(samples)
+
+    def close(self) -> list:
+        if self.closed:
+            return []
+        self.closed = True
+        events = self._transcriber.flush()
+        with metering_transaction():
+            record_call(
+                self.caller,
+                Capability.TRANSCRIBE,
+                status=CallStatus.OK,
+                units={Unit.AUDIO_SECONDS: self.seconds},
+                started=self.started,
+                model=self.attempt.model.name,
+                engine=self.attempt.model.spec.engine,
+                fallback=self.attempt.fallback,
+            )
+        return events
+
+
+@metered(Capability.TRANSCRIBE)
+def transcription_stream(caller: Caller, **options) -> TranscriptionStream:
+    return TranscriptionStream(caller, **options)
