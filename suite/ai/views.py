@@ -6,24 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from suite.portal.access import staff_required
-from suite.tenancy.models import Role
+from suite.portal.access import admin_required
+from suite.portal.forms import add_service_errors
 
 from . import charts, forms, selectors, services
 from .capabilities import Capability
 from .models import AiModel, Quota, SafetyTerm
 from .safety import builtin_terms
 
-admin_required = staff_required(roles=(Role.TENANT_ADMIN,))
 USAGE_DAYS = 30
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Models ------------------------------------------------------------------------------
@@ -38,7 +29,7 @@ def models(request):
                 tenant=request.tenant, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Model %(name)s added.") % {"name": model.name})
             return redirect("ai:models")
@@ -54,7 +45,7 @@ def model_edit(request, pk: int):
         try:
             services.ai_model_update(model=model, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Model %(name)s saved.") % {"name": model.name})
             return redirect("ai:models")
@@ -80,7 +71,7 @@ def quotas(request):
         try:
             services.quota_set(tenant=request.tenant, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Quota saved."))
             return redirect("ai:quotas")
@@ -99,7 +90,7 @@ def quota_edit(request, pk: int):
                 tenant=request.tenant, quota=quota, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Quota saved."))
             return redirect("ai:quotas")
@@ -127,7 +118,7 @@ def safety_terms(request):
                 tenant=request.tenant, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Term %(term)s added.") % {"term": row.term})
             return redirect("ai:safety_terms")

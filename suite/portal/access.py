@@ -37,3 +37,7 @@ def staff_required(view=None, *, roles=STAFF_ROLES):
 
 def subscriber_required(view):
     return _guard(frozenset({Role.SUBSCRIBER.value}), "portal:subscriber_login")(view)
+
+
+# Tenant-admin pages, in the portal and in the modules that add their own.
+admin_required = staff_required(roles=(Role.TENANT_ADMIN,))

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from suite.accounts.models import ApiKeyScope
@@ -48,3 +49,12 @@ class PhoneForm(forms.Form):
 
 class PhoneCodeForm(PhoneForm):
     code = forms.CharField(label=_("Verification code"), max_length=6, min_length=6)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field where it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

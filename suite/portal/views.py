@@ -23,9 +23,9 @@ from suite.tenancy.models import Membership, Role
 from suite.tenancy.selectors import roles_in_tenant, tenants_of_user
 
 from . import forms
-from .access import staff_required, subscriber_required
+from .access import admin_required, staff_required, subscriber_required
+from .forms import add_service_errors
 
-admin_required = staff_required(roles=(Role.TENANT_ADMIN,))
 NEW_KEY_SESSION_KEY = "new_api_key"
 
 
@@ -33,14 +33,6 @@ def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
     return target if ok else default
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Sign-in ------------------------------------------------------------------------
@@ -97,7 +89,7 @@ def password_change_view(request):
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed."))
@@ -134,7 +126,7 @@ def members(request):
         try:
             accounts.member_add(tenant=request.tenant, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Role granted."))
             return redirect("portal:members")
