@@ -23,7 +23,6 @@ from .pipeline import (
     as_frame,
     as_image,
     checked_messages,
-    estimate_tokens,
     masked_passages,
     metered,
     require_text,
@@ -37,6 +36,7 @@ from .streams import (
     synthesize_stream,
     transcription_stream,
 )
+from .tokens import estimate_tokens
 from .types import (
     AudioClip,
     ChatMessage,

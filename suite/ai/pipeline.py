@@ -273,13 +273,6 @@ def require_text(text: str, field_name: str) -> str:
     return text
 
 
-def estimate_tokens(text: str) -> int:
-    """Without the serving model's tokenizer: about one token per CJK character and per four
-    other characters, which errs high for Chinese so reservations are never too small."""
-    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    return cjk + (len(text) - cjk + 3) // 4
-
-
 def as_audio(audio: bytes | AudioClip) -> AudioClip:
     if isinstance(audio, AudioClip):
         if audio.duration_s > settings.AI_MAX_AUDIO_SECONDS:

@@ -19,7 +19,6 @@ from .models import CallStatus
 from .pipeline import (
     Caller,
     checked_messages,
-    estimate_tokens,
     is_generative,
     masked_passages,
     metered,
@@ -27,6 +26,7 @@ from .pipeline import (
     require_text,
     served_by,
 )
+from .tokens import estimate_tokens
 from .types import (
     AudioClip,
     CallInfo,

@@ -11,8 +11,9 @@ import pytest
 from suite.ai.backends import engine_class
 from suite.ai.backends.base import BackendSpec
 from suite.ai.backends.chat_extractive import ExtractiveAnswerBackend, not_found, notice
-from suite.ai.backends.chat_openai import OpenAICompatibleChatBackend, estimate_tokens
+from suite.ai.backends.chat_openai import OpenAICompatibleChatBackend
 from suite.ai.errors import BackendTimeout, BackendUnavailable, InvalidInput
+from suite.ai.tokens import estimate_tokens
 from suite.ai.types import ChatMessage, ChatResult, Passage
 
 PASSAGES = [

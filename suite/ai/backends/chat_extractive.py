@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from ..capabilities import Capability
 from ..errors import InvalidInput
 from ..search import tokenize_zh
+from ..tokens import estimate_tokens
 from ..types import ChatMessage, ChatResult, Passage
 from .base import ChatBackend, register
-from .chat_openai import estimate_tokens
 
 MAX_SENTENCES = 3
 MIN_COVERAGE = 0.3  # share of the question's idf weight a sentence must contain

@@ -9,7 +9,6 @@ BackendUnavailable so the gateway falls back; other 4xx are the caller's input (
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from ..capabilities import Capability
 from ..errors import BackendTimeout, BackendUnavailable, InvalidInput
+from ..tokens import estimate_tokens
 from ..types import ChatMessage, ChatResult, Passage
 from .base import BackendSpec, ChatBackend, register
 
@@ -34,16 +34,6 @@ GROUNDING_PROMPT = (
 )
 
 _CITATION = re.compile(r"[\[【]\s*(\d{1,3})\s*[\]】]")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-_OTHER_WORD = re.compile(r"[^\s\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
-
-
-def estimate_tokens(text: str) -> int:
-    """Rough token count when the server reports none: one per CJK character (common
-    tokenizers give ~0.6-1.5 per character) plus ~4 characters per token for other text."""
-    cjk = len(_CJK.findall(text))
-    other = sum(math.ceil(len(w) / 4) for w in _OTHER_WORD.findall(text))
-    return cjk + other
 
 
 def grounding_prompt(passages: list[Passage]) -> str:
