@@ -23,6 +23,7 @@ from .pipeline import (
     as_frame,
     as_image,
     checked_messages,
+    checked_speech_text,
     masked_passages,
     metered,
     require_text,
@@ -123,10 +124,7 @@ def synthesize(
 ) -> Served[AudioClip]:
     from .labelling import new_content_id
 
-    text = require_text(text, "input")
-    if not 0.25 <= speed <= 4.0:
-        raise InvalidInput(_("Speed must be between 0.25 and 4.0."), param="speed")
-    safety.check_input(caller.tenant, text)
+    text = checked_speech_text(caller, text, speed)
     return run_call(
         caller,
         Capability.SYNTHESIZE,

@@ -273,6 +273,14 @@ def require_text(text: str, field_name: str) -> str:
     return text
 
 
+def checked_speech_text(caller: Caller, text: str, speed: float) -> str:
+    text = require_text(text, "input")
+    if not 0.25 <= speed <= 4.0:
+        raise InvalidInput(_("Speed must be between 0.25 and 4.0."), param="speed")
+    safety.check_input(caller.tenant, text)
+    return text
+
+
 def as_audio(audio: bytes | AudioClip) -> AudioClip:
     if isinstance(audio, AudioClip):
         if audio.duration_s > settings.AI_MAX_AUDIO_SECONDS:

@@ -8,22 +8,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.translation import gettext as _
 
 from . import quota, registry, safety
 from .backends.base import Backend
 from .capabilities import Capability, Unit
-from .errors import AiError, InvalidInput
+from .errors import AiError
 from .metering_db import metering_transaction
 from .models import CallStatus
 from .pipeline import (
     Caller,
     checked_messages,
+    checked_speech_text,
     is_generative,
     masked_passages,
     metered,
     record_call,
-    require_text,
     served_by,
 )
 from .tokens import estimate_tokens
@@ -65,10 +64,7 @@ def synthesize_stream(
     from .sentences import split_sentences
 
     started = time.perf_counter()
-    text = require_text(text, "input")
-    if not 0.25 <= speed <= 4.0:
-        raise InvalidInput(_("Speed must be between 0.25 and 4.0."), param="speed")
-    safety.check_input(caller.tenant, text)
+    text = checked_speech_text(caller, text, speed)
     sentences = split_sentences(text)
     candidates = registry.resolve(caller.tenant, Capability.SYNTHESIZE, model, dialect=dialect)
     reservation = quota.reserve(
