@@ -65,9 +65,19 @@ class Attempt:
     fallback: bool
     reason: str = ""
 
-
-def is_generative(backend: Backend) -> bool:
-    return bool(getattr(backend, "generative", True))
+    def info(self, *, content_id: str = "", usage: dict | None = None) -> CallInfo:
+        """What the caller is told. An embedded (non-generative) engine always counts as a
+        fallback, so the UI and the API label its results."""
+        generative = bool(getattr(self.backend, "generative", True))
+        return CallInfo(
+            model=self.model.name,
+            engine=self.model.spec.engine,
+            generative=generative,
+            fallback=self.fallback or not generative,
+            fallback_reason=self.reason,
+            content_id=content_id,
+            usage={str(k): v for k, v in (usage or {}).items()},
+        )
 
 
 def record_call(
@@ -231,15 +241,7 @@ def run_call(
             quota.release(reservation)
         raise
     used = {Unit.REQUESTS: 1, **measure(value)}
-    info = CallInfo(
-        model=attempt.model.name,
-        engine=attempt.model.spec.engine,
-        generative=is_generative(attempt.backend),
-        fallback=attempt.fallback or not is_generative(attempt.backend),
-        fallback_reason=attempt.reason,
-        content_id=content_id,
-        usage={str(k): v for k, v in used.items()},
-    )
+    info = attempt.info(content_id=content_id, usage=used)
     with metering_transaction():
         quota.settle(reservation, used)
         record_call(

@@ -19,7 +19,6 @@ from .pipeline import (
     Caller,
     checked_messages,
     checked_speech_text,
-    is_generative,
     masked_passages,
     metered,
     record_call,
@@ -84,14 +83,7 @@ def synthesize_stream(
     except AiError:
         quota.release(reservation)
         raise
-    info = CallInfo(
-        model=attempt.model.name,
-        engine=attempt.model.spec.engine,
-        generative=is_generative(backend),
-        fallback=attempt.fallback,
-        fallback_reason=attempt.reason,
-        content_id=new_content_id(),
-    )
+    info = attempt.info(content_id=new_content_id())
 
     def clips() -> Iterator[AudioClip]:
         seconds = 0.0
@@ -164,14 +156,7 @@ def chat_stream(
     except AiError:
         quota.release(reservation)
         raise
-    generative = is_generative(attempt.backend)
-    info = CallInfo(
-        model=attempt.model.name,
-        engine=attempt.model.spec.engine,
-        generative=generative,
-        fallback=attempt.fallback or not generative,
-        fallback_reason=attempt.reason,
-    )
+    info = attempt.info()
     holder = ChatStream(deltas=iter(()), info=info)
 
     def deltas() -> Iterator[str]:
@@ -214,7 +199,7 @@ def chat_stream(
                     model=info.model,
                     engine=info.engine,
                     fallback=info.fallback,
-                    generative=generative,
+                    generative=info.generative,
                 )
 
     holder.deltas = deltas()
@@ -268,13 +253,7 @@ class TranscriptionStream:
 
     @property
     def info(self) -> CallInfo:
-        return CallInfo(
-            model=self.attempt.model.name,
-            engine=self.attempt.model.spec.engine,
-            fallback=self.attempt.fallback,
-            fallback_reason=self.attempt.reason,
-            usage={Unit.AUDIO_SECONDS.value: self.seconds},
-        )
+        return self.attempt.info(usage={Unit.AUDIO_SECONDS: self.seconds})
 
     def feed(self, samples: np.ndarray) -> list:
         self.seconds += len(samples) / self.sample_rate
