@@ -8,14 +8,17 @@ does that around them. A backend never downloads anything: a missing file is a
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from ..capabilities import Capability
+from ..errors import InvalidInput
 from ..types import (
     AudioClip,
     ChatMessage,
@@ -113,6 +116,29 @@ class EmbedBackend(Backend):
 
 
 class ImageBackend(Backend):
+    def __init__(self, spec: BackendSpec):
+        super().__init__(spec)
+        self.max_images = int(self.options.get("max_images", 4))
+
+    def check_request(self, n: int, strength: float | None = None) -> None:
+        """The limits every image engine shares; callers may use a backend without the gateway."""
+        if not 1 <= n <= self.max_images:
+            raise InvalidInput(
+                _("You can ask for 1 to %(max)s images at a time.") % {"max": self.max_images},
+                param="n",
+            )
+        if strength is not None and not 0.0 < strength <= 1.0:
+            raise InvalidInput(_("strength must be between 0 and 1."), param="strength")
+
+    @staticmethod
+    def seed(seed: int | None) -> int:
+        """The seed to use (a random one when none is asked), so results can be reproduced."""
+        if seed is None:
+            return secrets.randbelow(2**31)
+        if not 0 <= seed < 2**32:
+            raise InvalidInput(_("seed must be an integer from 0 to 4294967295."), param="seed")
+        return int(seed)
+
     def generate(
         self,
         prompt: str,

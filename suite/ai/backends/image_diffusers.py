@@ -8,7 +8,6 @@ true when the folder name contains "turbo").
 from __future__ import annotations
 
 import math
-import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,6 @@ class DiffusersImageBackend(ImageBackend):
         self.default_steps = int(self.options.get("steps", 2 if self.turbo else 25))
         self.guidance_scale = float(self.options.get("guidance_scale", 0.0 if self.turbo else 7.5))
         self.max_side = int(self.options.get("max_side", 1536))
-        self.max_images = int(self.options.get("max_images", 4))
         self._lock = threading.Lock()
         self._t2i: Any = None
         self._i2i: Any = None
@@ -100,10 +98,10 @@ class DiffusersImageBackend(ImageBackend):
         style: str | None = None,
         n: int = 1,
     ) -> ImageResult:
-        self._check_n(n)
+        self.check_request(n)
         self._check_size(width, height)
         prompt, negative_prompt = apply_style(prompt, negative_prompt, style)
-        seed = _seed(seed)
+        seed = self.seed(seed)
         steps = self._steps(steps)
         gen_w, gen_h = _multiple_of_8(width), _multiple_of_8(height)
         with self._lock:
@@ -132,11 +130,9 @@ class DiffusersImageBackend(ImageBackend):
         style: str | None = None,
         n: int = 1,
     ) -> ImageResult:
-        self._check_n(n)
-        if not 0.0 < strength <= 1.0:
-            raise InvalidInput(_("strength must be between 0 and 1."), param="strength")
+        self.check_request(n, strength)
         prompt, negative_prompt = apply_style(prompt, negative_prompt, style)
-        seed = _seed(seed)
+        seed = self.seed(seed)
         # img2img runs steps*strength denoising steps; at least one must remain.
         steps = max(self._steps(steps), math.ceil(1 / strength))
         source = image.convert("RGB")
@@ -166,13 +162,6 @@ class DiffusersImageBackend(ImageBackend):
             raise InvalidInput(_("steps must be between 1 and 150."), param="steps")
         return steps
 
-    def _check_n(self, n: int) -> None:
-        if not 1 <= n <= self.max_images:
-            raise InvalidInput(
-                _("You can ask for 1 to %(max)s images at a time.") % {"max": self.max_images},
-                param="n",
-            )
-
     def _check_size(self, width: int, height: int) -> None:
         check_output_size(width, height, max_side=self.max_side, min_side=MIN_SIDE)
 
@@ -196,14 +185,6 @@ def _make_scheduler(name: str, config: Any):
             % {"name": name, "valid": ", ".join(SCHEDULERS)}
         )
     return getattr(diffusers, cls_name).from_config(config)
-
-
-def _seed(seed: int | None) -> int:
-    if seed is None:
-        return secrets.randbelow(2**31)
-    if not 0 <= seed < 2**32:
-        raise InvalidInput(_("seed must be an integer from 0 to 4294967295."), param="seed")
-    return int(seed)
 
 
 def _multiple_of_8(value: int) -> int:

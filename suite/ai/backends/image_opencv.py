@@ -13,7 +13,6 @@ segment (use person segmentation, default true).
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from suite.media.images import check_output_size
 
 from ..capabilities import Capability
-from ..errors import BackendUnavailable, InvalidInput
+from ..errors import BackendUnavailable
 from ..labelling import cjk_font
 from ..styles import STYLES, get_style
 from ..types import ImageResult
@@ -366,7 +365,6 @@ class OpenCVStylizeBackend(ImageBackend):
         super().__init__(spec)
         self.max_side = int(self.options.get("max_side", 2048))
         self.work_side = int(self.options.get("work_side", 1280))
-        self.max_images = int(self.options.get("max_images", 4))
         self.segment = bool(self.options.get("segment", True))
         self._segmenter: Any = None
         self._seg_lock = threading.Lock()
@@ -398,10 +396,10 @@ class OpenCVStylizeBackend(ImageBackend):
         style: str | None = None,
         n: int = 1,
     ) -> ImageResult:
-        self._check_n(n)
+        self.check_request(n)
         check_output_size(width, height, max_side=self.max_side, min_side=MIN_SIDE)
         preset = get_style(style)
-        seed = _seed(seed)
+        seed = self.seed(seed)
         images = []
         for i in range(n):
             rng = np.random.default_rng(seed + i)
@@ -428,11 +426,9 @@ class OpenCVStylizeBackend(ImageBackend):
         style: str | None = None,
         n: int = 1,
     ) -> ImageResult:
-        self._check_n(n)
-        if not 0.0 < strength <= 1.0:
-            raise InvalidInput(_("strength must be between 0 and 1."), param="strength")
+        self.check_request(n, strength)
         stylizer = _stylizer_for(style, prompt)
-        seed = _seed(seed)
+        seed = self.seed(seed)
         source = image.convert("RGB")
         work = _fit(source, self.work_side)
         bgr = np.ascontiguousarray(np.asarray(work)[:, :, ::-1])
@@ -466,13 +462,6 @@ class OpenCVStylizeBackend(ImageBackend):
         mask = np.clip(mask.astype(np.float32), 0, 1)
         # A sliver is noise, not a portrait.
         return mask if float((mask > 0.5).mean()) >= 0.03 else None
-
-    def _check_n(self, n: int) -> None:
-        if not 1 <= n <= self.max_images:
-            raise InvalidInput(
-                _("You can ask for 1 to %(max)s images at a time.") % {"max": self.max_images},
-                param="n",
-            )
 
 
 def _stylizer_for(style: str | None, prompt: str) -> str:
@@ -523,11 +512,3 @@ def _fit(img: Image.Image, max_side: int) -> Image.Image:
         return img
     size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     return img.resize(size, Image.Resampling.LANCZOS)
-
-
-def _seed(seed: int | None) -> int:
-    if seed is None:
-        return secrets.randbelow(2**31)
-    if not 0 <= seed < 2**32:
-        raise InvalidInput(_("seed must be an integer from 0 to 4294967295."), param="seed")
-    return int(seed)
