@@ -241,9 +241,26 @@ def run_call(
             quota.release(reservation)
         raise
     used = {Unit.REQUESTS: 1, **measure(value)}
-    info = attempt.info(content_id=content_id, usage=used)
+    info = attempt.info(content_id=content_id)
+    finish_call(caller, capability, info, used=used, started=started, reservation=reservation)
+    return Served(value, info)
+
+
+def finish_call(
+    caller: Caller,
+    capability: Capability,
+    info: CallInfo,
+    *,
+    used: dict[str, float],
+    started: float,
+    reservation: quota.Reservation | None = None,
+) -> None:
+    """A successful call's end: the reservation settled to what was used, one usage row and
+    one audit entry, in one metering transaction."""
+    info.usage = {str(k): v for k, v in used.items()}
     with metering_transaction():
-        quota.settle(reservation, used)
+        if reservation is not None:
+            quota.settle(reservation, used)
         record_call(
             caller,
             capability,
@@ -254,9 +271,8 @@ def run_call(
             engine=info.engine,
             fallback=info.fallback,
             generative=info.generative,
-            content_id=content_id,
+            content_id=info.content_id,
         )
-    return Served(value, info)
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -13,15 +13,13 @@ from . import quota, registry, safety
 from .backends.base import Backend
 from .capabilities import Capability, Unit
 from .errors import AiError
-from .metering_db import metering_transaction
-from .models import CallStatus
 from .pipeline import (
     Caller,
     checked_messages,
     checked_speech_text,
+    finish_call,
     masked_passages,
     metered,
-    record_call,
     served_by,
 )
 from .tokens import estimate_tokens
@@ -94,20 +92,14 @@ def synthesize_stream(
                 yield clip
         finally:
             used = {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text), Unit.AUDIO_SECONDS: seconds}
-            info.usage = {str(k): v for k, v in used.items()}
-            with metering_transaction():
-                quota.settle(reservation, used)
-                record_call(
-                    caller,
-                    Capability.SYNTHESIZE,
-                    status=CallStatus.OK,
-                    units=used,
-                    started=started,
-                    model=info.model,
-                    engine=info.engine,
-                    fallback=info.fallback,
-                    content_id=info.content_id,
-                )
+            finish_call(
+                caller,
+                Capability.SYNTHESIZE,
+                info,
+                used=used,
+                started=started,
+                reservation=reservation,
+            )
 
     return SpeechStream(clips=clips(), info=info)
 
@@ -186,21 +178,10 @@ def chat_stream(
                     finish_reason="error",
                 )
             used = {Unit.REQUESTS: 1, Unit.TOKENS: final.prompt_tokens + final.completion_tokens}
-            info.usage = {str(k): v for k, v in used.items()}
             holder.result = final
-            with metering_transaction():
-                quota.settle(reservation, used)
-                record_call(
-                    caller,
-                    Capability.CHAT,
-                    status=CallStatus.OK,
-                    units=used,
-                    started=started,
-                    model=info.model,
-                    engine=info.engine,
-                    fallback=info.fallback,
-                    generative=info.generative,
-                )
+            finish_call(
+                caller, Capability.CHAT, info, used=used, started=started, reservation=reservation
+            )
 
     holder.deltas = deltas()
     return holder
@@ -268,17 +249,14 @@ class TranscriptionStream:
             return []
         self.closed = True
         events = self._transcriber.flush()
-        with metering_transaction():
-            record_call(
-                self.caller,
-                Capability.TRANSCRIBE,
-                status=CallStatus.OK,
-                units={Unit.AUDIO_SECONDS: self.seconds},
-                started=self.started,
-                model=self.attempt.model.name,
-                engine=self.attempt.model.spec.engine,
-                fallback=self.attempt.fallback,
-            )
+        # Audio seconds were charged to the quota as they arrived; only the record remains.
+        finish_call(
+            self.caller,
+            Capability.TRANSCRIBE,
+            self.info,
+            used={Unit.AUDIO_SECONDS: self.seconds},
+            started=self.started,
+        )
         return events
 
 
