@@ -1,12 +1,18 @@
 """Product modules plug into the suite through their AppConfig, never through imports.
 
 A product AppConfig sets `url_prefix` (portal pages at /<prefix>/, API at /api/v1/<prefix>/),
-`description`, and `roles` (who sees it in the portal navigation).
+`description`, and `roles` (who sees it in the portal navigation). Optional hooks:
+- `subscriber_entries`: ((URL name, label), ...) linked from the subscriber mobile home;
+- a `demo` submodule with `seed_demo()`, run by `manage.py seed_demo` after the suite's own
+  demo tenants and users exist (it must be idempotent);
+- a `locale/` folder with the product's own zh_Hans catalogue.
 """
 
+from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import AppConfig, apps
+from django.urls import reverse
 
 
 def product_apps() -> list[AppConfig]:
@@ -15,3 +21,18 @@ def product_apps() -> list[AppConfig]:
 
 def has_module(config: AppConfig, submodule: str) -> bool:
     return find_spec(f"{config.name}.{submodule}") is not None
+
+
+def seed_product_demos() -> list[str]:
+    """Run every product's `demo.seed_demo()`; returns the labels of the products seeded."""
+    seeded = []
+    for config in product_apps():
+        if has_module(config, "demo"):
+            import_module(f"{config.name}.demo").seed_demo()
+            seeded.append(config.label)
+    return seeded
+
+
+def subscriber_entries(config: AppConfig) -> list[tuple[str, str]]:
+    """(URL, label) pairs a product offers subscribers on the mobile home."""
+    return [(reverse(name), label) for name, label in getattr(config, "subscriber_entries", ())]

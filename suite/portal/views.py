@@ -18,6 +18,7 @@ from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
 from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
+from suite.products import product_apps, subscriber_entries
 from suite.tenancy.middleware import SESSION_TENANT_KEY, tenant_for_session
 from suite.tenancy.models import Membership, Role
 from suite.tenancy.selectors import roles_in_tenant, tenants_of_user
@@ -263,4 +264,5 @@ def subscriber_home(request):
     sign_ins = audit_entries(tenant=request.tenant).filter(actor=request.user, action="auth.login")[
         :5
     ]
-    return render(request, "portal/m/home.html", {"sign_ins": sign_ins})
+    entries = [entry for config in product_apps() for entry in subscriber_entries(config)]
+    return render(request, "portal/m/home.html", {"sign_ins": sign_ins, "entries": entries})

@@ -47,3 +47,33 @@ def test_anonymous_user_is_sent_to_login(client, db):
     response = client.get(reverse("customer_service:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("portal:login"))
+
+
+def test_products_offer_subscribers_entries_on_the_mobile_home(client, tenant_a, monkeypatch):
+    from django.apps import apps
+
+    config = apps.get_app_config("customer_service")
+    monkeypatch.setattr(
+        config, "subscriber_entries", (("customer_service:home", "在线客服"),), raising=False
+    )
+    client.force_login(member(tenant_a, Role.SUBSCRIBER, phone="13800138000"))
+    page = client.get(reverse("portal:subscriber_home")).content.decode()
+    assert f'href="{reverse("customer_service:home")}"' in page
+    assert "在线客服" in page
+
+
+def test_seed_demo_runs_each_product_demo_module(db, monkeypatch):
+    import sys
+    import types
+
+    from suite.products import seed_product_demos
+
+    calls = []
+    fake = types.ModuleType("video_analytics.demo")
+    fake.seed_demo = lambda: calls.append("video_analytics")
+    monkeypatch.setitem(sys.modules, "video_analytics.demo", fake)
+    monkeypatch.setattr(
+        "suite.products.has_module", lambda config, name: config.label == "video_analytics"
+    )
+    assert seed_product_demos() == ["video_analytics"]
+    assert calls == ["video_analytics"]

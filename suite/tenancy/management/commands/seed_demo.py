@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from suite.ai.demo import seed_ai_demo
+from suite.products import seed_product_demos
 from suite.tenancy.demo import DEMO_PASSWORD, seed_demo
 
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = seed_demo()
         seed_ai_demo()
+        seed_product_demos()
         self.stdout.write("Demo logins (staff: /login/, subscribers: /m/login/):")
         for demo in users:
             where = ", ".join(f"{role}@{slug}" for slug, role in demo.grants)
