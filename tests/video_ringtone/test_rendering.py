@@ -1,0 +1,158 @@
+"""Rendering end to end on the `video` queue: the MP4 is probed like ffprobe would, the label
+is found in the pixels, the metadata names the provider and the content id."""
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from suite.ai.labelling import (
+    badge_box,
+    badge_height_for,
+    read_image_metadata,
+    read_media_metadata,
+    render_badge,
+)
+from suite.celery import app
+from suite.jobs.models import Job, JobStatus
+from video_ringtone import checks, tasks
+from video_ringtone.catalog import frame_size
+from video_ringtone.models import RenderStatus
+from video_ringtone.render import SceneInput, render_video
+from video_ringtone.services import rendering
+from video_ringtone.services.common import media_path
+
+from .conftest import draft_with_scenes, picture
+
+
+def probe(path):
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0]
+        info = {
+            "video_codec": video.codec_context.name,
+            "audio_codec": audio.codec_context.name,
+            "width": video.codec_context.width,
+            "height": video.codec_context.height,
+            "duration": float(container.duration / av.time_base),
+        }
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    return info, frames
+
+
+def test_tasks_are_routed_to_the_image_and_video_queues():
+    route = app.amqp.router.route
+    assert (
+        route({}, tasks.render_ringtone.name, task_type=tasks.render_ringtone)["queue"].name
+        == "video"
+    )
+    assert (
+        route({}, tasks.generate_candidates.name, task_type=tasks.generate_candidates)["queue"].name
+        == "image"
+    )
+
+
+@pytest.mark.django_db
+def test_render_job_writes_a_labelled_h264_aac_mp4_and_poster(
+    tenant_a, subscriber_a, short_limits, eager, tiny, django_capture_on_commit_callbacks
+):
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.2, music="warm_piano")
+    with django_capture_on_commit_callbacks(execute=True):
+        render = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
+    render.refresh_from_db()
+    job = Job.objects.get(pk=render.job_id)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert render.status == RenderStatus.DONE
+    width, height = frame_size("portrait", 96)
+    assert (render.width, render.height) == (width, height)
+
+    info, frames = probe(media_path(render.video))
+    assert info["video_codec"] == "h264"
+    assert info["audio_codec"] == "aac"
+    assert (info["width"], info["height"]) == (width, height)
+    assert info["duration"] == pytest.approx(2.4, abs=0.15)
+    assert len(frames) == round(2.4 * rendering.FPS)
+
+    record = read_media_metadata(media_path(render.video))
+    assert record["Label"] == "AI生成"
+    assert record["ProduceID"] == render.content_id
+    assert record["ContentProducer"] == render.provider
+    assert render.provider.startswith("video_ringtone")
+
+    poster = media_path(render.poster)
+    assert read_image_metadata(poster.read_bytes())["ProduceID"] == render.content_id
+    with Image.open(poster) as img:
+        assert img.size == (width, height)
+
+
+def _badge_pixels(width, height):
+    badge = np.asarray(render_badge(badge_height_for(width, height)))
+    left, top, right, bottom = badge_box((width, height), (badge.shape[1], badge.shape[0]))
+    text = badge[:, :, 0] > 150
+    return (left, top, right, bottom), text
+
+
+def test_the_ai_label_is_visible_in_every_frame(tmp_path):
+    width, height = 360, 640  # a badge large enough to compare text and box pixels
+    white = Image.new("RGB", (360, 640), (235, 235, 235))
+    out = tmp_path / "x.mp4"
+    render_video(
+        [SceneInput(white, "", 1.0, "fade"), SceneInput(picture(3), "你好", 1.0, "cut")],
+        width=width,
+        height=height,
+        out=out,
+        provider="test",
+        content_id="c1",
+    )
+    info, frames = probe(out)
+    (left, top, right, bottom), text = _badge_pixels(width, height)
+    first = frames[5].astype(int)
+    region = first[top:bottom, left:right].mean(axis=2)
+    fill = ~text
+    # White scene: the badge's box is darkened, and its text stays bright.
+    assert region[fill].mean() < 200
+    assert region[text].mean() > region[fill].mean() + 60
+    for frame in frames:
+        box = frame[top:bottom, left:right].astype(int).mean(axis=2)
+        assert box[text].mean() > box[fill].mean() + 40
+
+
+def test_captions_are_drawn_in_cjk(tmp_path):
+    grey = Image.new("RGB", (360, 640), (128, 128, 128))
+    plain, captioned = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    for path, caption in ((plain, ""), (captioned, "生日快乐")):
+        render_video([SceneInput(grey, caption, 1.0)], width=180, height=320, out=path,
+                     provider="t", content_id="c")  # fmt: skip
+    _, a = probe(plain)
+    _, b = probe(captioned)
+    diff = np.abs(a[-1].astype(int) - b[-1].astype(int)).mean(axis=2)
+    rows = np.where(diff.max(axis=1) > 60)[0]
+    assert len(rows) > 5  # text strokes differ from the plain frame
+    assert rows.min() > 320 // 2  # in the lower half, above the badge
+
+
+def test_ken_burns_moves_and_the_automatic_checks_pass_on_a_normal_render(tmp_path):
+    out = tmp_path / "x.mp4"
+    render_video(
+        [SceneInput(picture(1), "", 2.0, "slide_left"), SceneInput(picture(2), "", 2.0)],
+        width=96, height=170, out=out, provider="t", content_id="c",
+        audio=np.sin(np.linspace(0, 2000 * np.pi, 44100 * 4)).astype(np.float32) * 0.3,
+    )  # fmt: skip
+    frames = checks.probe_frames(out, 96, 170)
+    assert checks.check_frozen(frames).status == checks.PASS
+    assert checks.check_black(frames).status == checks.PASS
+    statuses = {r.key: r.status for r in checks.check_audio(checks.probe_audio(out))}
+    assert statuses == {"silence": checks.PASS, "loudness": checks.PASS}
+
+
+def test_black_frozen_and_silent_renders_are_caught(tmp_path):
+    out = tmp_path / "black.mp4"
+    black = Image.new("RGB", (200, 200), (0, 0, 0))
+    render_video([SceneInput(black, "", 2.0)], width=96, height=170, out=out,
+                 provider="t", content_id="c")  # fmt: skip
+    frames = checks.probe_frames(out, 96, 170)
+    # The badge is the only thing in the frame: black, and nothing moves.
+    assert checks.check_black(frames).status == checks.FAIL
+    assert checks.check_frozen(frames).status == checks.FAIL
+    statuses = {r.key: r.status for r in checks.check_audio(checks.probe_audio(out))}
+    assert statuses["silence"] == checks.WARN

@@ -1,0 +1,113 @@
+"""Reads. Every query starts from `for_tenant`; a subscriber sees only their own drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import (
+    Assignment,
+    AssignmentState,
+    Candidate,
+    Comment,
+    Draft,
+    Employee,
+    Render,
+    RenderStatus,
+    Ringtone,
+    RingtoneLimits,
+    RingtoneStatus,
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    min_duration_s: int = 5
+    max_duration_s: int = 48
+    review_sla_hours: int = 24
+
+
+def limits_for(tenant) -> Limits:
+    row = RingtoneLimits.objects.for_tenant(tenant).first()
+    if row is None:
+        return Limits()
+    return Limits(row.min_duration_s, row.max_duration_s, row.review_sla_hours)
+
+
+def drafts_of(*, tenant, owner) -> QuerySet[Draft]:
+    return Draft.objects.for_tenant(tenant).filter(owner=owner)
+
+
+def draft_get(*, tenant, owner, pk: int) -> Draft:
+    """The owner's draft; another user's or tenant's is a 404 like a missing one."""
+    return get_object_or_404(drafts_of(tenant=tenant, owner=owner), pk=pk)
+
+
+def draft_candidates(draft: Draft) -> QuerySet[Candidate]:
+    return Candidate.objects.for_tenant(draft.tenant).filter(draft=draft)
+
+
+def draft_latest_render(draft: Draft) -> Render | None:
+    return Render.objects.for_tenant(draft.tenant).filter(draft=draft).first()
+
+
+def draft_last_done_render(draft: Draft) -> Render | None:
+    return (
+        Render.objects.for_tenant(draft.tenant)
+        .filter(draft=draft, status=RenderStatus.DONE)
+        .first()
+    )
+
+
+def ringtones_of(*, tenant, owner) -> QuerySet[Ringtone]:
+    return Ringtone.objects.for_tenant(tenant).filter(owner=owner).select_related("render")
+
+
+def review_queue(tenant) -> QuerySet[Ringtone]:
+    return (
+        Ringtone.objects.for_tenant(tenant)
+        .filter(status=RingtoneStatus.IN_REVIEW)
+        .select_related("render", "owner")
+        .order_by("review_due_at")
+    )
+
+
+def recently_reviewed(tenant) -> QuerySet[Ringtone]:
+    return (
+        Ringtone.objects.for_tenant(tenant)
+        .exclude(status=RingtoneStatus.IN_REVIEW)
+        .select_related("render", "reviewer")
+        .order_by("-reviewed_at")
+    )
+
+
+def gallery(tenant) -> QuerySet[Ringtone]:
+    return (
+        Ringtone.objects.for_tenant(tenant)
+        .filter(status=RingtoneStatus.APPROVED, in_gallery=True)
+        .select_related("render")
+        .order_by("-like_count", "-reviewed_at")
+    )
+
+
+def comments_of(ringtone: Ringtone) -> QuerySet[Comment]:
+    return Comment.objects.for_tenant(ringtone.tenant).filter(ringtone=ringtone)
+
+
+def assignments_of_phone(*, tenant, phone: str) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.for_tenant(tenant)
+        .filter(phone=phone)
+        .exclude(state=AssignmentState.REMOVED)
+        .select_related("ringtone")
+    )
+
+
+def employees(tenant) -> QuerySet[Employee]:
+    return Employee.objects.for_tenant(tenant)
+
+
+def enterprise_ringtones(tenant) -> QuerySet[Ringtone]:
+    return Ringtone.objects.for_tenant(tenant).filter(kind="enterprise").select_related("render")
