@@ -104,7 +104,7 @@ def test_the_ai_label_is_visible_in_every_frame(tmp_path):
         provider="test",
         content_id="c1",
     )
-    info, frames = probe(out)
+    _info, frames = probe(out)
     (left, top, right, bottom), text = _badge_pixels(width, height)
     first = frames[5].astype(int)
     region = first[top:bottom, left:right].mean(axis=2)
