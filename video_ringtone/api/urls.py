@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("drafts", views.DraftViewSet, basename="vr-draft")
+router.register("scenes", views.SceneViewSet, basename="vr-scene")
+router.register("renders", views.RenderViewSet, basename="vr-render")
+router.register("ringtones", views.RingtoneViewSet, basename="vr-ringtone")
+router.register("reviews", views.ReviewViewSet, basename="vr-review")
+router.register("gallery", views.GalleryViewSet, basename="vr-gallery")
+
+urlpatterns = router.urls

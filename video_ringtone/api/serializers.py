@@ -1,0 +1,117 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from ..catalog import PROFILES
+from ..models import Assignment, CallerGroup, Candidate, Comment, Draft, Render, Ringtone, Scene
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Candidate
+        fields = ["id", "source", "style", "engine", "generative", "fallback", "content_id", "url"]
+
+    def get_url(self, obj) -> str:
+        return reverse("video_ringtone:candidate_file", args=[obj.pk])
+
+
+class SceneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Scene
+        fields = ["id", "candidate", "caption", "duration_s", "transition", "position"]
+        read_only_fields = ["id", "candidate", "position"]
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    scenes = SceneSerializer(many=True, read_only=True)
+    candidates = CandidateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Draft
+        fields = [
+            "id", "kind", "title", "theme", "prompt", "style", "caption", "music", "music_volume",
+            "voice_text", "orientation", "copied_from", "scenes", "candidates", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "kind", "copied_from", "updated_at"]
+
+
+class DraftUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True)
+    prompt = serializers.CharField(required=False, allow_blank=True)
+    style = serializers.CharField(required=False, allow_blank=True)
+    caption = serializers.CharField(required=False, allow_blank=True)
+    music = serializers.CharField(required=False, allow_blank=True)
+    music_volume = serializers.IntegerField(required=False)
+    voice_text = serializers.CharField(required=False, allow_blank=True)
+    orientation = serializers.CharField(required=False)
+
+
+class SceneInputSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField()
+    caption = serializers.CharField(required=False, allow_blank=True, default="")
+    duration_s = serializers.CharField(required=False, default="4")
+    transition = serializers.CharField(required=False, default="fade")
+
+
+class RenderSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Render
+        fields = [
+            "id", "draft", "status", "progress", "width", "height", "duration_s", "provider",
+            "content_id", "error", "video_url", "poster_url", "created_at",
+        ]  # fmt: skip
+
+    def get_progress(self, obj) -> int:
+        return obj.job.progress if obj.job else 0
+
+    def get_video_url(self, obj) -> str:
+        return reverse("video_ringtone:render_file", args=[obj.pk, "video"]) if obj.video else ""
+
+    def get_poster_url(self, obj) -> str:
+        return reverse("video_ringtone:render_file", args=[obj.pk, "poster"]) if obj.poster else ""
+
+
+class RenderStartSerializer(serializers.Serializer):
+    profile = serializers.ChoiceField(choices=list(PROFILES), default="standard")
+
+
+class RingtoneSerializer(serializers.ModelSerializer):
+    render = RenderSerializer(read_only=True)
+
+    class Meta:
+        model = Ringtone
+        fields = [
+            "id", "title", "kind", "status", "checks", "reason", "submitted_at", "review_due_at",
+            "reviewed_at", "like_count", "render",
+        ]  # fmt: skip
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = [
+            "id", "ringtone", "phone", "start_time", "end_time", "caller_group", "state",
+            "platform_ref", "last_error", "created_at",
+        ]  # fmt: skip
+
+
+class AssignInputSerializer(serializers.Serializer):
+    caller_group = serializers.ChoiceField(choices=CallerGroup.choices, default=CallerGroup.ALL)
+    start_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    end_time = serializers.TimeField(required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "text", "created_at"]
+        read_only_fields = ["id", "created_at"]

@@ -1,0 +1,39 @@
+// The creation page's progress bar: poll the draft's status while a render runs or images are
+// being generated, update the bar in place, and reload when the work is finished.
+(function () {
+  "use strict";
+  var box = document.getElementById("vr-status");
+  if (!box) return;
+  var url = box.getAttribute("data-url");
+  var bar = document.getElementById("vr-progress");
+  var text = document.getElementById("vr-progress-text");
+  var startRender = box.getAttribute("data-render-status");
+  var startImages = box.getAttribute("data-images-pending") === "true";
+  var startCandidates = parseInt(box.getAttribute("data-candidates") || "0", 10);
+
+  function busy(status) { return status === "queued" || status === "running"; }
+
+  function tick() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return schedule();
+        var render = data.render;
+        if (render && bar) {
+          bar.value = render.progress;
+          bar.setAttribute("aria-valuenow", render.progress);
+          if (text) text.textContent = render.progress + "%" + (render.message ? " · " + render.message : "");
+        }
+        var renderDone = render && busy(startRender) && !busy(render.status);
+        var imagesDone = startImages && !data.images_pending && data.candidates !== startCandidates;
+        var imagesStopped = startImages && !data.images_pending;
+        if (renderDone || imagesDone || imagesStopped) { window.location.reload(); return; }
+        schedule();
+      })
+      .catch(schedule);
+  }
+
+  function schedule() { window.setTimeout(tick, 700); }
+
+  if (busy(startRender) || startImages) schedule();
+})();
