@@ -107,12 +107,27 @@ def _voice(render: Render, caller: gateway.Caller):
     return served.value, served.info.engine
 
 
-def render_execute(*, render: Render, job: Job) -> dict:
+def render_inline(*, draft: Draft, user, profile: str = "low") -> Render:
+    """Render in this process, without a job (the demo seeding uses it before workers run)."""
+    width, height = frame_size(draft.orientation, PROFILES[profile])
+    render = Render.objects.create(
+        tenant=draft.tenant, draft=draft, spec=draft_spec(draft), width=width, height=height
+    )
+    render_execute(render=render, job=None, user=user)
+    return render
+
+
+def render_execute(*, render: Render, job: Job | None, user=None) -> dict:
     """Runs in the `video` worker. Progress: 0-10 audio, 10-95 frames, 95-100 poster."""
     render.status = RenderStatus.RUNNING
     render.save(update_fields=["status"])
     spec = render.spec
-    caller = gateway.Caller(tenant=render.tenant, user=job.created_by)
+    caller = gateway.Caller(tenant=render.tenant, user=job.created_by if job else user)
+
+    def report(progress: int, message: str) -> None:
+        if job is not None:
+            job_set_progress(job=job, progress=progress, message=message)
+
     try:
         scenes = []
         for item in spec["scenes"]:
@@ -134,7 +149,7 @@ def render_execute(*, render: Render, job: Job) -> dict:
             volume=spec.get("music_volume", 70) / 100,
             voice=voice,
         )
-        job_set_progress(job=job, progress=10, message=_("Composing frames"))
+        report(10, _("Composing frames"))
         engines = sorted({s["engine"] for s in spec["scenes"] if s.get("engine")})
         provider = f"{PROVIDER} ({', '.join(engines + ([voice_engine] if voice_engine else []))})"
         content_id = new_content_id()
@@ -147,7 +162,7 @@ def render_execute(*, render: Render, job: Job) -> dict:
             value = 10 + int(fraction * 85)
             if value >= step["last"] + 5:
                 step["last"] = value
-                job_set_progress(job=job, progress=value, message=_("Rendering video"))
+                report(value, _("Rendering video"))
 
         output = render_video(
             scenes,
