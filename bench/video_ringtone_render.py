@@ -120,7 +120,7 @@ def still(pictures, out: Path, tmp: Path) -> None:
     pictures[0].convert("RGB").resize((WIDTH, HEIGHT)).save(path)
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-loop", "1", "-i", str(path),
-         "-t", str(SECONDS), "-r", str(FPS), "-c:v", "libx264", "-preset", "veryfast",
+         "-t", str(SECONDS), "-r", str(FPS), "-c:v", "libx264", "-preset", "superfast",
          "-tune", "stillimage", "-pix_fmt", "yuv420p", str(out)],
         check=True,
     )  # fmt: skip

@@ -70,3 +70,9 @@ class ReviewForm(forms.Form):
 class EmployeeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
+
+
+class LimitsForm(forms.Form):
+    min_duration_s = forms.IntegerField(label=_("Shortest ringtone (s)"), min_value=1)
+    max_duration_s = forms.IntegerField(label=_("Longest ringtone (s)"), min_value=1)
+    review_sla_hours = forms.IntegerField(label=_("Review SLA (hours)"), min_value=1)

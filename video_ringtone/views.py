@@ -29,6 +29,7 @@ from .forms import (
     CommentForm,
     DraftForm,
     EmployeeForm,
+    LimitsForm,
     PhotoForm,
     RenderForm,
     ReviewForm,
@@ -509,14 +510,31 @@ def render_file(request, pk, kind: str):
 
 @staff_required(roles=(Role.TENANT_ADMIN, Role.RINGTONE_REVIEWER))
 def home(request):
+    limits = selectors.limits_for(request.tenant)
+    is_admin = Role.TENANT_ADMIN in request.roles
+    form = LimitsForm(request.POST or None, initial=limits.__dict__) if is_admin else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                review.limits_set(tenant=request.tenant, request=request, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Limits saved."))
+                return redirect("video_ringtone:home")
+        status = 400
     context = {
         "module": apps.get_app_config("video_ringtone"),
         "queue_count": selectors.review_queue(request.tenant).count(),
         "is_enterprise": request.tenant.kind == TenantKind.ENTERPRISE,
         "gallery_count": selectors.gallery(request.tenant).count(),
-        "limits": selectors.limits_for(request.tenant),
+        "limits": limits,
+        "limits_form": form,
     }
-    return render(request, "video_ringtone/home.html", context)
+    return render(request, "video_ringtone/home.html", context, status=status)
 
 
 @staff_required(roles=REVIEWERS)

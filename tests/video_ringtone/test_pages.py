@@ -236,3 +236,19 @@ def test_enterprise_portal_page_adds_employees_and_assigns(client, tenant_a):
     response = client.post("/video-ringtone/m/drafts/new/", {"theme": "business"})
     assert Draft.objects.for_tenant(company).get().kind == "enterprise"
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_tenant_admin_sets_duration_limits_and_sla(client, tenant_a, admin_a, reviewer_a):
+    from video_ringtone.selectors import limits_for
+
+    client.force_login(admin_a)
+    data = {"min_duration_s": 3, "max_duration_s": 30, "review_sla_hours": 12}
+    assert client.post("/video-ringtone/", data).status_code == 302
+    assert limits_for(tenant_a).max_duration_s == 30
+    bad = {"min_duration_s": 30, "max_duration_s": 5, "review_sla_hours": 12}
+    assert client.post("/video-ringtone/", bad).status_code == 400
+    assert limits_for(tenant_a).min_duration_s == 3
+    client.force_login(reviewer_a)
+    assert client.get("/video-ringtone/").status_code == 200
+    assert client.post("/video-ringtone/", data).status_code == 404

@@ -95,3 +95,34 @@ def review_decide(*, ringtone: Ringtone, reviewer, approve: bool, reason: str = 
         data={"reason": reason},
     )
     return ringtone
+
+
+@transaction.atomic
+def limits_set(
+    *, tenant, min_duration_s: int, max_duration_s: int, review_sla_hours: int, request=None
+):
+    """The operator's limits for this tenant's ringtones."""
+    from ..models import RingtoneLimits
+
+    if not 1 <= min_duration_s < max_duration_s <= 120:
+        raise ValidationError(
+            {"max_duration_s": _("Durations must satisfy 1 ≤ minimum < maximum ≤ 120 seconds.")}
+        )
+    if not 1 <= review_sla_hours <= 168:
+        raise ValidationError({"review_sla_hours": _("The review SLA is 1 to 168 hours.")})
+    limits, _created = RingtoneLimits.objects.update_or_create(
+        tenant=tenant,
+        defaults={
+            "min_duration_s": min_duration_s,
+            "max_duration_s": max_duration_s,
+            "review_sla_hours": review_sla_hours,
+        },
+    )
+    audit_record(
+        action="video_ringtone.limits",
+        tenant=tenant,
+        request=request,
+        obj=limits,
+        data={"min": min_duration_s, "max": max_duration_s, "sla_hours": review_sla_hours},
+    )
+    return limits

@@ -37,3 +37,13 @@
 
   if (busy(startRender) || startImages) schedule();
 })();
+
+// Device profile: preselect the rendition this screen can show (480p, 720p or 1080p).
+(function () {
+  "use strict";
+  var select = document.querySelector("#render-form select[name=profile]");
+  if (!select || select.getAttribute("data-touched")) return;
+  var pixels = Math.min(window.screen.width, window.screen.height) * (window.devicePixelRatio || 1);
+  select.value = pixels >= 1080 ? "high" : pixels >= 720 ? "standard" : "low";
+  select.addEventListener("change", function () { select.setAttribute("data-touched", "1"); });
+})();
