@@ -269,7 +269,7 @@ def m_scene(request, pk: int, scene_pk: int):
         else:
             form = SceneForm(request.POST)
             if not form.is_valid():
-                raise ValidationError(form.errors.get_json_data())
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
             drafts.scene_update(scene=scene, **form.cleaned_data)
     except ValidationError as exc:
         return _editor(request, draft, scene_errors={scene.pk: exc.messages}, status=400)
@@ -490,8 +490,9 @@ def render_file(request, pk, kind: str):
     if not request.user.is_authenticated or kind not in ("video", "poster"):
         raise Http404
     visible = Q(draft__owner=request.user)
-    if _can_review(request):
-        visible = Q()
+    if _can_review(request):  # reviewers see what was submitted, not private drafts
+        submitted = Ringtone.objects.for_tenant(request.tenant).values("render_id")
+        visible |= Q(pk__in=submitted)
     render_obj = (
         Render.objects.for_tenant(request.tenant).filter(visible, pk=pk).first()
         or Render.objects.for_tenant(request.tenant)

@@ -252,3 +252,35 @@ def test_tenant_admin_sets_duration_limits_and_sla(client, tenant_a, admin_a, re
     client.force_login(reviewer_a)
     assert client.get("/video-ringtone/").status_code == 200
     assert client.post("/video-ringtone/", data).status_code == 404
+
+
+@pytest.mark.django_db
+def test_drafts_delete_unless_submitted_and_reviewers_see_only_submitted_videos(
+    client, tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from video_ringtone.services import rendering, review
+
+    api = APIClient()
+    api.force_login(subscriber_a)
+    spare = draft_with_scenes(tenant_a, subscriber_a, scenes=1)
+    folder = media_path(f"video_ringtone/{tenant_a.pk}/drafts/{spare.pk}")
+    assert folder.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/v1/video-ringtone/drafts/{spare.pk}/").status_code == 204
+    assert not Draft.objects.filter(pk=spare.pk).exists() and not folder.exists()
+
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        private = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
+        submitted = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
+    submitted.refresh_from_db()
+    ringtone = review.ringtone_submit(draft=draft, render=submitted, user=subscriber_a)
+    response = api.delete(f"/api/v1/video-ringtone/drafts/{draft.pk}/")
+    assert response.status_code == 400 and "submitted" in response.json()["error"]["message"]
+    assert Draft.objects.filter(pk=draft.pk).exists()
+
+    client.force_login(reviewer_a)
+    assert client.get(f"/video-ringtone/files/renders/{submitted.pk}/video/").status_code == 200
+    assert client.get(f"/video-ringtone/files/renders/{private.pk}/video/").status_code == 404
+    assert ringtone.render_id == submitted.pk

@@ -198,6 +198,9 @@ def test_gallery_likes_comments_and_use_the_same_one(approved, tenant_a, tenant_
     approved.refresh_from_db()
     assert approved.like_count == 0
     publishing.comment_add(ringtone=approved, user=fan, text="好看！")
+    masked = publishing.comment_add(ringtone=approved, user=fan, text="同款找我 13912345678")
+    assert "13912345678" not in masked.text and "139****5678" in masked.text
+    masked.delete()
     with pytest.raises(ValidationError):
         publishing.comment_add(ringtone=approved, user=fan, text="赌博网站")
     assert [c.text for c in selectors.comments_of(approved)] == ["好看！"]

@@ -48,6 +48,10 @@ class DraftViewSet(TenantModelViewSet):
         drafts.draft_update(draft=draft, **data.validated_data)
         return Response(s.DraftSerializer(self.get_object()).data)
 
+    def destroy(self, request, pk=None):
+        drafts.draft_delete(draft=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @action(detail=True, methods=["post"])
     def photos(self, request, pk=None):
         draft = self.get_object()

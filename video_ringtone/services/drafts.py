@@ -300,6 +300,18 @@ def scene_delete(*, scene: Scene) -> None:
 
 
 @transaction.atomic
+def draft_delete(*, draft: Draft) -> None:
+    """A draft whose video was submitted stays: the ringtone (and its review) needs the video."""
+    if Ringtone.objects.for_tenant(draft.tenant).filter(render__draft=draft).exists():
+        raise ValidationError(
+            {"draft": _("This draft has a submitted ringtone and cannot be deleted.")}
+        )
+    folder = media_path(draft_folder(draft.tenant_id, draft.pk))
+    draft.delete()
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+@transaction.atomic
 def draft_copy_from_ringtone(*, ringtone: Ringtone, owner) -> Draft:
     """一键设置同款: the ringtone's settings and scenes as a new draft the user can edit."""
     spec = ringtone.spec

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from suite.audit.services import audit_record
 from suite.jobs.services import job_enqueue
-from suite.privacy import mask_phone
+from suite.privacy import mask_phone, mask_text
 
 from ..models import (
     Assignment,
@@ -212,4 +212,7 @@ def comment_add(*, ringtone: Ringtone, user, text: str) -> Comment:
     if len(text) > MAX_COMMENT:
         raise ValidationError({"text": _("At most %(limit)s characters.") % {"limit": MAX_COMMENT}})
     check_text(ringtone.tenant, "text", text)
-    return Comment.objects.create(tenant=ringtone.tenant, ringtone=ringtone, user=user, text=text)
+    # Comments are public within the tenant: phone and ID numbers in them are masked.
+    return Comment.objects.create(
+        tenant=ringtone.tenant, ringtone=ringtone, user=user, text=mask_text(text)
+    )
