@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from suite.jobs.models import Job, JobStatus
+from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
 from suite.portal.forms import add_service_errors
 from suite.tenancy.models import Role, TenantKind
@@ -534,6 +535,7 @@ def home(request):
         "gallery_count": selectors.gallery(request.tenant).count(),
         "limits": limits,
         "limits_form": form,
+        "jobs": jobs_for(tenant=request.tenant, kind_prefix="video_ringtone.")[:20],
     }
     return render(request, "video_ringtone/home.html", context, status=status)
 

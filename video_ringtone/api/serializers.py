@@ -24,6 +24,7 @@ class SceneSerializer(serializers.ModelSerializer):
 
 
 class DraftSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
     scenes = SceneSerializer(many=True, read_only=True)
     candidates = CandidateSerializer(many=True, read_only=True)
 
@@ -81,6 +82,7 @@ class RenderStartSerializer(serializers.Serializer):
 
 
 class RingtoneSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
     render = RenderSerializer(read_only=True)
 
     class Meta:
