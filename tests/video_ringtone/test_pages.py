@@ -284,3 +284,23 @@ def test_drafts_delete_unless_submitted_and_reviewers_see_only_submitted_videos(
     assert client.get(f"/video-ringtone/files/renders/{submitted.pk}/video/").status_code == 200
     assert client.get(f"/video-ringtone/files/renders/{private.pk}/video/").status_code == 404
     assert ringtone.render_id == submitted.pk
+
+
+@pytest.mark.django_db
+def test_scene_image_is_replaced_from_the_draft_candidates_only(client, tenant_a, subscriber_a):
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2)
+    other = draft_with_scenes(tenant_a, subscriber_a, scenes=1)
+    first, second = draft.scenes.all()
+    client.force_login(subscriber_a)
+    url = f"/video-ringtone/m/drafts/{draft.pk}/scenes/{first.pk}/"
+    assert (
+        'name="candidate"' in client.get(f"/video-ringtone/m/drafts/{draft.pk}/").content.decode()
+    )
+    response = client.post(url, {"action": "replace", "candidate": second.candidate_id})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.candidate_id == second.candidate_id
+    foreign = other.scenes.get().candidate_id
+    assert client.post(url, {"action": "replace", "candidate": foreign}).status_code == 404
+    first.refresh_from_db()
+    assert first.candidate_id == second.candidate_id
