@@ -106,6 +106,7 @@ API = [
     ("vr-render-detail", "get", "renders/{render.pk}/", None),
     ("vr-ringtone-detail", "get", "ringtones/{ringtone.pk}/", None),
     ("vr-ringtone-assign", "post", "ringtones/{ringtone.pk}/assign/", {}),
+    ("vr-assignment-detail", "delete", "assignments/{assignment.pk}/", None),
     ("vr-review-detail", "get", "reviews/{pending.pk}/", None),
     ("vr-review-approve", "post", "reviews/{pending.pk}/approve/", {}),
     ("vr-review-reject", "post", "reviews/{pending.pk}/reject/", {"reason": "x"}),
@@ -175,7 +176,7 @@ def test_api_objects_of_another_tenant_are_404(world, tenant_a, admin_b):
     "video_ringtone:home", "video_ringtone:review_queue", "video_ringtone:enterprise",
     "video_ringtone:m_home", "video_ringtone:m_gallery", "video_ringtone:m_draft_create",
     "api:vr-draft-list", "api:vr-render-list", "api:vr-ringtone-list", "api:vr-review-list",
-    "api:vr-gallery-list",
+    "api:vr-gallery-list", "api:vr-assignment-list",
 )  # fmt: skip
 @pytest.mark.django_db
 def test_lists_show_nothing_of_another_tenant(client, world, admin_b, tenant_b):
@@ -217,6 +218,12 @@ def test_the_owner_reaches_the_same_urls(client, world, subscriber_a, reviewer_a
     api = APIClient()
     api.force_login(subscriber_a)
     assert api.get(_fill("/api/v1/video-ringtone/drafts/{draft.pk}/", world)).status_code == 200
+    listed = api.get("/api/v1/video-ringtone/assignments/").json()["results"]
+    assert [a["id"] for a in listed] == [str(world["assignment"].pk)]
+    url = _fill("/api/v1/video-ringtone/assignments/{assignment.pk}/", world)
+    assert api.delete(url).status_code == 204
+    world["assignment"].refresh_from_db()
+    assert world["assignment"].state == "removed"
     client.force_login(reviewer_a)
     assert client.get(_fill("/video-ringtone/review/{pending.pk}/", world)).status_code == 200
     assert (

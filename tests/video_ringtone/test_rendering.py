@@ -156,3 +156,19 @@ def test_black_frozen_and_silent_renders_are_caught(tmp_path):
     assert checks.check_frozen(frames).status == checks.FAIL
     statuses = {r.key: r.status for r in checks.check_audio(checks.probe_audio(out))}
     assert statuses["silence"] == checks.WARN
+
+
+@pytest.mark.django_db
+def test_a_real_480p_landscape_rendition(
+    tenant_a, subscriber_a, short_limits, eager, django_capture_on_commit_callbacks
+):
+    draft = draft_with_scenes(
+        tenant_a, subscriber_a, scenes=1, seconds=1.0, orientation="landscape", music="calm_pad"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        render = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
+    render.refresh_from_db()
+    info, frames = probe(media_path(render.video))
+    assert (info["width"], info["height"]) == (854, 480)
+    assert info["duration"] == pytest.approx(1.0, abs=0.1)
+    assert frames[0].shape == (480, 854, 3)

@@ -14,7 +14,16 @@ from suite.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, Tenant
 from suite.tenancy.models import Role, TenantKind
 
 from .. import selectors
-from ..models import Candidate, Draft, DraftKind, Render, Ringtone, RingtoneStatus, Scene
+from ..models import (
+    Assignment,
+    Candidate,
+    Draft,
+    DraftKind,
+    Render,
+    Ringtone,
+    RingtoneStatus,
+    Scene,
+)
 from ..services import drafts, publishing, rendering, review
 from . import serializers as s
 
@@ -174,6 +183,23 @@ class RingtoneViewSet(TenantReadOnlyViewSet):
             **data.validated_data,
         )  # fmt: skip
         return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AssignmentViewSet(
+    TenantScopedMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The ringtones this user set on numbers; DELETE takes one off (deprovisioned in a job)."""
+
+    queryset = Assignment.objects.all()
+    serializer_class = s.AssignmentSerializer
+    required_roles = CREATORS
+
+    def scope_queryset(self, queryset):
+        return queryset.filter(created_by=self.request.user).exclude(state="removed")
+
+    def destroy(self, request, pk=None):
+        publishing.assignment_remove(assignment=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReviewViewSet(TenantReadOnlyViewSet):
