@@ -277,7 +277,7 @@ def test_drafts_delete_unless_submitted_and_reviewers_see_only_submitted_videos(
     submitted.refresh_from_db()
     ringtone = review.ringtone_submit(draft=draft, render=submitted, user=subscriber_a)
     response = api.delete(f"/api/v1/video-ringtone/drafts/{draft.pk}/")
-    assert response.status_code == 400 and "submitted" in response.json()["error"]["message"]
+    assert response.status_code == 400 and response.json()["error"]["fields"]["draft"]
     assert Draft.objects.filter(pk=draft.pk).exists()
 
     client.force_login(reviewer_a)
