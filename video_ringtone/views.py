@@ -4,6 +4,7 @@ or a selector, and render; a service's ValidationError is shown on the form with
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 
 from django.apps import apps
@@ -92,6 +93,14 @@ def m_draft_create(request):
         messages.error(request, " ".join(exc.messages))
         return redirect("video_ringtone:m_home")
     return redirect("video_ringtone:m_draft", pk=draft.pk)
+
+
+def _id(value, kind=int):
+    """A posted id, or None when it is not one (then the lookup is a 404, never a 500)."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _draft(request, pk: int):
@@ -237,7 +246,7 @@ def m_candidates(request, pk: int):
 def m_scene_add(request, pk: int):
     draft = _draft(request, pk)
     candidate = get_object_or_404(
-        selectors.draft_candidates(draft), pk=request.POST.get("candidate") or 0
+        selectors.draft_candidates(draft), pk=_id(request.POST.get("candidate"))
     )
     try:
         drafts.scene_add(
@@ -264,7 +273,7 @@ def m_scene(request, pk: int, scene_pk: int):
             drafts.scene_delete(scene=scene)
         elif action == "replace":
             candidate = get_object_or_404(
-                selectors.draft_candidates(draft), pk=request.POST.get("candidate") or 0
+                selectors.draft_candidates(draft), pk=_id(request.POST.get("candidate"))
             )
             drafts.scene_update(scene=scene, candidate=candidate)
         else:
@@ -329,7 +338,9 @@ def m_draft_status(request, pk: int):
 def m_submit(request, pk: int):
     draft = _draft(request, pk)
     render_obj = get_object_or_404(
-        Render.objects.for_tenant(request.tenant), pk=request.POST.get("render"), draft=draft
+        Render.objects.for_tenant(request.tenant),
+        pk=_id(request.POST.get("render"), uuid.UUID),
+        draft=draft,
     )
     try:
         ringtone = review.ringtone_submit(

@@ -304,3 +304,22 @@ def test_scene_image_is_replaced_from_the_draft_candidates_only(client, tenant_a
     assert client.post(url, {"action": "replace", "candidate": foreign}).status_code == 404
     first.refresh_from_db()
     assert first.candidate_id == second.candidate_id
+
+
+@pytest.mark.django_db
+def test_garbage_ids_and_counts_are_4xx_not_500(client, tenant_a, subscriber_a):
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=1)
+    client.force_login(subscriber_a)
+    base = f"/video-ringtone/m/drafts/{draft.pk}"
+    scene = draft.scenes.get()
+    assert client.post(f"{base}/scenes/", {"candidate": "abc"}).status_code == 404
+    assert client.post(f"{base}/submit/", {"render": "not-a-uuid"}).status_code == 404
+    response = client.post(f"{base}/scenes/{scene.pk}/", {"action": "replace", "candidate": "x"})
+    assert response.status_code == 404
+    api = APIClient()
+    api.force_login(subscriber_a)
+    root = f"/api/v1/video-ringtone/drafts/{draft.pk}"
+    response = api.post(f"{root}/candidates/", {"source": "text", "count": "many"}, format="json")
+    assert response.status_code == 400 and "count" in response.json()["error"]["fields"]
+    assert api.post(f"{root}/submit/", {"render": "nope"}, format="json").status_code == 400
+    assert api.post(f"{root}/photos/", {}, format="multipart").status_code == 400

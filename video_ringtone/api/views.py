@@ -5,6 +5,7 @@ the suite's viewsets, so another tenant's object is a 404."""
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -29,6 +30,13 @@ from . import serializers as s
 
 CREATORS = (Role.SUBSCRIBER, Role.TENANT_ADMIN)
 REVIEWERS = (Role.RINGTONE_REVIEWER, Role.TENANT_ADMIN)
+
+
+def _count(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"count": _("Between 1 and 4 images at a time.")}) from exc
 
 
 class DraftViewSet(TenantModelViewSet):
@@ -66,18 +74,13 @@ class DraftViewSet(TenantModelViewSet):
         draft = self.get_object()
         upload = request.FILES.get("photo")
         if upload is None:
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid",
-                        "message": "Send the photo as multipart field 'photo'.",
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ValidationError({"photo": _("Send the photo as the form field 'photo'.")})
         if upload.size > drafts.PHOTO_MAX_BYTES:
             raise ValidationError(
-                {"photo": f"The photo is larger than {drafts.PHOTO_MAX_BYTES} bytes."}
+                {
+                    "photo": _("The photo is larger than %(mb)s MB.")
+                    % {"mb": drafts.PHOTO_MAX_BYTES // 2**20}
+                }
             )
         photo = drafts.photo_add(draft=draft, data=upload.read())
         return Response({"id": photo.pk, "width": photo.width, "height": photo.height}, status=201)
@@ -88,7 +91,7 @@ class DraftViewSet(TenantModelViewSet):
             draft=self.get_object(),
             user=request.user,
             source=request.data.get("source", ""),
-            count=int(request.data.get("count", 2) or 2),
+            count=_count(request.data.get("count", 2)),
         )
         return Response({"job": str(job.pk)}, status=status.HTTP_202_ACCEPTED)
 
