@@ -151,6 +151,7 @@ class Render(TenantOwnedModel):
 
 
 class RingtoneStatus(models.TextChoices):
+    CHECKING = "checking", _("Automatic checks running")
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
@@ -166,7 +167,7 @@ class Ringtone(TenantOwnedModel):
     title = models.CharField(max_length=60)
     spec = models.JSONField(default=dict)  # what "use the same one" copies
     status = models.CharField(
-        max_length=10, choices=RingtoneStatus.choices, default=RingtoneStatus.IN_REVIEW
+        max_length=10, choices=RingtoneStatus.choices, default=RingtoneStatus.CHECKING
     )
     checks = models.JSONField(default=list)
     in_gallery = models.BooleanField(default=True)

@@ -14,9 +14,9 @@ from suite.jobs.tasks_base import RetryableJobError, TenantJobTask
 from suite.tenancy.models import Tenant
 
 from .catalog import frame_size
-from .models import Assignment, CandidateSource, Draft, Photo, Render
+from .models import Assignment, CandidateSource, Draft, Photo, Render, Ringtone
 from .platform import PlatformTransientError
-from .services import drafts, publishing, rendering
+from .services import drafts, publishing, rendering, review
 from .services.common import media_path
 
 CANDIDATE_SHORT_SIDE = 576
@@ -85,6 +85,18 @@ class RenderTask(TenantJobTask):
         return rendering.render_execute(render=render, job=job)
 
 
+class CheckRingtoneTask(TenantJobTask):
+    name = "video_ringtone.check"
+    route_queue = "video"  # decodes the video: the same workers as rendering
+
+    def execute(self, job: Job, tenant: Tenant) -> dict:
+        ringtone = Ringtone.objects.for_tenant(tenant).filter(pk=job.params["ringtone_id"]).first()
+        if ringtone is None:
+            return {"skipped": "ringtone deleted"}
+        ringtone = review.ringtone_check(ringtone=ringtone, user=job.created_by)
+        return {"status": ringtone.status}
+
+
 class PlatformSyncTask(TenantJobTask):
     name = "video_ringtone.platform_sync"
     retry_backoff_seconds = 10
@@ -109,3 +121,4 @@ class PlatformSyncTask(TenantJobTask):
 generate_candidates = app.register_task(GenerateCandidatesTask())
 render_ringtone = app.register_task(RenderTask())
 platform_sync = app.register_task(PlatformSyncTask())
+check_ringtone = app.register_task(CheckRingtoneTask())

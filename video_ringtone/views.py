@@ -37,7 +37,7 @@ from .forms import (
     ReviewForm,
     SceneForm,
 )
-from .models import Assignment, Candidate, DraftKind, Photo, Render, Ringtone, RingtoneStatus, Scene
+from .models import Assignment, Candidate, DraftKind, Photo, Render, Ringtone, Scene
 from .services import drafts, publishing, rendering, review
 from .services.common import media_path
 
@@ -349,10 +349,7 @@ def m_submit(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("video_ringtone:m_draft", pk=draft.pk)
-    if ringtone.status == RingtoneStatus.REJECTED:
-        messages.error(request, ringtone.reason)
-    else:
-        messages.success(request, _("Submitted for review."))
+    messages.success(request, _("Submitted: automatic checks first, then a reviewer."))
     return redirect("video_ringtone:m_ringtone", pk=ringtone.pk)
 
 

@@ -83,5 +83,11 @@ def test_subscriber_creates_renders_and_submits_on_a_phone(
     screenshot(page, "ringtone-rendered")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
+    check_jobs = []
+    monkeypatch.setattr(tasks.check_ringtone, "apply_async", lambda **kw: check_jobs.append(kw))
     page.click("#submit-review")
-    expect(page.locator("#ringtone-status")).to_contain_text("审核中")
+    expect(page.locator("#vr-checking")).to_be_visible()
+    _run_in_worker(tasks.check_ringtone, check_jobs)
+    # The page looks again by itself and shows the ringtone waiting for a reviewer.
+    expect(page.locator("#ringtone-status")).to_contain_text("审核中", timeout=10_000)
+    expect(page.locator(".vr-checks li")).to_have_count(7)

@@ -20,7 +20,9 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
     with django_capture_on_commit_callbacks(execute=True):
         render = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
     render.refresh_from_db()
-    ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    ringtone.refresh_from_db()
     review.review_decide(ringtone=ringtone, reviewer=reviewer_a, approve=True)
     pending_draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.0)
     with django_capture_on_commit_callbacks(execute=True):
@@ -28,7 +30,11 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
             draft=pending_draft, user=subscriber_a, profile="low"
         )
     pending_render.refresh_from_db()
-    pending = review.ringtone_submit(draft=pending_draft, render=pending_render, user=subscriber_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = review.ringtone_submit(
+            draft=pending_draft, render=pending_render, user=subscriber_a
+        )
+    pending.refresh_from_db()
     ringtone.kind = "enterprise"
     ringtone.save()
     with django_capture_on_commit_callbacks(execute=True):

@@ -81,7 +81,8 @@ def test_subscriber_goes_from_a_theme_to_a_ringtone_on_their_number(
     assert video["Content-Type"] == "video/mp4"
     assert read_media_metadata(b"".join(video.streaming_content))["Label"] == "AI生成"
 
-    response = client.post(f"{base}/submit/", {"render": render_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{base}/submit/", {"render": render_id})
     ringtone = Ringtone.objects.for_tenant(tenant_a).get()
     assert response["Location"] == f"/video-ringtone/m/ringtones/{ringtone.pk}/"
     assert ringtone.status == RingtoneStatus.IN_REVIEW
@@ -206,7 +207,7 @@ def test_api_flow_and_its_errors(tenant_a, subscriber_a, short_limits, eager, ti
     ringtone = api.post(
         f"{root}/drafts/{draft['id']}/submit/", {"render": done["id"]}, format="json"
     )
-    assert ringtone.status_code == 201 and ringtone.json()["status"] == "in_review"
+    assert ringtone.status_code == 201 and ringtone.json()["status"] == "checking"
     # Not approved yet: cannot be set.
     assert (
         api.post(f"{root}/ringtones/{ringtone.json()['id']}/assign/", {}, format="json").status_code
@@ -275,7 +276,8 @@ def test_drafts_delete_unless_submitted_and_reviewers_see_only_submitted_videos(
         private = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
         submitted = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
     submitted.refresh_from_db()
-    ringtone = review.ringtone_submit(draft=draft, render=submitted, user=subscriber_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        ringtone = review.ringtone_submit(draft=draft, render=submitted, user=subscriber_a)
     response = api.delete(f"/api/v1/video-ringtone/drafts/{draft.pk}/")
     assert response.status_code == 400 and response.json()["error"]["fields"]["draft"]
     assert Draft.objects.filter(pk=draft.pk).exists()

@@ -50,6 +50,10 @@ def test_tasks_are_routed_to_the_image_and_video_queues():
         route({}, tasks.generate_candidates.name, task_type=tasks.generate_candidates)["queue"].name
         == "image"
     )
+    assert (
+        route({}, tasks.check_ringtone.name, task_type=tasks.check_ringtone)["queue"].name
+        == "video"
+    )
 
 
 @pytest.mark.django_db

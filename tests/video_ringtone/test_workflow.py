@@ -24,6 +24,14 @@ from video_ringtone.services import drafts, publishing, rendering, review
 from .conftest import draft_with_scenes
 
 
+def _submit(draft, render, user, capture):
+    with capture(execute=True):
+        ringtone = review.ringtone_submit(draft=draft, render=render, user=user)
+        assert ringtone.status == RingtoneStatus.CHECKING
+    ringtone.refresh_from_db()
+    return ringtone
+
+
 def _render(draft, user, capture):
     with capture(execute=True):
         render = rendering.render_start(draft=draft, user=user, profile="low")
@@ -36,7 +44,7 @@ def approved(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
              django_capture_on_commit_callbacks):  # fmt: skip
     draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.5, music="calm_pad")
     render = _render(draft, subscriber_a, django_capture_on_commit_callbacks)
-    ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    ringtone = _submit(draft, render, subscriber_a, django_capture_on_commit_callbacks)
     assert ringtone.status == RingtoneStatus.IN_REVIEW, ringtone.checks
     return review.review_decide(ringtone=ringtone, reviewer=reviewer_a, approve=True)
 
@@ -175,7 +183,7 @@ def test_rejection_needs_a_reason_and_unapproved_ringtones_cannot_be_set(
 ):  # fmt: skip
     draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.0)
     render = _render(draft, subscriber_a, django_capture_on_commit_callbacks)
-    ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    ringtone = _submit(draft, render, subscriber_a, django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError):
         publishing.assignment_create(ringtone=ringtone, phone="13800138000", user=subscriber_a)
     with pytest.raises(ValidationError):
@@ -243,7 +251,7 @@ def test_enterprise_ringtone_goes_to_every_employee(
         scene.candidate.save()
         scene.save()
     render = _render(draft, boss, django_capture_on_commit_callbacks)
-    ringtone = review.ringtone_submit(draft=draft, render=render, user=boss)
+    ringtone = _submit(draft, render, boss, django_capture_on_commit_callbacks)
     review.review_decide(ringtone=ringtone, reviewer=reviewer, approve=True)
     with django_capture_on_commit_callbacks(execute=True):
         made = publishing.enterprise_assign(ringtone=ringtone, user=boss)
@@ -251,3 +259,21 @@ def test_enterprise_ringtone_goes_to_every_employee(
     states = set(Assignment.objects.for_tenant(company).values_list("state", flat=True))
     assert states == {AssignmentState.ACTIVE}
     assert not Assignment.objects.for_tenant(tenant_a).exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_automatic_check_rejects_without_a_reviewer(
+    tenant_a, subscriber_a, short_limits, eager, tiny, django_capture_on_commit_callbacks
+):
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.0)
+    render = _render(draft, subscriber_a, django_capture_on_commit_callbacks)
+    # The operator tightened the limits after this video was rendered.
+    short_limits.min_duration_s = 5
+    short_limits.save()
+    ringtone = _submit(draft, render, subscriber_a, django_capture_on_commit_callbacks)
+    assert ringtone.status == RingtoneStatus.REJECTED
+    assert ringtone.reason.startswith("Automatic checks failed")
+    assert {c["key"]: c["status"] for c in ringtone.checks}["duration"] == "fail"
+    assert not selectors.review_queue(tenant_a).exists()
+    # Running the job again (a redelivery) changes nothing.
+    assert review.ringtone_check(ringtone=ringtone).status == RingtoneStatus.REJECTED

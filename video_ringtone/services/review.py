@@ -12,6 +12,7 @@ from PIL import Image
 
 from suite.ai import gateway
 from suite.audit.services import audit_record
+from suite.jobs.services import job_enqueue
 
 from .. import checks
 from ..models import Draft, Render, RenderStatus, Ringtone, RingtoneStatus
@@ -21,26 +22,14 @@ from .rendering import duration_problem, spec_texts
 
 
 def ringtone_submit(*, draft: Draft, render: Render, user, request=None) -> Ringtone:
+    """Submit a finished render: the automatic checks run as a job on the `video` queue (they
+    decode the video), then the ringtone joins the human review queue or is rejected."""
+    from .. import tasks
+
     if render.draft_id != draft.pk or render.status != RenderStatus.DONE:
         raise ValidationError({"render": _("Render the ringtone, then submit the finished video.")})
     if Ringtone.objects.for_tenant(draft.tenant).filter(render=render).exists():
         raise ValidationError({"render": _("This video was already submitted.")})
-    images = []
-    for item in render.spec["scenes"]:
-        with Image.open(media_path(item["image"])) as img:
-            images.append(img.convert("RGB"))
-    results = checks.run_checks(
-        caller=gateway.Caller(tenant=draft.tenant, user=user),
-        video=media_path(render.video),
-        width=render.width,
-        height=render.height,
-        images=images,
-        texts=spec_texts(render.spec),
-        duration_problem=duration_problem(draft.tenant, render.duration_s),
-        duration_s=render.duration_s,
-    )
-    failed = [r for r in results if r["status"] == checks.FAIL]
-    now = timezone.now()
     with transaction.atomic():
         ringtone = Ringtone.objects.create(
             tenant=draft.tenant,
@@ -50,25 +39,60 @@ def ringtone_submit(*, draft: Draft, render: Render, user, request=None) -> Ring
             kind=draft.kind,
             title=draft.title,
             spec={**render.spec},
-            checks=results,
-            review_due_at=now + timedelta(hours=limits_for(draft.tenant).review_sla_hours),
+            review_due_at=timezone.now()
+            + timedelta(hours=limits_for(draft.tenant).review_sla_hours),
         )
+        job_enqueue(
+            tenant=draft.tenant,
+            kind="video_ringtone.checks",
+            task=tasks.check_ringtone,
+            params={"ringtone_id": ringtone.pk},
+            idempotency_key=f"checks-{ringtone.pk}",
+            created_by=user,
+        )
+        audit_record(
+            action="video_ringtone.submit", tenant=draft.tenant, request=request, actor=user,
+            obj=ringtone,
+        )  # fmt: skip
+    return ringtone
+
+
+def ringtone_check(*, ringtone: Ringtone, user=None) -> Ringtone:
+    """Run the automatic checks once; a ringtone past this stage is left as it is."""
+    if ringtone.status != RingtoneStatus.CHECKING:
+        return ringtone
+    render = ringtone.render
+    images = []
+    for item in render.spec["scenes"]:
+        with Image.open(media_path(item["image"])) as img:
+            images.append(img.convert("RGB"))
+    results = checks.run_checks(
+        caller=gateway.Caller(tenant=ringtone.tenant, user=user or ringtone.owner),
+        video=media_path(render.video),
+        width=render.width,
+        height=render.height,
+        images=images,
+        texts=spec_texts(render.spec),
+        duration_problem=duration_problem(ringtone.tenant, render.duration_s),
+        duration_s=render.duration_s,
+    )
+    failed = [r for r in results if r["status"] == checks.FAIL]
+    with transaction.atomic():
+        ringtone.checks = results
+        ringtone.status = RingtoneStatus.IN_REVIEW
         if failed:
             ringtone.status = RingtoneStatus.REJECTED
-            ringtone.reviewed_at = now
-            ringtone.reason = _("Automatic checks failed: %(details)s") % {
+            ringtone.reviewed_at = timezone.now()
+            reason = _("Automatic checks failed: %(details)s") % {
                 "details": "; ".join(r["detail"] for r in failed)
             }
-            ringtone.reason = ringtone.reason[:300]
-            ringtone.save(update_fields=["status", "reviewed_at", "reason"])
+            ringtone.reason = reason[:300]
+        ringtone.save(update_fields=["checks", "status", "reviewed_at", "reason"])
         audit_record(
-            action="video_ringtone.submit",
-            tenant=draft.tenant,
-            request=request,
-            actor=user,
-            obj=ringtone,
-            data={"status": ringtone.status},
-        )
+            action="video_ringtone.checked", tenant=ringtone.tenant, actor=user,
+            actor_label="" if user else "system", obj=ringtone,
+            data={"status": ringtone.status, "failed": [r["key"] for r in failed]},
+        )  # fmt: skip
     return ringtone
 
 

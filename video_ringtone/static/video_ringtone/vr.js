@@ -47,3 +47,9 @@
   select.value = pixels >= 1080 ? "high" : pixels >= 720 ? "standard" : "low";
   select.addEventListener("change", function () { select.setAttribute("data-touched", "1"); });
 })();
+
+// A submitted ringtone while its automatic checks run: look again every 2 s.
+(function () {
+  "use strict";
+  if (document.getElementById("vr-checking")) window.setTimeout(function () { window.location.reload(); }, 2000);
+})();
