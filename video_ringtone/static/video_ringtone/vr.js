@@ -33,8 +33,28 @@
       .catch(schedule);
   }
 
-  function schedule() { window.setTimeout(tick, 700); }
+  var live = false;
+  function schedule() { window.setTimeout(tick, live ? 3000 : 700); }
 
+  // Live progress from /ws/jobs/ for the render job; polling stays on as the fallback.
+  function listen(jobId) {
+    if (!jobId || !("WebSocket" in window)) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws;
+    try { ws = new WebSocket(scheme + window.location.host + "/ws/jobs/"); } catch (e) { return; }
+    ws.onopen = function () { live = true; };
+    ws.onclose = function () { live = false; };
+    ws.onmessage = function (evt) {
+      var data;
+      try { data = JSON.parse(evt.data); } catch (e) { return; }
+      if (data.type !== "job.updated" || !data.job || data.job.id !== jobId) return;
+      if (bar) { bar.value = data.job.progress; bar.setAttribute("aria-valuenow", data.job.progress); }
+      if (text) text.textContent = data.job.progress + "%" + (data.job.message ? " · " + data.job.message : "");
+      if (data.job.status === "succeeded" || data.job.status === "failed") window.location.reload();
+    };
+  }
+
+  if (busy(startRender)) listen(box.getAttribute("data-job"));
   if (busy(startRender) || startImages) schedule();
 })();
 
