@@ -51,7 +51,7 @@ def _make(tenant, owner, *, theme, title, captions, kind=DraftKind.PERSONAL) -> 
 
 def _publish(draft, owner, reviewer, *, approve: bool | None) -> Ringtone:
     render = rendering.render_inline(draft=draft, user=owner, profile="low")
-    ringtone = review.ringtone_submit(draft=draft, render=render, user=owner)
+    ringtone = review.ringtone_submit(draft=draft, render=render, user=owner, in_gallery=True)
     # No worker runs while seeding: check here (the queued job then finds nothing to do).
     ringtone = review.ringtone_check(ringtone=ringtone, user=owner)
     if approve is not None and ringtone.status == "in_review":

@@ -170,7 +170,7 @@ class Ringtone(TenantOwnedModel):
         max_length=10, choices=RingtoneStatus.choices, default=RingtoneStatus.CHECKING
     )
     checks = models.JSONField(default=list)
-    in_gallery = models.BooleanField(default=True)
+    in_gallery = models.BooleanField(default=False)  # the owner chooses to share it
     submitted_at = models.DateTimeField(auto_now_add=True)
     review_due_at = models.DateTimeField()
     reviewed_at = models.DateTimeField(null=True, blank=True)

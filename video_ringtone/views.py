@@ -344,7 +344,11 @@ def m_submit(request, pk: int):
     )
     try:
         ringtone = review.ringtone_submit(
-            draft=draft, render=render_obj, user=request.user, request=request
+            draft=draft,
+            render=render_obj,
+            user=request.user,
+            in_gallery=request.POST.get("in_gallery") == "on",
+            request=request,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

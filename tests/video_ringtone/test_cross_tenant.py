@@ -21,7 +21,9 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
         render = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
     render.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+        ringtone = review.ringtone_submit(
+            draft=draft, render=render, user=subscriber_a, in_gallery=True
+        )
     ringtone.refresh_from_db()
     review.review_decide(ringtone=ringtone, reviewer=reviewer_a, approve=True)
     pending_draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.0)

@@ -82,7 +82,7 @@ def test_subscriber_goes_from_a_theme_to_a_ringtone_on_their_number(
     assert read_media_metadata(b"".join(video.streaming_content))["Label"] == "AI生成"
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"{base}/submit/", {"render": render_id})
+        response = client.post(f"{base}/submit/", {"render": render_id, "in_gallery": "on"})
     ringtone = Ringtone.objects.for_tenant(tenant_a).get()
     assert response["Location"] == f"/video-ringtone/m/ringtones/{ringtone.pk}/"
     assert ringtone.status == RingtoneStatus.IN_REVIEW

@@ -26,7 +26,7 @@ from .conftest import draft_with_scenes
 
 def _submit(draft, render, user, capture):
     with capture(execute=True):
-        ringtone = review.ringtone_submit(draft=draft, render=render, user=user)
+        ringtone = review.ringtone_submit(draft=draft, render=render, user=user, in_gallery=True)
         assert ringtone.status == RingtoneStatus.CHECKING
     ringtone.refresh_from_db()
     return ringtone
@@ -277,3 +277,24 @@ def test_a_failed_automatic_check_rejects_without_a_reviewer(
     assert not selectors.review_queue(tenant_a).exists()
     # Running the job again (a redelivery) changes nothing.
     assert review.ringtone_check(ringtone=ringtone).status == RingtoneStatus.REJECTED
+
+
+@pytest.mark.django_db
+def test_only_ringtones_their_owner_shared_reach_the_gallery(
+    tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, seconds=1.0)
+    render = _render(draft, subscriber_a, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        private = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    private.refresh_from_db()
+    review.review_decide(ringtone=private, reviewer=reviewer_a, approve=True)
+    assert not selectors.gallery(tenant_a).exists()
+    # Still the owner's to set on their own number.
+    assert (
+        publishing.assignment_create(
+            ringtone=private, phone=subscriber_a.phone, user=subscriber_a
+        ).state
+        == AssignmentState.PENDING
+    )

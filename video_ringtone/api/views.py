@@ -125,7 +125,11 @@ class DraftViewSet(TenantModelViewSet):
             pk=request.data.get("render"),
         )
         ringtone = review.ringtone_submit(
-            draft=draft, render=render, user=request.user, request=request
+            draft=draft,
+            render=render,
+            user=request.user,
+            in_gallery=str(request.data.get("in_gallery", "")).lower() in ("true", "1", "on"),
+            request=request,
         )
         return Response(s.RingtoneSerializer(ringtone).data, status=status.HTTP_201_CREATED)
 

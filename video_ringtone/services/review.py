@@ -21,7 +21,9 @@ from .common import media_path
 from .rendering import duration_problem, spec_texts
 
 
-def ringtone_submit(*, draft: Draft, render: Render, user, request=None) -> Ringtone:
+def ringtone_submit(
+    *, draft: Draft, render: Render, user, in_gallery: bool = False, request=None
+) -> Ringtone:
     """Submit a finished render: the automatic checks run as a job on the `video` queue (they
     decode the video), then the ringtone joins the human review queue or is rejected."""
     from .. import tasks
@@ -39,6 +41,7 @@ def ringtone_submit(*, draft: Draft, render: Render, user, request=None) -> Ring
             kind=draft.kind,
             title=draft.title,
             spec={**render.spec},
+            in_gallery=in_gallery,
             review_due_at=timezone.now()
             + timedelta(hours=limits_for(draft.tenant).review_sla_hours),
         )
