@@ -6,11 +6,19 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
+from suite.accounts.models import User
 from suite.tenancy.models import Tenant
 from tests.browser import screenshot
 from tests.portal.test_browser import SENT_SMS
 from video_ringtone import tasks
-from video_ringtone.models import RingtoneLimits
+from video_ringtone.models import (
+    Assignment,
+    AssignmentState,
+    Ringtone,
+    RingtoneLimits,
+    SimulatedProvision,
+)
+from video_ringtone.services import review
 
 from .conftest import jpeg_bytes, picture
 
@@ -91,3 +99,25 @@ def test_subscriber_creates_renders_and_submits_on_a_phone(
     # The page looks again by itself and shows the ringtone waiting for a reviewer.
     expect(page.locator("#ringtone-status")).to_contain_text("审核中", timeout=10_000)
     expect(page.locator(".vr-checks li")).to_have_count(7)
+
+    # A reviewer approves it; the subscriber sets it on their number for family, 8:00-22:00.
+    ringtone = Ringtone.objects.get(owner__phone="13800138000")
+    review.review_decide(
+        ringtone=ringtone, reviewer=User.objects.get(username="sz_reviewer"), approve=True
+    )
+    sync_jobs = []
+    monkeypatch.setattr(tasks.platform_sync, "apply_async", lambda **kw: sync_jobs.append(kw))
+    page.reload()
+    expect(page.locator("#ringtone-status")).to_contain_text("已通过")
+    page.select_option("#assign-form select[name=caller_group]", "family")
+    page.fill("#assign-form input[name=start_time]", "08:00")
+    page.fill("#assign-form input[name=end_time]", "22:00")
+    page.click("#assign-form button[type=submit]")
+    expect(page.locator(".msg-success")).to_be_visible()
+    _run_in_worker(tasks.platform_sync, sync_jobs)
+    page.goto(f"{live_server.url}/video-ringtone/m/")
+    expect(page.locator("main")).to_contain_text("家人 · 08:00–22:00")
+    assert Assignment.objects.get().state == AssignmentState.ACTIVE
+    assert SimulatedProvision.objects.get().phone == "13800138000"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "ringtone-home")
