@@ -129,6 +129,14 @@ class Render(TenantOwnedModel):
     job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set on the extra renditions made once a ringtone is approved (the other device profiles).
+    rendition_of = models.ForeignKey(
+        "video_ringtone.Ringtone",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="renditions",
+    )
     status = models.CharField(
         max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED
     )
@@ -275,5 +283,6 @@ class SimulatedProvision(TenantOwnedModel):
     phone = models.CharField(max_length=20)
     content_id = models.CharField(max_length=64)
     windows = models.JSONField(default=dict)
+    renditions = models.JSONField(default=dict)  # device profile -> file
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

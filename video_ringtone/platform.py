@@ -9,7 +9,7 @@ final. `VIDEO_RINGTONE_PLATFORM` names the adapter class (the simulator by defau
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from typing import Protocol
 
@@ -37,6 +37,7 @@ class ProvisionRequest:
     start_time: time | None
     end_time: time | None
     caller_group: str
+    renditions: dict[str, str] = field(default_factory=dict)  # device profile -> file
 
 
 class RingtonePlatform(Protocol):
@@ -75,6 +76,7 @@ class SimulatorPlatform:
                 "end": request.end_time.isoformat() if request.end_time else None,
                 "caller_group": request.caller_group,
             },
+            renditions=request.renditions,
         )
         return row.platform_ref
 

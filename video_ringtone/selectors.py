@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from .catalog import PROFILES
 from .models import (
     Assignment,
     AssignmentState,
@@ -50,15 +51,30 @@ def draft_candidates(draft: Draft) -> QuerySet[Candidate]:
 
 
 def draft_latest_render(draft: Draft) -> Render | None:
-    return Render.objects.for_tenant(draft.tenant).filter(draft=draft).first()
+    """The user's latest render of the draft (not the renditions made after approval)."""
+    return (
+        Render.objects.for_tenant(draft.tenant)
+        .filter(draft=draft, rendition_of__isnull=True)
+        .first()
+    )
 
 
 def draft_last_done_render(draft: Draft) -> Render | None:
     return (
         Render.objects.for_tenant(draft.tenant)
-        .filter(draft=draft, status=RenderStatus.DONE)
+        .filter(draft=draft, status=RenderStatus.DONE, rendition_of__isnull=True)
         .first()
     )
+
+
+def renditions(ringtone: Ringtone) -> dict[str, Render]:
+    """Device profile -> the finished rendition for it (the approved render among them)."""
+    extra = Render.objects.for_tenant(ringtone.tenant).filter(
+        rendition_of=ringtone, status=RenderStatus.DONE
+    )
+    done = [ringtone.render, *extra]
+    by_side = {min(r.width, r.height): r for r in done}
+    return {profile: by_side[side] for profile, side in PROFILES.items() if side in by_side}
 
 
 def ringtones_of(*, tenant, owner) -> QuerySet[Ringtone]:

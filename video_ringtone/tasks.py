@@ -97,6 +97,18 @@ class CheckRingtoneTask(TenantJobTask):
         return {"status": ringtone.status}
 
 
+class RenditionsTask(TenantJobTask):
+    name = "video_ringtone.renditions"
+    route_queue = "video"
+    max_retries = 0
+
+    def execute(self, job: Job, tenant: Tenant) -> dict:
+        ringtone = Ringtone.objects.for_tenant(tenant).filter(pk=job.params["ringtone_id"]).first()
+        if ringtone is None:
+            return {"skipped": "ringtone deleted"}
+        return rendering.renditions_execute(ringtone=ringtone, job=job)
+
+
 class PlatformSyncTask(TenantJobTask):
     name = "video_ringtone.platform_sync"
     retry_backoff_seconds = 10
@@ -122,3 +134,4 @@ generate_candidates = app.register_task(GenerateCandidatesTask())
 render_ringtone = app.register_task(RenderTask())
 platform_sync = app.register_task(PlatformSyncTask())
 check_ringtone = app.register_task(CheckRingtoneTask())
+render_renditions = app.register_task(RenditionsTask())

@@ -375,6 +375,7 @@ def m_ringtone(request, pk: int):
 def _ringtone_page(request, ringtone, form, status=200):
     context = {
         "ringtone": ringtone,
+        "sources": _sources(ringtone),
         "form": form,
         "checks": _checks(ringtone),
         "assignments": Assignment.objects.for_tenant(request.tenant).filter(
@@ -382,6 +383,14 @@ def _ringtone_page(request, ringtone, form, status=200):
         ),
     }
     return render(request, "video_ringtone/m/ringtone.html", context, status=status)
+
+
+def _sources(ringtone) -> dict[str, str]:
+    """Device profile -> video URL, for the page script to pick what the screen can show."""
+    return {
+        profile: reverse("video_ringtone:render_file", args=[render.pk, "video"])
+        for profile, render in selectors.renditions(ringtone).items()
+    }
 
 
 def _checks(ringtone):
@@ -442,6 +451,7 @@ def m_gallery_item(request, pk: int, comment_form=None, status=200):
     ringtone = _gallery_item(request, pk)
     context = {
         "ringtone": ringtone,
+        "sources": _sources(ringtone),
         "comments": selectors.comments_of(ringtone).select_related("user")[:50],
         "liked": ringtone.likes.filter(user=request.user).exists(),
         "comment_form": comment_form or CommentForm(),
@@ -502,16 +512,16 @@ def render_file(request, pk, kind: str):
     once it is an approved gallery ringtone."""
     if not request.user.is_authenticated or kind not in ("video", "poster"):
         raise Http404
-    visible = Q(draft__owner=request.user)
-    if _can_review(request):  # reviewers see what was submitted, not private drafts
-        submitted = Ringtone.objects.for_tenant(request.tenant).values("render_id")
-        visible |= Q(pk__in=submitted)
-    render_obj = (
-        Render.objects.for_tenant(request.tenant).filter(visible, pk=pk).first()
-        or Render.objects.for_tenant(request.tenant)
-        .filter(pk=pk, pk__in=selectors.gallery(request.tenant).values("render_id"))
-        .first()
+    shared = selectors.gallery(request.tenant)
+    visible = (
+        Q(draft__owner=request.user)
+        | Q(pk__in=shared.values("render_id"))
+        | Q(rendition_of__in=shared.values("pk"))
     )
+    if _can_review(request):  # reviewers see what was submitted, not private drafts
+        submitted = Ringtone.objects.for_tenant(request.tenant)
+        visible |= Q(pk__in=submitted.values("render_id")) | Q(rendition_of__isnull=False)
+    render_obj = Render.objects.for_tenant(request.tenant).filter(visible, pk=pk).first()
     if render_obj is None or not render_obj.video:
         raise Http404
     path = render_obj.video if kind == "video" else render_obj.poster

@@ -34,8 +34,10 @@ def eager():
 
 @pytest.fixture
 def tiny(monkeypatch):
-    """Renders in tests stay tiny: 'low' means 96 pixels on the short side."""
+    """Renders in tests stay tiny: the device profiles mean 96, 112 and 128 pixels."""
     monkeypatch.setitem(PROFILES, "low", 96)
+    monkeypatch.setitem(PROFILES, "standard", 112)
+    monkeypatch.setitem(PROFILES, "high", 128)
 
 
 @pytest.fixture

@@ -102,6 +102,7 @@ def test_subscriber_creates_renders_and_submits_on_a_phone(
 
     # A reviewer approves it; the subscriber sets it on their number for family, 8:00-22:00.
     ringtone = Ringtone.objects.get(owner__phone="13800138000")
+    monkeypatch.setattr(tasks.render_renditions, "apply_async", lambda **kw: None)
     review.review_decide(
         ringtone=ringtone, reviewer=User.objects.get(username="sz_reviewer"), approve=True
     )

@@ -176,3 +176,44 @@ def test_a_real_480p_landscape_rendition(
     assert (info["width"], info["height"]) == (854, 480)
     assert info["duration"] == pytest.approx(1.0, abs=0.1)
     assert frames[0].shape == (480, 854, 3)
+
+
+@pytest.mark.django_db
+def test_approval_adds_the_other_device_renditions_with_the_same_content_id(
+    tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from video_ringtone import selectors
+    from video_ringtone.models import SimulatedProvision
+    from video_ringtone.services import publishing, review
+
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=1, seconds=1.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        render = rendering.render_start(draft=draft, user=subscriber_a, profile="standard")
+    render.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    ringtone.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        review.review_decide(ringtone=ringtone, reviewer=reviewer_a, approve=True)
+    job = Job.objects.get(kind="video_ringtone.renditions")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    found = selectors.renditions(ringtone)
+    assert {p: (r.width, r.height) for p, r in found.items()} == {
+        "low": frame_size("portrait", 96),
+        "standard": frame_size("portrait", 112),
+        "high": frame_size("portrait", 128),
+    }
+    assert found["standard"] == render  # the approved render is one of them
+    for rendition in found.values():
+        info, _frames = probe(media_path(rendition.video))
+        assert (info["width"], info["height"]) == (rendition.width, rendition.height)
+        assert read_media_metadata(media_path(rendition.video))["ProduceID"] == render.content_id
+    # The editor still shows the user's own render, not the renditions.
+    assert selectors.draft_latest_render(draft) == render
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment = publishing.assignment_create(
+            ringtone=ringtone, phone=subscriber_a.phone, user=subscriber_a
+        )
+    sent = SimulatedProvision.objects.get(request_id=str(assignment.pk)).renditions
+    assert sent == {p: r.video for p, r in found.items()}

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from ..catalog import PROFILES
 from ..models import Assignment, CallerGroup, Candidate, Comment, Draft, Render, Ringtone, Scene
+from ..selectors import renditions as ringtone_renditions
 
 
 class CandidateSerializer(serializers.ModelSerializer):
@@ -84,13 +85,21 @@ class RenderStartSerializer(serializers.Serializer):
 class RingtoneSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
     render = RenderSerializer(read_only=True)
+    renditions = serializers.SerializerMethodField()
 
     class Meta:
         model = Ringtone
         fields = [
             "id", "title", "kind", "status", "checks", "reason", "submitted_at", "review_due_at",
-            "reviewed_at", "like_count", "render",
+            "reviewed_at", "like_count", "render", "renditions",
         ]  # fmt: skip
+
+    def get_renditions(self, obj) -> dict[str, str]:
+        """Device profile (low/standard/high) -> video URL, for the finished renditions."""
+        return {
+            profile: reverse("video_ringtone:render_file", args=[r.pk, "video"])
+            for profile, r in ringtone_renditions(obj).items()
+        }
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

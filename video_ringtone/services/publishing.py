@@ -26,6 +26,7 @@ from ..models import (
     RingtoneStatus,
 )
 from ..platform import PlatformError, PlatformTransientError, ProvisionRequest, get_platform
+from ..selectors import renditions as ringtone_renditions
 from .common import check_text
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -140,6 +141,10 @@ def assignment_sync(*, assignment: Assignment, action: str) -> dict:
                     start_time=assignment.start_time,
                     end_time=assignment.end_time,
                     caller_group=assignment.caller_group,
+                    renditions={
+                        profile: rendition.video
+                        for profile, rendition in ringtone_renditions(assignment.ringtone).items()
+                    },
                 )
             )
             assignment.state = AssignmentState.ACTIVE

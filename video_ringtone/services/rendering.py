@@ -117,7 +117,9 @@ def render_inline(*, draft: Draft, user, profile: str = "low") -> Render:
     return render
 
 
-def render_execute(*, render: Render, job: Job | None, user=None) -> dict:
+def render_execute(
+    *, render: Render, job: Job | None, user=None, content_id: str | None = None
+) -> dict:
     """Runs in the `video` worker. Progress: 0-10 audio, 10-95 frames, 95-100 poster."""
     render.status = RenderStatus.RUNNING
     render.save(update_fields=["status"])
@@ -152,7 +154,7 @@ def render_execute(*, render: Render, job: Job | None, user=None) -> dict:
         report(10, _("Composing frames"))
         engines = sorted({s["engine"] for s in spec["scenes"] if s.get("engine")})
         provider = f"{PROVIDER} ({', '.join(engines + ([voice_engine] if voice_engine else []))})"
-        content_id = new_content_id()
+        content_id = content_id or new_content_id()
         folder = render_folder(render.tenant_id, render.pk)
         media_path(folder).mkdir(parents=True, exist_ok=True)
         video_rel = f"{folder}/ringtone.mp4"
@@ -201,3 +203,53 @@ def render_execute(*, render: Render, job: Job | None, user=None) -> dict:
         "height": render.height,
         "content_id": content_id,
     }
+
+
+def renditions_start(*, ringtone, user) -> Job | None:
+    """After approval: the other device profiles' renditions, on the `video` queue."""
+    from .. import tasks
+
+    base = ringtone.render
+    wanted = []
+    for profile, short_side in PROFILES.items():
+        width, height = frame_size(base.spec.get("orientation", "portrait"), short_side)
+        if (width, height) != (base.width, base.height):
+            wanted.append((profile, width, height))
+    if not wanted:
+        return None
+    with transaction.atomic():
+        for _profile, width, height in wanted:
+            Render.objects.create(
+                tenant=ringtone.tenant, draft=base.draft, spec=base.spec, width=width,
+                height=height, rendition_of=ringtone,
+            )  # fmt: skip
+        job, _created = job_enqueue(
+            tenant=ringtone.tenant,
+            kind="video_ringtone.renditions",
+            task=tasks.render_renditions,
+            params={"ringtone_id": ringtone.pk},
+            idempotency_key=f"renditions-{ringtone.pk}",
+            created_by=user,
+        )
+    return job
+
+
+def renditions_execute(*, ringtone, job: Job) -> dict:
+    """Renders the queued renditions with the approved render's content id (one AIGC record
+    for every file of the same ringtone); a redelivered job skips what is done."""
+    pending = list(
+        Render.objects.for_tenant(ringtone.tenant)
+        .filter(rendition_of=ringtone)
+        .exclude(status=RenderStatus.DONE)
+        .order_by("width")
+    )
+    for index, render in enumerate(pending):
+        job_set_progress(
+            job=job,
+            progress=100 * index // len(pending),
+            message=_("Rendering %(w)sx%(h)s") % {"w": render.width, "h": render.height},
+        )
+        render_execute(
+            render=render, job=None, user=job.created_by, content_id=ringtone.render.content_id
+        )
+    return {"renditions": [str(r.pk) for r in pending]}

@@ -18,7 +18,7 @@ from .. import checks
 from ..models import Draft, Render, RenderStatus, Ringtone, RingtoneStatus
 from ..selectors import limits_for
 from .common import media_path
-from .rendering import duration_problem, spec_texts
+from .rendering import duration_problem, renditions_start, spec_texts
 
 
 def ringtone_submit(
@@ -113,6 +113,8 @@ def review_decide(*, ringtone: Ringtone, reviewer, approve: bool, reason: str = 
     ringtone.reviewer = reviewer
     ringtone.reviewed_at = timezone.now()
     ringtone.save(update_fields=["status", "reason", "reviewer", "reviewed_at"])
+    if approve:
+        renditions_start(ringtone=ringtone, user=reviewer)
     audit_record(
         action="video_ringtone.approve" if approve else "video_ringtone.reject",
         tenant=ringtone.tenant,

@@ -73,3 +73,22 @@
   "use strict";
   if (document.getElementById("vr-checking")) window.setTimeout(function () { window.location.reload(); }, 2000);
 })();
+
+// An approved ringtone comes in several renditions: play the one this screen can show.
+(function () {
+  "use strict";
+  var data = document.getElementById("vr-renditions");
+  var video = document.querySelector("video.vr-video");
+  if (!data || !video) return;
+  var sources;
+  try { sources = JSON.parse(data.textContent); } catch (e) { return; }
+  var pixels = Math.min(window.screen.width, window.screen.height) * (window.devicePixelRatio || 1);
+  var order = pixels >= 1080 ? ["high", "standard", "low"] : pixels >= 720 ? ["standard", "low", "high"] : ["low", "standard", "high"];
+  for (var i = 0; i < order.length; i++) {
+    if (sources[order[i]]) {
+      if (video.getAttribute("src") !== sources[order[i]]) video.setAttribute("src", sources[order[i]]);
+      video.setAttribute("data-profile", order[i]);
+      return;
+    }
+  }
+})();
