@@ -7,6 +7,7 @@ file (what subscribers will get), at low resolution and frame rate so the checks
 
 from __future__ import annotations
 
+import io
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -72,6 +73,19 @@ def probe_frames(path: Path, width: int, height: int) -> np.ndarray:
         ]
     )
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, probe_h, PROBE_WIDTH)
+
+
+def frames_at(path: Path, seconds: list[float], width: int = 320) -> list[Image.Image]:
+    """One decoded frame at each time (seconds into the video), `width` pixels wide."""
+    frames = []
+    for at in seconds:
+        raw = _ffmpeg(
+            ["-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1", "-vf", f"scale={width}:-2",
+             "-f", "image2pipe", "-vcodec", "png", "-"]
+        )  # fmt: skip
+        with Image.open(io.BytesIO(raw)) as img:
+            frames.append(img.convert("RGB"))
+    return frames
 
 
 def probe_audio(path: Path) -> np.ndarray:
@@ -141,7 +155,8 @@ def _faces(caller: gateway.Caller, pixels: np.ndarray) -> int:
 
 
 def check_orientation(caller: gateway.Caller, images: list[Image.Image]) -> CheckResult:
-    """A face found only when the picture is turned over means the picture is upside down."""
+    """A face found only when the frame is turned over means the frame is upside down.
+    `images` are frames of the video, one from the middle of each scene."""
     flipped = []
     try:
         for index, image in enumerate(images, start=1):

@@ -54,3 +54,20 @@ def test_profiles_give_even_9_16_and_16_9_frames():
     assert frame_size("portrait", 720) == (720, 1280)
     assert frame_size("landscape", 1080) == (1920, 1080)
     assert frame_size("portrait", 480) == (480, 854)
+
+
+def test_an_upside_down_scene_is_found_in_the_rendered_frames(tmp_path, db, tenant_a):
+    from video_ringtone.render import SceneInput, render_video
+
+    with Image.open(PORTRAIT) as img:
+        upright = img.convert("RGB")
+    out = tmp_path / "x.mp4"
+    render_video(
+        [SceneInput(upright, "", 2.0, "cut"), SceneInput(upright.rotate(180), "", 2.0, "cut")],
+        width=360, height=640, out=out, provider="t", content_id="c",
+    )  # fmt: skip
+    frames = checks.frames_at(out, [1.0, 3.0])
+    assert [f.size for f in frames] == [(320, 568), (320, 568)]
+    result = checks.check_orientation(gateway.Caller(tenant=tenant_a), frames)
+    assert result.status == checks.WARN
+    assert "2" in result.detail and "1" not in result.detail  # only the turned-over scene

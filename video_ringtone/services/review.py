@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from suite.ai import gateway
 from suite.audit.services import audit_record
@@ -65,16 +64,17 @@ def ringtone_check(*, ringtone: Ringtone, user=None) -> Ringtone:
     if ringtone.status != RingtoneStatus.CHECKING:
         return ringtone
     render = ringtone.render
-    images = []
+    video = media_path(render.video)
+    middles, start = [], 0.0
     for item in render.spec["scenes"]:
-        with Image.open(media_path(item["image"])) as img:
-            images.append(img.convert("RGB"))
+        middles.append(start + item["duration_s"] / 2)
+        start += item["duration_s"]
     results = checks.run_checks(
         caller=gateway.Caller(tenant=ringtone.tenant, user=user or ringtone.owner),
-        video=media_path(render.video),
+        video=video,
         width=render.width,
         height=render.height,
-        images=images,
+        images=checks.frames_at(video, middles),
         texts=spec_texts(render.spec),
         duration_problem=duration_problem(ringtone.tenant, render.duration_s),
         duration_s=render.duration_s,
