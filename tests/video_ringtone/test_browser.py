@@ -14,6 +14,7 @@ from video_ringtone import tasks
 from video_ringtone.models import (
     Assignment,
     AssignmentState,
+    Draft,
     Ringtone,
     RingtoneLimits,
     SimulatedProvision,
@@ -68,6 +69,13 @@ def test_subscriber_creates_renders_and_submits_on_a_phone(
     # The page polls the draft's status and reloads itself when the images are in.
     expect(page.locator("#fallback-note")).to_be_visible(timeout=10_000)
     expect(page.locator("[data-add-scene]")).to_have_count(3)  # the photo + 2 generated
+
+    # The draft saves itself as the user types: change the caption and leave the field.
+    page.locator("details.vr-more").evaluate("details => { details.open = true; }")
+    page.fill("#draft-form input[name=caption]", "妈妈生日快乐")
+    page.locator("#draft-form input[name=caption]").blur()
+    expect(page.locator("#draft-form [data-saved]")).to_be_visible()
+    assert Draft.objects.get(owner__phone="13800138000").caption == "妈妈生日快乐"
 
     for _ in range(2):
         page.locator("[data-add-scene]").first.click()

@@ -92,3 +92,24 @@
     }
   }
 })();
+
+// Drafts are saved as the user goes: a changed field of an autosave form is posted in the
+// background; if the server refuses it, the form is submitted normally to show the error.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-autosave]");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("change", function (evt) {
+      if (evt.target.name === "candidate") return; // "replace image" waits for its button
+      var data = new FormData(form);
+      if (form.querySelector("button[name=action][value=save]")) data.set("action", "save");
+      fetch(form.action, { method: "POST", body: data, credentials: "same-origin", redirect: "follow" })
+        .then(function (response) {
+          if (!response.ok) { form.requestSubmit ? form.requestSubmit() : form.submit(); return; }
+          var note = form.querySelector("[data-saved]");
+          if (note) { note.hidden = false; window.setTimeout(function () { note.hidden = true; }, 2500); }
+        })
+        .catch(function () {});
+    });
+  });
+})();
