@@ -76,3 +76,14 @@ class LimitsForm(forms.Form):
     min_duration_s = forms.IntegerField(label=_("Shortest ringtone (s)"), min_value=1)
     max_duration_s = forms.IntegerField(label=_("Longest ringtone (s)"), min_value=1)
     review_sla_hours = forms.IntegerField(label=_("Review SLA (hours)"), min_value=1)
+
+
+class ThemeForm(forms.Form):
+    key = forms.CharField(label=_("Key"), max_length=30, help_text=_("For example: mid-autumn"))
+    label = forms.CharField(label=_("Name"), max_length=40)
+    prompt = forms.CharField(label=_("Describe the picture"), max_length=400)
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=80)
+    style = forms.ChoiceField(
+        label=_("Style"), choices=[("", _("No style")), *style_choices()], required=False
+    )
+    music = forms.ChoiceField(label=_("Music"), choices=music_choices, required=False)

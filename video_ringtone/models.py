@@ -23,6 +23,27 @@ class RingtoneLimits(TenantOwnedModel):
         return f"{self.tenant_id}: {self.min_duration_s}-{self.max_duration_s}s"
 
 
+class ThemeTemplate(TenantOwnedModel):
+    """A tenant's own theme template, offered beside the built-in ones (video_ringtone.catalog)."""
+
+    key = models.SlugField(max_length=30)
+    label = models.CharField(max_length=20)
+    prompt = models.CharField(max_length=300)
+    caption = models.CharField(max_length=40, blank=True)
+    style = models.CharField(max_length=30, blank=True)
+    music = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="uniq_theme_template_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class DraftKind(models.TextChoices):
     PERSONAL = "personal", _("Personal")
     ENTERPRISE = "enterprise", _("Enterprise")

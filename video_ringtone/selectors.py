@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .catalog import PROFILES
+from .catalog import PROFILES, THEMES, Theme
 from .models import (
     Assignment,
     AssignmentState,
@@ -20,6 +20,7 @@ from .models import (
     Ringtone,
     RingtoneLimits,
     RingtoneStatus,
+    ThemeTemplate,
 )
 
 
@@ -28,6 +29,19 @@ class Limits:
     min_duration_s: int = 5
     max_duration_s: int = 48
     review_sla_hours: int = 24
+
+
+def themes_for(tenant) -> list[Theme]:
+    """The built-in theme templates, then the tenant's own."""
+    own = ThemeTemplate.objects.for_tenant(tenant)
+    return [
+        *THEMES.values(),
+        *(Theme(t.key, t.label, t.prompt, t.caption, t.style, t.music) for t in own),
+    ]
+
+
+def theme_get(tenant, key: str) -> Theme | None:
+    return next((t for t in themes_for(tenant) if t.key == key), None)
 
 
 def limits_for(tenant) -> Limits:

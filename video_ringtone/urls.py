@@ -6,6 +6,7 @@ app_name = "video_ringtone"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("themes/<int:pk>/delete/", views.theme_delete, name="theme_delete"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<int:pk>/", views.review_detail, name="review_detail"),
     path("enterprise/", views.enterprise, name="enterprise"),

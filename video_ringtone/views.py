@@ -25,7 +25,7 @@ from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.selectors import roles_in_tenant
 
 from . import checks, selectors
-from .catalog import MUSIC, THEMES
+from .catalog import MUSIC
 from .forms import (
     AssignForm,
     CommentForm,
@@ -36,8 +36,18 @@ from .forms import (
     RenderForm,
     ReviewForm,
     SceneForm,
+    ThemeForm,
 )
-from .models import Assignment, Candidate, DraftKind, Photo, Render, Ringtone, Scene
+from .models import (
+    Assignment,
+    Candidate,
+    DraftKind,
+    Photo,
+    Render,
+    Ringtone,
+    Scene,
+    ThemeTemplate,
+)
 from .services import drafts, publishing, rendering, review
 from .services.common import media_path
 
@@ -68,7 +78,7 @@ def creator_required(view):
 def m_home(request):
     tenant, user = request.tenant, request.user
     context = {
-        "themes": THEMES.values(),
+        "themes": selectors.themes_for(tenant),
         "drafts": selectors.drafts_of(tenant=tenant, owner=user)[:20],
         "ringtones": selectors.ringtones_of(tenant=tenant, owner=user)[:20],
         "assignments": selectors.assignments_of_phone(tenant=tenant, phone=user.phone or "-"),
@@ -534,20 +544,29 @@ def render_file(request, pk, kind: str):
 
 @staff_required(roles=(Role.TENANT_ADMIN, Role.RINGTONE_REVIEWER))
 def home(request):
+    """The module page; tenant admins also set the limits and the tenant's theme templates."""
     limits = selectors.limits_for(request.tenant)
     is_admin = Role.TENANT_ADMIN in request.roles
-    form = LimitsForm(request.POST or None, initial=limits.__dict__) if is_admin else None
+    posted = request.POST.get("form") if request.method == "POST" else None
+    if posted and not is_admin:
+        raise Http404
+    limits_form = LimitsForm(request.POST if posted == "limits" else None, initial=limits.__dict__)
+    theme_form = ThemeForm(request.POST if posted == "theme" else None)
+    form = {"limits": limits_form, "theme": theme_form}.get(posted or "")
     status = 200
-    if request.method == "POST":
+    if posted:
         if form is None:
             raise Http404
         if form.is_valid():
             try:
-                review.limits_set(tenant=request.tenant, request=request, **form.cleaned_data)
+                if posted == "limits":
+                    review.limits_set(tenant=request.tenant, request=request, **form.cleaned_data)
+                else:
+                    drafts.theme_create(tenant=request.tenant, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Limits saved."))
+                messages.success(request, _("Saved."))
                 return redirect("video_ringtone:home")
         status = 400
     context = {
@@ -556,10 +575,21 @@ def home(request):
         "is_enterprise": request.tenant.kind == TenantKind.ENTERPRISE,
         "gallery_count": selectors.gallery(request.tenant).count(),
         "limits": limits,
-        "limits_form": form,
+        "limits_form": limits_form if is_admin else None,
+        "theme_form": theme_form if is_admin else None,
+        "own_themes": ThemeTemplate.objects.for_tenant(request.tenant),
         "jobs": jobs_for(tenant=request.tenant, kind_prefix="video_ringtone.")[:20],
     }
     return render(request, "video_ringtone/home.html", context, status=status)
+
+
+@staff_required(roles=(Role.TENANT_ADMIN,))
+@require_POST
+def theme_delete(request, pk: int):
+    theme = get_object_or_404(ThemeTemplate.objects.for_tenant(request.tenant), pk=pk)
+    drafts.theme_delete(theme=theme)
+    messages.success(request, _("Theme template removed."))
+    return redirect("video_ringtone:home")
 
 
 @staff_required(roles=REVIEWERS)

@@ -7,7 +7,15 @@ from rest_framework.test import APIClient
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member
-from video_ringtone.models import Assignment, Comment, Draft, Employee, Ringtone, Scene
+from video_ringtone.models import (
+    Assignment,
+    Comment,
+    Draft,
+    Employee,
+    Ringtone,
+    Scene,
+    ThemeTemplate,
+)
 from video_ringtone.services import publishing, rendering, review
 
 from .conftest import draft_with_scenes, jpeg_bytes, picture
@@ -44,6 +52,9 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
             ringtone=ringtone, phone=subscriber_a.phone, user=subscriber_a
         )
     Employee.objects.create(tenant=tenant_a, name="张伟", phone="13500000000")
+    theme = ThemeTemplate.objects.create(
+        tenant=tenant_a, key="zhongqiu", label="中秋", prompt="圆月"
+    )
     Comment.objects.create(tenant=tenant_a, ringtone=ringtone, user=subscriber_a, text="好看")
     return {
         "draft": draft,
@@ -54,6 +65,7 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
         "ringtone": ringtone,
         "pending": pending,
         "assignment": assignment,
+        "theme": theme,
     }
 
 
@@ -97,6 +109,7 @@ PAGES = [
     ("review_detail", "get", "/video-ringtone/review/{pending.pk}/", None),
     ("review_detail", "post", "/video-ringtone/review/{pending.pk}/", {"decision": "approve"}),
     ("enterprise_assign", "post", "/video-ringtone/enterprise/ringtones/{ringtone.pk}/assign/", {}),
+    ("theme_delete", "post", "/video-ringtone/themes/{theme.pk}/delete/", {}),
 ]
 
 API = [
@@ -140,6 +153,7 @@ def _snapshot(tenant):
         Scene.objects.for_tenant(tenant).count(),
         list(Ringtone.objects.for_tenant(tenant).values_list("pk", "status", "like_count")),
         Comment.objects.for_tenant(tenant).count(),
+        ThemeTemplate.objects.for_tenant(tenant).count(),
         list(Assignment.objects.for_tenant(tenant).values_list("pk", "state")),
     )
 
@@ -189,7 +203,13 @@ def test_api_objects_of_another_tenant_are_404(world, tenant_a, admin_b):
 @pytest.mark.django_db
 def test_lists_show_nothing_of_another_tenant(client, world, admin_b, tenant_b):
     client.force_login(admin_b)
-    titles = [world["ringtone"].title, world["pending"].title, world["draft"].title, "张伟"]
+    titles = [
+        world["ringtone"].title,
+        world["pending"].title,
+        world["draft"].title,
+        "张伟",
+        "zhongqiu",
+    ]
     for url in (
         "/video-ringtone/", "/video-ringtone/review/", "/video-ringtone/enterprise/",
         "/video-ringtone/m/", "/video-ringtone/m/gallery/",

@@ -244,10 +244,10 @@ def test_tenant_admin_sets_duration_limits_and_sla(client, tenant_a, admin_a, re
     from video_ringtone.selectors import limits_for
 
     client.force_login(admin_a)
-    data = {"min_duration_s": 3, "max_duration_s": 30, "review_sla_hours": 12}
+    data = {"form": "limits", "min_duration_s": 3, "max_duration_s": 30, "review_sla_hours": 12}
     assert client.post("/video-ringtone/", data).status_code == 302
     assert limits_for(tenant_a).max_duration_s == 30
-    bad = {"min_duration_s": 30, "max_duration_s": 5, "review_sla_hours": 12}
+    bad = {**data, "min_duration_s": 30, "max_duration_s": 5}
     assert client.post("/video-ringtone/", bad).status_code == 400
     assert limits_for(tenant_a).min_duration_s == 3
     client.force_login(reviewer_a)
@@ -325,3 +325,30 @@ def test_garbage_ids_and_counts_are_4xx_not_500(client, tenant_a, subscriber_a):
     assert response.status_code == 400 and "count" in response.json()["error"]["fields"]
     assert api.post(f"{root}/submit/", {"render": "nope"}, format="json").status_code == 400
     assert api.post(f"{root}/photos/", {}, format="multipart").status_code == 400
+
+
+@pytest.mark.django_db
+def test_tenant_theme_templates_are_offered_to_its_subscribers_only(
+    client, tenant_a, admin_a, subscriber_a, subscriber_b, tenant_b
+):
+    client.force_login(admin_a)
+    theme = {
+        "form": "theme", "key": "mid-autumn", "label": "中秋", "prompt": "圆月 桂花 月饼",
+        "caption": "中秋快乐", "style": "ink_wash", "music": "calm_pad",
+    }  # fmt: skip
+    assert client.post("/video-ringtone/", theme).status_code == 302
+    assert client.post("/video-ringtone/", theme).status_code == 400  # the key is taken
+    assert (
+        client.post("/video-ringtone/", {**theme, "key": "x2", "caption": "赌博网站"}).status_code
+        == 400
+    )
+    assert client.post("/video-ringtone/", {**theme, "key": "birthday"}).status_code == 400
+    client.force_login(subscriber_a)
+    assert 'value="mid-autumn"' in client.get("/video-ringtone/m/").content.decode()
+    client.post("/video-ringtone/m/drafts/new/", {"theme": "mid-autumn"})
+    draft = Draft.objects.for_tenant(tenant_a).get()
+    assert (draft.prompt, draft.caption, draft.style) == ("圆月 桂花 月饼", "中秋快乐", "ink_wash")
+    client.force_login(subscriber_b)
+    assert 'value="mid-autumn"' not in client.get("/video-ringtone/m/").content.decode()
+    client.post("/video-ringtone/m/drafts/new/", {"theme": "mid-autumn"})
+    assert not Draft.objects.for_tenant(tenant_b).exists()

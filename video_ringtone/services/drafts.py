@@ -3,6 +3,7 @@ as the user goes; every write validates first, so a bad input leaves the draft a
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -21,7 +22,17 @@ from suite.jobs.services import job_enqueue
 from suite.media.images import load_image
 
 from ..catalog import MUSIC, ORIENTATIONS, THEMES, TRANSITIONS
-from ..models import Candidate, CandidateSource, Draft, DraftKind, Photo, Ringtone, Scene
+from ..models import (
+    Candidate,
+    CandidateSource,
+    Draft,
+    DraftKind,
+    Photo,
+    Ringtone,
+    Scene,
+    ThemeTemplate,
+)
+from ..selectors import theme_get
 from .common import as_validation_errors, check_text, draft_folder, media_path
 
 MAX_PHOTOS = 6
@@ -36,7 +47,7 @@ PHOTO_MAX_SIDE = 1600  # what we keep: enough for a 1080p frame with Ken Burns h
 
 @transaction.atomic
 def draft_create(*, tenant, owner, theme: str, kind: str = DraftKind.PERSONAL) -> Draft:
-    preset = THEMES.get(theme)
+    preset = theme_get(tenant, theme)
     if preset is None:
         raise ValidationError({"theme": _("Pick one of the theme templates.")})
     return Draft.objects.create(
@@ -354,3 +365,45 @@ def draft_copy_from_ringtone(*, ringtone: Ringtone, owner) -> Draft:
             position=position,
         )
     return draft
+
+
+@transaction.atomic
+def theme_create(
+    *,
+    tenant,
+    key: str,
+    label: str,
+    prompt: str,
+    caption: str = "",
+    style: str = "",
+    music: str = "",
+) -> ThemeTemplate:
+    """A tenant's own theme template; its texts pass the same checks as a draft's."""
+    key = (key or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{1,29}", key):
+        raise ValidationError(
+            {"key": _("2-30 lowercase letters, digits, - or _, starting with a letter or digit.")}
+        )
+    if key in THEMES or ThemeTemplate.objects.for_tenant(tenant).filter(key=key).exists():
+        raise ValidationError({"key": _("A theme template with this key exists already.")})
+    label = _require_length("label", label, 20)
+    if not label:
+        raise ValidationError({"label": _("Give the template a name.")})
+    prompt = _require_length("prompt", prompt, MAX_PROMPT)
+    caption = _require_length("caption", caption, MAX_CAPTION)
+    for field, text in (("label", label), ("prompt", prompt), ("caption", caption)):
+        check_text(tenant, field, text)
+    if style and style not in STYLES:
+        raise ValidationError({"style": _("Pick one of the styles.")})
+    if music and music not in MUSIC:
+        raise ValidationError({"music": _("Pick a track from the music library.")})
+    return ThemeTemplate.objects.create(
+        tenant=tenant, key=key, label=label, prompt=prompt, caption=caption, style=style,
+        music=music,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def theme_delete(*, theme: ThemeTemplate) -> None:
+    # Drafts keep their copied texts; only the offer to start new ones goes.
+    theme.delete()
