@@ -217,3 +217,9 @@ def test_approval_adds_the_other_device_renditions_with_the_same_content_id(
         )
     sent = SimulatedProvision.objects.get(request_id=str(assignment.pk)).renditions
     assert sent == {p: r.video for p, r in found.items()}
+    # Every job of the owner's ringtone is theirs (the renditions too, though a reviewer's
+    # approval started it): their /ws/jobs/ follows them, other subscribers' never do.
+    kinds = dict(Job.objects.for_tenant(tenant_a).values_list("kind", "created_by"))
+    assert set(kinds) >= {"video_ringtone.render", "video_ringtone.checks",
+                          "video_ringtone.renditions", "video_ringtone.provision"}  # fmt: skip
+    assert set(kinds.values()) == {subscriber_a.pk}

@@ -62,6 +62,7 @@ def test_candidates_from_prompt_and_photo_use_the_gateway_fallback_and_say_so(
         assert job.status == JobStatus.SUCCEEDED, job.error
         assert job.result["engine"] == "opencv-stylize"
         assert job.result["fallback"] is True
+        assert job.created_by == subscriber_a  # so their /ws/jobs/ carries it, no one else's
     made = Candidate.objects.for_tenant(tenant_a).exclude(source=CandidateSource.UPLOAD)
     assert {c.source for c in made} == {"text", "photo"}
     assert made.filter(source="text").count() == 2

@@ -205,8 +205,9 @@ def render_execute(
     }
 
 
-def renditions_start(*, ringtone, user) -> Job | None:
-    """After approval: the other device profiles' renditions, on the `video` queue."""
+def renditions_start(*, ringtone) -> Job | None:
+    """After approval: the other device profiles' renditions, on the `video` queue. The job
+    is the owner's (they follow it on /ws/jobs/), whoever approved the ringtone."""
     from .. import tasks
 
     base = ringtone.render
@@ -229,7 +230,7 @@ def renditions_start(*, ringtone, user) -> Job | None:
             task=tasks.render_renditions,
             params={"ringtone_id": ringtone.pk},
             idempotency_key=f"renditions-{ringtone.pk}",
-            created_by=user,
+            created_by=ringtone.owner,
         )
     return job
 

@@ -114,7 +114,7 @@ def review_decide(*, ringtone: Ringtone, reviewer, approve: bool, reason: str = 
     ringtone.reviewed_at = timezone.now()
     ringtone.save(update_fields=["status", "reason", "reviewer", "reviewed_at"])
     if approve:
-        renditions_start(ringtone=ringtone, user=reviewer)
+        renditions_start(ringtone=ringtone)
     audit_record(
         action="video_ringtone.approve" if approve else "video_ringtone.reject",
         tenant=ringtone.tenant,
