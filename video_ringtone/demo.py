@@ -40,10 +40,11 @@ def _make(tenant, owner, *, theme, title, captions, kind=DraftKind.PERSONAL) -> 
         style=draft.style,
         n=len(captions),
     )
-    for image, caption in zip(served.value.images, captions, strict=False):
+    result = served.value
+    for image, plain, caption in zip(result.images, result.unlabelled, captions, strict=False):
         candidate = drafts.candidate_create(
-            draft=draft, image=image, source=CandidateSource.TEXT, style=draft.style,
-            info=served.info,
+            draft=draft, image=image, unlabelled=plain, source=CandidateSource.TEXT,
+            style=draft.style, info=served.info,
         )  # fmt: skip
         drafts.scene_add(draft=draft, candidate=candidate, caption=caption, duration_s=3)
     return draft

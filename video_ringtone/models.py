@@ -104,7 +104,10 @@ class Candidate(TenantOwnedModel):
     """An image the user may put in a scene: generated, stylised from a photo, or the photo."""
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="candidates")
-    file = models.CharField(max_length=300)
+    file = models.CharField(max_length=300)  # what the user sees: AI images carry the badge
+    # The generated pixels without the gateway's badge, what videos are rendered from (they
+    # carry their own fixed badge); never served. Empty for the user's own photos.
+    source_file = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=8, choices=CandidateSource.choices)
     style = models.CharField(max_length=30, blank=True)
     engine = models.CharField(max_length=60, blank=True)

@@ -41,10 +41,11 @@ class GenerateCandidatesTask(TenantJobTask):
             served = gateway.generate_image(
                 caller, draft.prompt, width=width, height=height, style=draft.style or None, n=count
             )
-            for image in served.value.images:
+            result = served.value
+            for image, plain in zip(result.images, result.unlabelled, strict=True):
                 made.append(
                     drafts.candidate_create(
-                        draft=draft, image=image, source=CandidateSource.TEXT,
+                        draft=draft, image=image, unlabelled=plain, source=CandidateSource.TEXT,
                         style=draft.style, info=served.info,
                     )
                 )  # fmt: skip
@@ -58,11 +59,12 @@ class GenerateCandidatesTask(TenantJobTask):
                     picture = img.convert("RGB")
                 style = draft.style or "photo_portrait"
                 served = gateway.edit_image(caller, picture, draft.prompt, style=style, n=1)
-                for image in served.value.images:
+                result = served.value
+                for image, plain in zip(result.images, result.unlabelled, strict=True):
                     made.append(
                         drafts.candidate_create(
-                            draft=draft, image=image, source=CandidateSource.PHOTO,
-                            style=style, info=served.info,
+                            draft=draft, image=image, unlabelled=plain,
+                            source=CandidateSource.PHOTO, style=style, info=served.info,
                         )
                     )  # fmt: skip
         info = served.info if made else None

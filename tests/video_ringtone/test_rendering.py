@@ -223,3 +223,78 @@ def test_approval_adds_the_other_device_renditions_with_the_same_content_id(
     assert set(kinds) >= {"video_ringtone.render", "video_ringtone.checks",
                           "video_ringtone.renditions", "video_ringtone.provision"}  # fmt: skip
     assert set(kinds.values()) == {subscriber_a.pk}
+
+
+FLAT = (235, 205, 140)  # a light flat colour: every badge is a dark blob on it
+
+
+def _dark_blobs(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (left, top, right, bottom) of the dark regions of a frame of FLAT."""
+    import cv2
+
+    dark = (frame.astype(int).sum(axis=2) < sum(FLAT) - 120).astype(np.uint8)
+    # The badge's white text splits its dark box; closing makes each badge one blob.
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(dark)
+    return [
+        (x, y, x + w, y + h)
+        for x, y, w, h, area in stats[1:count]
+        if area >= 12  # compression speckle is not a badge
+    ]
+
+
+@pytest.mark.django_db
+def test_a_rendered_frame_shows_the_ai_badge_once_the_fixed_one(
+    tenant_a, subscriber_a, short_limits, eager, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Candidate images carry the gateway's badge for the user; the video is rendered from
+    their unbadged source, so the only badge in a frame is the renderer's fixed overlay."""
+    from suite.ai.backends.image_opencv import OpenCVStylizeBackend
+    from suite.ai.types import ImageResult
+    from video_ringtone.catalog import PROFILES
+    from video_ringtone.models import Candidate, CandidateSource
+    from video_ringtone.services import drafts
+
+    def flat(self, prompt, *, width=512, height=512, n=1, **kwargs):
+        return ImageResult(images=[Image.new("RGB", (width, height), FLAT) for _ in range(n)])
+
+    monkeypatch.setattr(OpenCVStylizeBackend, "generate", flat)
+    monkeypatch.setitem(PROFILES, "low", 240)
+    draft = drafts.draft_create(tenant=tenant_a, owner=subscriber_a, theme="birthday")
+    drafts.draft_update(draft=draft, caption="")
+    with django_capture_on_commit_callbacks(execute=True):
+        drafts.candidates_request(draft=draft, user=subscriber_a, source="text", count=1)
+    candidate = Candidate.objects.for_tenant(tenant_a).get(draft=draft)
+    assert candidate.source == CandidateSource.TEXT
+    # What the user is shown is badged...
+    with Image.open(media_path(candidate.file)) as shown:
+        assert len(_dark_blobs(np.asarray(shown.convert("RGB")))) == 1
+    drafts.scene_add(draft=draft, candidate=candidate, caption="", duration_s=1.6)
+    with django_capture_on_commit_callbacks(execute=True):
+        render = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
+    render.refresh_from_db()
+    assert render.status == RenderStatus.DONE
+    _info, frames = probe(media_path(render.video))
+    width, height = frame_size("portrait", 240)
+    badge = render_badge(badge_height_for(width, height))
+    left, top, right, bottom = badge_box((width, height), badge.size)
+    # ...the video's frames (start, mid Ken Burns, end) carry exactly one: the fixed overlay.
+    for frame in (frames[2], frames[len(frames) // 2], frames[-3]):
+        blobs = _dark_blobs(frame)
+        assert len(blobs) == 1, blobs
+        x0, y0, x1, y1 = blobs[0]
+        assert x0 >= left - 2 and y0 >= top - 2 and x1 <= right + 2 and y1 <= bottom + 2
+    # 一键设置同款 keeps both: the copy shows the badged image and renders from the source.
+    from video_ringtone.services import review
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ringtone = review.ringtone_submit(draft=draft, render=render, user=subscriber_a)
+    copied = drafts.draft_copy_from_ringtone(ringtone=ringtone, owner=subscriber_a)
+    twin = copied.candidates.get()
+    with (
+        Image.open(media_path(twin.file)) as shown,
+        Image.open(media_path(twin.source_file)) as src,
+    ):
+        assert len(_dark_blobs(np.asarray(shown.convert("RGB")))) == 1
+        assert _dark_blobs(np.asarray(src.convert("RGB"))) == []
+    assert rendering.draft_spec(copied)["scenes"][0]["image"] == twin.source_file

@@ -193,13 +193,24 @@ def candidates_request(*, draft: Draft, user, source: str, count: int = 2) -> Jo
 
 @transaction.atomic
 def candidate_create(
-    *, draft: Draft, image: Image.Image, source: str, style: str, info
+    *,
+    draft: Draft,
+    image: Image.Image,
+    source: str,
+    style: str,
+    info,
+    unlabelled: Image.Image | None = None,
 ) -> Candidate:
-    relative = _store_image(draft, image, f"cand-{uuid.uuid4().hex[:12]}.jpg")
+    """`image` is what the user sees (the gateway's badged image); `unlabelled` its source
+    pixels, which renders use so the video shows only its own fixed badge."""
+    name = uuid.uuid4().hex[:12]
+    relative = _store_image(draft, image, f"cand-{name}.jpg")
+    source_file = _store_image(draft, unlabelled, f"src-{name}.jpg") if unlabelled else ""
     return Candidate.objects.create(
         tenant=draft.tenant,
         draft=draft,
         file=relative,
+        source_file=source_file,
         source=source,
         style=style,
         engine=info.engine,
@@ -343,12 +354,19 @@ def draft_copy_from_ringtone(*, ringtone: Ringtone, owner) -> Draft:
     folder = media_path(draft_folder(draft.tenant_id, draft.pk))
     folder.mkdir(parents=True, exist_ok=True)
     for position, item in enumerate(spec.get("scenes", [])):
-        name = f"copy-{uuid.uuid4().hex[:12]}.jpg"
-        shutil.copyfile(media_path(item["image"]), folder / name)
+        # "image" is what was rendered (unbadged source pixels), "display" what the user saw.
+        name = uuid.uuid4().hex[:12]
+        display = item.get("display", item["image"])
+        shutil.copyfile(media_path(display), folder / f"copy-{name}.jpg")
+        source_file = ""
+        if display != item["image"]:
+            source_file = f"{draft_folder(draft.tenant_id, draft.pk)}/src-{name}.jpg"
+            shutil.copyfile(media_path(item["image"]), media_path(source_file))
         candidate = Candidate.objects.create(
             tenant=draft.tenant,
             draft=draft,
-            file=f"{draft_folder(draft.tenant_id, draft.pk)}/{name}",
+            file=f"{draft_folder(draft.tenant_id, draft.pk)}/copy-{name}.jpg",
+            source_file=source_file,
             source=item.get("source", CandidateSource.TEXT),
             engine=item.get("engine", ""),
             generative=item.get("generative", False),

@@ -27,7 +27,9 @@ def draft_spec(draft: Draft) -> dict:
     """A frozen copy of what is rendered, so edits after this do not change the render."""
     scenes = [
         {
-            "image": scene.candidate.file,
+            # Rendered from the unbadged source: the video adds its own fixed badge.
+            "image": scene.candidate.source_file or scene.candidate.file,
+            "display": scene.candidate.file,
             "caption": scene.caption or (draft.caption if index == 0 else ""),
             "duration_s": float(scene.duration_s),
             "transition": scene.transition,
