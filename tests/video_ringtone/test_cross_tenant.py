@@ -51,7 +51,7 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
         assignment = publishing.assignment_create(
             ringtone=ringtone, phone=subscriber_a.phone, user=subscriber_a
         )
-    Employee.objects.create(tenant=tenant_a, name="张伟", phone="13500000000")
+    employee = Employee.objects.create(tenant=tenant_a, name="张伟", phone="13500000000")
     theme = ThemeTemplate.objects.create(
         tenant=tenant_a, key="zhongqiu", label="中秋", prompt="圆月"
     )
@@ -66,6 +66,7 @@ def world(tenant_a, subscriber_a, reviewer_a, short_limits, eager, tiny,
         "pending": pending,
         "assignment": assignment,
         "theme": theme,
+        "employee": employee,
     }
 
 
@@ -136,6 +137,14 @@ API = [
     ("vr-gallery-comments", "post", "gallery/{ringtone.pk}/comments/", {"text": "x"}),
     ("vr-gallery-copy", "post", "gallery/{ringtone.pk}/copy/", {}),
     ("vr-gallery-like", "post", "gallery/{ringtone.pk}/like/", {}),
+    ("vr-employee-detail", "delete", "employees/{employee.pk}/", None),
+    ("vr-enterprise-ringtone-detail", "get", "enterprise-ringtones/{ringtone.pk}/", None),
+    (
+        "vr-enterprise-ringtone-assign-all",
+        "post",
+        "enterprise-ringtones/{ringtone.pk}/assign-all/",
+        {},
+    ),
 ]
 
 
@@ -154,6 +163,7 @@ def _snapshot(tenant):
         list(Ringtone.objects.for_tenant(tenant).values_list("pk", "status", "like_count")),
         Comment.objects.for_tenant(tenant).count(),
         ThemeTemplate.objects.for_tenant(tenant).count(),
+        Employee.objects.for_tenant(tenant).count(),
         list(Assignment.objects.for_tenant(tenant).values_list("pk", "state")),
     )
 
@@ -198,7 +208,8 @@ def test_api_objects_of_another_tenant_are_404(world, tenant_a, admin_b):
     "video_ringtone:home", "video_ringtone:review_queue", "video_ringtone:enterprise",
     "video_ringtone:m_home", "video_ringtone:m_gallery", "video_ringtone:m_draft_create",
     "api:vr-draft-list", "api:vr-render-list", "api:vr-ringtone-list", "api:vr-review-list",
-    "api:vr-gallery-list", "api:vr-assignment-list",
+    "api:vr-gallery-list", "api:vr-assignment-list", "api:vr-employee-list",
+    "api:vr-enterprise-ringtone-list",
 )  # fmt: skip
 @pytest.mark.django_db
 def test_lists_show_nothing_of_another_tenant(client, world, admin_b, tenant_b):
@@ -223,7 +234,7 @@ def test_lists_show_nothing_of_another_tenant(client, world, admin_b, tenant_b):
     assert Draft.objects.for_tenant(tenant_b).count() == 1
     api = APIClient()
     api.force_login(admin_b)
-    for path in ("drafts", "renders", "ringtones", "reviews", "gallery"):
+    for path in ("drafts", "renders", "ringtones", "reviews", "gallery", "enterprise-ringtones"):
         data = api.get(f"/api/v1/video-ringtone/{path}/").json()
         ids = {str(item["id"]) for item in data["results"]}
         assert not ids & {
@@ -231,6 +242,12 @@ def test_lists_show_nothing_of_another_tenant(client, world, admin_b, tenant_b):
             str(world["pending"].pk),
             str(world["render"].pk),
         }
+    assert api.get("/api/v1/video-ringtone/employees/").json()["results"] == []
+    employee = api.post(
+        "/api/v1/video-ringtone/employees/", {"name": "李娜", "phone": "13500000000"}
+    )
+    assert employee.status_code == 201  # the same number is another tenant's business
+    assert Employee.objects.for_tenant(tenant_b).count() == 1
 
 
 @pytest.mark.django_db

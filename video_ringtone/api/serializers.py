@@ -1,8 +1,20 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from suite.privacy import mask_phone
+
 from ..catalog import PROFILES
-from ..models import Assignment, CallerGroup, Candidate, Comment, Draft, Render, Ringtone, Scene
+from ..models import (
+    Assignment,
+    CallerGroup,
+    Candidate,
+    Comment,
+    Draft,
+    Employee,
+    Render,
+    Ringtone,
+    Scene,
+)
 from ..selectors import renditions as ringtone_renditions
 
 
@@ -126,3 +138,31 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "text", "created_at"]
         read_only_fields = ["id", "created_at"]
+
+
+class EmployeeSerializer(serializers.ModelSerializer):
+    """The roster: the number is written in full and listed masked, as on the portal page."""
+
+    class Meta:
+        model = Employee
+        fields = ["id", "name", "phone"]
+        read_only_fields = ["id"]
+
+    def to_representation(self, instance) -> dict:
+        return {**super().to_representation(instance), "phone": mask_phone(instance.phone)}
+
+
+class EnterpriseAssignmentSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "phone", "caller_group", "state", "created_at"]
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
+
+
+class EnterpriseAssignResultSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField()
+    assignments = EnterpriseAssignmentSerializer(many=True)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,6 +21,7 @@ from ..models import (
     Candidate,
     Draft,
     DraftKind,
+    Employee,
     Render,
     Ringtone,
     RingtoneStatus,
@@ -266,3 +268,48 @@ class GalleryViewSet(TenantReadOnlyViewSet):
     def copy(self, request, pk=None):
         draft = drafts.draft_copy_from_ringtone(ringtone=self.get_object(), owner=request.user)
         return Response(s.DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+ENTERPRISE_ADMINS = (Role.TENANT_ADMIN,)
+
+
+class EmployeeViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The enterprise's employee roster; DELETE also takes the business ringtone off the line."""
+
+    queryset = Employee.objects.all()
+    serializer_class = s.EmployeeSerializer
+    required_roles = ENTERPRISE_ADMINS
+
+    def create(self, request):
+        data = s.EmployeeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        employee = publishing.employee_add(tenant=self.tenant, **data.validated_data)
+        return Response(s.EmployeeSerializer(employee).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        publishing.employee_remove(employee=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EnterpriseRingtoneViewSet(TenantReadOnlyViewSet):
+    """The tenant's business ringtones, and assigning one to every employee on the roster."""
+
+    queryset = Ringtone.objects.select_related("render__job")
+    serializer_class = s.RingtoneSerializer
+    required_roles = ENTERPRISE_ADMINS
+
+    def scope_queryset(self, queryset):
+        return queryset.filter(kind=DraftKind.ENTERPRISE)
+
+    @extend_schema(request=None, responses=s.EnterpriseAssignResultSerializer)
+    @action(detail=True, methods=["post"], url_path="assign-all")
+    def assign_all(self, request, pk=None):
+        made = publishing.enterprise_assign(ringtone=self.get_object(), user=request.user)
+        body = {"assigned": len(made), "assignments": made}
+        return Response(s.EnterpriseAssignResultSerializer(body).data)

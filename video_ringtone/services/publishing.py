@@ -169,8 +169,10 @@ def assignment_give_up(*, assignment: Assignment, error: str) -> None:
         assignment.save(update_fields=["state", "last_error"])
 
 
+@transaction.atomic
 def enterprise_assign(*, ringtone: Ringtone, user) -> list[Assignment]:
-    """The enterprise ringtone on every employee's line (their colleagues' calls included)."""
+    """The enterprise ringtone on every employee's line (their colleagues' calls included):
+    all of them or, if one line is refused, none."""
     _require_approved(ringtone)
     if ringtone.kind != "enterprise":
         raise ValidationError({"ringtone": _("Only enterprise ringtones go to all employees.")})
@@ -191,6 +193,27 @@ def employee_add(*, tenant, name: str, phone: str) -> Employee:
             return Employee.objects.create(tenant=tenant, name=name, phone=phone)
     except IntegrityError as exc:
         raise ValidationError({"phone": _("This number is already on the list.")}) from exc
+
+
+@transaction.atomic
+def employee_remove(*, employee: Employee, user) -> int:
+    """Off the roster, and the enterprise's ringtone off their line; returns how many
+    assignments were taken off (each deprovisioned by its job)."""
+    taken_off = (
+        Assignment.objects.for_tenant(employee.tenant)
+        .filter(phone=employee.phone, ringtone__kind="enterprise")
+        .exclude(state=AssignmentState.REMOVED)
+    )
+    removed = 0
+    for assignment in taken_off:
+        assignment_remove(assignment=assignment, user=user)
+        removed += 1
+    audit_record(
+        action="video_ringtone.employee_remove", tenant=employee.tenant, actor=user,
+        obj=employee, data={"phone": mask_phone(employee.phone)},
+    )  # fmt: skip
+    employee.delete()
+    return removed
 
 
 @transaction.atomic
