@@ -28,6 +28,9 @@ AUDIO_RATE = 16000
 BLACK_LUMA = 20
 FROZEN_DIFF = 0.4  # mean absolute luma change per probe frame below which nothing moves
 FROZEN_RUN_S = 3.0
+# Mean absolute luma step between neighbouring pixels of a scene's picture at probe size below
+# which it is plain: the pan/zoom has nothing to move, so a still stretch there is by design.
+TEXTURE_GRADIENT = 1.0
 SILENCE_DBFS = -50.0
 LOUD_DBFS = -8.0
 QUIET_DBFS = -40.0
@@ -110,18 +113,47 @@ def check_black(frames: np.ndarray) -> CheckResult:
     return CheckResult("black", status, detail)
 
 
-def check_frozen(frames: np.ndarray) -> CheckResult:
+def picture_texture(image: Image.Image) -> float:
+    """How much a picture shows when it pans and zooms: mean luma step at probe size."""
+    width = PROBE_WIDTH
+    height = max(2, round(width * image.height / max(1, image.width)))
+    grey = np.asarray(image.convert("L").resize((width, height)), dtype=np.float32)
+    return float((np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean()) / 2)
+
+
+def expected_motion(scenes: list[tuple[float, bool]], intervals: int) -> np.ndarray:
+    """Per interval between probe frames, whether the renderer moves something there: inside a
+    scene (duration in seconds, whether its picture has texture) whose picture has texture."""
+    ends = np.cumsum([duration for duration, _textured in scenes])
+    textured = np.array([t for _duration, t in scenes] or [True])
+    middles = (np.arange(intervals) + 0.5) / PROBE_FPS
+    index = np.minimum(np.searchsorted(ends, middles, side="right"), len(textured) - 1)
+    return textured[index]
+
+
+def check_frozen(frames: np.ndarray, moving: np.ndarray | None = None) -> CheckResult:
+    """Still stretches where the picture should move. `moving` (per interval between probe
+    frames, from `expected_motion`) leaves out plain-colour scenes, which are still by design;
+    without it every interval is expected to move."""
     if len(frames) < 2:
         return CheckResult("frozen", FAIL, _("The video is a single still frame."))
     diffs = np.abs(np.diff(frames.astype(np.int16), axis=0)).reshape(len(frames) - 1, -1)
     still = diffs.mean(axis=1) < FROZEN_DIFF
+    if moving is None:
+        moving = np.ones(len(still), dtype=bool)
+    moving = np.resize(np.asarray(moving, dtype=bool), len(still))
+    if not moving.any():
+        return CheckResult(
+            "frozen", PASS, _("The pictures are plain colours: nothing is meant to move.")
+        )
+    frozen = still & moving
     longest = run = 0
-    for value in still:
+    for value in frozen:
         run = run + 1 if value else 0
         longest = max(longest, run)
     seconds = longest / PROBE_FPS
-    if still.all():
-        return CheckResult("frozen", FAIL, _("Nothing moves in the whole video."))
+    if frozen[moving].all():
+        return CheckResult("frozen", FAIL, _("Nothing moves where the pictures should."))
     status = WARN if seconds >= FROZEN_RUN_S else PASS
     return CheckResult("frozen", status, _("Longest still stretch: %(s).1f s.") % {"s": seconds})
 
@@ -202,8 +234,12 @@ def run_checks(
     texts: list[tuple[str, str]],
     duration_problem: str,
     duration_s: float,
+    scenes: list[tuple[float, bool]] | None = None,
 ) -> list[dict]:
+    """`scenes`: each scene's duration and whether its picture has texture (`picture_texture`
+    at least TEXTURE_GRADIENT), so plain-colour scenes are not taken for a frozen video."""
     frames = probe_frames(video, width, height)
+    moving = expected_motion(scenes, len(frames) - 1) if scenes and len(frames) > 1 else None
     results = [
         check_texts(caller.tenant, texts),
         CheckResult(
@@ -212,7 +248,7 @@ def run_checks(
             duration_problem or _("%(s).1f s.") % {"s": duration_s},
         ),
         check_black(frames),
-        check_frozen(frames),
+        check_frozen(frames, moving),
         check_orientation(caller, images),
         *check_audio(probe_audio(video)),
     ]

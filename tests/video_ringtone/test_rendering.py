@@ -158,6 +158,9 @@ def test_black_frozen_and_silent_renders_are_caught(tmp_path):
     # The badge is the only thing in the frame: black, and nothing moves.
     assert checks.check_black(frames).status == checks.FAIL
     assert checks.check_frozen(frames).status == checks.FAIL
+    # A black picture has nothing to pan over: the black check says it, not the frozen one.
+    moving = checks.expected_motion([(2.0, False)], len(frames) - 1)
+    assert checks.check_frozen(frames, moving).status == checks.PASS
     statuses = {r.key: r.status for r in checks.check_audio(checks.probe_audio(out))}
     assert statuses["silence"] == checks.WARN
 
@@ -297,4 +300,39 @@ def test_a_rendered_frame_shows_the_ai_badge_once_the_fixed_one(
     ):
         assert len(_dark_blobs(np.asarray(shown.convert("RGB")))) == 1
         assert _dark_blobs(np.asarray(src.convert("RGB"))) == []
+    # The plain-colour scene is still by design: the frozen check does not reject it.
+    ringtone.refresh_from_db()
+    frozen = {c["key"]: c for c in ringtone.checks}["frozen"]
+    assert frozen["status"] == checks.PASS, frozen
     assert rendering.draft_spec(copied)["scenes"][0]["image"] == twin.source_file
+
+
+def test_a_plain_colour_scene_is_not_frozen_but_a_still_textured_picture_is(tmp_path):
+    plain = Image.new("RGB", (360, 640), (235, 205, 140))
+    textured = picture(4, size=(360, 640))
+    assert checks.picture_texture(plain) < checks.TEXTURE_GRADIENT
+    assert checks.picture_texture(textured) >= checks.TEXTURE_GRADIENT
+
+    # A plain-colour card with a caption, then a photo: the renderer pans only the photo.
+    out = tmp_path / "card.mp4"
+    render_video(
+        [SceneInput(plain, "新年快乐", 5.0, "fade"), SceneInput(textured, "", 2.0)],
+        width=96, height=170, out=out, provider="t", content_id="c",
+    )  # fmt: skip
+    frames = checks.probe_frames(out, 96, 170)
+    scenes = [(5.0, False), (2.0, True)]
+    # Judged as if everything should move, the plain card looks frozen (the old false alarm).
+    assert checks.check_frozen(frames).status != checks.PASS
+    result = checks.check_frozen(frames, checks.expected_motion(scenes, len(frames) - 1))
+    assert result.status == checks.PASS, result.detail
+
+    # A truly frozen video: the photo shown as one still for 4 s, nothing pans or zooms.
+    still = tmp_path / "still.png"
+    textured.resize((96, 170)).save(still)
+    frozen = tmp_path / "frozen.mp4"
+    checks._ffmpeg(["-loop", "1", "-i", str(still), "-t", "4", "-r", "25", "-pix_fmt", "yuv420p",
+                    "-c:v", "libx264", "-y", str(frozen)])  # fmt: skip
+    frames = checks.probe_frames(frozen, 96, 170)
+    moving = checks.expected_motion([(4.0, True)], len(frames) - 1)
+    assert moving.all()
+    assert checks.check_frozen(frames, moving).status == checks.FAIL

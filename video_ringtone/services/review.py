@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from suite.ai import gateway
 from suite.audit.services import audit_record
@@ -65,10 +66,13 @@ def ringtone_check(*, ringtone: Ringtone, user=None) -> Ringtone:
         return ringtone
     render = ringtone.render
     video = media_path(render.video)
-    middles, start = [], 0.0
+    middles, scenes, start = [], [], 0.0
     for item in render.spec["scenes"]:
         middles.append(start + item["duration_s"] / 2)
         start += item["duration_s"]
+        with Image.open(media_path(item["image"])) as picture:
+            textured = checks.picture_texture(picture) >= checks.TEXTURE_GRADIENT
+        scenes.append((item["duration_s"], textured))
     results = checks.run_checks(
         caller=gateway.Caller(tenant=ringtone.tenant, user=user or ringtone.owner),
         video=video,
@@ -78,6 +82,7 @@ def ringtone_check(*, ringtone: Ringtone, user=None) -> Ringtone:
         texts=spec_texts(render.spec),
         duration_problem=duration_problem(ringtone.tenant, render.duration_s),
         duration_s=render.duration_s,
+        scenes=scenes,
     )
     failed = [r for r in results if r["status"] == checks.FAIL]
     with transaction.atomic():
