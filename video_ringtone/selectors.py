@@ -1,4 +1,5 @@
-"""Reads. Every query starts from `for_tenant`; a subscriber sees only their own drafts."""
+"""Reads. Every query starts from `for_tenant` (theme templates: from the tenant's own chain of
+ancestors, never another tree); a subscriber sees only their own drafts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+
+from suite.tenancy.models import Tenant
 
 from .catalog import PROFILES, THEMES, Theme
 from .models import (
@@ -31,12 +34,32 @@ class Limits:
     review_sla_hours: int = 24
 
 
+def ancestry(tenant) -> list[int]:
+    """The tenant's chain in its own tree, root first and the tenant last (from the
+    materialised path, whose slugs are unique: no other tree's tenant can be in it)."""
+    slugs = [slug for slug in tenant.path.strip("/").split("/") if slug]
+    by_slug = dict(Tenant.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    return [by_slug[slug] for slug in slugs if slug in by_slug]
+
+
+def inherited_themes(tenant) -> QuerySet[ThemeTemplate]:
+    """Theme templates of the tenant's ancestors (a province's reach its cities and their
+    enterprises), nearest last; read-only for the tenant."""
+    chain = ancestry(tenant)[:-1]
+    rows = ThemeTemplate.objects.filter(tenant_id__in=chain).select_related("tenant")
+    return rows.order_by("tenant__path", "label")
+
+
 def themes_for(tenant) -> list[Theme]:
-    """The built-in theme templates, then the tenant's own."""
-    own = ThemeTemplate.objects.for_tenant(tenant)
+    """The built-in theme templates, then those inherited down the tree and the tenant's own;
+    a nearer tenant's template replaces an ancestor's with the same key."""
+    chosen: dict[str, ThemeTemplate] = {}
+    for row in [*inherited_themes(tenant), *ThemeTemplate.objects.for_tenant(tenant)]:
+        chosen.pop(row.key, None)  # re-insert so the nearer one also takes the later place
+        chosen[row.key] = row
     return [
         *THEMES.values(),
-        *(Theme(t.key, t.label, t.prompt, t.caption, t.style, t.music) for t in own),
+        *(Theme(t.key, t.label, t.prompt, t.caption, t.style, t.music) for t in chosen.values()),
     ]
 
 

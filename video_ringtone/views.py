@@ -578,6 +578,7 @@ def home(request):
         "limits_form": limits_form if is_admin else None,
         "theme_form": theme_form if is_admin else None,
         "own_themes": ThemeTemplate.objects.for_tenant(request.tenant),
+        "inherited_themes": selectors.inherited_themes(request.tenant),
         "jobs": jobs_for(tenant=request.tenant, kind_prefix="video_ringtone.")[:20],
     }
     return render(request, "video_ringtone/home.html", context, status=status)
