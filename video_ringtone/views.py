@@ -50,6 +50,7 @@ from .models import (
 )
 from .services import drafts, publishing, rendering, review
 from .services.common import media_path
+from .services.ratelimits import RateLimited
 
 CREATORS = frozenset({Role.SUBSCRIBER.value, Role.TENANT_ADMIN.value})
 REVIEWERS = (Role.RINGTONE_REVIEWER, Role.TENANT_ADMIN)
@@ -472,7 +473,10 @@ def m_gallery_item(request, pk: int, comment_form=None, status=200):
 @creator_required
 @require_POST
 def m_like(request, pk: int):
-    publishing.like_toggle(ringtone=_gallery_item(request, pk), user=request.user)
+    try:
+        publishing.like_toggle(ringtone=_gallery_item(request, pk), user=request.user)
+    except RateLimited as exc:
+        messages.error(request, exc.message)
     return redirect("video_ringtone:m_gallery_item", pk=pk)
 
 
@@ -488,6 +492,9 @@ def m_comment(request, pk: int):
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except RateLimited as exc:
+            form.add_error("text", exc.message)
+            return m_gallery_item.__wrapped__(request, pk, comment_form=form, status=429)
         else:
             return redirect("video_ringtone:m_gallery_item", pk=pk)
     return m_gallery_item.__wrapped__(request, pk, comment_form=form, status=400)

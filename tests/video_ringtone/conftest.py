@@ -103,3 +103,14 @@ def draft_with_scenes(tenant, owner, *, scenes: int = 2, seconds: float = 1.0, *
             transition=transitions[index % 4],
         )
     return draft
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(monkeypatch):
+    """Rate-limit counters live in the cache (Redis in CI, kept between runs): every test
+    counts under its own prefix."""
+    import uuid
+
+    from video_ringtone.services import ratelimits
+
+    monkeypatch.setattr(ratelimits, "KEY_PREFIX", f"vr-rate-test-{uuid.uuid4().hex}")

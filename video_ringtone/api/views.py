@@ -2,6 +2,8 @@
 Drafts, renders and ringtones are the signed-in user's own; the tenant filter is applied by
 the suite's viewsets, so another tenant's object is a 404."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -9,6 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -28,10 +31,20 @@ from ..models import (
     Scene,
 )
 from ..services import drafts, publishing, rendering, review
+from ..services.ratelimits import RateLimited
 from . import serializers as s
 
 CREATORS = (Role.SUBSCRIBER, Role.TENANT_ADMIN)
 REVIEWERS = (Role.RINGTONE_REVIEWER, Role.TENANT_ADMIN)
+
+
+@contextmanager
+def _throttled():
+    """A rate limit is a 429 with Retry-After."""
+    try:
+        yield
+    except RateLimited as exc:
+        raise Throttled(wait=exc.retry_after, detail=exc.message) from exc
 
 
 def _count(value) -> int:
@@ -251,16 +264,18 @@ class GalleryViewSet(TenantReadOnlyViewSet):
 
     @action(detail=True, methods=["post"])
     def like(self, request, pk=None):
-        liked = publishing.like_toggle(ringtone=self.get_object(), user=request.user)
+        with _throttled():
+            liked = publishing.like_toggle(ringtone=self.get_object(), user=request.user)
         return Response({"liked": liked})
 
     @action(detail=True, methods=["get", "post"])
     def comments(self, request, pk=None):
         ringtone = self.get_object()
         if request.method == "POST":
-            comment = publishing.comment_add(
-                ringtone=ringtone, user=request.user, text=request.data.get("text", "")
-            )
+            with _throttled():
+                comment = publishing.comment_add(
+                    ringtone=ringtone, user=request.user, text=request.data.get("text", "")
+                )
             return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return Response(s.CommentSerializer(selectors.comments_of(ringtone)[:100], many=True).data)
 

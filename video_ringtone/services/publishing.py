@@ -28,6 +28,7 @@ from ..models import (
 from ..platform import PlatformError, PlatformTransientError, ProvisionRequest, get_platform
 from ..selectors import renditions as ringtone_renditions
 from .common import check_text
+from .ratelimits import rate_check
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 MAX_COMMENT = 200
@@ -218,8 +219,9 @@ def employee_remove(*, employee: Employee, user) -> int:
 
 @transaction.atomic
 def like_toggle(*, ringtone: Ringtone, user) -> bool:
-    """Returns whether the user now likes it."""
+    """Returns whether the user now likes it. Raises RateLimited past the like limits."""
     _require_approved(ringtone)
+    rate_check(tenant=ringtone.tenant, user=user, action="like")
     deleted, _unused = (
         Like.objects.for_tenant(ringtone.tenant).filter(ringtone=ringtone, user=user).delete()
     )
@@ -240,6 +242,7 @@ def comment_add(*, ringtone: Ringtone, user, text: str) -> Comment:
     if len(text) > MAX_COMMENT:
         raise ValidationError({"text": _("At most %(limit)s characters.") % {"limit": MAX_COMMENT}})
     check_text(ringtone.tenant, "text", text)
+    rate_check(tenant=ringtone.tenant, user=user, action="comment")
     # Comments are public within the tenant: phone and ID numbers in them are masked.
     return Comment.objects.create(
         tenant=ringtone.tenant, ringtone=ringtone, user=user, text=mask_text(text)
