@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from suite.ai.labelling import read_image_metadata
 from suite.jobs.models import Job, JobStatus
 from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.services import tenant_create
@@ -20,6 +21,7 @@ from video_ringtone.models import (
 )
 from video_ringtone.platform import SimulatorPlatform
 from video_ringtone.services import drafts, publishing, rendering, review
+from video_ringtone.services.common import media_path
 
 from .conftest import draft_with_scenes
 
@@ -67,6 +69,10 @@ def test_candidates_from_prompt_and_photo_use_the_gateway_fallback_and_say_so(
     assert {c.source for c in made} == {"text", "photo"}
     assert made.filter(source="text").count() == 2
     assert all(c.fallback and not c.generative and c.content_id for c in made)
+    for candidate in made:  # the implicit label travels in the file the user is served
+        record = read_image_metadata(media_path(candidate.file).read_bytes())
+        assert record["ProduceID"] == candidate.content_id
+        assert record["ContentProducer"] == candidate.engine
 
 
 @pytest.mark.django_db

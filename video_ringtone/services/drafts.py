@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from suite.ai.labelling import image_bytes_with_metadata
 from suite.ai.styles import STYLES
 from suite.jobs.models import Job
 from suite.jobs.services import job_enqueue
@@ -204,7 +205,14 @@ def candidate_create(
     """`image` is what the user sees (the gateway's badged image); `unlabelled` its source
     pixels, which renders use so the video shows only its own fixed badge."""
     name = uuid.uuid4().hex[:12]
-    relative = _store_image(draft, image, f"cand-{name}.jpg")
+    relative = f"{draft_folder(draft.tenant_id, draft.pk)}/cand-{name}.jpg"
+    path = media_path(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The served file keeps the implicit label (EXIF + XMP) beside the visible badge.
+    path.write_bytes(
+        image_bytes_with_metadata(image, provider=info.engine, content_id=info.content_id,
+                                  fmt="jpeg")
+    )  # fmt: skip
     source_file = _store_image(draft, unlabelled, f"src-{name}.jpg") if unlabelled else ""
     return Candidate.objects.create(
         tenant=draft.tenant,
