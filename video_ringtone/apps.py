@@ -11,3 +11,7 @@ class VideoRingtoneConfig(AppConfig):
     url_prefix = "video-ringtone"
     description = _("AIGC 5G video ringtone creation, review and publishing.")
     roles = (Role.TENANT_ADMIN, Role.RINGTONE_REVIEWER)
+    subscriber_entries = (
+        ("video_ringtone:m_home", _("Make a video ringtone")),
+        ("video_ringtone:m_gallery", _("Video ringtone gallery")),
+    )

@@ -194,6 +194,7 @@ def embed(
 def _labelled(result: ImageResult, info_provider: str, content_id: str) -> ImageResult:
     from .labelling import label_image
 
+    result.unlabelled = [img.convert("RGB") for img in result.images]
     result.images = [
         label_image(img, provider=info_provider, content_id=content_id) for img in result.images
     ]

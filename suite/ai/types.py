@@ -81,6 +81,11 @@ class EmbedResult:
 class ImageResult:
     images: list[Image.Image]
     seed: int | None = None
+    # The same pixels before the gateway's visible badge, one per image, for a product that
+    # composes them into media it labels itself (a video with its own fixed badge and record):
+    # a badge baked into the source would move and crop with the composition. Never serve them
+    # as they are.
+    unlabelled: list[Image.Image] = field(default_factory=list)
 
 
 @dataclass

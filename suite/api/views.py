@@ -11,6 +11,7 @@ from suite.accounts import services as accounts
 from suite.accounts.models import ApiKey, User
 from suite.audit.models import AuditEntry
 from suite.jobs.models import Job
+from suite.jobs.selectors import jobs_visible_to
 from suite.tenancy.models import STAFF_ROLES, Membership, Role
 
 from . import serializers as s
@@ -136,8 +137,14 @@ class AuditEntryViewSet(TenantReadOnlyViewSet):
 
 
 class JobViewSet(TenantReadOnlyViewSet):
+    """Staff list the tenant's jobs; a subscriber only the jobs they started (what their
+    /ws/jobs/ carries, so a client resyncs here after a sequence gap)."""
+
     queryset = Job.objects.all()
     serializer_class = s.JobSerializer
-    required_roles = tuple(sorted(STAFF_ROLES))
+    required_roles = tuple(sorted(STAFF_ROLES | {Role.SUBSCRIBER.value}))
     filterset_fields = ["kind", "status"]
     ordering_fields = ["created_at"]
+
+    def scope_queryset(self, queryset):
+        return jobs_visible_to(tenant=self.tenant, user=self.request.user)

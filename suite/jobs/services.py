@@ -11,6 +11,11 @@ from .models import Job, JobStatus
 JOBS_GROUP = "jobs"
 
 
+def user_jobs_group(user_id: int) -> str:
+    """The group of one user's own jobs: what a non-staff member's /ws/jobs/ joins."""
+    return f"{JOBS_GROUP}.user{user_id}"
+
+
 def job_event(job: Job) -> dict:
     return {
         "type": "job.updated",
@@ -28,7 +33,16 @@ def job_event(job: Job) -> dict:
 
 def _publish(job: Job) -> None:
     event = job_event(job)
-    transaction.on_commit(lambda: tenant_group_send(job.tenant_id, JOBS_GROUP, event))
+    # Staff see the tenant's jobs; the user who started one also gets it in their own group.
+    groups = [JOBS_GROUP]
+    if job.created_by_id is not None:
+        groups.append(user_jobs_group(job.created_by_id))
+
+    def send() -> None:
+        for name in groups:
+            tenant_group_send(job.tenant_id, name, event)
+
+    transaction.on_commit(send)
 
 
 def job_enqueue(
@@ -40,7 +54,11 @@ def job_enqueue(
     idempotency_key: str | None = None,
     created_by=None,
 ) -> tuple[Job, bool]:
-    """Create the job and send its task after commit; an existing key returns the first job."""
+    """Create the job and send its task after commit; an existing key returns the first job.
+
+    `created_by` is the user who started it: pass it wherever there is one, since a non-staff
+    member (a subscriber) sees only the jobs they started, live and over REST.
+    """
     key = idempotency_key or uuid.uuid4().hex
     existing = Job.objects.for_tenant(tenant).filter(idempotency_key=key).first()
     if existing is not None:

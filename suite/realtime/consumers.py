@@ -12,7 +12,8 @@ CLOSE_FORBIDDEN = 4403
 class TenantConsumer(AsyncJsonWebsocketConsumer):
     """Joins only the connecting tenant's groups; forwards group events with their seq.
 
-    Subclasses list `tenant_groups` and, if API keys may connect, the `api_key_scope`.
+    Subclasses list `tenant_groups` (or override `join_groups()` when who joins what depends on the
+    connection) and, if API keys may connect, the `api_key_scope`.
     """
 
     tenant_groups: ClassVar[tuple[str, ...]] = ()
@@ -29,7 +30,8 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         ):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.joined = [group_name(self.tenant.pk, name) for name in self.tenant_groups]
+        names = await self.join_groups()
+        self.joined = [group_name(self.tenant.pk, name) for name in names]
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -37,9 +39,13 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
             {
                 "type": "hello",
                 "tenant": self.tenant.slug,
-                "seq": {name: current_seq(self.tenant.pk, name) for name in self.tenant_groups},
+                "seq": {name: current_seq(self.tenant.pk, name) for name in names},
             }
         )
+
+    async def join_groups(self) -> tuple[str, ...]:
+        """The tenant groups this connection joins (called once the tenant is known)."""
+        return self.tenant_groups
 
     async def disconnect(self, code):
         for group in getattr(self, "joined", []):

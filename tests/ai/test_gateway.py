@@ -309,3 +309,31 @@ def test_speech_streams_one_clip_per_sentence_and_meters_once(tenant_a):
     assert clips[2].duration_s > clips[0].duration_s  # the longest sentence is the longest clip
     record = UsageRecord.objects.for_tenant(tenant_a).get()
     assert record.audio_seconds == pytest.approx(sum(c.duration_s for c in clips))
+
+
+@pytest.mark.django_db
+def test_generated_and_edited_images_come_badged_with_their_unbadged_source_alongside(tenant_a):
+    import numpy as np
+    from PIL import Image
+
+    from suite.ai.labelling import METADATA_KEY, badge_box, badge_height_for, render_badge
+
+    caller = gateway.Caller(tenant=tenant_a)
+    photo = Image.new("RGB", (320, 240), (200, 180, 120))
+    for served in (
+        gateway.generate_image(caller, "海边日落", width=320, height=240, n=2),
+        gateway.edit_image(caller, photo, style="watercolor"),
+    ):
+        result = served.value
+        assert len(result.unlabelled) == len(result.images) > 0
+        for labelled, plain in zip(result.images, result.unlabelled, strict=True):
+            assert labelled.size == plain.size == (320, 240)
+            assert METADATA_KEY in labelled.info
+            changed = (np.asarray(labelled, int) != np.asarray(plain, int)).any(axis=2)
+            ys, xs = np.nonzero(changed)
+            # The badge is the only difference: the source has none.
+            badge = render_badge(badge_height_for(320, 240))
+            left, top, right, bottom = badge_box((320, 240), badge.size)
+            assert changed.any()
+            assert xs.min() >= left and ys.min() >= top
+            assert xs.max() < right and ys.max() < bottom

@@ -108,3 +108,21 @@ def test_user_in_two_tenants_sees_only_the_selected_one(tenant_a, tenant_b):
     session.save()
     assert _ids(api.get("/api/v1/api-keys/")) == {key_b.pk}
     assert ApiKey.objects.count() == 1
+
+
+@covers("api:job-list", "api:job-detail")
+def test_a_subscriber_sees_only_the_jobs_they_started(tenant_a, admin_a):
+    alice = member(tenant_a, Role.SUBSCRIBER, username="alice")
+    bob = member(tenant_a, Role.SUBSCRIBER, username="bob")
+    alices = JobFactory(tenant=tenant_a, created_by=alice)
+    bobs = JobFactory(tenant=tenant_a, created_by=bob, kind="probe.bob", message="bob's photo")
+    staffs = JobFactory(tenant=tenant_a, created_by=admin_a)
+    api = APIClient()
+    api.force_login(alice)
+    assert _ids(api.get("/api/v1/jobs/")) == {str(alices.pk)}
+    assert api.get(f"/api/v1/jobs/{bobs.pk}/").status_code == 404
+    assert api.get(f"/api/v1/jobs/{staffs.pk}/").status_code == 404
+    assert api.get(f"/api/v1/jobs/{alices.pk}/").status_code == 200
+    staff = APIClient()
+    staff.force_login(admin_a)
+    assert _ids(staff.get("/api/v1/jobs/")) == {str(alices.pk), str(bobs.pk), str(staffs.pk)}

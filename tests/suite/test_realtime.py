@@ -123,3 +123,39 @@ async def test_job_progress_is_pushed_to_the_portal_socket(tenant_a, admin_a):
     assert event["type"] == "job.updated"
     assert event["job"] == {**event["job"], "id": str(job.pk), "progress": 40, "message": "halfway"}
     await ws.disconnect()
+
+
+async def test_a_subscriber_gets_only_their_own_job_events(tenant_a, admin_a):
+    from suite.jobs.services import job_set_progress, job_succeed
+    from suite.tenancy.models import Role
+    from tests.factories import JobFactory, member
+
+    alice = await sync_to_async(member)(tenant_a, Role.SUBSCRIBER, username="alice")
+    bob = await sync_to_async(member)(tenant_a, Role.SUBSCRIBER, username="bob")
+    alices = await sync_to_async(JobFactory)(tenant=tenant_a, kind="probe.alice", created_by=alice)
+    bobs = await sync_to_async(JobFactory)(tenant=tenant_a, kind="probe.bob", created_by=bob)
+    system = await sync_to_async(JobFactory)(tenant=tenant_a, kind="probe.system")
+
+    ws_alice, ok_alice, _ = await _connect(await _browser(alice))
+    ws_staff, ok_staff, _ = await _connect(await _browser(admin_a))
+    assert ok_alice and ok_staff
+    hello = await ws_alice.receive_json_from()
+    assert JOBS_GROUP not in hello["seq"]  # never the tenant-wide group
+    await ws_staff.receive_json_from()
+
+    await sync_to_async(job_set_progress)(job=bobs, progress=30, message="bob's photo")
+    await sync_to_async(job_succeed)(job=system, result={"rows": 3})
+    await sync_to_async(job_set_progress)(job=alices, progress=50, message="alice's")
+
+    event = await ws_alice.receive_json_from()
+    assert event["job"]["id"] == str(alices.pk) and event["job"]["message"] == "alice's"
+    (group,) = hello["seq"]
+    assert event["group"] == group and event["seq"] == hello["seq"][group] + 1
+    assert await ws_alice.receive_nothing(timeout=0.3)
+
+    # Staff still follow every job of the tenant, once each, in order.
+    seen = [(await ws_staff.receive_json_from())["job"]["id"] for _ in range(3)]
+    assert seen == [str(bobs.pk), str(system.pk), str(alices.pk)]
+    assert await ws_staff.receive_nothing(timeout=0.3)
+    await ws_alice.disconnect()
+    await ws_staff.disconnect()

@@ -1,0 +1,168 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from suite.privacy import mask_phone
+
+from ..catalog import PROFILES
+from ..models import (
+    Assignment,
+    CallerGroup,
+    Candidate,
+    Comment,
+    Draft,
+    Employee,
+    Render,
+    Ringtone,
+    Scene,
+)
+from ..selectors import renditions as ringtone_renditions
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Candidate
+        fields = ["id", "source", "style", "engine", "generative", "fallback", "content_id", "url"]
+
+    def get_url(self, obj) -> str:
+        return reverse("video_ringtone:candidate_file", args=[obj.pk])
+
+
+class SceneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Scene
+        fields = ["id", "candidate", "caption", "duration_s", "transition", "position"]
+        read_only_fields = ["id", "candidate", "position"]
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
+    scenes = SceneSerializer(many=True, read_only=True)
+    candidates = CandidateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Draft
+        fields = [
+            "id", "kind", "title", "theme", "prompt", "style", "caption", "music", "music_volume",
+            "voice_text", "orientation", "copied_from", "scenes", "candidates", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "kind", "copied_from", "updated_at"]
+
+
+class DraftUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True)
+    prompt = serializers.CharField(required=False, allow_blank=True)
+    style = serializers.CharField(required=False, allow_blank=True)
+    caption = serializers.CharField(required=False, allow_blank=True)
+    music = serializers.CharField(required=False, allow_blank=True)
+    music_volume = serializers.IntegerField(required=False)
+    voice_text = serializers.CharField(required=False, allow_blank=True)
+    orientation = serializers.CharField(required=False)
+
+
+class SceneInputSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField()
+    caption = serializers.CharField(required=False, allow_blank=True, default="")
+    duration_s = serializers.CharField(required=False, default="4")
+    transition = serializers.CharField(required=False, default="fade")
+
+
+class RenderSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Render
+        fields = [
+            "id", "draft", "status", "progress", "width", "height", "duration_s", "provider",
+            "content_id", "error", "video_url", "poster_url", "created_at",
+        ]  # fmt: skip
+
+    def get_progress(self, obj) -> int:
+        return obj.job.progress if obj.job else 0
+
+    def get_video_url(self, obj) -> str:
+        return reverse("video_ringtone:render_file", args=[obj.pk, "video"]) if obj.video else ""
+
+    def get_poster_url(self, obj) -> str:
+        return reverse("video_ringtone:render_file", args=[obj.pk, "poster"]) if obj.poster else ""
+
+
+class RenderStartSerializer(serializers.Serializer):
+    profile = serializers.ChoiceField(choices=list(PROFILES), default="standard")
+
+
+class RingtoneSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
+    render = RenderSerializer(read_only=True)
+    renditions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ringtone
+        fields = [
+            "id", "title", "kind", "status", "checks", "reason", "submitted_at", "review_due_at",
+            "reviewed_at", "like_count", "render", "renditions",
+        ]  # fmt: skip
+
+    def get_renditions(self, obj) -> dict[str, str]:
+        """Device profile (low/standard/high) -> video URL, for the finished renditions."""
+        return {
+            profile: reverse("video_ringtone:render_file", args=[r.pk, "video"])
+            for profile, r in ringtone_renditions(obj).items()
+        }
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = [
+            "id", "ringtone", "phone", "start_time", "end_time", "caller_group", "state",
+            "platform_ref", "last_error", "created_at",
+        ]  # fmt: skip
+
+
+class AssignInputSerializer(serializers.Serializer):
+    caller_group = serializers.ChoiceField(choices=CallerGroup.choices, default=CallerGroup.ALL)
+    start_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    end_time = serializers.TimeField(required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "text", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class EmployeeSerializer(serializers.ModelSerializer):
+    """The roster: the number is written in full and listed masked, as on the portal page."""
+
+    class Meta:
+        model = Employee
+        fields = ["id", "name", "phone"]
+        read_only_fields = ["id"]
+
+    def to_representation(self, instance) -> dict:
+        return {**super().to_representation(instance), "phone": mask_phone(instance.phone)}
+
+
+class EnterpriseAssignmentSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "phone", "caller_group", "state", "created_at"]
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
+
+
+class EnterpriseAssignResultSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField()
+    assignments = EnterpriseAssignmentSerializer(many=True)

@@ -1,0 +1,122 @@
+"""Fixed catalogues the creation flow offers: theme templates, transitions, the bundled music
+library and the output profiles. Styles come from suite.ai.styles (one list for every product)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from suite.ai.styles import STYLES
+
+MUSIC_DIR = Path(__file__).resolve().parent / "music"
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    label: str
+    prompt: str  # a starting prompt the user edits
+    caption: str
+    style: str
+    music: str
+
+
+THEMES: dict[str, Theme] = {
+    t.key: t
+    for t in (
+        Theme(
+            "birthday",
+            _("Birthday"),
+            "生日快乐 蛋糕 蜡烛 气球",
+            "生日快乐，天天开心！",
+            "cartoon_3d",
+            "festive_bells",
+        ),
+        Theme(
+            "festival",
+            _("Festival"),
+            "春节 红灯笼 烟花 团圆",
+            "新春快乐，阖家幸福！",
+            "ink_wash",
+            "festive_bells",
+        ),
+        Theme(
+            "business",
+            _("Business card"),
+            "现代办公楼 城市天际线 商务",
+            "您好，感谢来电！",
+            "photo_portrait",
+            "business_pulse",
+        ),
+        Theme("love", _("Love"), "玫瑰 星空 浪漫 爱心", "想你的每一天", "watercolor", "calm_pad"),
+        Theme(
+            "travel",
+            _("Travel"),
+            "山川 湖泊 旅行 日落",
+            "在路上，看风景",
+            "oil_painting",
+            "warm_piano",
+        ),
+        Theme(
+            "blessing",
+            _("Blessing"),
+            "祥云 锦鲤 福 如意",
+            "福气满满，万事如意",
+            "ink_wash",
+            "warm_piano",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Track:
+    key: str
+    label: str
+
+    @property
+    def path(self) -> Path:
+        return MUSIC_DIR / f"{self.key}.m4a"
+
+
+MUSIC: dict[str, Track] = {
+    t.key: t
+    for t in (
+        Track("warm_piano", _("Warm piano")),
+        Track("festive_bells", _("Festive bells")),
+        Track("business_pulse", _("Business pulse")),
+        Track("calm_pad", _("Calm pad")),
+    )
+}
+
+TRANSITIONS = {
+    "fade": _("Fade"),
+    "slide_left": _("Slide left"),
+    "slide_up": _("Slide up"),
+    "cut": _("Cut"),
+}
+
+ORIENTATIONS = {"portrait": _("Vertical 9:16"), "landscape": _("Horizontal 16:9")}
+
+# Device profile -> the shorter side of the rendition.
+PROFILES = {"low": 480, "standard": 720, "high": 1080}
+PROFILE_LABELS = {"low": _("480p"), "standard": _("720p"), "high": _("1080p")}
+
+
+def frame_size(orientation: str, short_side: int) -> tuple[int, int]:
+    long_side = round(short_side * 16 / 9 / 2) * 2  # even, as H.264 4:2:0 needs
+    return (short_side, long_side) if orientation == "portrait" else (long_side, short_side)
+
+
+def style_choices() -> list[tuple[str, str]]:
+    return [(s.key, s.label) for s in STYLES.values()]
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    return [(t.key, t.label) for t in THEMES.values()]
+
+
+def music_choices() -> list[tuple[str, str]]:
+    return [("", _("No music")), *((t.key, t.label) for t in MUSIC.values())]
