@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.errors import AiError
+from suite.ai.errors import AiError, InvalidInput
 
 from . import services, storage
 from .geometry import Area
@@ -225,6 +226,8 @@ def analysis_run(
             if n % 10 == 0:
                 progress(min(99, round(100 * n / expected)), f"{n}/{expected}")
         outcome = analyser.finish()
+        if outcome.frames == 0:
+            raise InvalidInput(_("No frame of the clip could be decoded."), param="file")
     except Exception as exc:
         Analysis.objects.filter(pk=analysis.pk).update(
             status=AnalysisStatus.FAILED,

@@ -137,6 +137,11 @@ def sample_clip(path: Path, sample_fps: float) -> Iterator[tuple[int, float, np.
 
     capture = cv2.VideoCapture(str(path))
     try:
+        if not capture.isOpened():
+            raise InvalidInput(
+                _("The video cannot be opened: the file is damaged or its format unknown."),
+                param="file",
+            )
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0)
         fps = fps if 0 < fps <= 240 else 25.0
         step = 1.0 / sample_fps if sample_fps > 0 else 0.0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.utils import translation
+
 from suite.ai import gateway
 from suite.ai.capabilities import QUEUE_FOR, Capability
 from suite.celery import app
@@ -71,9 +74,10 @@ def watch_camera(*, tenant_id: int, camera_id: int, max_seconds: float = 60) -> 
     if camera is None or camera.status == CameraStatus.DISABLED or not camera.stream_secret:
         return {"skipped": True}
     try:
-        return stream_watch(
-            camera=camera, caller=gateway.Caller(tenant=camera.tenant), max_seconds=max_seconds
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            return stream_watch(
+                camera=camera, caller=gateway.Caller(tenant=camera.tenant), max_seconds=max_seconds
+            )
     except Exception as exc:  # the worker stays up; the camera says what went wrong
         logger.exception("watching camera %s failed", camera_id)
         services.camera_set_health(

@@ -5,10 +5,21 @@ from video_analytics import services
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def _english_and_eager():
+    from suite.celery import app
+
+    # tasks run in the test's process; a real worker is used where that is the point
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
     with translation.override("en"):
         yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Runs what services defer to after commit (tasks, alerts) inside the test transaction."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
@@ -26,3 +37,15 @@ def camera_a(tenant_a):
 @pytest.fixture
 def camera_b(tenant_b):
     return services.camera_create(tenant=tenant_b, name="成都 B 摄像头")
+
+
+@pytest.fixture
+def analyst(client, tenant_a):
+    from django.conf import settings
+
+    from suite.tenancy.models import Role
+    from tests.factories import member
+
+    client.force_login(member(tenant_a, Role.VIDEO_ANALYST, username="analyst_a"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages asserted in English
+    return client

@@ -52,7 +52,7 @@ def test_intrusion_fires_when_the_block_enters_the_zone(camera_a, tenant_a):
     outcome = feed(analyser, frames)
 
     def inside(i):
-        x, y, w, h = box_at(i, **ENTERING)
+        x, _y, w, _h = box_at(i, **ENTERING)
         return (x + w / 2) / W >= 0.5
 
     expected = first_frame(inside, 60)
