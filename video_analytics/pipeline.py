@@ -18,8 +18,8 @@ import numpy as np
 from suite.ai import gateway
 from suite.ai.motion import FrameStats, MotionDetector, MotionResult, frame_stats
 from suite.ai.types import Detection
-from suite.media.frames import blur_regions
 
+from .privacy import obscure_faces
 from .tracking import Track, Tracker
 
 DEFAULT_STAGES = ("motion", "people", "faces", "tampering", "scene")
@@ -60,7 +60,7 @@ class Frame:
     def blurred(self) -> np.ndarray:
         """The only pixels that may be stored: every detected face obscured."""
         if self._blurred is None:
-            self._blurred = blur_regions(self.image, self.faces) if self.faces else self.image
+            self._blurred = obscure_faces(self.image, self.faces) if self.faces else self.image
         return self._blurred
 
 
@@ -119,7 +119,7 @@ class FaceStage(Stage):
 
     name = "faces"
 
-    def __init__(self, caller: gateway.Caller, *, model: str = FACE_MODEL, min_score: float = 0.5):
+    def __init__(self, caller: gateway.Caller, *, model: str = FACE_MODEL, min_score: float = 0.4):
         self.caller, self.model, self.min_score = caller, model, min_score
         self.engine = ""
 

@@ -86,7 +86,14 @@ class RuleEngine:
         self.last_fired: dict[int, float] = {}  # rule -> frame time, for cooldowns
 
     def _tracks(self, rule: RuleSpec, frame: Frame) -> list[Track]:
-        return frame.tracks.get(rule.params.get("target", "person"), [])
+        # a track must persist a few frames: flickering blobs and one-frame false detections
+        # would otherwise each raise an event
+        min_frames = int(rule.params.get("min_frames", 3))
+        return [
+            t
+            for t in frame.tracks.get(rule.params.get("target", "person"), [])
+            if t.hits >= min_frames
+        ]
 
     def _inside(self, rule: RuleSpec, track: Track, frame: Frame) -> bool:
         area = self.areas.get(rule.id)

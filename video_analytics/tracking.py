@@ -31,6 +31,7 @@ class Track:
     first_t: float
     last_t: float
     missed: int = 0
+    hits: int = 1  # frames it was seen in
     history: list[tuple[float, Box]] = field(default_factory=list)
 
     def anchor(self, width: int, height: int) -> tuple[float, float]:
@@ -87,6 +88,7 @@ class Tracker:
             used_boxes.add(i)
             track = self.tracks[tid]
             track.box, track.last_t, track.missed = boxes[i], t, 0
+            track.hits += 1
             track.history = [*track.history, (t, boxes[i])][-self.history :]
             seen.append(track)
         for tid in list(self.tracks):

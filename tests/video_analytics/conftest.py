@@ -49,3 +49,13 @@ def analyst(client, tenant_a):
     client.force_login(member(tenant_a, Role.VIDEO_ANALYST, username="analyst_a"))
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages asserted in English
     return client
+
+
+@pytest.fixture
+def api_client_a(admin_a):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(admin_a)
+    api.cookies["django_language"] = "en"
+    return api
