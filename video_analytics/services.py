@@ -456,6 +456,7 @@ def event_payload(event: Event) -> dict:
         "description": event.description,
         "occurred_at": event.occurred_at.isoformat(),
         "status": event.status,
+        "status_label": event.get_status_display(),
         "snapshot": bool(event.snapshot),
     }
 

@@ -37,7 +37,7 @@
     meta.textContent = " " + new Date(event.occurred_at).toLocaleString() + " · ";
     var status = document.createElement("span");
     status.setAttribute("data-field", "status");
-    status.textContent = event.status;
+    status.textContent = event.status_label || event.status;
     meta.appendChild(status);
     li.appendChild(badge);
     li.appendChild(document.createTextNode(" "));
@@ -51,7 +51,7 @@
   function updateStatus(event) {
     var li = list() && list().querySelector('[data-event-id="' + event.id + '"]');
     var field = li && li.querySelector('[data-field="status"]');
-    if (field) field.textContent = event.status;
+    if (field) field.textContent = event.status_label || event.status;
   }
 
   function onMessage(evt) {
