@@ -34,7 +34,7 @@ logger = logging.getLogger("video_analytics")
 @dataclass
 class PendingClip:
     event: Event
-    frames: list[np.ndarray]
+    frames: list[Frame]
     remaining: int
 
 
@@ -72,7 +72,7 @@ class CameraAnalyser:
         self.rules = {r.pk: r for r in rules.select_related("zone")}
         self.engine = RuleEngine(RuleSpec.from_rule(r) for r in self.rules.values())
         self.zones = [(z, Area(z.points)) for z in camera.zones.all() if z.kind == ZoneKind.AREA]
-        self.buffer: deque[np.ndarray] = deque(maxlen=max(1, round(clip_pre_s * self.fps)))
+        self.buffer: deque[Frame] = deque(maxlen=max(1, round(clip_pre_s * self.fps)))
         self.post_frames = max(0, round(clip_post_s * self.fps))
         self.pending: list[PendingClip] = []
         self.snapshot_every_s = snapshot_every_s
@@ -87,16 +87,16 @@ class CameraAnalyser:
         received = time.time()  # when the frame reached us: alert latency starts here
         at = at or self.started_at + timedelta(seconds=t)
         frame = self.pipeline.run(Frame(index=index, t=t, at=at, image=image))
-        blurred = frame.blurred
         self.outcome.frames += 1
+        # clips keep frames as analysed; faces are found and obscured when a clip is written
         for clip in list(self.pending):
-            clip.frames.append(blurred)
+            clip.frames.append(frame)
             clip.remaining -= 1
             if clip.remaining <= 0:
                 self._write_clip(clip)
-        self.buffer.append(blurred)
+        self.buffer.append(frame)
         if self._last_snapshot_t is None or t - self._last_snapshot_t >= self.snapshot_every_s:
-            services.camera_set_snapshot(camera=self.camera, image=blurred)
+            services.camera_set_snapshot(camera=self.camera, image=frame.blurred)
             self._last_snapshot_t = t
         self._count(frame)
         created = []
@@ -167,7 +167,10 @@ class CameraAnalyser:
         if not clip.frames:
             return
         path = storage.save_clip(
-            self.camera.tenant_id, f"events/{self.camera.pk}", clip.frames, self.fps
+            self.camera.tenant_id,
+            f"events/{self.camera.pk}",
+            [f.blurred for f in clip.frames],
+            self.fps,
         )
         services.event_attach_clip(event=clip.event, clip=path)
 

@@ -85,10 +85,10 @@ class RuleEngine:
         self.entered: dict[tuple[int, int], float] = {}  # (rule, track) -> time it entered
         self.last_fired: dict[int, float] = {}  # rule -> frame time, for cooldowns
 
-    def _tracks(self, rule: RuleSpec, frame: Frame) -> list[Track]:
+    def _tracks(self, rule: RuleSpec, frame: Frame, *, persistent: bool = True) -> list[Track]:
         # a track must persist a few frames: flickering blobs and one-frame false detections
         # would otherwise each raise an event
-        min_frames = int(rule.params.get("min_frames", 3))
+        min_frames = int(rule.params.get("min_frames", 3)) if persistent else 1
         return [
             t
             for t in frame.tracks.get(rule.params.get("target", "person"), [])
@@ -158,13 +158,15 @@ class RuleEngine:
     def _loitering(self, rule: RuleSpec, frame: Frame) -> list[Firing]:
         dwell = float(rule.params.get("dwell_s", 30))
         out = []
-        for track in self._tracks(rule, frame):
+        min_frames = int(rule.params.get("min_frames", 3))
+        # dwell counts from the first frame inside, before the track proved persistent
+        for track in self._tracks(rule, frame, persistent=False):
             key = (rule.id, track.id)
             if not self._inside(rule, track, frame):
                 self.entered.pop(key, None)
                 continue
             since = self.entered.setdefault(key, frame.t)
-            if frame.t - since >= dwell and key not in self.fired:
+            if frame.t - since >= dwell and track.hits >= min_frames and key not in self.fired:
                 self.fired.add(key)
                 out.append(
                     Firing(

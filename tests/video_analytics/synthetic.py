@@ -66,3 +66,36 @@ def write_clip(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
 
 def make_clip(tmp_path: Path, name: str, make: Callable[[], list[np.ndarray]], fps=10.0) -> Path:
     return write_clip(tmp_path / name, make(), fps)
+
+
+def silhouette(frame: np.ndarray, x: int, y: int, s: float = 1.5, shade: int = 40) -> None:
+    """A standing person HOG's people detector finds, in a 64x128*s window at (x, y)."""
+    colour = (shade,) * 3
+
+    def S(v: float) -> int:
+        return round(v * s)
+
+    cx = x + S(32)
+    cv2.ellipse(frame, (cx, y + S(22)), (S(9), S(11)), 0, 0, 360, colour, -1)
+    cv2.rectangle(frame, (cx - S(4), y + S(30)), (cx + S(4), y + S(36)), colour, -1)
+    torso = [[cx - S(15), y + S(36)], [cx + S(15), y + S(36)]]
+    torso += [[cx + S(13), y + S(76)], [cx - S(13), y + S(76)]]
+    cv2.fillPoly(frame, [np.array(torso)], colour)
+    for side in (-1, 1):
+        cv2.line(
+            frame, (cx + side * S(15), y + S(38)), (cx + side * S(19), y + S(74)), colour, S(6)
+        )
+        cv2.line(
+            frame, (cx + side * S(7), y + S(74)), (cx + side * S(10), y + S(114)), colour, S(9)
+        )
+
+
+def crowd_frames(n: int, people: int) -> list[np.ndarray]:
+    """`people` figures side by side, walking right 3 px a frame, on a plain wall."""
+    frames = []
+    for i in range(n):
+        frame = np.full((H, W, 3), 200, np.uint8)
+        for k in range(people):
+            silhouette(frame, 60 + k * 180 + 3 * i, 100, s=1.25)
+        frames.append(frame)
+    return frames

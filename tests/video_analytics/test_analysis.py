@@ -12,7 +12,7 @@ from video_analytics import services, storage
 from video_analytics.analysis import CameraAnalyser
 from video_analytics.models import Event, RuleKind
 
-from .synthetic import H, W, box_at, moving_block_frames
+from .synthetic import H, W, box_at, crowd_frames, moving_block_frames
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,26 @@ def test_tampering_blackout_fires_after_it_persists(camera_a, tenant_a):
     # the third black frame in a row: a single dark frame is not enough
     assert outcome.events[0].frame_index == 32
     assert "blacked out" in outcome.events[0].description
+
+
+def test_people_are_counted_and_crowding_fires_over_the_threshold(camera_a, tenant_a):
+    from video_analytics.models import CountSample
+
+    services.rule_save(
+        camera=camera_a,
+        name="聚集",
+        kind=RuleKind.CROWDING,
+        severity="medium",
+        params={"threshold": 3, "target": "person"},
+    )
+    services.rule_save(
+        camera=camera_a, name="四人以上", kind=RuleKind.CROWDING, params={"threshold": 4}
+    )
+    analyser = analyser_for(camera_a, tenant_a, stages=("motion", "people"))
+    outcome = feed(analyser, crowd_frames(12, people=3))
+    kinds = [(e.rule.name, e.kind) for e in outcome.events]
+    assert kinds == [("聚集", "crowding")]  # once (cooldown), and never the threshold of four
+    assert "3 people" in outcome.events[0].description
+    peak = CountSample.objects.for_tenant(tenant_a).get(camera=camera_a, zone=None)
+    assert peak.people == 3
+    assert analyser.pipeline.engines()["people"] == "opencv-hog"
