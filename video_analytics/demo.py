@@ -81,7 +81,7 @@ def _seed() -> None:
             tags=tags,
             source_kind=kind,
             stream_url=url,
-            stages=["motion", "tampering", "scene"] if kind == SourceKind.UPLOAD else None,
+            stages=["motion", "ocr", "tampering", "scene"] if kind == SourceKind.UPLOAD else None,
         )
         if url:
             services.camera_set_health(
@@ -125,6 +125,6 @@ def _analyse_demo_clip(camera: Camera) -> None:
     analyser = CameraAnalyser(
         camera=camera, caller=gateway.Caller(tenant=camera.tenant), started_at=started, sample_fps=5
     )
-    for i, frame in enumerate(street_frames(60)):
+    for i, frame in enumerate(street_frames(60, text="福田营业厅 1号门")):
         analyser.feed(i, i / 5, frame)
     analyser.finish()

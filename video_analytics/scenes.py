@@ -13,7 +13,22 @@ def figure_box(i: int, *, x0: int = -300, speed: int = 16) -> tuple[int, int, in
     return (x0 + speed * i, 250, 60, 150)
 
 
-def street_frames(count: int = 60, *, seed: int = 0) -> list[np.ndarray]:
+def caption(frame: np.ndarray, text: str) -> np.ndarray:
+    """Burns a camera-style caption (a white box, black CJK text) into the top left corner."""
+    from PIL import Image, ImageDraw
+
+    from suite.ai.labelling import cjk_font
+
+    image = Image.fromarray(frame[:, :, ::-1])
+    draw = ImageDraw.Draw(image)
+    font = cjk_font(28)
+    left, top, right, bottom = draw.textbbox((16, 12), text, font=font)
+    draw.rectangle((left - 8, top - 6, right + 8, bottom + 6), fill=(255, 255, 255))
+    draw.text((16, 12), text, font=font, fill=(0, 0, 0))
+    return np.asarray(image)[:, :, ::-1].copy()
+
+
+def street_frames(count: int = 60, *, seed: int = 0, text: str = "") -> list[np.ndarray]:
     import cv2
     from matplotlib import cbook
 
@@ -24,6 +39,8 @@ def street_frames(count: int = 60, *, seed: int = 0) -> list[np.ndarray]:
     portrait = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
     poster = cv2.resize(portrait, (150, 176), interpolation=cv2.INTER_AREA)
     base[40:216, 450:600] = poster
+    if text:
+        base = caption(base, text)
     frames = []
     for i in range(count):
         frame = base.copy()

@@ -100,8 +100,28 @@ def retention_sweep_all() -> dict:
     return totals
 
 
+@app.task(name="video_analytics.watch_streams", ignore_result=True)
+def watch_streams(*, stretch_s: float = 55) -> int:
+    """Periodic (every minute under celery beat): one bounded watch per stream camera that is
+    not disabled, on the vision queue, so a worker restart or a lost task costs one minute."""
+    from .models import SourceKind
+
+    cameras = list(
+        Camera.objects.exclude(status=CameraStatus.DISABLED)
+        .exclude(source_kind=SourceKind.UPLOAD)
+        .exclude(stream_secret="")
+        .values_list("tenant_id", "pk")
+    )
+    for tenant_id, camera_id in cameras:
+        watch_camera.apply_async(
+            kwargs={"tenant_id": tenant_id, "camera_id": camera_id, "max_seconds": stretch_s}
+        )
+    return len(cameras)
+
+
 @app.on_after_finalize.connect
-def _schedule_retention(sender, **kwargs) -> None:
+def _schedule(sender, **kwargs) -> None:
     sender.add_periodic_task(
         24 * 60 * 60, retention_sweep_all.s(), name="video-analytics-retention"
     )
+    sender.add_periodic_task(60, watch_streams.s(), name="video-analytics-streams")

@@ -259,3 +259,31 @@ def test_a_file_url_streams_through_the_pipeline(camera_a, tenant_a, tmp_path):
     assert camera.status == CameraStatus.ONLINE and camera.last_seen_at is not None
     assert Event.objects.for_tenant(tenant_a).filter(camera=camera).count() == 1
     assert Camera.objects.get(pk=camera.pk).snapshot
+
+
+def test_watch_streams_queues_each_stream_camera_on_the_vision_queue(
+    tenant_a, tmp_path, monkeypatch
+):
+    from video_analytics import tasks
+
+    path = write_clip(tmp_path / "s.mp4", moving_block_frames(10))
+    live = services.camera_create(
+        tenant=tenant_a,
+        name="流",
+        source_kind="file",
+        stream_url=f"file://{path}",
+        stages=["motion"],
+    )
+    off = services.camera_create(
+        tenant=tenant_a, name="停用", source_kind="file", stream_url=f"file://{path}"
+    )
+    services.camera_update(camera=off, status=CameraStatus.DISABLED)
+    services.camera_create(tenant=tenant_a, name="仅上传")
+    sent = []
+    monkeypatch.setattr(tasks.watch_camera, "apply_async", lambda kwargs: sent.append(kwargs))
+    assert tasks.watch_streams() == 1
+    assert sent == [{"tenant_id": tenant_a.pk, "camera_id": live.pk, "max_seconds": 55}]
+    assert tasks.watch_camera.route_queue == "vision"
+    result = tasks.watch_camera(**sent[0])
+    assert result["frames"] == 5
+    assert tasks.watch_camera(tenant_id=tenant_a.pk, camera_id=off.pk) == {"skipped": True}
