@@ -55,7 +55,7 @@ class CameraAnalyser:
         sample_fps: float | None = None,
         clip_pre_s: float = 2.0,
         clip_post_s: float = 2.0,
-        snapshot_every_s: float = 10,
+        snapshot_every_s: float = 30,
         ocr: bool | None = None,
         people_model: str | None = None,
     ):

@@ -103,8 +103,8 @@ class PeopleStage(Stage):
         *,
         model: str = PEOPLE_MODEL,
         min_score: float = 0.5,
-        idle_every: int = 10,
-        moving_every: int = 2,
+        idle_every: int = 25,
+        moving_every: int = 3,
     ):
         """Detects on every `moving_every`-th frame while something moves (the trackers carry
         people across the frames between) and every `idle_every`-th frame otherwise, to count

@@ -69,7 +69,7 @@ def save_clip(tenant_id: int, folder: str, frames: Sequence[np.ndarray], fps: fl
         "-c:v",
         "libx264",
         "-preset",
-        "veryfast",
+        "ultrafast",
         "-crf",
         "28",
         "-pix_fmt",

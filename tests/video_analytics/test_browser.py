@@ -44,7 +44,7 @@ def asgi_server(transactional_db):
         port=port,
         log_level="warning",
         lifespan="off",
-        ws="websockets",
+        ws="websockets-sansio",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
