@@ -63,8 +63,12 @@ class CameraAnalyser:
         self.started_at = started_at or timezone.now()
         self.fps = float(sample_fps or camera.sample_fps)
         stages = camera.stages or None
+        chosen = people_model or camera.people_model
         self.pipeline = build_pipeline(
-            caller, stages, **({"people_model": people_model} if people_model else {})
+            caller,
+            stages,
+            face_model=services.face_model(camera.tenant),
+            **({"people_model": chosen} if chosen else {}),
         )
         self.ocr = ("ocr" in (camera.stages or [])) if ocr is None else ocr
         self.keyframe_only = retention_for(camera).keyframe_only

@@ -45,6 +45,14 @@ class CameraForm(forms.Form):
         initial=["motion", "people", "tampering", "scene"],
     )
 
+    people_model = forms.ChoiceField(label=_("People detector"), required=False)
+
+    def __init__(self, *args, people_models=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people_model"].choices = [("", _("Default (HOG people)"))] + [
+            (name, name) for name in people_models
+        ]
+
     def values(self) -> dict:
         data = dict(self.cleaned_data)
         data["tags"] = [t.strip() for t in data["tags"].replace("，", ",").split(",") if t.strip()]

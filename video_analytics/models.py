@@ -42,6 +42,8 @@ class Camera(TenantOwnedModel):
     has_credentials = models.BooleanField(default=False)
     sample_fps = models.FloatField(_("frames analysed per second"), default=5.0)
     stages = models.JSONField(default=list, blank=True)
+    # a detect model of the tenant (e.g. an operator ONNX detector); empty: HOG people
+    people_model = models.CharField(_("people detector"), max_length=80, blank=True)
     status = models.CharField(
         max_length=10, choices=CameraStatus.choices, default=CameraStatus.ACTIVE
     )

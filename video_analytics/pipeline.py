@@ -325,7 +325,11 @@ class Pipeline:
 
 
 def build_pipeline(
-    caller: gateway.Caller, stages: Sequence[str] | None = None, *, people_model: str = PEOPLE_MODEL
+    caller: gateway.Caller,
+    stages: Sequence[str] | None = None,
+    *,
+    people_model: str = PEOPLE_MODEL,
+    face_model: str = FACE_MODEL,
 ) -> Pipeline:
     """The camera's chosen stages in a fixed, dependency-respecting order; tracking always runs
     (rules need it) and faces are always found on what is stored (nothing is stored unblurred)."""
@@ -340,7 +344,7 @@ def build_pipeline(
         built.append(TamperStage())
     if "scene" in chosen:
         built.append(SceneStage())
-    return Pipeline(built, faces=FaceStage(caller))
+    return Pipeline(built, faces=FaceStage(caller, model=face_model))
 
 
 def read_text(caller: gateway.Caller, image: np.ndarray) -> str:

@@ -79,6 +79,40 @@ def _check_camera_fields(*, latitude, longitude, sample_fps, stages, source_kind
             )
 
 
+def people_models(tenant: Tenant) -> list[str]:
+    """The tenant's detect models that can find people (not the face detector)."""
+    from suite.ai.registry import configured_models
+
+    return [
+        m.name for m in configured_models(tenant, "detect") if m.spec.engine != "mediapipe-face"
+    ]
+
+
+def face_model(tenant: Tenant) -> str:
+    """The tenant's face detector (BlazeFace). Without one nothing may be stored, so analysis
+    refuses to start and says how to fix it."""
+    from suite.ai.registry import configured_models
+
+    for model in configured_models(tenant, "detect"):
+        if model.spec.engine == "mediapipe-face":
+            return model.name
+    raise InvalidInput(
+        _(
+            "No face detector is configured for this tenant, so stored pictures could not be "
+            "blurred: add a detect model with the mediapipe-face engine under Model access."
+        ),
+        param="people_model",
+    )
+
+
+def _check_people_model(tenant: Tenant, name: str) -> None:
+    if name and name not in people_models(tenant):
+        raise InvalidInput(
+            _("No detect model named %(name)s is configured for this tenant.") % {"name": name},
+            param="people_model",
+        )
+
+
 def _set_stream(camera: Camera, stream_url: str) -> None:
     display, has_credentials = crypto.redact_url(stream_url)
     camera.stream_display = display
@@ -100,6 +134,7 @@ def camera_create(
     tags: list[str] | None = None,
     sample_fps: float = 5.0,
     stages: list[str] | None = None,
+    people_model: str = "",
     actor=None,
 ) -> Camera:
     name = (name or "").strip()
@@ -117,8 +152,10 @@ def camera_create(
         source_kind=source_kind,
         stream_url=stream_url,
     )
+    _check_people_model(tenant, people_model)
     camera = Camera(
         tenant=tenant,
+        people_model=people_model,
         name=name,
         source_kind=source_kind,
         latitude=latitude,
@@ -161,7 +198,10 @@ def camera_update(*, camera: Camera, actor=None, **changes) -> Camera:
         if clash.exists():
             raise InvalidInput(_("A camera with this name already exists."), param="name")
         changes["name"] = name
+    if "people_model" in changes:
+        _check_people_model(camera.tenant, changes["people_model"])
     for field in (
+        "people_model",
         "name",
         "latitude",
         "longitude",
@@ -390,6 +430,7 @@ def clip_analysis_start(
         raise InvalidInput(
             _("The sample rate must be between 0.2 and 30 frames per second."), param="sample_fps"
         )
+    face_model(camera.tenant)  # nothing is analysed that could not be stored blurred
     head = upload.read(16)
     upload.seek(0)
     container = check_upload(getattr(upload, "name", ""), upload.size, head)

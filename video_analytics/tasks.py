@@ -9,6 +9,7 @@ from django.utils import translation
 
 from suite.ai import gateway
 from suite.ai.capabilities import QUEUE_FOR, Capability
+from suite.ai.errors import AiError
 from suite.celery import app
 from suite.jobs.models import Job
 from suite.jobs.services import job_set_progress
@@ -80,9 +81,8 @@ def watch_camera(*, tenant_id: int, camera_id: int, max_seconds: float = 60) -> 
             )
     except Exception as exc:  # the worker stays up; the camera says what went wrong
         logger.exception("watching camera %s failed", camera_id)
-        services.camera_set_health(
-            camera=camera, status=CameraStatus.OFFLINE, detail=f"{type(exc).__name__}"
-        )
+        detail = exc.message if isinstance(exc, AiError) else type(exc).__name__
+        services.camera_set_health(camera=camera, status=CameraStatus.OFFLINE, detail=detail)
         return {"error": type(exc).__name__}
 
 

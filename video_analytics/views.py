@@ -55,7 +55,7 @@ def home(request):
 
 @analyst
 def camera_create(request):
-    form = CameraForm(request.POST or None)
+    form = CameraForm(request.POST or None, people_models=services.people_models(request.tenant))
     if request.method == "POST" and form.is_valid():
         try:
             camera = services.camera_create(
@@ -82,8 +82,11 @@ def camera_edit(request, pk: int):
         "tags": ", ".join(camera.tags),
         "sample_fps": camera.sample_fps,
         "stages": camera.stages or ["motion", "people", "tampering", "scene"],
+        "people_model": camera.people_model,
     }
-    form = CameraForm(request.POST or None, initial=initial)
+    form = CameraForm(
+        request.POST or None, initial=initial, people_models=services.people_models(request.tenant)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.camera_update(camera=camera, actor=request.user, **form.values())

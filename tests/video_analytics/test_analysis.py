@@ -151,3 +151,38 @@ def test_people_are_counted_and_crowding_fires_over_the_threshold(camera_a, tena
     peak = CountSample.objects.for_tenant(tenant_a).get(camera=camera_a, zone=None)
     assert peak.people == 3
     assert analyser.pipeline.engines()["people"] == "opencv-hog"
+
+
+def test_a_camera_can_use_another_detect_model_of_its_tenant(camera_a, tenant_a):
+    from suite.ai.config_cache import invalidate
+    from suite.ai.errors import InvalidInput
+    from suite.ai.models import AiModel, UsageRecord
+
+    AiModel.objects.create(
+        tenant=tenant_a,
+        name="corridor-hog",
+        capability="detect",
+        engine="opencv-hog",
+        options={"scale": 1.1},
+    )
+    with pytest.raises(InvalidInput, match="No detect model named"):
+        services.camera_update(camera=camera_a, people_model="yolo-not-configured")
+    with pytest.raises(InvalidInput):  # the face detector cannot count people
+        services.camera_update(camera=camera_a, people_model="blazeface")
+    services.camera_update(camera=camera_a, people_model="corridor-hog")
+    # the tenant's own detect models replace the defaults: without a face detector among them
+    # nothing may be stored, and analysis says so
+    with pytest.raises(InvalidInput, match="No face detector"):
+        analyser_for(camera_a, tenant_a, stages=("motion", "people"))
+    AiModel.objects.create(
+        tenant=tenant_a, name="faces", capability="detect", engine="mediapipe-face"
+    )
+    invalidate()
+    analyser = analyser_for(camera_a, tenant_a, stages=("motion", "people"))
+    feed(analyser, crowd_frames(6, people=2))
+    models_used = set(
+        UsageRecord.objects.filter(tenant=tenant_a, capability="detect").values_list(
+            "model", flat=True
+        )
+    )
+    assert "corridor-hog" in models_used and "hog-people" not in models_used

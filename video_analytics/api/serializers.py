@@ -25,6 +25,7 @@ class CameraSerializer(serializers.ModelSerializer):
             "has_credentials",
             "sample_fps",
             "stages",
+            "people_model",
             "status",
             "health",
             "last_seen_at",
