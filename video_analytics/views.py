@@ -114,6 +114,14 @@ def _camera_page(request, camera, *, rule_form=None, upload_form=None, status=20
             "upload_form": upload_form or UploadForm(),
             "analyses": selectors.analyses_for(tenant=request.tenant, camera=camera)[:10],
             "events": camera.events.select_related("zone")[:10],
+            "retention": selectors.retention_for(camera),
+            "retention_form": RetentionForm(
+                initial={
+                    "event_days": selectors.retention_for(camera).event_days,
+                    "media_days": selectors.retention_for(camera).media_days,
+                    "keyframe_only": selectors.retention_for(camera).keyframe_only,
+                }
+            ),
         },
         status=status,
     )
@@ -131,6 +139,26 @@ def camera_snapshot(request, pk: int):
     if not camera.snapshot or not storage.absolute(camera.snapshot).exists():
         raise Http404
     return FileResponse(storage.absolute(camera.snapshot).open("rb"), content_type="image/jpeg")
+
+
+@admin
+@require_POST
+def camera_retention(request, pk: int):
+    """The camera's own retention policy (over the tenant's), from the camera page."""
+    camera = selectors.camera_get(tenant=request.tenant, pk=pk)
+    form = RetentionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.retention_set(
+                tenant=request.tenant, camera=camera, actor=request.user, **form.cleaned_data
+            )
+        except InvalidInput as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Retention policy saved."))
+    else:
+        messages.error(request, _("Check the retention days."))
+    return redirect("video_analytics:camera_detail", camera.pk)
 
 
 @analyst
@@ -286,7 +314,13 @@ def events(request):
 @analyst
 def event_detail(request, pk: int):
     event = selectors.event_get(tenant=request.tenant, pk=pk)
-    return render(request, "video_analytics/event_detail.html", {"event": event})
+    # the track's foot points (bottom centre of each box), drawn over the snapshot
+    points = " ".join(
+        f"{(x + w / 2) * 1000:.1f},{(y + h) * 1000:.1f}" for _t, x, y, w, h in event.track
+    )
+    return render(
+        request, "video_analytics/event_detail.html", {"event": event, "track_points": points}
+    )
 
 
 @analyst

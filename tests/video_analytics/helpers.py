@@ -15,6 +15,7 @@ def make_event(
     severity="high",
     zone=None,
     at=None,
+    track=None,
 ) -> Event:
     snapshot = storage.save_jpeg(
         camera.tenant_id, "events/test", np.full((48, 64, 3), 90, np.uint8)
@@ -28,4 +29,5 @@ def make_event(
         snapshot=snapshot,
         ocr_text=ocr_text,
         zone=zone,
+        track=track,
     )

@@ -199,14 +199,21 @@ def test_rules_are_added_validated_and_deleted(analyst, camera_a, camera_b, zone
 
 @covers("video_analytics:events", "video_analytics:event_detail", "video_analytics:event_media")
 def test_event_search_detail_and_media(analyst, camera_a, camera_b):
-    mine = make_event(camera_a, description="东门入口: 闯入 柜台内侧", ocr_text="粤B12345")
+    mine = make_event(
+        camera_a,
+        description="东门入口: 闯入 柜台内侧",
+        ocr_text="粤B12345",
+        track=[[0.0, 0.1, 0.2, 0.1, 0.3], [0.2, 0.3, 0.2, 0.1, 0.3]],
+    )
     make_event(camera_a, description="东门入口: 越线", kind="line_crossing")
     theirs = make_event(camera_b, description="成都: 闯入 柜台内侧")
     page = analyst.get(reverse("video_analytics:events"), {"q": "粤B123"}).content.decode()
     assert "闯入 柜台内侧" in page and "越线" not in page and "成都" not in page
     by_kind = analyst.get(reverse("video_analytics:events"), {"kind": "line_crossing"})
     assert "越线" in by_kind.content.decode() and "柜台内侧" not in by_kind.content.decode()
-    assert analyst.get(reverse("video_analytics:event_detail", args=[mine.pk])).status_code == 200
+    detail = analyst.get(reverse("video_analytics:event_detail", args=[mine.pk]))
+    # the track's foot points (bottom centre of each box) over the snapshot, in per mille
+    assert '<polyline points="150.0,500.0 350.0,500.0"' in detail.content.decode()
     assert analyst.get(reverse("video_analytics:event_detail", args=[theirs.pk])).status_code == 404
     media = analyst.get(reverse("video_analytics:event_media", args=[mine.pk, "snapshot"]))
     assert media.status_code == 200 and media["Content-Type"] == "image/jpeg"
@@ -293,3 +300,30 @@ def test_home_shows_the_map_and_cameras_of_own_tenant(analyst, camera_a, camera_
     assert 'id="va-map"' in page and camera_a.name in page and camera_b.name not in page
     assert reverse("video_analytics:camera_snapshot", args=[camera_a.pk]) in page
     assert storage.absolute(Camera.objects.get(pk=camera_a.pk).snapshot).exists()
+
+
+@covers("video_analytics:camera_retention")
+def test_a_camera_gets_its_own_retention_from_its_page(
+    client, admin_a, camera_a, camera_b, analyst
+):
+    from video_analytics.selectors import retention_for
+
+    url = reverse("video_analytics:camera_retention", args=[camera_a.pk])
+    assert analyst.post(url, {"event_days": "10", "media_days": "3"}).status_code == 404
+    client.force_login(admin_a)
+    page = client.get(reverse("video_analytics:camera_detail", args=[camera_a.pk]))
+    assert 'id="retention-form"' in page.content.decode()
+    assert (
+        client.post(url, {"event_days": "10", "media_days": "3", "keyframe_only": "on"}).status_code
+        == 302
+    )
+    policy = retention_for(camera_a)
+    assert (policy.camera_id, policy.event_days, policy.media_days, policy.keyframe_only) == (
+        camera_a.pk,
+        10,
+        3,
+        True,
+    )
+    other = reverse("video_analytics:camera_retention", args=[camera_b.pk])
+    assert client.post(other, {"event_days": "10", "media_days": "3"}).status_code == 404
+    assert retention_for(camera_b).pk is None  # still the unsaved default
