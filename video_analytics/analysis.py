@@ -236,6 +236,7 @@ def analysis_run(
         if outcome.frames == 0:
             raise InvalidInput(_("No frame of the clip could be decoded."), param="file")
     except Exception as exc:
+        _drop_input(analysis)
         Analysis.objects.filter(pk=analysis.pk).update(
             status=AnalysisStatus.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:1000],
@@ -244,6 +245,7 @@ def analysis_run(
             timings=analyser.pipeline.timing_report(),
         )
         raise
+    _drop_input(analysis)
     result = {
         "frames": outcome.frames,
         "events": len(outcome.events),
@@ -260,6 +262,13 @@ def analysis_run(
             finished_at=timezone.now(),
         )
     return result
+
+
+def _drop_input(analysis: Analysis) -> None:
+    """The uploaded original still shows faces: it goes as soon as the analysis is over (a
+    worker lost mid-way leaves it for the redelivered task)."""
+    storage.delete(analysis.input_path)
+    Analysis.objects.filter(pk=analysis.pk).update(input_path="")
 
 
 def stream_watch(

@@ -100,6 +100,7 @@ def camera_edit(request, pk: int):
 
 def _camera_page(request, camera, *, rule_form=None, upload_form=None, status=200):
     zones = list(camera.zones.all())
+    retention = selectors.retention_for(camera)
     return render(
         request,
         "video_analytics/camera_detail.html",
@@ -114,12 +115,12 @@ def _camera_page(request, camera, *, rule_form=None, upload_form=None, status=20
             "upload_form": upload_form or UploadForm(),
             "analyses": selectors.analyses_for(tenant=request.tenant, camera=camera)[:10],
             "events": camera.events.select_related("zone")[:10],
-            "retention": selectors.retention_for(camera),
+            "retention": retention,
             "retention_form": RetentionForm(
                 initial={
-                    "event_days": selectors.retention_for(camera).event_days,
-                    "media_days": selectors.retention_for(camera).media_days,
-                    "keyframe_only": selectors.retention_for(camera).keyframe_only,
+                    "event_days": retention.event_days,
+                    "media_days": retention.media_days,
+                    "keyframe_only": retention.keyframe_only,
                 }
             ),
         },

@@ -48,6 +48,8 @@ def test_uploaded_clip_is_analysed_as_a_job_on_the_vision_queue(
     assert response.status_code == 302
     analysis = Analysis.objects.for_tenant(tenant_a).get()
     assert analysis.status == AnalysisStatus.DONE  # eager in tests
+    # the unblurred original is gone once analysed
+    assert analysis.input_path == "" and uploads_dir(camera_a) == []
     assert analysis.frames_analysed == 15  # 30 frames at 10 fps sampled at 5 fps
     assert set(analysis.timings) >= {"motion", "faces", "tracking"}
     job = Job.objects.for_tenant(tenant_a).get()
