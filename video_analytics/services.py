@@ -651,6 +651,8 @@ def webhook_endpoint_create(
         raise InvalidInput(_("The webhook URL must start with http:// or https://."), param="url")
     if min_severity not in Severity.values:
         raise InvalidInput(_("Unknown severity."), param="min_severity")
+    if not webhook_host_allowed(url, resolve=False):
+        raise InvalidInput(_("Webhooks cannot be sent to internal addresses."), param="url")
     secret = "whsec_" + secrets.token_urlsafe(24)
     endpoint = WebhookEndpoint.objects.create(
         tenant=tenant,
@@ -667,6 +669,44 @@ def webhook_endpoint_create(
         data={"url": url},
     )
     return endpoint, secret
+
+
+def webhook_host_allowed(url: str, *, resolve: bool) -> bool:
+    """Webhooks may not reach the operator's own network (loopback, private, link-local
+    addresses) unless the host is listed in VIDEO_ANALYTICS_WEBHOOK_HOSTS ("*": any): a tenant
+    must not be able to aim the server at internal services. `resolve` also checks what the
+    name resolves to, at delivery time."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    host = urlsplit(url).hostname or ""
+    allowed = getattr(settings, "VIDEO_ANALYTICS_WEBHOOK_HOSTS", [])
+    if "*" in allowed or host in allowed:
+        return True
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        if host in ("localhost", "") or host.endswith(".localhost"):
+            return False
+        if not resolve:
+            return True
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError:
+            return True  # unresolvable: the delivery fails on its own and is retried
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    return not any(
+        a.is_private
+        or a.is_loopback
+        or a.is_link_local
+        or a.is_reserved
+        or a.is_multicast
+        or a.is_unspecified
+        for a in addresses
+    )
 
 
 def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -701,6 +741,9 @@ def webhook_attempt(*, tenant_id: int, delivery_id: int, timeout_s: float = 5.0)
     code, error = None, ""
     if secret is None:
         error = "signing secret unreadable"
+    elif not webhook_host_allowed(delivery.endpoint.url, resolve=True):
+        error = "refused: the host resolves to an internal address"
+        secret = None  # give up at once: retrying will not change the answer
     else:
         try:
             response = httpx.post(

@@ -90,7 +90,8 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    settings.VIDEO_ANALYTICS_WEBHOOK_HOSTS = ["127.0.0.1"]  # the test's own server
     Receiver.answers, Receiver.received = [], []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -154,3 +155,30 @@ def test_a_4xx_answer_is_not_retried_and_a_dead_host_is(receiver, tenant_a, came
     )
     dead.refresh_from_db()
     assert "ConnectError" in dead.error
+
+
+@pytest.mark.django_db
+def test_webhooks_cannot_target_internal_addresses(tenant_a, camera_a, settings, monkeypatch):
+    from suite.ai.errors import InvalidInput
+
+    settings.VIDEO_ANALYTICS_WEBHOOK_HOSTS = []
+    for url in (
+        "http://127.0.0.1:8000/admin",
+        "http://10.0.0.8/hook",
+        "http://localhost/x",
+        "http://169.254.169.254/latest/meta-data",
+    ):
+        with pytest.raises(InvalidInput, match="internal"):
+            services.webhook_endpoint_create(tenant=tenant_a, name="x", url=url)
+    # a name that resolves inside is refused at delivery, at once, without retries
+    endpoint, _ = services.webhook_endpoint_create(
+        tenant=tenant_a, name="dns", url="https://hooks.example.com/va"
+    )
+    event = make_event(camera_a)
+    delivery = WebhookDelivery.objects.get(event=event, endpoint=endpoint)
+    import socket
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port: [(2, 1, 6, "", ("10.1.2.3", 0))])
+    assert services.webhook_attempt(tenant_id=tenant_a.pk, delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and "internal address" in delivery.error
