@@ -3,6 +3,8 @@
 from contextlib import contextmanager
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -248,6 +250,10 @@ class DeliveryViewSet(_Base, TenantReadOnlyViewSet):
 class StatsView(_Base, TenantAPIView):
     """Events per day per camera and per zone, peak people per day, storage used."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="1 to 90; default 14")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         days_param = request.query_params.get("days", "14")
         days = selectors.days_back(min(90, max(1, int(days_param))) if days_param.isdigit() else 14)
