@@ -253,6 +253,24 @@ def camera_stream_url(camera: Camera) -> str:
     return url
 
 
+def camera_watch_start(*, camera: Camera, seconds: float = 30) -> None:
+    """Queues one bounded watch of the camera's stream on the vision queue, now."""
+    from . import tasks
+
+    if camera.source_kind == SourceKind.UPLOAD or not camera.stream_secret:
+        raise InvalidInput(
+            _("This camera has no stream to watch; upload a clip instead."), param="stream_url"
+        )
+    if camera.status == CameraStatus.DISABLED:
+        raise InvalidInput(_("The camera is disabled."), param="status")
+    camera_stream_url(camera)  # a key change is reported now, not in the worker's log
+    transaction.on_commit(
+        lambda: tasks.watch_camera.apply_async(
+            kwargs={"tenant_id": camera.tenant_id, "camera_id": camera.pk, "max_seconds": seconds}
+        )
+    )
+
+
 def camera_set_health(*, camera: Camera, status: str, detail: str = "") -> None:
     fields = {"status": status, "health": detail[:300]}
     if status == CameraStatus.ONLINE:

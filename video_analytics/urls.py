@@ -10,6 +10,7 @@ urlpatterns = [
     path("cameras/<int:pk>/", views.camera_detail, name="camera_detail"),
     path("cameras/<int:pk>/edit/", views.camera_edit, name="camera_edit"),
     path("cameras/<int:pk>/snapshot.jpg", views.camera_snapshot, name="camera_snapshot"),
+    path("cameras/<int:pk>/watch/", views.camera_watch, name="camera_watch"),
     path("cameras/<int:pk>/retention/", views.camera_retention, name="camera_retention"),
     path("cameras/<int:pk>/zones/", views.zone_save, name="zone_save"),
     path("cameras/<int:pk>/zones/<int:zone_id>/delete/", views.zone_delete, name="zone_delete"),

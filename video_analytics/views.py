@@ -164,6 +164,19 @@ def camera_retention(request, pk: int):
 
 @analyst
 @require_POST
+def camera_watch(request, pk: int):
+    camera = selectors.camera_get(tenant=request.tenant, pk=pk)
+    try:
+        services.camera_watch_start(camera=camera)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Watching the stream for 30 seconds on the analysis queue."))
+    return redirect("video_analytics:camera_detail", camera.pk)
+
+
+@analyst
+@require_POST
 def zone_save(request, pk: int):
     """JSON from the zone editor: {"id"?, "name", "kind", "points": [[x, y], ...]}."""
     camera = selectors.camera_get(tenant=request.tenant, pk=pk)

@@ -329,3 +329,29 @@ def test_a_camera_gets_its_own_retention_from_its_page(
     other = reverse("video_analytics:camera_retention", args=[camera_b.pk])
     assert client.post(other, {"event_days": "10", "media_days": "3"}).status_code == 404
     assert retention_for(camera_b).pk is None  # still the unsaved default
+
+
+@covers("video_analytics:camera_watch")
+def test_watch_now_pulls_the_stream_once(analyst, tenant_a, camera_a, camera_b, tmp_path, commit):
+    from .synthetic import moving_block_frames, write_clip
+
+    path = write_clip(tmp_path / "s.mp4", moving_block_frames(10))
+    stream = services.camera_create(
+        tenant=tenant_a,
+        name="流",
+        source_kind="file",
+        stream_url=f"file://{path}",
+        stages=["motion"],
+    )
+    page = analyst.get(reverse("video_analytics:camera_detail", args=[stream.pk]))
+    assert 'id="watch-now"' in page.content.decode()
+    with commit():
+        response = analyst.post(reverse("video_analytics:camera_watch", args=[stream.pk]))
+    assert response.status_code == 302
+    stream.refresh_from_db()
+    assert stream.status == "online" and stream.snapshot
+    refused = analyst.post(reverse("video_analytics:camera_watch", args=[camera_a.pk]), follow=True)
+    assert "no stream to watch" in refused.content.decode()
+    assert (
+        analyst.post(reverse("video_analytics:camera_watch", args=[camera_b.pk])).status_code == 404
+    )
