@@ -266,7 +266,9 @@ class SceneStage(Stage):
         if frame.motion is not None:
             if frame.motion.ratio > 0.2:
                 tags.append("busy")
-            elif not frame.motion.moving and not people:
+            elif frame.motion.moving:
+                tags.append("motion")
+            elif not people:
                 tags.append("quiet")
         if frame.tamper:
             tags.append("tampered")

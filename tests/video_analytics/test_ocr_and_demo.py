@@ -44,6 +44,7 @@ def test_demo_seed_is_idempotent_and_fills_the_pages(db):
     events = Event.objects.for_tenant(shenzhen)
     assert events.filter(kind="intrusion").exists() and all(e.snapshot for e in events)
     assert all("柜台内侧" in e.description or "闸机线" in e.description for e in events)
+    assert all("motion" in e.scene_tags for e in events)  # the scene stage tagged the frames
     # the credentials in the demo URLs are stored encrypted only
     east = cameras.get(name="南山科技园东门")
     assert east.has_credentials and "Demo-2026" not in east.stream_display
