@@ -18,8 +18,8 @@ import numpy as np
 from suite.ai import gateway
 from suite.ai.motion import FrameStats, MotionDetector, MotionResult, frame_stats
 from suite.ai.types import Detection
+from suite.media.frames import blur_regions
 
-from .privacy import obscure_faces
 from .tracking import Track, Tracker
 
 DEFAULT_STAGES = ("motion", "people", "faces", "tampering", "scene")
@@ -70,7 +70,7 @@ class Frame:
                     raise RuntimeError("a frame without a face detector must not be stored")
                 self.redactor(self)
                 self.faces_checked = True
-            self._blurred = obscure_faces(self.image, self.faces) if self.faces else self.image
+            self._blurred = blur_regions(self.image, self.faces) if self.faces else self.image
         return self._blurred
 
 
