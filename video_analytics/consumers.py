@@ -1,3 +1,4 @@
+from suite.accounts.models import ApiKeyScope
 from suite.realtime.consumers import TenantConsumer
 
 from .services import ALERTS_GROUP
@@ -7,4 +8,4 @@ class AlertsConsumer(TenantConsumer):
     """Live alerts for the portal: new events and their status changes, this tenant's only."""
 
     tenant_groups = (ALERTS_GROUP,)
-    api_key_scope = None  # portal users only: no API-key scope covers alerts yet
+    api_key_scope = ApiKeyScope.VIDEO

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from suite.accounts.models import ApiKey, ApiKeyScope
 from suite.ai.errors import InvalidInput
 from suite.api.viewsets import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from suite.tenancy.models import Role
@@ -32,9 +33,14 @@ def as_400():
 
 class _Base:
     required_roles = ROLES
+    # integrators' keys need the tenant's "video" (Video analytics) scope; keys carry no roles
+    api_key_scope = ApiKeyScope.VIDEO
 
     def _user(self):
-        return self.request.user if self.request.user.is_authenticated else None
+        """The signed-in person, or None for an API key (which is no user to record)."""
+        if isinstance(self.request.auth, ApiKey) or not self.request.user.is_authenticated:
+            return None
+        return self.request.user
 
 
 class CameraViewSet(_Base, TenantModelViewSet):
@@ -206,9 +212,7 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
         body = s.EventActionSerializer(data=self.request.data)
         body.is_valid(raise_exception=True)
         with as_400():
-            event = fn(
-                event=event, user=self.request.user, note=body.validated_data.get("note", "")
-            )
+            event = fn(event=event, user=self._user(), note=body.validated_data.get("note", ""))
         return Response(s.EventSerializer(event).data)
 
     @action(detail=True, methods=["post"], serializer_class=s.EventActionSerializer)
