@@ -103,14 +103,44 @@ class RuleForm(forms.Form):
     end = forms.TimeField(
         label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
-    def __init__(self, *args, zones=(), **kwargs):
-        super().__init__(*args, **kwargs)
+    # the params this form edits; others (cooldown_s, set through the API) are kept on edit
+    PARAMS = ("target", "direction", "dwell_s", "threshold")
+
+    def __init__(self, data=None, *args, zones=(), rule=None, **kwargs):
+        if rule is not None and data is None:
+            kwargs.setdefault("initial", self.initial_for(rule))
+        super().__init__(data, *args, **kwargs)
+        self.rule = rule
         self.fields["zone"].choices = [("", _("Whole frame"))] + [(z.pk, z.name) for z in zones]
+        if rule is None:  # a new rule is enabled; an unticked box must not create it disabled
+            del self.fields["enabled"]
+
+    @staticmethod
+    def initial_for(rule) -> dict:
+        """The form's fields from a saved rule, for editing it."""
+        params, schedule = rule.params or {}, rule.schedule or {}
+        return {
+            "name": rule.name,
+            "kind": rule.kind,
+            "zone": rule.zone_id or "",
+            "severity": rule.severity,
+            "target": params.get("target", "person"),
+            "direction": params.get("direction", "any"),
+            "dwell_s": params.get("dwell_s"),
+            "threshold": params.get("threshold"),
+            "days": [str(d) for d in schedule.get("days", [])],
+            "start": schedule.get("start"),
+            "end": schedule.get("end"),
+            "enabled": rule.enabled,
+        }
 
     def values(self) -> dict:
         d = self.cleaned_data
-        params = {"target": d["target"]}
+        kept = self.rule.params if self.rule is not None else {}
+        params = {k: v for k, v in kept.items() if k not in self.PARAMS}
+        params["target"] = d["target"]
         if d.get("direction"):
             params["direction"] = d["direction"]
         for key in ("dwell_s", "threshold"):
@@ -130,6 +160,7 @@ class RuleForm(forms.Form):
             "severity": d["severity"],
             "params": params,
             "schedule": schedule,
+            "enabled": d.get("enabled", True),
         }
 
 

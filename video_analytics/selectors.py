@@ -20,6 +20,7 @@ from .models import (
     CountSample,
     Event,
     RetentionPolicy,
+    WebhookDelivery,
     WebhookEndpoint,
 )
 
@@ -54,6 +55,23 @@ def analyses_for(*, tenant: Tenant, camera: Camera | None = None) -> QuerySet[An
 
 def webhooks_for(*, tenant: Tenant) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.for_tenant(tenant)
+
+
+def webhook_get(*, tenant: Tenant, pk: int) -> WebhookEndpoint:
+    """This tenant's endpoint, or 404 (another tenant's is exactly like a missing one)."""
+    endpoint = WebhookEndpoint.objects.for_tenant(tenant).filter(pk=pk).first()
+    if endpoint is None:
+        raise Http404
+    return endpoint
+
+
+def deliveries_for(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.for_tenant(endpoint.tenant)
+        .filter(endpoint=endpoint)
+        .select_related("event", "event__camera")
+        .order_by("-created_at", "-pk")
+    )
 
 
 @dataclass

@@ -689,6 +689,35 @@ def webhook_endpoint_create(
     return endpoint, secret
 
 
+@transaction.atomic
+def webhook_endpoint_set_enabled(
+    *, endpoint: WebhookEndpoint, enabled: bool, actor=None
+) -> WebhookEndpoint:
+    """A disabled endpoint gets no new deliveries, and the retries of queued ones give up."""
+    endpoint.enabled = enabled
+    endpoint.save(update_fields=["enabled"])
+    audit_record(
+        action="video_analytics.webhook.enable" if enabled else "video_analytics.webhook.disable",
+        tenant=endpoint.tenant,
+        actor=actor,
+        obj=endpoint,
+    )
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
+    """Deletes the endpoint and its delivery log (a delivery still queued finds nothing)."""
+    audit_record(
+        action="video_analytics.webhook.delete",
+        tenant=endpoint.tenant,
+        actor=actor,
+        obj=endpoint,
+        data={"url": endpoint.url},
+    )
+    endpoint.delete()
+
+
 def webhook_host_allowed(url: str, *, resolve: bool) -> bool:
     """Webhooks may not reach the operator's own network (loopback, private, link-local
     addresses) unless the host is listed in VIDEO_ANALYTICS_WEBHOOK_HOSTS ("*": any): a tenant
@@ -757,7 +786,10 @@ def webhook_attempt(*, tenant_id: int, delivery_id: int, timeout_s: float = 5.0)
     timestamp = int(time.time())
     delivery.attempts += 1
     code, error = None, ""
-    if secret is None:
+    if not delivery.endpoint.enabled:
+        error = "the webhook was disabled"
+        secret = None  # give up: a disabled endpoint gets nothing more, retries included
+    elif secret is None:
         error = "signing secret unreadable"
     elif not webhook_host_allowed(delivery.endpoint.url, resolve=True):
         error = "refused: the host resolves to an internal address"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cameras/<int:pk>/zones/", views.zone_save, name="zone_save"),
     path("cameras/<int:pk>/zones/<int:zone_id>/delete/", views.zone_delete, name="zone_delete"),
     path("cameras/<int:pk>/rules/", views.rule_create, name="rule_create"),
+    path("cameras/<int:pk>/rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
     path("cameras/<int:pk>/rules/<int:rule_id>/delete/", views.rule_delete, name="rule_delete"),
     path("cameras/<int:pk>/clips/", views.clip_upload, name="clip_upload"),
     path("events/", views.events, name="events"),
@@ -23,4 +24,7 @@ urlpatterns = [
     path("events/<int:pk>/do/<str:action>/", views.event_action, name="event_action"),
     path("stats/", views.stats, name="stats"),
     path("settings/", views.settings_page, name="settings"),
+    path("webhooks/<int:pk>/toggle/", views.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:pk>/deliveries/", views.webhook_deliveries, name="webhook_deliveries"),
 ]

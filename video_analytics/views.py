@@ -236,6 +236,36 @@ def rule_create(request, pk: int):
 
 
 @analyst
+def rule_edit(request, pk: int, rule_id: int):
+    camera = selectors.camera_get(tenant=request.tenant, pk=pk)
+    rule = Rule.objects.for_tenant(request.tenant).filter(camera=camera, pk=rule_id).first()
+    if rule is None:
+        raise Http404
+    zones = list(camera.zones.all())
+    form = RuleForm(request.POST or None, zones=zones, rule=rule)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            zone = next((z for z in zones if z.pk == form.cleaned_data["zone"]), None)
+            try:
+                services.rule_save(
+                    camera=camera, zone=zone, rule=rule, actor=request.user, **form.values()
+                )
+            except InvalidInput as exc:
+                add_input_error(form, exc)
+            else:
+                messages.success(request, _("Rule saved."))
+                return redirect("video_analytics:camera_detail", camera.pk)
+    return render(
+        request,
+        "video_analytics/rule_form.html",
+        {"camera": camera, "rule": rule, "form": form},
+        status=status,
+    )
+
+
+@analyst
 @require_POST
 def rule_delete(request, pk: int, rule_id: int):
     camera = selectors.camera_get(tenant=request.tenant, pk=pk)
@@ -457,4 +487,40 @@ def settings_page(request):
             "storage": selectors.storage_used(tenant=request.tenant),
         },
         status=400 if request.method == "POST" and secret is None else 200,
+    )
+
+
+@admin
+@require_POST
+def webhook_toggle(request, pk: int):
+    endpoint = selectors.webhook_get(tenant=request.tenant, pk=pk)
+    services.webhook_endpoint_set_enabled(
+        endpoint=endpoint, enabled=not endpoint.enabled, actor=request.user
+    )
+    if endpoint.enabled:
+        messages.success(request, _("Webhook enabled."))
+    else:
+        messages.success(request, _("Webhook disabled: nothing more is sent to it."))
+    return redirect("video_analytics:settings")
+
+
+@admin
+@require_POST
+def webhook_delete(request, pk: int):
+    endpoint = selectors.webhook_get(tenant=request.tenant, pk=pk)
+    services.webhook_endpoint_delete(endpoint=endpoint, actor=request.user)
+    messages.success(request, _("Webhook deleted."))
+    return redirect("video_analytics:settings")
+
+
+@admin
+def webhook_deliveries(request, pk: int):
+    endpoint = selectors.webhook_get(tenant=request.tenant, pk=pk)
+    page = Paginator(selectors.deliveries_for(endpoint=endpoint), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "video_analytics/webhook_deliveries.html",
+        {"endpoint": endpoint, "page": page},
     )

@@ -115,6 +115,24 @@ def test_camera_list_map_and_zone_editor(page, asgi_server, shenzhen):
     expect(page.locator("#zone-list")).to_contain_text("闸机线")
     assert Zone.objects.get(name="闸机线").kind == "line"
 
+    # edit the saved area: its points come back as a draft, new ones replace them
+    counter = Zone.objects.get(camera=shenzhen, name="柜台内侧")
+    page.locator(f'#zone-list .zone-edit[data-zone-id="{counter.pk}"]').click()
+    expect(page.locator("#zone-canvas circle.zone-point")).to_have_count(4)
+    expect(page.locator("#zone-name")).to_have_value("柜台内侧")
+    page.locator("#zone-clear").click()
+    moved = [(0.1, 0.5), (0.6, 0.5), (0.35, 0.95)]
+    for x, y in moved:
+        canvas.click(position={"x": box["width"] * x, "y": box["height"] * y})
+    page.locator("#zone-name").fill("柜台")
+    page.locator("#zone-save").click()
+    expect(page.locator(f'#zone-list li[data-zone-id="{counter.pk}"] strong')).to_have_text("柜台")
+    counter.refresh_from_db()
+    assert counter.name == "柜台" and len(counter.points) == 3
+    for (x, y), (zx, zy) in zip(moved, counter.points, strict=True):
+        assert abs(zx - x) < 0.01 and abs(zy - y) < 0.01
+    assert Zone.objects.filter(camera=shenzhen).count() == 2  # edited, not added
+
 
 def test_live_alerts_arrive_while_a_clip_is_analysed(page, asgi_server, shenzhen, tmp_path):
     # one tab watches the events page; another uploads a clip whose analysis raises an alert

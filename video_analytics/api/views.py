@@ -243,6 +243,9 @@ class WebhookViewSet(
             {**s.WebhookSerializer(endpoint).data, "secret": secret}, status=status.HTTP_201_CREATED
         )
 
+    def perform_destroy(self, instance):
+        services.webhook_endpoint_delete(endpoint=instance, actor=self._user())
+
 
 class DeliveryViewSet(_Base, TenantReadOnlyViewSet):
     queryset = WebhookDelivery.objects.all()

@@ -13,6 +13,9 @@
     var kindInput = document.getElementById("zone-kind");
     var zones = JSON.parse(document.getElementById("zones-data").textContent || "[]");
     var points = [];
+    var editingId = null; // the saved zone being edited, null when drawing a new one
+    var editingNote = document.getElementById("zone-editing");
+    var cancelButton = document.getElementById("zone-cancel");
 
     function el(name, attrs) {
       var node = document.createElementNS(SVG, name);
@@ -43,7 +46,7 @@
     }
     function redraw() {
       while (canvas.firstChild) canvas.removeChild(canvas.firstChild);
-      zones.forEach(function (z) { drawShape(z, false); });
+      zones.forEach(function (z) { if (z.id !== editingId) drawShape(z, false); });
       if (points.length) drawShape({ kind: kindInput.value, points: points }, true);
     }
     function say(text, isError) {
@@ -63,11 +66,37 @@
       points.push([Math.round(x * 10000) / 10000, Math.round(y * 10000) / 10000]);
       redraw();
     });
+    function stopEditing() {
+      editingId = null;
+      points = [];
+      nameInput.value = "";
+      editingNote.hidden = true;
+      cancelButton.hidden = true;
+      redraw();
+    }
+    function startEditing(id) {
+      var zone = zones.filter(function (z) { return z.id === id; })[0];
+      if (!zone) return;
+      editingId = id;
+      nameInput.value = zone.name;
+      kindInput.value = zone.kind;
+      points = zone.points.map(function (p) { return [p[0], p[1]]; });
+      editingNote.textContent = editingNote.getAttribute("data-template");
+      editingNote.hidden = false;
+      cancelButton.hidden = false;
+      redraw();
+    }
+    document.getElementById("zone-list").addEventListener("click", function (evt) {
+      var button = evt.target.closest(".zone-edit");
+      if (button) startEditing(parseInt(button.getAttribute("data-zone-id"), 10));
+    });
+    cancelButton.addEventListener("click", stopEditing);
     kindInput.addEventListener("change", function () { points = []; redraw(); });
     document.getElementById("zone-undo").addEventListener("click", function () { points.pop(); redraw(); });
     document.getElementById("zone-clear").addEventListener("click", function () { points = []; redraw(); });
     document.getElementById("zone-save").addEventListener("click", function () {
       var body = { name: nameInput.value.trim(), kind: kindInput.value, points: points };
+      if (editingId !== null) body.id = editingId;
       fetch(editor.getAttribute("data-save-url"), {
         method: "POST",
         credentials: "same-origin",
@@ -77,14 +106,28 @@
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
       }).then(function (result) {
         if (!result.ok) { say(result.data.error || "Error", true); return; }
+        var existing = document.querySelector('#zone-list li[data-zone-id="' + result.data.id + '"] strong');
+        zones = zones.filter(function (z) { return z.id !== result.data.id; });
         zones.push(result.data);
-        points = [];
-        nameInput.value = "";
-        redraw();
-        var item = document.createElement("li");
-        item.setAttribute("data-zone-id", result.data.id);
-        item.textContent = result.data.name;
-        document.getElementById("zone-list").appendChild(item);
+        if (existing) {
+          existing.textContent = result.data.name;
+        } else {
+          var list = document.getElementById("zone-list");
+          var item = document.createElement("li");
+          var name = document.createElement("strong");
+          var edit = document.createElement("button");
+          item.setAttribute("data-zone-id", result.data.id);
+          name.textContent = result.data.name;
+          edit.type = "button";
+          edit.className = "link zone-edit";
+          edit.setAttribute("data-zone-id", result.data.id);
+          edit.textContent = list.getAttribute("data-edit-text") || "Edit";
+          item.appendChild(name);
+          item.appendChild(document.createTextNode(" "));
+          item.appendChild(edit);
+          list.appendChild(item);
+        }
+        stopEditing();
         say(editor.getAttribute("data-saved-text") || "✓ " + result.data.name, false);
       }).catch(function () { say("Network error", true); });
     });
