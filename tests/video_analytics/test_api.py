@@ -238,3 +238,19 @@ def test_stats_per_camera_and_zone(api, camera_a, camera_b):
     assert stats["events_by_camera"] == {camera_a.name: {today: 2}}
     assert stats["events_by_zone"] == {"大门": {today: 1}}
     assert stats["storage"]["events"] == 2 and stats["storage"]["total_bytes"] > 0
+
+
+def test_openapi_schema_builds_without_warnings(tmp_path):
+    """`spectacular --fail-on-warn` raises on any warning, e.g. two enum sets named "kind"."""
+    import yaml
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    components = yaml.safe_load(out.read_text())["components"]["schemas"]
+    rule, zone = components["Rule"]["properties"], components["Zone"]["properties"]
+    assert rule["kind"]["$ref"].endswith("/VideoAnalyticsRuleKindEnum")
+    assert zone["kind"]["$ref"].endswith("/VideoAnalyticsZoneKindEnum")
+    webhook = components["Webhook"]["properties"]
+    assert webhook["min_severity"]["$ref"].endswith("/VideoAnalyticsSeverityEnum")
+    assert components["VideoAnalyticsSeverityEnum"]["enum"][-1] == "critical"
