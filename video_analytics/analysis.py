@@ -279,9 +279,12 @@ def stream_watch(
     max_frames: int | None = None,
     backoff=None,
     sleep=None,
+    should_stop=None,
 ) -> dict:
-    """Pulls the camera's live stream for a bounded stretch (the task re-queues itself for the
-    next one), with reconnects and back-off; the camera's status follows what happens."""
+    """Pulls the camera's live stream, with reconnects and back-off, for a bounded stretch (the
+    periodic task) or until `should_stop` says so (`watching.StreamSupervisor`, max_seconds
+    None); the camera's status follows what happens. The analyser keeps its state (tracks,
+    dwell times, the clip buffer) across reconnects."""
     from .ingest import StreamUnavailable, pull_stream
     from .models import CameraStatus
 
@@ -300,20 +303,21 @@ def stream_watch(
         options["backoff"] = backoff
     if sleep is not None:
         options["sleep"] = sleep
+    if should_stop is not None:
+        options["should_stop"] = should_stop
+    events = 0
     try:
         for index, t, image in pull_stream(url, camera.sample_fps, **options):
-            analyser.feed(index, t, image, at=timezone.now())
+            events += len(analyser.feed(index, t, image, at=timezone.now()))
+            # a reader may run for weeks: the events are in the database, not kept in memory
+            analyser.outcome.events.clear()
     except StreamUnavailable as exc:
         services.camera_set_health(camera=camera, status=CameraStatus.OFFLINE, detail=str(exc))
         analyser.finish()
-        return {
-            "frames": analyser.outcome.frames,
-            "events": len(analyser.outcome.events),
-            "error": str(exc),
-        }
+        return {"frames": analyser.outcome.frames, "events": events, "error": str(exc)}
     outcome = analyser.finish()
     return {
         "frames": outcome.frames,
-        "events": len(outcome.events),
+        "events": events + len(outcome.events),
         "timings": analyser.pipeline.timing_report(),
     }

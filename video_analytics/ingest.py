@@ -189,10 +189,13 @@ def pull_stream(
     clock: Callable[[], float] = time.monotonic,
     on_status: Callable[[str, str], None] = lambda status, detail: None,
     opener: Callable[[str], object] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Frames from a live source at about `sample_fps`, reconnecting after a failure with
     exponential back-off; gives up (StreamUnavailable) after `max_failures` failures in a row.
-    A file URL plays once and ends (that is how tests serve a stream)."""
+    A file URL plays once and ends (that is how tests serve a stream). `should_stop` is asked
+    after every frame and before every reconnect: a clean way out for a long-running reader
+    (pass a `sleep` that wakes up on the same signal, e.g. `threading.Event.wait`)."""
     import cv2
 
     backoff = backoff or Backoff()
@@ -202,7 +205,7 @@ def pull_stream(
     produced = 0
     step = 1.0 / sample_fps if sample_fps > 0 else 0.0
     is_file = url.startswith("file://") or "://" not in url
-    while True:
+    while not should_stop():
         capture = open_capture(url)
         if not capture.isOpened():
             capture.release()
@@ -236,6 +239,8 @@ def pull_stream(
                 if max_frames is not None and produced >= max_frames:
                     return
                 if max_seconds is not None and clock() - started >= max_seconds:
+                    return
+                if should_stop():
                     return
         finally:
             capture.release()

@@ -272,10 +272,11 @@ def camera_watch_start(*, camera: Camera, seconds: float = 30) -> None:
 
 
 def camera_set_health(*, camera: Camera, status: str, detail: str = "") -> None:
+    """What a reader saw; a camera a person disabled meanwhile stays disabled."""
     fields = {"status": status, "health": detail[:300]}
     if status == CameraStatus.ONLINE:
         fields["last_seen_at"] = timezone.now()
-    Camera.objects.filter(pk=camera.pk).update(**fields)
+    Camera.objects.filter(pk=camera.pk).exclude(status=CameraStatus.DISABLED).update(**fields)
     for k, v in fields.items():
         setattr(camera, k, v)
 

@@ -103,8 +103,13 @@ def retention_sweep_all() -> dict:
 @app.task(name="video_analytics.watch_streams", ignore_result=True)
 def watch_streams(*, stretch_s: float = 55) -> int:
     """Periodic (every minute under celery beat): one bounded watch per stream camera that is
-    not disabled, on the vision queue, so a worker restart or a lost task costs one minute."""
+    not disabled, on the vision queue, so a worker restart or a lost task costs one minute.
+    Stands aside while `manage.py watch_cameras` runs (it watches continuously)."""
     from .models import SourceKind
+    from .watching import supervisor_alive
+
+    if supervisor_alive():
+        return 0
 
     cameras = list(
         Camera.objects.exclude(status=CameraStatus.DISABLED)
