@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from suite.accounts.models import ApiKey
 from suite.ai.errors import InvalidInput
 from suite.audit.services import audit_record
 from suite.jobs.services import job_enqueue
@@ -45,6 +46,20 @@ from .pipeline import OPTIONAL_STAGES
 
 ALERTS_GROUP = "va.alerts"
 WEBHOOK_MAX_ATTEMPTS = 5
+
+
+def _audit(*, actor=None, **kwargs) -> None:
+    """audit_record, with an API key as the actor recorded by its prefix (it is no user)."""
+    if isinstance(actor, ApiKey):
+        kwargs["actor_label"] = f"api-key {actor.prefix}…"
+        actor = None
+    audit_record(actor=actor, **kwargs)
+
+
+def _person(actor):
+    """The user to store in a *_by field: none for an API key."""
+    return None if isinstance(actor, ApiKey) else actor
+
 
 # --- cameras ------------------------------------------------------------------------------
 
@@ -169,7 +184,7 @@ def camera_create(
     if stream_url:
         _set_stream(camera, stream_url)
     camera.save()
-    audit_record(
+    _audit(
         action="video_analytics.camera.create",
         tenant=tenant,
         actor=actor,
@@ -218,7 +233,7 @@ def camera_update(*, camera: Camera, actor=None, **changes) -> Camera:
     if stream_url:
         _set_stream(camera, stream_url)
     camera.save()
-    audit_record(
+    _audit(
         action="video_analytics.camera.update",
         tenant=camera.tenant,
         actor=actor,
@@ -231,7 +246,7 @@ def camera_update(*, camera: Camera, actor=None, **changes) -> Camera:
 @transaction.atomic
 def camera_delete(*, camera: Camera, actor=None) -> None:
     paths = [camera.snapshot] + [p for e in camera.events.all() for p in (e.snapshot, e.clip)]
-    audit_record(
+    _audit(
         action="video_analytics.camera.delete",
         tenant=camera.tenant,
         actor=actor,
@@ -326,7 +341,7 @@ def zone_save(
     zone = zone or Zone(tenant=camera.tenant, camera=camera)
     zone.name, zone.kind, zone.points = name, kind, cleaned
     zone.save()
-    audit_record(
+    _audit(
         action="video_analytics.zone.save",
         tenant=camera.tenant,
         actor=actor,
@@ -338,7 +353,7 @@ def zone_save(
 
 @transaction.atomic
 def zone_delete(*, zone: Zone, actor=None) -> None:
-    audit_record(action="video_analytics.zone.delete", tenant=zone.tenant, actor=actor, obj=zone)
+    _audit(action="video_analytics.zone.delete", tenant=zone.tenant, actor=actor, obj=zone)
     zone.delete()
 
 
@@ -418,7 +433,7 @@ def rule_save(
     rule.name, rule.kind, rule.severity, rule.zone = name, kind, severity, zone
     rule.params, rule.schedule, rule.enabled = params, schedule, enabled
     rule.save()
-    audit_record(
+    _audit(
         action="video_analytics.rule.save",
         tenant=camera.tenant,
         actor=actor,
@@ -430,7 +445,7 @@ def rule_save(
 
 @transaction.atomic
 def rule_delete(*, rule: Rule, actor=None) -> None:
-    audit_record(action="video_analytics.rule.delete", tenant=rule.tenant, actor=actor, obj=rule)
+    _audit(action="video_analytics.rule.delete", tenant=rule.tenant, actor=actor, obj=rule)
     rule.delete()
 
 
@@ -476,7 +491,7 @@ def clip_analysis_start(
                 duration_s=info.duration_s,
                 width=info.width,
                 height=info.height,
-                created_by=created_by,
+                created_by=_person(created_by),
             )
             job, _created = job_enqueue(
                 tenant=camera.tenant,
@@ -484,11 +499,11 @@ def clip_analysis_start(
                 task=tasks.analyse_clip,
                 params={"analysis": str(analysis.pk), "camera": camera.name},
                 idempotency_key=f"va-analysis-{analysis.pk}",
-                created_by=created_by,
+                created_by=_person(created_by),
             )
             analysis.job = job
             analysis.save(update_fields=["job"])
-            audit_record(
+            _audit(
                 action="video_analytics.clip.upload",
                 tenant=camera.tenant,
                 actor=created_by,
@@ -621,13 +636,11 @@ def event_acknowledge(*, event: Event, user, note: str = "") -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     _transition(event, EventStatus.ACKNOWLEDGED)
     event.status = EventStatus.ACKNOWLEDGED
-    event.acknowledged_by, event.acknowledged_at = user, timezone.now()
+    event.acknowledged_by, event.acknowledged_at = _person(user), timezone.now()
     if note:
         event.note = note[:500]
     event.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note"])
-    audit_record(
-        action="video_analytics.event.acknowledge", tenant=event.tenant, actor=user, obj=event
-    )
+    _audit(action="video_analytics.event.acknowledge", tenant=event.tenant, actor=user, obj=event)
     _publish_status(event)
     return event
 
@@ -638,9 +651,9 @@ def event_resolve(*, event: Event, user, note: str = "") -> Event:
     _transition(event, EventStatus.RESOLVED)
     now = timezone.now()
     if event.acknowledged_at is None:
-        event.acknowledged_by, event.acknowledged_at = user, now
+        event.acknowledged_by, event.acknowledged_at = _person(user), now
     event.status = EventStatus.RESOLVED
-    event.resolved_by, event.resolved_at = user, now
+    event.resolved_by, event.resolved_at = _person(user), now
     if note:
         event.note = note[:500]
     event.save(
@@ -653,7 +666,7 @@ def event_resolve(*, event: Event, user, note: str = "") -> Event:
             "note",
         ]
     )
-    audit_record(action="video_analytics.event.resolve", tenant=event.tenant, actor=user, obj=event)
+    _audit(action="video_analytics.event.resolve", tenant=event.tenant, actor=user, obj=event)
     _publish_status(event)
     return event
 
@@ -680,7 +693,7 @@ def webhook_endpoint_create(
         min_severity=min_severity,
         secret_encrypted=crypto.encrypt(secret),
     )
-    audit_record(
+    _audit(
         action="video_analytics.webhook.create",
         tenant=tenant,
         actor=actor,
@@ -697,7 +710,7 @@ def webhook_endpoint_set_enabled(
     """A disabled endpoint gets no new deliveries, and the retries of queued ones give up."""
     endpoint.enabled = enabled
     endpoint.save(update_fields=["enabled"])
-    audit_record(
+    _audit(
         action="video_analytics.webhook.enable" if enabled else "video_analytics.webhook.disable",
         tenant=endpoint.tenant,
         actor=actor,
@@ -709,7 +722,7 @@ def webhook_endpoint_set_enabled(
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
     """Deletes the endpoint and its delivery log (a delivery still queued finds nothing)."""
-    audit_record(
+    _audit(
         action="video_analytics.webhook.delete",
         tenant=endpoint.tenant,
         actor=actor,
@@ -855,7 +868,7 @@ def retention_set(
             "keyframe_only": keyframe_only,
         },
     )
-    audit_record(
+    _audit(
         action="video_analytics.retention.set",
         tenant=tenant,
         actor=actor,

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from suite.accounts.services import api_key_create
 from suite.asgi import application
+from suite.audit.models import AuditEntry
 from video_analytics.models import EventStatus
 
 from .helpers import make_event
@@ -24,7 +25,8 @@ def client_with(raw: str) -> APIClient:
 
 @pytest.mark.django_db
 def test_a_key_with_the_video_scope_uses_the_api_within_its_tenant(tenant_a, camera_a, camera_b):
-    api = client_with(api_key_create(tenant=tenant_a, name="集成", scopes=["video"]).raw)
+    key = api_key_create(tenant=tenant_a, name="集成", scopes=["video"])
+    api = client_with(key.raw)
     listing = api.get(reverse("api:va-camera-list")).json()
     rows = listing.get("results", listing)
     assert [c["id"] for c in rows] == [camera_a.pk]
@@ -42,6 +44,12 @@ def test_a_key_with_the_video_scope_uses_the_api_within_its_tenant(tenant_a, cam
     mine.refresh_from_db()
     # a key is no person: nobody is recorded as the one who acknowledged
     assert mine.status == EventStatus.ACKNOWLEDGED and mine.acknowledged_by is None
+    # ...but the audit trail names the key
+    label = f"api-key {key.record.prefix}…"
+    written = [("camera.create", created.json()["id"]), ("event.acknowledge", mine.pk)]
+    for action, pk in written:
+        entry = AuditEntry.objects.get(action=f"video_analytics.{action}", object_id=str(pk))
+        assert entry.actor is None and entry.actor_label == label
     theirs.refresh_from_db()
     assert theirs.status == EventStatus.NEW
     assert api.get(reverse("api:va-stats")).status_code == 200

@@ -36,11 +36,12 @@ class _Base:
     # integrators' keys need the tenant's "video" (Video analytics) scope; keys carry no roles
     api_key_scope = ApiKeyScope.VIDEO
 
-    def _user(self):
-        """The signed-in person, or None for an API key (which is no user to record)."""
-        if isinstance(self.request.auth, ApiKey) or not self.request.user.is_authenticated:
-            return None
-        return self.request.user
+    def _actor(self):
+        """Who writes: the signed-in person, or the API key (services audit it by its prefix
+        and store no user for it)."""
+        if isinstance(self.request.auth, ApiKey):
+            return self.request.auth
+        return self.request.user if self.request.user.is_authenticated else None
 
 
 class CameraViewSet(_Base, TenantModelViewSet):
@@ -52,17 +53,17 @@ class CameraViewSet(_Base, TenantModelViewSet):
     def perform_create(self, serializer):
         with as_400():
             serializer.instance = services.camera_create(
-                tenant=self.tenant, actor=self._user(), **serializer.validated_data
+                tenant=self.tenant, actor=self._actor(), **serializer.validated_data
             )
 
     def perform_update(self, serializer):
         with as_400():
             serializer.instance = services.camera_update(
-                camera=serializer.instance, actor=self._user(), **serializer.validated_data
+                camera=serializer.instance, actor=self._actor(), **serializer.validated_data
             )
 
     def perform_destroy(self, instance):
-        services.camera_delete(camera=instance, actor=self._user())
+        services.camera_delete(camera=instance, actor=self._actor())
 
     @action(
         detail=True,
@@ -82,7 +83,7 @@ class CameraViewSet(_Base, TenantModelViewSet):
                 camera=camera,
                 upload=upload.validated_data["file"],
                 sample_fps=upload.validated_data.get("sample_fps"),
-                created_by=self._user(),
+                created_by=self._actor(),
             )
         return Response(s.AnalysisSerializer(analysis).data, status=status.HTTP_202_ACCEPTED)
 
@@ -113,7 +114,7 @@ class ZoneViewSet(_CameraChild):
             serializer.instance = services.zone_save(
                 camera=camera,
                 zone=zone,
-                actor=self._user(),
+                actor=self._actor(),
                 name=data.get("name", zone.name if zone else ""),
                 kind=data.get("kind", zone.kind if zone else "area"),
                 points=data.get("points", zone.points if zone else None),
@@ -126,7 +127,7 @@ class ZoneViewSet(_CameraChild):
         self._save(serializer, serializer.instance)
 
     def perform_destroy(self, instance):
-        services.zone_delete(zone=instance, actor=self._user())
+        services.zone_delete(zone=instance, actor=self._actor())
 
 
 class RuleViewSet(_CameraChild):
@@ -152,7 +153,7 @@ class RuleViewSet(_CameraChild):
         } | data
         with as_400():
             serializer.instance = services.rule_save(
-                camera=camera, zone=zone, rule=rule, actor=self._user(), **values
+                camera=camera, zone=zone, rule=rule, actor=self._actor(), **values
             )
 
     def perform_create(self, serializer):
@@ -162,7 +163,7 @@ class RuleViewSet(_CameraChild):
         self._save(serializer, serializer.instance)
 
     def perform_destroy(self, instance):
-        services.rule_delete(rule=instance, actor=self._user())
+        services.rule_delete(rule=instance, actor=self._actor())
 
 
 class AnalysisViewSet(_Base, TenantReadOnlyViewSet):
@@ -212,7 +213,7 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
         body = s.EventActionSerializer(data=self.request.data)
         body.is_valid(raise_exception=True)
         with as_400():
-            event = fn(event=event, user=self._user(), note=body.validated_data.get("note", ""))
+            event = fn(event=event, user=self._actor(), note=body.validated_data.get("note", ""))
         return Response(s.EventSerializer(event).data)
 
     @action(detail=True, methods=["post"], serializer_class=s.EventActionSerializer)
@@ -236,7 +237,7 @@ class WebhookViewSet(
         serializer.is_valid(raise_exception=True)
         with as_400():
             endpoint, secret = services.webhook_endpoint_create(
-                tenant=self.tenant, actor=self._user(), **serializer.validated_data
+                tenant=self.tenant, actor=self._actor(), **serializer.validated_data
             )
         # the signing secret is returned this once
         return Response(
@@ -244,7 +245,7 @@ class WebhookViewSet(
         )
 
     def perform_destroy(self, instance):
-        services.webhook_endpoint_delete(endpoint=instance, actor=self._user())
+        services.webhook_endpoint_delete(endpoint=instance, actor=self._actor())
 
 
 class DeliveryViewSet(_Base, TenantReadOnlyViewSet):
