@@ -178,6 +178,19 @@ class StreamUnavailable(Exception):
     pass
 
 
+def open_stream(url: str):
+    """An OpenCV capture of the URL. Network sources get open and read timeouts
+    (VIDEO_ANALYTICS_STREAM_TIMEOUT_S, default 10 s): a source that accepts the connection and
+    then says nothing fails like an unreachable one instead of holding the reader."""
+    import cv2
+
+    if url.startswith("file://") or "://" not in url:
+        return cv2.VideoCapture(url.removeprefix("file://"))
+    ms = 1000 * limit("VIDEO_ANALYTICS_STREAM_TIMEOUT_S", 10)
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+
+
 def pull_stream(
     url: str,
     sample_fps: float,
@@ -199,7 +212,7 @@ def pull_stream(
     import cv2
 
     backoff = backoff or Backoff()
-    open_capture = opener or (lambda u: cv2.VideoCapture(u.removeprefix("file://")))
+    open_capture = opener or open_stream
     started = clock()
     failures = 0
     produced = 0

@@ -147,3 +147,36 @@ def test_watch_cameras_command_runs_and_exits(file_camera, tenant_a):
     assert not supervisor_alive()
     with pytest.raises(Exception, match="No such tenant: nowhere"):
         call_command("watch_cameras", "--tenant", "nowhere", "--max-seconds", "1")
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_silent_network_source_fails_like_an_unreachable_one(settings):
+    """It accepts the connection and never answers: the open timeout ends each attempt."""
+    import socket
+
+    from video_analytics.ingest import Backoff, StreamUnavailable
+
+    settings.VIDEO_ANALYTICS_STREAM_TIMEOUT_S = 1
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    threading.Thread(
+        target=lambda: [accepted.append(server.accept()) for _ in range(2)], daemon=True
+    ).start()
+    port = server.getsockname()[1]
+    statuses = []
+    try:
+        with pytest.raises(StreamUnavailable):
+            list(
+                pull_stream(
+                    f"rtsp://127.0.0.1:{port}/live",
+                    5,
+                    backoff=Backoff(base_s=0, max_failures=2),
+                    sleep=lambda s: None,
+                    on_status=lambda status, detail: statuses.append(status),
+                )
+            )
+    finally:
+        server.close()
+    assert statuses == ["offline", "offline"] and len(accepted) == 2
