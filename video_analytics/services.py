@@ -674,17 +674,53 @@ def event_resolve(*, event: Event, user, note: str = "") -> Event:
 # --- webhooks -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def webhook_endpoint_create(
-    *, tenant: Tenant, name: str, url: str, min_severity: str = Severity.LOW, actor=None
-) -> tuple[WebhookEndpoint, str]:
-    """Returns the endpoint and its signing secret, which is shown this once."""
+def _check_webhook(*, url: str, min_severity: str) -> None:
     if not url.startswith(("http://", "https://")):
         raise InvalidInput(_("The webhook URL must start with http:// or https://."), param="url")
     if min_severity not in Severity.values:
         raise InvalidInput(_("Unknown severity."), param="min_severity")
     if not webhook_host_allowed(url, resolve=False):
         raise InvalidInput(_("Webhooks cannot be sent to internal addresses."), param="url")
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *, endpoint: WebhookEndpoint, name: str, url: str, min_severity: str, actor=None
+) -> WebhookEndpoint:
+    _check_webhook(url=url, min_severity=min_severity)
+    endpoint.name, endpoint.url, endpoint.min_severity = (name or url)[:80], url, min_severity
+    endpoint.save(update_fields=["name", "url", "min_severity"])
+    _audit(
+        action="video_analytics.webhook.update",
+        tenant=endpoint.tenant,
+        actor=actor,
+        obj=endpoint,
+        data={"url": url, "min_severity": min_severity},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, endpoint: WebhookEndpoint, actor=None) -> str:
+    """A new signing secret, shown this once; the old one stops signing at once."""
+    secret = "whsec_" + secrets.token_urlsafe(24)
+    endpoint.secret_encrypted = crypto.encrypt(secret)
+    endpoint.save(update_fields=["secret_encrypted"])
+    _audit(
+        action="video_analytics.webhook.rotate_secret",
+        tenant=endpoint.tenant,
+        actor=actor,
+        obj=endpoint,
+    )
+    return secret
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, tenant: Tenant, name: str, url: str, min_severity: str = Severity.LOW, actor=None
+) -> tuple[WebhookEndpoint, str]:
+    """Returns the endpoint and its signing secret, which is shown this once."""
+    _check_webhook(url=url, min_severity=min_severity)
     secret = "whsec_" + secrets.token_urlsafe(24)
     endpoint = WebhookEndpoint.objects.create(
         tenant=tenant,

@@ -24,6 +24,7 @@ urlpatterns = [
     path("events/<int:pk>/do/<str:action>/", views.event_action, name="event_action"),
     path("stats/", views.stats, name="stats"),
     path("settings/", views.settings_page, name="settings"),
+    path("webhooks/<int:pk>/", views.webhook_edit, name="webhook_edit"),
     path("webhooks/<int:pk>/toggle/", views.webhook_toggle, name="webhook_toggle"),
     path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
     path("webhooks/<int:pk>/deliveries/", views.webhook_deliveries, name="webhook_deliveries"),

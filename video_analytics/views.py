@@ -505,6 +505,36 @@ def webhook_toggle(request, pk: int):
 
 
 @admin
+def webhook_edit(request, pk: int):
+    """Name, URL and lowest severity; the signing secret can be replaced here (shown once)."""
+    endpoint = selectors.webhook_get(tenant=request.tenant, pk=pk)
+    initial = {"name": endpoint.name, "url": endpoint.url, "min_severity": endpoint.min_severity}
+    editing = request.method == "POST" and request.POST.get("form") != "rotate"
+    form = WebhookForm(request.POST if editing else None, initial=initial)
+    secret, status = None, 200
+    if request.method == "POST" and not editing:
+        secret = services.webhook_secret_rotate(endpoint=endpoint, actor=request.user)
+    elif editing:
+        status = 400
+        if form.is_valid():
+            try:
+                services.webhook_endpoint_update(
+                    endpoint=endpoint, actor=request.user, **form.cleaned_data
+                )
+            except InvalidInput as exc:
+                add_input_error(form, exc)
+            else:
+                messages.success(request, _("Webhook saved."))
+                return redirect("video_analytics:settings")
+    return render(
+        request,
+        "video_analytics/webhook_form.html",
+        {"endpoint": endpoint, "form": form, "secret": secret},
+        status=status,
+    )
+
+
+@admin
 @require_POST
 def webhook_delete(request, pk: int):
     endpoint = selectors.webhook_get(tenant=request.tenant, pk=pk)

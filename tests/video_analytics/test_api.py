@@ -254,3 +254,31 @@ def test_openapi_schema_builds_without_warnings(tmp_path):
     webhook = components["Webhook"]["properties"]
     assert webhook["min_severity"]["$ref"].endswith("/VideoAnalyticsSeverityEnum")
     assert components["VideoAnalyticsSeverityEnum"]["enum"][-1] == "critical"
+
+
+@covers("api:va-webhook-rotate-secret")
+def test_webhooks_are_updated_and_rotated_through_the_api(api, tenant_a, tenant_b):
+    mine, first = services.webhook_endpoint_create(
+        tenant=tenant_a, name="a", url="https://a.example.com"
+    )
+    theirs, _ = services.webhook_endpoint_create(
+        tenant=tenant_b, name="b", url="https://b.example.com"
+    )
+    detail = reverse("api:va-webhook-detail", args=[mine.pk])
+    patched = api.patch(detail, {"min_severity": "critical"}, format="json")
+    assert patched.status_code == 200 and patched.json()["min_severity"] == "critical"
+    mine.refresh_from_db()
+    assert mine.url == "https://a.example.com" and mine.min_severity == "critical"
+    bad = api.patch(detail, {"url": "http://10.0.0.8/hook"}, format="json")
+    assert bad.status_code == 400 and "internal" in bad.content.decode()
+
+    rotated = api.post(reverse("api:va-webhook-rotate-secret", args=[mine.pk]))
+    assert rotated.status_code == 200
+    assert rotated.json()["secret"].startswith("whsec_") and rotated.json()["secret"] != first
+    other = reverse("api:va-webhook-rotate-secret", args=[theirs.pk])
+    before = theirs.secret_encrypted
+    assert api.post(other).status_code == 404
+    other_detail = reverse("api:va-webhook-detail", args=[theirs.pk])
+    assert api.patch(other_detail, {"min_severity": "info"}, format="json").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.secret_encrypted == before and theirs.min_severity != "info"

@@ -213,3 +213,44 @@ def test_delivery_log_shows_this_endpoints_attempts_only(
     assert admin.get(
         reverse("video_analytics:webhook_deliveries", args=[theirs.pk])
     ).status_code == 404  # fmt: skip
+
+
+@covers("video_analytics:webhook_edit")
+def test_a_webhook_is_edited_and_its_secret_replaced_within_the_tenant(admin, endpoints, camera_a):
+    from video_analytics import crypto
+
+    mine, theirs = endpoints
+    url = reverse("video_analytics:webhook_edit", args=[mine.pk])
+    assert 'value="https://hooks.example.com/a"' in admin.get(url).content.decode()
+    new_url = "https://new.example.com/h"
+    form = {"form": "webhook", "name": "新值班", "url": new_url, "min_severity": "critical"}
+    saved = admin.post(url, form)
+    assert saved.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.name, mine.url, mine.min_severity) == (
+        "新值班",
+        "https://new.example.com/h",
+        "critical",
+    )
+    internal = admin.post(
+        url, {"form": "webhook", "name": "x", "url": "http://127.0.0.1/h", "min_severity": "low"}
+    )
+    assert internal.status_code == 400 and "internal addresses" in internal.content.decode()
+    mine.refresh_from_db()
+    assert mine.url == "https://new.example.com/h"
+
+    old = crypto.decrypt(mine.secret_encrypted)
+    rotated = admin.post(url, {"form": "rotate"})
+    assert rotated.status_code == 200
+    mine.refresh_from_db()
+    new = crypto.decrypt(mine.secret_encrypted)
+    assert new != old and new in rotated.content.decode() and old not in rotated.content.decode()
+
+    theirs_url = reverse("video_analytics:webhook_edit", args=[theirs.pk])
+    theirs_secret = theirs.secret_encrypted
+    assert admin.get(theirs_url).status_code == 404
+    assert admin.post(theirs_url, {"form": "rotate"}).status_code == 404
+    post = {"form": "webhook", "name": "x", "url": "https://x.example.com", "min_severity": "low"}
+    assert admin.post(theirs_url, post).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.secret_encrypted == theirs_secret and theirs.url == "https://hooks.example.com/b"

@@ -226,7 +226,11 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
 
 
 class WebhookViewSet(
-    _Base, mixins.CreateModelMixin, mixins.DestroyModelMixin, TenantReadOnlyViewSet
+    _Base,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantReadOnlyViewSet,
 ):
     queryset = WebhookEndpoint.objects.all()
     serializer_class = s.WebhookSerializer
@@ -244,8 +248,29 @@ class WebhookViewSet(
             {**s.WebhookSerializer(endpoint).data, "secret": secret}, status=status.HTTP_201_CREATED
         )
 
+    def perform_update(self, serializer):
+        endpoint = serializer.instance
+        values = {
+            "name": endpoint.name,
+            "url": endpoint.url,
+            "min_severity": endpoint.min_severity,
+            **serializer.validated_data,
+        }
+        with as_400():
+            serializer.instance = services.webhook_endpoint_update(
+                endpoint=endpoint, actor=self._actor(), **values
+            )
+
     def perform_destroy(self, instance):
         services.webhook_endpoint_delete(endpoint=instance, actor=self._actor())
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new signing secret, returned this once; the old one stops signing at once."""
+        endpoint = self.get_object()
+        secret = services.webhook_secret_rotate(endpoint=endpoint, actor=self._actor())
+        return Response({**s.WebhookSerializer(endpoint).data, "secret": secret})
 
 
 class DeliveryViewSet(_Base, TenantReadOnlyViewSet):
