@@ -257,6 +257,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets shared by several fields (or a field name shared by several choice sets)
+    # get one stable, product-prefixed component name instead of a hash or a warning
+    "ENUM_NAME_OVERRIDES": {
+        "VideoAnalyticsRuleKindEnum": "video_analytics.models.RuleKind",
+        "VideoAnalyticsZoneKindEnum": "video_analytics.models.ZoneKind",
+        "VideoAnalyticsSeverityEnum": "video_analytics.models.Severity",
+    },
 }
 
 # --- WebSocket -------------------------------------------------------------------
