@@ -85,7 +85,9 @@ def daily_counts(tenant: Tenant, days: int = 14) -> tuple[list[date], dict[str, 
 @transaction.atomic
 def hotspot_scan(*, tenant: Tenant, now: datetime | None = None) -> list[HotspotAlert]:
     """Records an alert for every cluster growing fast in the window ending at `now` (once)."""
-    now = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    now = now or timezone.now()
+    # One alert per cluster and hour, however often the sweep runs.
+    hour = now.replace(minute=0, second=0, microsecond=0)
     alerts = []
     for cluster in clusters(tenant, now, limit=200):
         if not cluster.is_warning:
@@ -97,8 +99,8 @@ def hotspot_scan(*, tenant: Tenant, now: datetime | None = None) -> list[Hotspot
                         tenant=tenant,
                         subcategory=cluster.subcategory,
                         district=cluster.district,
-                        window_start=now - WINDOW,
-                        window_end=now,
+                        window_start=hour - WINDOW,
+                        window_end=hour,
                         count=cluster.count,
                         baseline=cluster.baseline,
                     )

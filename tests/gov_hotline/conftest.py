@@ -100,3 +100,15 @@ def client():
     from django.test import Client
 
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def eager():
+    """Jobs run in-process when their transaction commits (the real worker path is covered by
+    tests/suite/test_jobs.py)."""
+    from suite.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.update(task_always_eager=True)
+    yield
+    app.conf.update(task_always_eager=before)

@@ -9,7 +9,10 @@ from tests.cross_tenant import covers
 
 DRAFT = "/api/v1/gov-hotline/orders/draft"
 ORDERS = "/api/v1/gov-hotline/orders/"
-TEXT = "你好，我住在天河区体育西路，楼下烧烤店天天吵到凌晨两点，严重影响休息，希望有关部门处理。我的电话13912345678"
+TEXT = (
+    "你好，我住在天河区体育西路，楼下烧烤店天天吵到凌晨两点，严重影响休息，希望有关部门处理。"
+    "我的电话13912345678"
+)
 
 
 def bearer(key: str) -> APIClient:

@@ -1,0 +1,273 @@
+"""Portal pages by role, the agent's intake (text and recording), and the tenant wall."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from gov_hotline import services
+from gov_hotline.models import Category, Department, TrainingExample, WorkOrder
+from suite.jobs.models import Job, JobStatus
+from tests.cross_tenant import covers
+
+from .conftest import new_order
+
+AUDIO = Path(__file__).parents[1] / "ai" / "data" / "mandarin_kokoro.wav"
+TEXT = "你好，我住在天河区体育西路，楼下烧烤店天天吵到凌晨两点，希望有关部门处理。电话13912345678"
+
+
+def login(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # the portal is Chinese unless the user picks
+    client.force_login(user)
+    return client
+
+
+def _dispatched(tenant, code="sthj"):
+    order = new_order(tenant)
+    services.order_dispatch(order=order, lead=Department.objects.for_tenant(tenant).get(code=code))
+    return order, order.assignments.get()
+
+
+@covers("gov_hotline:intake")
+def test_intake_text_draft_then_confirm_with_correction(trained_a, agent_a, hl_b, admin_b):
+    client = login(agent_a)
+    page = client.post("/gov-hotline/intake/", {"step": "draft", "text": TEXT})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="生态环境/噪音污染" selected' in html
+    assert "139****5678" in html
+    assert "Fallback" in html  # no chat model configured: labelled
+    draft = page.context["confirm"].initial["draft"]
+    saved = client.post(
+        "/gov-hotline/intake/",
+        {
+            "step": "save",
+            "text": TEXT,
+            "draft": draft,
+            "request_type": "投诉",
+            "subcategory": "生态环境/油烟污染",  # the agent corrects the category
+            "district": "天河区",
+            "address": "体育西路",
+            "summary": "烧烤店夜间噪音和油烟扰民",
+            "urgency": "normal",
+        },
+    )
+    order = WorkOrder.objects.get()
+    assert saved.status_code == 302 and saved["Location"] == f"/gov-hotline/orders/{order.pk}/"
+    assert order.subcategory.name == "油烟污染" and order.contact_phone == "13912345678"
+    assert TrainingExample.objects.get(order=order).corrected_fields == ["subcategory"]
+    # Tenant B's agent sees B's catalogue only: a category added in A is not offered.
+    top = Category.objects.for_tenant(order.tenant).get(parent=None, name="生态环境")
+    services.category_create(tenant=order.tenant, name="光污染A", parent=top)
+    other = login(admin_b).post("/gov-hotline/intake/", {"step": "draft", "text": TEXT})
+    assert "光污染A" not in other.content.decode()
+    assert other.context["draft"]["subcategory"] == ""  # B has no classifier; A's is not used
+
+
+def test_intake_recording_is_transcribed_and_kept(trained_a, agent_a):
+    client = login(agent_a)
+    upload = SimpleUploadedFile("call.wav", AUDIO.read_bytes(), content_type="audio/wav")
+    page = client.post("/gov-hotline/intake/", {"step": "draft", "recording": upload})
+    assert page.status_code == 200, page.content.decode()[:500]
+    initial = page.context["confirm"].initial
+    assert "宽带" in initial["text"]  # the committed clip talks about broadband
+    assert '"start"' in initial["transcript"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("call.txt", b"hello", "Upload a recording as"),
+        ("call.wav", b"RIFF not really a wave file", "could not decode audio"),
+        ("call.wav", b"", "empty"),
+    ],
+)
+def test_intake_rejects_bad_recordings(hl_a, agent_a, name, data, fragment):
+    client = login(agent_a)
+    upload = SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    page = client.post("/gov-hotline/intake/", {"step": "draft", "recording": upload})
+    assert page.status_code == 200
+    assert fragment in page.content.decode()
+    assert not WorkOrder.objects.exists()
+
+
+def test_intake_rejects_garbage_text(hl_a, agent_a):
+    page = login(agent_a).post("/gov-hotline/intake/", {"step": "draft", "text": "？？？!!!"})
+    assert "no words to work with" in page.content.decode()
+
+
+@covers("gov_hotline:home", "gov_hotline:orders", "gov_hotline:order")
+def test_orders_pages_are_tenant_scoped(hl_a, hl_b, dispatcher_a, admin_b):
+    order = new_order(hl_a)
+    mine = login(dispatcher_a)
+    assert order.number in mine.get("/gov-hotline/orders/").content.decode()
+    detail = mine.get(f"/gov-hotline/orders/{order.pk}/").content.decode()
+    assert "市生态环境局" in detail  # dispatch suggestion with its reason
+    assert "派单目录" in detail
+    other = login(admin_b)
+    assert order.number not in other.get("/gov-hotline/orders/").content.decode()
+    assert other.get(f"/gov-hotline/orders/{order.pk}/").status_code == 404
+    home = other.get("/gov-hotline/").context["counts"]
+    assert sum(n for _label, _code, n in home) == 0
+    assert sum(n for _l, _c, n in mine.get("/gov-hotline/").context["counts"]) == 1
+
+
+@covers("gov_hotline:order_act")
+def test_dispatch_close_visit_through_the_portal(hl_a, hl_b, dispatcher_a, handler_a, admin_b):
+    order = new_order(hl_a)
+    sthj = Department.objects.for_tenant(hl_a).get(code="sthj")
+    act = f"/gov-hotline/orders/{order.pk}/act/"
+    assert login(admin_b).post(act, {"action": "dispatch", "lead": sthj.pk}).status_code == 404
+    client = login(dispatcher_a)
+    client.post(act, {"action": "dispatch", "lead": sthj.pk})
+    order.refresh_from_db()
+    assert order.status == "dispatched"
+    assignment = order.assignments.get()
+    assert "派单目录" in assignment.reason
+    services.assignment_accept(assignment=assignment, user=handler_a)
+    services.assignment_reply(
+        assignment=assignment,
+        reply="经现场核实，该工地夜间打桩施工无许可，已责令停止夜间施工并立案处罚。",
+        user=handler_a,
+    )
+    client.post(act, {"action": "close"})
+    client.post(act, {"action": "visit", "satisfaction": "unsatisfied", "comment": "还在吵"})
+    order.refresh_from_db()
+    assert order.status == "in_progress" and order.reopen_count == 1
+    bad = client.post(act, {"action": "transfer", "line": "999"}, follow=True)
+    assert "110, 119, 120 and 122" in bad.content.decode()
+
+
+def test_agent_cannot_dispatch_and_handler_cannot_see_orders(hl_a, agent_a, handler_a):
+    order = new_order(hl_a)
+    sthj = Department.objects.for_tenant(hl_a).get(code="sthj")
+    login(agent_a).post(
+        f"/gov-hotline/orders/{order.pk}/act/", {"action": "dispatch", "lead": sthj.pk}
+    )
+    order.refresh_from_db()
+    assert order.status == "new"
+    assert login(handler_a).get("/gov-hotline/orders/").status_code == 404
+    assert login(agent_a).get("/gov-hotline/catalogue/").status_code == 404
+
+
+@covers("gov_hotline:queue", "gov_hotline:assignment")
+def test_department_queue_accept_reply(hl_a, hl_b, handler_a, handler_b):
+    order, assignment = _dispatched(hl_a)
+    queue = login(handler_a).get("/gov-hotline/queue/").content.decode()
+    assert order.number in queue
+    assert order.number not in login(handler_b).get("/gov-hotline/queue/").content.decode()
+    assert login(handler_b).get(f"/gov-hotline/queue/{assignment.pk}/").status_code == 404
+    client = login(handler_a)
+    url = f"/gov-hotline/queue/{assignment.pk}/"
+    client.post(url, {"action": "accept"})
+    incomplete = client.post(url, {"action": "reply", "reply": "好的"}, follow=True)
+    assert "does not state a result" in incomplete.content.decode()
+    evidence = SimpleUploadedFile("photo.png", b"not an image", content_type="image/png")
+    bad = client.post(
+        url,
+        {"action": "reply", "reply": "已处理完毕，工地已停止夜间打桩施工。", "evidence": evidence},
+        follow=True,
+    )
+    assert bad.status_code == 200
+    assignment.refresh_from_db()
+    assert assignment.status == "accepted" and not assignment.evidence
+    done = client.post(
+        url, {"action": "reply", "reply": "经核实，已责令工地停止夜间打桩施工，噪音问题已解决。"}
+    )
+    assert done.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "replied"
+
+
+def test_handler_outside_the_department_gets_404(hl_a, handler_a):
+    _order, assignment = _dispatched(hl_a, code="jyj")
+    assert login(handler_a).get(f"/gov-hotline/queue/{assignment.pk}/").status_code == 404
+
+
+@covers("gov_hotline:extension_decide")
+def test_extension_decision_is_tenant_scoped(hl_a, hl_b, handler_a, dispatcher_a, admin_b):
+    _order, assignment = _dispatched(hl_a)
+    services.assignment_accept(assignment=assignment, user=handler_a)
+    extension = services.extension_request(
+        assignment=assignment, working_days=2, reason="需要等待检测报告", user=handler_a
+    )
+    url = f"/gov-hotline/extensions/{extension.pk}/decide/"
+    assert login(admin_b).post(url, {"decision": "approve"}).status_code == 404
+    login(dispatcher_a).post(url, {"decision": "reject"})
+    extension.refresh_from_db()
+    assert extension.status == "rejected"
+
+
+@covers("gov_hotline:kb")
+def test_kb_answers_with_citations_and_labels_the_fallback(hl_a, hl_b, agent_a, admin_a, admin_b):
+    admin = login(admin_a)
+    admin.post(
+        "/gov-hotline/knowledge/",
+        {
+            "title": "居住证办理指南",
+            "question": "怎么办理居住证",
+            "answer": "持身份证和住所证明到居住地派出所申领居住证，15个工作日内发证。",
+            "source": "《居住证暂行条例》",
+        },
+    )
+    page = login(agent_a).get("/gov-hotline/knowledge/", {"q": "居住证怎么办"})
+    answer = page.context["answer"]
+    assert answer.citations[0]["title"] == "居住证办理指南"
+    assert answer.fallback  # the extractive answerer, labelled
+    assert "Extractive answer" in page.content.decode()
+    other = login(admin_b).get("/gov-hotline/knowledge/", {"q": "居住证怎么办"})
+    assert "居住证办理指南" not in other.content.decode()
+
+
+@covers("gov_hotline:hotspots", "gov_hotline:report_download")
+def test_hotspots_and_reports(
+    hl_a, hl_b, dispatcher_a, admin_b, eager, django_capture_on_commit_callbacks
+):
+    for i in range(5):
+        new_order(hl_a, text=f"天河区体育西路工地夜间施工噪音扰民第{i}次反映")
+    client = login(dispatcher_a)
+    page = client.get("/gov-hotline/hotspots/")
+    assert '<svg class="chart" id="gh-trend"' in page.content.decode()
+    [cluster] = page.context["clusters"]
+    assert cluster.count == 5 and cluster.is_warning
+    assert login(admin_b).get("/gov-hotline/hotspots/").context["clusters"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/gov-hotline/hotspots/", {"period": "daily", "format": "xlsx"})
+    job = Job.objects.get(kind="gov_hotline.report")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    download = client.get(f"/gov-hotline/reports/{job.pk}/")
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content)
+    assert body[:2] == b"PK"  # an XLSX is a zip
+    assert login(admin_b).get(f"/gov-hotline/reports/{job.pk}/").status_code == 404
+
+
+@covers("gov_hotline:catalogue")
+def test_catalogue_edit_and_retrain(
+    hl_a, hl_b, admin_a, admin_b, eager, django_capture_on_commit_callbacks
+):
+    from gov_hotline import training
+
+    from .conftest import subset_rows
+
+    training.examples_import_labelled(tenant=hl_a, rows=subset_rows())
+    client = login(admin_a)
+    client.post("/gov-hotline/catalogue/", {"action": "add", "name": "共享单车", "parent": ""})
+    assert Category.objects.for_tenant(hl_a).filter(name="共享单车", parent=None).exists()
+    assert "共享单车" not in login(admin_b).get("/gov-hotline/catalogue/").content.decode()
+    noise = Category.objects.for_tenant(hl_a).get(name="噪音污染")
+    assert (
+        login(admin_b)
+        .post("/gov-hotline/catalogue/", {"action": "toggle", "category": noise.pk})
+        .status_code
+        == 404
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/gov-hotline/catalogue/", {"action": "train"})
+    job = Job.objects.get(kind="gov_hotline.train")
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result["version"] == 1 and job.result["metrics"]["n"] > 0
+    page = client.get("/gov-hotline/catalogue/").content.decode()
+    assert "Version 1" in page
