@@ -156,6 +156,9 @@ def duplicate_candidates(order: WorkOrder, limit: int = 5) -> list[tuple[WorkOrd
         qs = qs.filter(district_id=order.district_id)
     candidates = list(qs.order_by("-created_at")[:2000])
     matches = duplicates.similar_to(
-        order.text, order.address, [(c.text, c.address) for c in candidates]
+        order.text,
+        order.address,
+        [(c.text, c.address) for c in candidates],
+        district=order.district.name if order.district_id else "",
     )
     return [(candidates[m.index], m.score) for m in matches[:limit]]

@@ -112,3 +112,19 @@ def test_similar_to_ranks_and_thresholds():
         [("社保卡丢了怎么补办", ""), ("石牌东路工地夜里打桩，噪音扰民", "石牌东路")],
     )
     assert [m.index for m in matches] == [1]
+
+
+def test_different_known_addresses_are_not_duplicates_and_places_do_not_count_as_similarity():
+    texts = ["体育西路的路灯坏了一个多月", "石牌东路的路灯坏了一个多月", "体育西路的井盖松动了"]
+    districts = np.array([1, 1, 1])
+    days = np.array([0.0, 1.0, 2.0])
+    addresses = np.array([0, 1, 0])
+    places = [("天河区", "体育西路"), ("天河区", "石牌东路"), ("天河区", "体育西路")]
+    assert duplicates.duplicate_pairs(texts, districts, days).tolist() == [[0, 1]]
+    with_rules = duplicates.duplicate_pairs(
+        texts, districts, days, addresses=addresses, places=places
+    )
+    assert with_rules.tolist() == []
+    assert duplicates.without_places(["天河区体育西路的井盖"], [("天河区", "体育西路")]) == [
+        "的井盖"
+    ]
