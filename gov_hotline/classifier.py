@@ -1,18 +1,20 @@
-"""The tenant's order classifier: e5 sentence embeddings (through the gateway) joined with
-character n-gram TF-IDF, and two logistic regressions (subcategory, request type) trained on
-the tenant's labelled examples and confirmed orders. Trained as a job; one file per version."""
+"""The tenant's order classifier: e5 sentence embeddings (through the gateway) and two
+logistic regressions (subcategory, request type) trained on the tenant's labelled examples,
+confirmed orders and corrections. The subcategory model also learns from one prototype per
+subcategory, the embedded "category: subcategory" name, so a new or rare subcategory is not
+invisible (on the shipped set this lifts held-out accuracy by a third; see the benchmark).
+Trained as a job; one file per version."""
 
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 from django.conf import settings
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -21,7 +23,8 @@ from suite.ai.errors import AiError
 from suite.tenancy.models import Tenant
 
 EMBED_BATCH = 64
-EMBED_WEIGHT = 2.0  # the dense block weighs as much as the sparse one after scaling
+SUB_C = 100.0
+TYPE_C = 20.0
 MIN_EXAMPLES = 20
 
 
@@ -32,29 +35,20 @@ class Prediction:
     sub_confidence: float
     type_confidence: float
     candidates: list[tuple[str, float]] = field(default_factory=list)
-    embedded: bool = True
 
 
 @dataclass
 class TrainedModel:
-    tfidf: TfidfVectorizer
     sub_clf: LogisticRegression
     type_clf: LogisticRegression
     embed_dim: int
     embed_model: str
 
-    def features(self, texts: list[str], vectors: np.ndarray | None) -> sparse.csr_matrix:
-        lexical = self.tfidf.transform(texts)
-        if vectors is None:
-            vectors = np.zeros((len(texts), self.embed_dim), dtype=np.float32)
-        return sparse.hstack([lexical, sparse.csr_matrix(vectors * EMBED_WEIGHT)]).tocsr()
-
-    def predict(self, texts: list[str], vectors: np.ndarray | None) -> list[Prediction]:
-        x = self.features(texts, vectors)
-        sub_p = self.sub_clf.predict_proba(x)
-        type_p = self.type_clf.predict_proba(x)
+    def predict(self, vectors: np.ndarray) -> list[Prediction]:
+        sub_p = self.sub_clf.predict_proba(vectors)
+        type_p = self.type_clf.predict_proba(vectors)
         out = []
-        for i in range(len(texts)):
+        for i in range(len(vectors)):
             order = np.argsort(sub_p[i])[::-1][:3]
             t = int(np.argmax(type_p[i]))
             out.append(
@@ -64,38 +58,49 @@ class TrainedModel:
                     sub_confidence=float(sub_p[i][order[0]]),
                     type_confidence=float(type_p[i][t]),
                     candidates=[(str(self.sub_clf.classes_[j]), float(sub_p[i][j])) for j in order],
-                    embedded=vectors is not None,
                 )
             )
         return out
 
 
+def prototype_text(name: str) -> str:
+    """The text embedded as a subcategory's prototype ("生态环境：噪音污染")."""
+    return name.replace("/", "：")
+
+
 def fit(
-    texts: list[str], vectors: np.ndarray, subs: list[str], types: list[str], embed_model: str
+    vectors: np.ndarray,
+    subs: list[str],
+    types: list[str],
+    embed_model: str,
+    prototypes: tuple[np.ndarray, list[str]] | None = None,
 ) -> TrainedModel:
-    tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True)
-    tfidf.fit(texts)
+    x_sub, y_sub = vectors, list(subs)
+    if prototypes is not None:
+        x_sub = np.vstack([vectors, prototypes[0]])
+        y_sub = y_sub + list(prototypes[1])
     model = TrainedModel(
-        tfidf=tfidf,
-        sub_clf=LogisticRegression(C=20.0, max_iter=2000),
-        type_clf=LogisticRegression(C=10.0, max_iter=2000),
+        sub_clf=LogisticRegression(C=SUB_C, max_iter=3000),
+        type_clf=LogisticRegression(C=TYPE_C, max_iter=3000),
         embed_dim=vectors.shape[1],
         embed_model=embed_model,
     )
-    x = model.features(texts, vectors)
-    model.sub_clf.fit(x, subs)
-    model.type_clf.fit(x, types)
+    with warnings.catch_warnings():
+        # One prototype per subcategory means many classes with few rows: expected here.
+        warnings.filterwarnings("ignore", message="The number of unique classes")
+        model.sub_clf.fit(x_sub, y_sub)
+    model.type_clf.fit(vectors, types)
     return model
 
 
-def evaluate(model: TrainedModel, texts, vectors, subs, types) -> dict:
-    predictions = model.predict(texts, vectors)
+def evaluate(model: TrainedModel, vectors, subs, types) -> dict:
+    predictions = model.predict(vectors)
     got_sub = [p.subcategory for p in predictions]
     got_type = [p.request_type for p in predictions]
     got_top = [s.split("/")[0] for s in got_sub]
     want_top = [s.split("/")[0] for s in subs]
     return {
-        "n": len(texts),
+        "n": len(subs),
         "subcategory_accuracy": round(accuracy_score(subs, got_sub), 4),
         "subcategory_macro_f1": round(f1_score(subs, got_sub, average="macro", zero_division=0), 4),
         "category_accuracy": round(accuracy_score(want_top, got_top), 4),
@@ -120,8 +125,8 @@ def embed_texts(caller: gateway.Caller, texts: list[str], kind: str) -> tuple[np
 
 
 def try_embed_query(caller: gateway.Caller, text: str) -> np.ndarray | None:
-    """A query vector, or None when the embedding model is unavailable (the classifier then runs
-    on the lexical features alone; the draft says so)."""
+    """The text's vector, or None when the embedding model is unavailable (the draft then
+    leaves the category to the agent and says why)."""
     try:
         return embed_texts(caller, [text], "passage")[0][0]
     except AiError:

@@ -91,10 +91,10 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
     candidates: list[dict] = []
     model_row = active_classifier(tenant)
     category = subcategory = request_type = ""
-    if model_row is not None:
+    vector = classifier.try_embed_query(caller, mask_text(text)) if model_row else None
+    if model_row is not None and vector is not None:
         model = classifier.load(model_row.path)
-        vector = classifier.try_embed_query(caller, mask_text(text))
-        prediction = model.predict([text], None if vector is None else vector[None, :])[0]
+        prediction = model.predict(vector[None, :])[0]
         category, subcategory = prediction.subcategory.split("/", 1)
         request_type = prediction.request_type
         fields["category"] = extraction.Field(category, prediction.sub_confidence)
@@ -103,13 +103,7 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         candidates = [
             {"subcategory": s, "confidence": round(c, 3)} for s, c in prediction.candidates
         ]
-        sources["classifier"] = f"v{model_row.version}" + (
-            "" if prediction.embedded else "-lexical"
-        )
-        if not prediction.embedded:
-            sources["classifier_note"] = _(
-                "The embedding model was unavailable; the classifier used lexical features only."
-            )
+        sources["classifier"] = f"v{model_row.version}"
         if chat_model_configured(tenant):
             try:
                 refined = _refine_with_chat(
@@ -137,9 +131,11 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
     else:
         for key in ("category", "subcategory", "request_type"):
             fields[key] = extraction.Field("", 0.0)
-        sources["classifier"] = "none"
+        sources["classifier"] = "none" if model_row is None else "embedding_unavailable"
 
-    fallback = model_row is None or sources.get("chat") in ("not_configured", "unavailable")
+    fallback = sources["classifier"] in ("none", "embedding_unavailable") or sources.get(
+        "chat"
+    ) in ("not_configured", "unavailable")
     details = {k: f.as_dict(text) for k, f in fields.items()}
     return {
         "request_type": fields["request_type"].value,
@@ -157,13 +153,15 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         "candidates": candidates,
         "sources": sources,
         "fallback": fallback,
-        "fallback_reason": _fallback_reason(sources, model_row is not None),
+        "fallback_reason": _fallback_reason(sources),
     }
 
 
-def _fallback_reason(sources: dict, trained: bool) -> str:
-    if not trained:
+def _fallback_reason(sources: dict) -> str:
+    if sources["classifier"] == "none":
         return _("No classifier is trained for this tenant yet: category and type are left empty.")
+    if sources["classifier"] == "embedding_unavailable":
+        return _("The embedding model is unavailable: category and type are left to the agent.")
     if sources.get("chat") == "not_configured":
         return _(
             "No chat model is configured: the category comes from the embedding classifier alone."

@@ -85,7 +85,16 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
         TrainingExample.objects.bulk_update(batch, ["embedding", "embed_model"])
         if progress:
             progress(int(80 * (start + len(batch)) / max(len(missing), 1)), "embedding")
-    texts = [e.text for e in examples]
+    names = [
+        f"{c.parent.name}/{c.name}"
+        for c in Category.objects.for_tenant(tenant)
+        .filter(parent__isnull=False, is_active=True, parent__is_active=True)
+        .select_related("parent")
+    ]
+    proto_vectors, _model = classifier.embed_texts(
+        caller, [classifier.prototype_text(n) for n in names], "passage"
+    )
+    prototypes = (proto_vectors, names)
     vectors = np.stack([np.frombuffer(bytes(e.embedding), dtype=np.float32) for e in examples])
     subs = [f"{e.subcategory.parent.name}/{e.subcategory.name}" for e in examples]
     types = [e.request_type for e in examples]
@@ -98,22 +107,18 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
             idx, test_size=0.2, random_state=0, stratify=stratify
         )
         held = classifier.fit(
-            [texts[i] for i in train_idx],
             vectors[train_idx],
             [subs[i] for i in train_idx],
             [types[i] for i in train_idx],
             embed_model,
+            prototypes,
         )
         metrics = classifier.evaluate(
-            held,
-            [texts[i] for i in test_idx],
-            vectors[test_idx],
-            [subs[i] for i in test_idx],
-            [types[i] for i in test_idx],
+            held, vectors[test_idx], [subs[i] for i in test_idx], [types[i] for i in test_idx]
         )
     except ValueError:
         metrics = {"note": "too few examples per class for a held-out measurement"}
-    model = classifier.fit(texts, vectors, subs, types, embed_model)
+    model = classifier.fit(vectors, subs, types, embed_model, prototypes)
     with transaction.atomic():
         version = (
             ClassifierModel.objects.for_tenant(tenant)
