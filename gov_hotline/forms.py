@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import RequestType, Satisfaction, Urgency
+from .models import HandlingRole, RequestType, Satisfaction, Urgency
 from .reports import FORMATS, PERIODS
 from .services import MAX_TEXT
 from .taxonomy import EMERGENCY_LINES
@@ -110,3 +110,32 @@ class CategoryForm(forms.Form):
         self.fields["parent"].choices = [("", _("(top level)"))] + [
             (str(t.pk), t.name) for t in tops
         ]
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=60)
+    is_workday = forms.BooleanField(label=_("Swapped workday (调休上班)"), required=False)
+
+
+class SlaForm(forms.Form):
+    request_type = forms.ChoiceField(label=_("Request type"), choices=RequestType.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    working_days = forms.IntegerField(label=_("Working days"), min_value=0, max_value=60)
+
+
+class DispatchRuleForm(forms.Form):
+    subcategory = forms.ChoiceField(label=_("Category"))
+    district = forms.ChoiceField(label=_("District"), required=False)
+    department = forms.ChoiceField(label=_("Department"))
+    role = forms.ChoiceField(label=_("Role"), choices=HandlingRole.choices)
+
+    def __init__(self, *args, taxonomy=(), districts=(), departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subcategory"].choices = [
+            (top.name, [(str(c.pk), c.name) for c in children]) for top, children in taxonomy
+        ]
+        self.fields["district"].choices = [("", _("Whole city"))] + [
+            (str(d.pk), d.name) for d in districts
+        ]
+        self.fields["department"].choices = [(str(d.pk), d.name) for d in departments]

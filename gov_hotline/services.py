@@ -126,6 +126,30 @@ def holiday_set(*, tenant: Tenant, date, name: str, is_workday: bool = False) ->
 
 
 @transaction.atomic
+def dispatch_rule_set(
+    *,
+    tenant: Tenant,
+    category: Category,
+    department: Department,
+    role: str,
+    district: District | None = None,
+) -> DispatchRule:
+    if role not in HandlingRole.values:
+        raise ValidationError({"role": _("Choose lead or co-handling.")})
+    for obj in (category, department, district):
+        if obj is not None and obj.tenant_id != tenant.pk:
+            raise ValidationError(_("Choose a category, department and district of this tenant."))
+    rule, _created = DispatchRule.objects.update_or_create(
+        tenant=tenant,
+        category=category,
+        district=district,
+        department=department,
+        defaults={"role": role},
+    )
+    return rule
+
+
+@transaction.atomic
 def sla_rule_set(*, tenant: Tenant, request_type: str, urgency: str, working_days: int) -> SlaRule:
     if request_type not in RequestType.values or urgency not in Urgency.values:
         raise ValidationError(_("Unknown request type or urgency."))

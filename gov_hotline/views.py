@@ -30,9 +30,12 @@ from .forms import (
     CategoryForm,
     ConfirmForm,
     DispatchForm,
+    DispatchRuleForm,
+    HolidayForm,
     IntakeForm,
     ReplyForm,
     ReportForm,
+    SlaForm,
     VisitForm,
 )
 from .models import (
@@ -40,11 +43,14 @@ from .models import (
     Category,
     ClassifierModel,
     Department,
+    DispatchRule,
     District,
     ExtensionRequest,
+    Holiday,
     HotspotAlert,
     OrderStatus,
     PolicyArticle,
+    SlaRule,
     TrainingExample,
     WorkOrder,
 )
@@ -587,6 +593,35 @@ def catalogue_page(request):
                 training.examples_import_labelled(tenant=tenant)
                 messages.success(request, _("Default catalogue and labelled examples installed."))
                 return redirect("gov_hotline:catalogue")
+            elif action == "holiday":
+                holiday = HolidayForm(request.POST)
+                if not holiday.is_valid():
+                    raise ValidationError(_("Give the date and name of the holiday."))
+                services.holiday_set(tenant=tenant, **holiday.cleaned_data)
+                messages.success(request, _("Holiday calendar updated."))
+                return redirect("gov_hotline:catalogue")
+            elif action == "sla":
+                sla = SlaForm(request.POST)
+                if not sla.is_valid():
+                    raise ValidationError(_("Working days must be between 0 and 60."))
+                services.sla_rule_set(tenant=tenant, **sla.cleaned_data)
+                messages.success(request, _("Deadline rule saved."))
+                return redirect("gov_hotline:catalogue")
+            elif action == "rule":
+                rule = _rule_form(request, request.POST)
+                if not rule.is_valid():
+                    raise ValidationError(_("Choose a category, a department and a role."))
+                data = rule.cleaned_data
+                districts = District.objects.for_tenant(tenant)
+                services.dispatch_rule_set(
+                    tenant=tenant,
+                    category=Category.objects.for_tenant(tenant).get(pk=data["subcategory"]),
+                    department=Department.objects.for_tenant(tenant).get(pk=data["department"]),
+                    district=districts.get(pk=data["district"]) if data["district"] else None,
+                    role=data["role"],
+                )
+                messages.success(request, _("Dispatch rule saved."))
+                return redirect("gov_hotline:catalogue")
             elif action == "train":
                 training.classifier_train_start(tenant=tenant, user=request.user)
                 messages.success(
@@ -596,6 +631,8 @@ def catalogue_page(request):
                 return redirect("gov_hotline:catalogue")
         except ValidationError as exc:
             _fail(request, exc)
+        except (Category.DoesNotExist, Department.DoesNotExist, District.DoesNotExist) as exc:
+            raise Http404 from exc
     examples = TrainingExample.objects.for_tenant(tenant)
     return render(
         request,
@@ -614,5 +651,23 @@ def catalogue_page(request):
                 "subcategory__parent"
             )[:20],
             "jobs": jobs_for(tenant=tenant, kind_prefix="gov_hotline.train")[:5],
+            "holiday_form": HolidayForm(),
+            "holidays": Holiday.objects.for_tenant(tenant),
+            "sla_form": SlaForm(),
+            "sla_rules": SlaRule.objects.for_tenant(tenant).order_by("request_type", "urgency"),
+            "rule_form": _rule_form(request),
+            "rules": DispatchRule.objects.for_tenant(tenant).select_related(
+                "category__parent", "district", "department"
+            ),
         },
+    )
+
+
+def _rule_form(request, data=None) -> DispatchRuleForm:
+    tenant = request.tenant
+    return DispatchRuleForm(
+        data,
+        taxonomy=selectors.taxonomy(tenant),
+        districts=District.objects.for_tenant(tenant),
+        departments=Department.objects.for_tenant(tenant).filter(is_active=True),
     )

@@ -271,3 +271,45 @@ def test_catalogue_edit_and_retrain(
     assert job.result["version"] == 1 and job.result["metrics"]["n"] > 0
     page = client.get("/gov-hotline/catalogue/").content.decode()
     assert "Version 1" in page
+
+
+def test_admin_edits_holidays_deadlines_and_the_dispatch_catalogue(hl_a, hl_b, admin_a):
+    from gov_hotline.models import DispatchRule, District, Holiday, SlaRule
+    from gov_hotline.selectors import dispatch_suggestions
+
+    client = login(admin_a)
+    url = "/gov-hotline/catalogue/"
+    client.post(url, {"action": "holiday", "date": "2026-10-01", "name": "国庆节"})
+    assert Holiday.objects.for_tenant(hl_a).get().name == "国庆节"
+    bad = client.post(
+        url,
+        {"action": "sla", "request_type": "投诉", "urgency": "normal", "working_days": 99},
+        follow=True,
+    )
+    assert "between 0 and 60" in bad.content.decode()
+    client.post(
+        url, {"action": "sla", "request_type": "投诉", "urgency": "normal", "working_days": 3}
+    )
+    assert SlaRule.objects.for_tenant(hl_a).get().working_days == 3
+    noise = Category.objects.for_tenant(hl_a).get(name="噪音污染")
+    district = District.objects.for_tenant(hl_a).get(name="天河区")
+    cgj = Department.objects.for_tenant(hl_a).get(code="cgj")
+    client.post(
+        url,
+        {
+            "action": "rule",
+            "subcategory": noise.pk,
+            "district": district.pk,
+            "department": cgj.pk,
+            "role": "lead",
+        },
+    )
+    assert DispatchRule.objects.for_tenant(hl_a).filter(district=district, department=cgj).exists()
+    assert dispatch_suggestions(new_order(hl_a))[0].department == cgj
+    # Another tenant's department id is a 404, never a rule pointing across tenants.
+    foreign = Department.objects.for_tenant(hl_b).get(code="cgj")
+    response = client.post(
+        url, {"action": "rule", "subcategory": noise.pk, "department": foreign.pk, "role": "lead"}
+    )
+    assert response.status_code in (200, 404)
+    assert not DispatchRule.objects.filter(tenant=hl_a, department=foreign).exists()
