@@ -126,6 +126,23 @@ def holiday_set(*, tenant: Tenant, date, name: str, is_workday: bool = False) ->
 
 
 @transaction.atomic
+def department_member_set(*, department: Department, user, member: bool) -> Department:
+    """Adds or removes a department handler; only handlers of the department's tenant."""
+    from suite.tenancy.models import Role
+    from suite.tenancy.selectors import user_has_role
+
+    if member and not user_has_role(user, department.tenant, Role.DEPARTMENT_HANDLER):
+        raise ValidationError(
+            {"user": _("Only department handlers of this tenant can join a department.")}
+        )
+    if member:
+        department.members.add(user)
+    else:
+        department.members.remove(user)
+    return department
+
+
+@transaction.atomic
 def dispatch_rule_set(
     *,
     tenant: Tenant,

@@ -19,7 +19,7 @@ from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
 from suite.portal.access import staff_required
-from suite.tenancy.models import Role
+from suite.tenancy.models import Membership, Role
 
 from . import hotspots, intake, knowledge, selectors, services, training
 from .drafting import active_classifier, draft_build
@@ -622,6 +622,22 @@ def catalogue_page(request):
                 )
                 messages.success(request, _("Dispatch rule saved."))
                 return redirect("gov_hotline:catalogue")
+            elif action in ("member_add", "member_remove"):
+                department = Department.objects.for_tenant(tenant).get(
+                    pk=request.POST.get("department") or 0
+                )
+                membership = (
+                    Membership.objects.filter(tenant=tenant, user_id=request.POST.get("user") or 0)
+                    .select_related("user")
+                    .first()
+                )
+                if membership is None:
+                    raise Http404
+                services.department_member_set(
+                    department=department, user=membership.user, member=action == "member_add"
+                )
+                messages.success(request, _("Department members updated."))
+                return redirect("gov_hotline:catalogue")
             elif action == "train":
                 training.classifier_train_start(tenant=tenant, user=request.user)
                 messages.success(
@@ -656,6 +672,13 @@ def catalogue_page(request):
             "sla_form": SlaForm(),
             "sla_rules": SlaRule.objects.for_tenant(tenant).order_by("request_type", "urgency"),
             "rule_form": _rule_form(request),
+            "departments": Department.objects.for_tenant(tenant).prefetch_related("members"),
+            "handlers": [
+                m.user
+                for m in Membership.objects.filter(
+                    tenant=tenant, role=Role.DEPARTMENT_HANDLER
+                ).select_related("user")
+            ],
             "rules": DispatchRule.objects.for_tenant(tenant).select_related(
                 "category__parent", "district", "department"
             ),

@@ -313,3 +313,26 @@ def test_admin_edits_holidays_deadlines_and_the_dispatch_catalogue(hl_a, hl_b, a
     )
     assert response.status_code in (200, 404)
     assert not DispatchRule.objects.filter(tenant=hl_a, department=foreign).exists()
+
+
+def test_admin_manages_department_handlers(hl_a, hl_b, admin_a, handler_b, agent_a):
+    from suite.tenancy.models import Role
+    from tests.factories import member
+
+    new_handler = member(hl_a, Role.DEPARTMENT_HANDLER, username="new_handler")
+    sthj = Department.objects.for_tenant(hl_a).get(code="sthj")
+    client = login(admin_a)
+    url = "/gov-hotline/catalogue/"
+    client.post(url, {"action": "member_add", "department": sthj.pk, "user": new_handler.pk})
+    assert sthj.members.filter(pk=new_handler.pk).exists()
+    refused = client.post(
+        url, {"action": "member_add", "department": sthj.pk, "user": agent_a.pk}, follow=True
+    )
+    assert "Only department handlers" in refused.content.decode()
+    # A user of another tenant is not found, like one that does not exist.
+    foreign = client.post(
+        url, {"action": "member_add", "department": sthj.pk, "user": handler_b.pk}
+    )
+    assert foreign.status_code == 404 and not sthj.members.filter(pk=handler_b.pk).exists()
+    client.post(url, {"action": "member_remove", "department": sthj.pk, "user": new_handler.pk})
+    assert not sthj.members.filter(pk=new_handler.pk).exists()
