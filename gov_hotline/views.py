@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from suite.ai import gateway
@@ -99,6 +100,30 @@ def home(request):
 # --- agent intake ----------------------------------------------------------------------------
 
 
+FIELD_LABELS = {
+    "request_type": _lazy("Request type"),
+    "category": _lazy("Category"),
+    "subcategory": _lazy("Subcategory"),
+    "district": _lazy("District"),
+    "address": _lazy("Address"),
+    "summary": _lazy("Demand"),
+    "urgency": _lazy("Urgency"),
+    "contact_name": _lazy("Contact name"),
+    "emergency_line": _lazy("Emergency line"),
+}
+
+
+def _field_rows(draft: dict) -> list[tuple[str, str, float, str]]:
+    """(field, label, confidence, evidence) in the order the agent reads the form."""
+    evidence = draft.get("evidence", {})
+    confidence = draft.get("confidence", {})
+    return [
+        (key, str(label), confidence.get(key, 0.0), evidence.get(key, ""))
+        for key, label in FIELD_LABELS.items()
+        if key in confidence
+    ]
+
+
 def _confirm_form(request, data=None, initial=None) -> ConfirmForm:
     tenant = request.tenant
     return ConfirmForm(
@@ -163,6 +188,7 @@ def intake_page(request):
                         "form": form,
                         "confirm": confirm,
                         "draft": draft,
+                        "field_rows": _field_rows(draft),
                         "text": text,
                         "answer": answer,
                     },
@@ -206,6 +232,7 @@ def intake_page(request):
                 "form": form,
                 "confirm": confirm,
                 "draft": draft,
+                "field_rows": _field_rows(draft if isinstance(draft, dict) else {}),
                 "text": request.POST.get("text", ""),
             },
         )

@@ -38,6 +38,8 @@ def test_intake_text_draft_then_confirm_with_correction(trained_a, agent_a, hl_b
     html = page.content.decode()
     assert 'value="生态环境/噪音污染" selected' in html
     assert "139****5678" in html
+    shown = html.split('id="gh-text">', 1)[1].split("</p>", 1)[0]
+    assert "13912345678" not in shown and "139****5678" in shown
     assert "Fallback" in html  # no chat model configured: labelled
     draft = page.context["confirm"].initial["draft"]
     saved = client.post(
