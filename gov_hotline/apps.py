@@ -20,12 +20,7 @@ class GovHotlineConfig(AppConfig):
         Role.HOTLINE_DISPATCHER,
         Role.DEPARTMENT_HANDLER,
     )
-
-    def ready(self) -> None:
-        from suite.celery import app
-
-        # SLA reminders, overdue escalation and hotspot warnings run on celery beat.
-        app.conf.beat_schedule = {
-            **(app.conf.beat_schedule or {}),
-            "gov-hotline-sweep": {"task": "gov_hotline.sweep", "schedule": SWEEP_EVERY_S},
-        }
+    # SLA reminders, overdue escalation and hotspot warnings run on celery beat.
+    periodic_tasks = {
+        "gov-hotline-sweep": {"task": "gov_hotline.sweep", "schedule": SWEEP_EVERY_S},
+    }

@@ -258,3 +258,16 @@ def test_sweep_task_covers_tenants_separately(hl_a, hl_b):
     result = sweep()
     assert result["tenants"] == 2 and result["escalated"] == 1
     assert not WorkOrder.objects.for_tenant(hl_b).filter(escalated_at__isnull=False).exists()
+
+
+def test_sweep_is_declared_for_celery_beat():
+    from django.apps import apps
+
+    from gov_hotline import tasks  # noqa: F401  (registers the task, as the worker does)
+    from suite.celery import app, collect_periodic_tasks
+
+    config = apps.get_app_config("gov_hotline")
+    assert config.periodic_tasks["gov-hotline-sweep"]["task"] == "gov_hotline.sweep"
+    collect_periodic_tasks(app)
+    assert app.conf.beat_schedule["gov-hotline-sweep"]["task"] == "gov_hotline.sweep"
+    assert "gov_hotline.sweep" in app.tasks
