@@ -91,13 +91,14 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
     candidates: list[dict] = []
     model_row = active_classifier(tenant)
     category = subcategory = request_type = ""
-    vector = classifier.try_embed_query(caller, mask_text(text)) if model_row else None
+    masked = mask_text(text)
+    vector = classifier.try_embed_query(caller, masked) if model_row else None
     if model_row is not None and vector is not None:
         model = classifier.load(model_row.path)
-        prediction = model.predict(vector[None, :])[0]
+        prediction = model.predict([masked], vector[None, :])[0]
         category, subcategory = prediction.subcategory.split("/", 1)
         request_type = prediction.request_type
-        fields["category"] = extraction.Field(category, prediction.sub_confidence)
+        fields["category"] = extraction.Field(category, prediction.category_confidence)
         fields["subcategory"] = extraction.Field(subcategory, prediction.sub_confidence)
         fields["request_type"] = extraction.Field(request_type, prediction.type_confidence)
         candidates = [

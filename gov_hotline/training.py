@@ -96,6 +96,7 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
     )
     prototypes = (proto_vectors, names)
     vectors = np.stack([np.frombuffer(bytes(e.embedding), dtype=np.float32) for e in examples])
+    texts = [e.text for e in examples]
     subs = [f"{e.subcategory.parent.name}/{e.subcategory.name}" for e in examples]
     types = [e.request_type for e in examples]
     metrics: dict = {}
@@ -107,6 +108,7 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
             idx, test_size=0.2, random_state=0, stratify=stratify
         )
         held = classifier.fit(
+            [texts[i] for i in train_idx],
             vectors[train_idx],
             [subs[i] for i in train_idx],
             [types[i] for i in train_idx],
@@ -114,11 +116,15 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
             prototypes,
         )
         metrics = classifier.evaluate(
-            held, vectors[test_idx], [subs[i] for i in test_idx], [types[i] for i in test_idx]
+            held,
+            [texts[i] for i in test_idx],
+            vectors[test_idx],
+            [subs[i] for i in test_idx],
+            [types[i] for i in test_idx],
         )
     except ValueError:
         metrics = {"note": "too few examples per class for a held-out measurement"}
-    model = classifier.fit(vectors, subs, types, embed_model, prototypes)
+    model = classifier.fit(texts, vectors, subs, types, embed_model, prototypes)
     with transaction.atomic():
         version = (
             ClassifierModel.objects.for_tenant(tenant)
