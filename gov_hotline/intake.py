@@ -3,15 +3,23 @@ automatic draft where the submitter gave no value."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
 from suite.ai.errors import InvalidInput
+from suite.jobs.services import job_enqueue
+from suite.tenancy.models import Tenant
 
 from .drafting import draft_build
-from .models import Channel, RequestType, Urgency, WorkOrder
+from .models import Channel, RecordingIntake, RequestType, Urgency, WorkOrder
 from .services import order_create
+
+TRANSCRIBE_KIND = "gov_hotline.transcribe"
 
 MAX_RECORDING_BYTES = 20 * 1024 * 1024
 MAX_RECORDING_SECONDS = 15 * 60
@@ -95,3 +103,41 @@ def transcribe_recording(*, caller: gateway.Caller, data: bytes) -> dict:
         "engine": served.info.engine,
         "fallback": served.info.fallback,
     }
+
+
+@transaction.atomic
+def recording_intake_start(*, tenant: Tenant, upload, user=None) -> RecordingIntake:
+    """Validates the upload, stores it, and enqueues its transcription and drafting on the
+    `asr` queue (a long call must not hold the web request)."""
+    data = recording_check(upload)
+    suffix = "." + (upload.name or "call.wav").rsplit(".", 1)[-1].lower()
+    intake = RecordingIntake(tenant=tenant, created_by=user if getattr(user, "pk", None) else None)
+    intake.recording.save(f"{uuid.uuid4().hex}{suffix}", ContentFile(data), save=False)
+    intake.save()
+    from .tasks import transcribe_intake
+
+    intake.job = job_enqueue(
+        tenant=tenant,
+        kind=TRANSCRIBE_KIND,
+        task=transcribe_intake,
+        params={"intake": intake.pk},
+        created_by=intake.created_by,
+    )[0]
+    intake.save(update_fields=["job"])
+    return intake
+
+
+def recording_intake_process(*, intake: RecordingIntake, caller: gateway.Caller, progress=None):
+    """Transcribes the stored recording and fills the draft (the job's body)."""
+    with intake.recording.open("rb") as handle:
+        data = handle.read()
+    if progress:
+        progress(10, _("Transcribing"))
+    heard = transcribe_recording(caller=caller, data=data)
+    if progress:
+        progress(70, _("Filling the order"))
+    intake.text = heard["text"]
+    intake.transcript = heard["segments"]
+    intake.draft = draft_build(caller=caller, text=heard["text"]) if heard["text"] else {}
+    intake.save(update_fields=["text", "transcript", "draft"])
+    return intake

@@ -390,3 +390,23 @@ class HotspotAlert(TenantOwnedModel):
                 name="gh_uniq_hotspot_alert",
             )
         ]
+
+
+class RecordingIntake(TenantOwnedModel):
+    """An uploaded call recording on its way to a draft: stored once validated, transcribed and
+    drafted by a job on the `asr` queue, then confirmed by the agent as an order."""
+
+    recording = models.FileField(upload_to="gov_hotline/intake/")
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    transcript = models.JSONField(default=list, blank=True)
+    draft = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from suite.ai import gateway
+from suite.ai.capabilities import QUEUE_FOR, Capability
 from suite.celery import app
 from suite.jobs.models import Job
 from suite.jobs.services import job_set_progress
@@ -52,7 +53,27 @@ class ReportTask(TenantJobTask):
         return {"file": path.name, "total": data["total"], "period": data["period"]}
 
 
+class TranscribeIntakeTask(TenantJobTask):
+    """A stored recording to transcript and draft; runs where the ASR model is loaded."""
+
+    name = "gov_hotline.transcribe_intake"
+    route_queue = QUEUE_FOR[Capability.TRANSCRIBE]
+
+    def execute(self, job: Job, tenant: Tenant) -> dict:
+        from .intake import recording_intake_process
+        from .models import RecordingIntake
+
+        intake = RecordingIntake.objects.for_tenant(tenant).get(pk=job.params["intake"])
+        recording_intake_process(
+            intake=intake,
+            caller=gateway.Caller(tenant=tenant, user=job.created_by),
+            progress=lambda p, m: job_set_progress(job=job, progress=p, message=m),
+        )
+        return {"intake": intake.pk, "characters": len(intake.text)}
+
+
 train_classifier = app.register_task(TrainClassifierTask())
+transcribe_intake = app.register_task(TranscribeIntakeTask())
 build_report = app.register_task(ReportTask())
 
 

@@ -7,6 +7,7 @@ app_name = "gov_hotline"
 urlpatterns = [
     path("", views.home, name="home"),
     path("intake/", views.intake_page, name="intake"),
+    path("intake/recordings/<int:pk>/", views.intake_recording_page, name="intake_recording"),
     path("orders/", views.orders_page, name="orders"),
     path("orders/<int:pk>/", views.order_page, name="order"),
     path("orders/<int:pk>/act/", views.order_act, name="order_act"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -51,6 +51,7 @@ from .models import (
     HotspotAlert,
     OrderStatus,
     PolicyArticle,
+    RecordingIntake,
     SlaRule,
     TrainingExample,
     WorkOrder,
@@ -134,6 +135,46 @@ def _confirm_form(request, data=None, initial=None) -> ConfirmForm:
     )
 
 
+def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=None):
+    """The intake page with the filled draft to confirm."""
+    sub = f"{draft['category']}/{draft['subcategory']}" if draft["subcategory"] else ""
+    confirm = _confirm_form(
+        request,
+        initial={
+            "text": text,
+            "transcript": json.dumps(transcript, ensure_ascii=False),
+            "draft": json.dumps(draft, ensure_ascii=False),
+            "request_type": draft["request_type"],
+            "subcategory": sub,
+            "district": draft["district"],
+            "address": draft["address"],
+            "summary": draft["summary"],
+            "urgency": draft["urgency"],
+            "contact_name": draft["contact"]["name"],
+            "emergency_line": draft["emergency_line"],
+        },
+    )
+    answer = None
+    if draft["request_type"] == "咨询":
+        try:
+            answer = knowledge.kb_answer(caller=_caller(request), question=draft["summary"] or text)
+        except (ValidationError, AiError):
+            answer = None
+    return render(
+        request,
+        "gov_hotline/intake.html",
+        {
+            "form": form,
+            "confirm": confirm,
+            "draft": draft,
+            "field_rows": _field_rows(draft),
+            "text": text,
+            "answer": answer,
+            "intake": intake,
+        },
+    )
+
+
 @staff_required(roles=AGENT)
 def intake_page(request):
     form = IntakeForm()
@@ -142,13 +183,14 @@ def intake_page(request):
         form = IntakeForm(request.POST, request.FILES)
         if form.is_valid():
             text = (form.cleaned_data["text"] or "").strip()
-            transcript: list = []
             try:
                 if form.cleaned_data.get("recording"):
-                    data = intake.recording_check(form.cleaned_data["recording"])
-                    heard = intake.transcribe_recording(caller=_caller(request), data=data)
-                    transcript = heard["segments"]
-                    text = heard["text"] or text
+                    started = intake.recording_intake_start(
+                        tenant=request.tenant,
+                        upload=form.cleaned_data["recording"],
+                        user=request.user,
+                    )
+                    return redirect("gov_hotline:intake_recording", pk=started.pk)
                 draft = draft_build(caller=_caller(request), text=text)
             except ValidationError as exc:
                 for message in _messages_of(exc):
@@ -156,49 +198,19 @@ def intake_page(request):
             except AiError as exc:
                 form.add_error(None, str(exc))
             else:
-                sub = f"{draft['category']}/{draft['subcategory']}" if draft["subcategory"] else ""
-                confirm = _confirm_form(
-                    request,
-                    initial={
-                        "text": text,
-                        "transcript": json.dumps(transcript, ensure_ascii=False),
-                        "draft": json.dumps(draft, ensure_ascii=False),
-                        "request_type": draft["request_type"],
-                        "subcategory": sub,
-                        "district": draft["district"],
-                        "address": draft["address"],
-                        "summary": draft["summary"],
-                        "urgency": draft["urgency"],
-                        "contact_name": draft["contact"]["name"],
-                        "emergency_line": draft["emergency_line"],
-                    },
-                )
-                answer = None
-                if draft["request_type"] == "咨询":
-                    try:
-                        answer = knowledge.kb_answer(
-                            caller=_caller(request), question=draft["summary"] or text
-                        )
-                    except (ValidationError, AiError):
-                        answer = None
-                return render(
-                    request,
-                    "gov_hotline/intake.html",
-                    {
-                        "form": form,
-                        "confirm": confirm,
-                        "draft": draft,
-                        "field_rows": _field_rows(draft),
-                        "text": text,
-                        "answer": answer,
-                    },
-                )
+                return _draft_page(request, form, text, [], draft)
     elif request.method == "POST" and request.POST.get("step") == "save":
         confirm = _confirm_form(request, request.POST)
         if confirm.is_valid():
             data = confirm.cleaned_data
             draft = _json(data.get("draft"), {})
             category, _sep, subcategory = data["subcategory"].partition("/")
+            raw_intake = request.POST.get("intake", "")
+            recorded = (
+                RecordingIntake.objects.for_tenant(request.tenant).filter(pk=raw_intake).first()
+                if raw_intake.isdigit()
+                else None
+            )
             try:
                 order = services.order_create(
                     tenant=request.tenant,
@@ -218,6 +230,7 @@ def intake_page(request):
                     draft=draft if isinstance(draft, dict) else {},
                     user=request.user,
                     request=request,
+                    recording=recorded.recording if recorded and recorded.recording else None,
                 )
             except ValidationError as exc:
                 _fail(request, exc)
@@ -237,6 +250,23 @@ def intake_page(request):
             },
         )
     return render(request, "gov_hotline/intake.html", {"form": form, "confirm": confirm})
+
+
+@staff_required(roles=AGENT)
+def intake_recording_page(request, pk: int):
+    """A recording being transcribed: progress until its job finishes, then the draft."""
+    started = get_object_or_404(
+        RecordingIntake.objects.for_tenant(request.tenant).select_related("job"), pk=pk
+    )
+    job = started.job
+    if job is not None and job.status == JobStatus.SUCCEEDED:
+        if started.draft:
+            return _draft_page(
+                request, IntakeForm(), started.text, started.transcript, started.draft, started
+            )
+        messages.error(request, _("No speech was heard in the recording; type what was said."))
+        return redirect("gov_hotline:intake")
+    return render(request, "gov_hotline/intake_recording.html", {"intake": started, "job": job})
 
 
 def _json(raw, default):

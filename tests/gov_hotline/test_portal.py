@@ -68,14 +68,59 @@ def test_intake_text_draft_then_confirm_with_correction(trained_a, agent_a, hl_b
     assert other.context["draft"]["subcategory"] == ""  # B has no classifier; A's is not used
 
 
-def test_intake_recording_is_transcribed_and_kept(trained_a, agent_a):
+@covers("gov_hotline:intake_recording")
+def test_intake_recording_is_a_job_on_the_asr_queue(
+    trained_a, hl_b, agent_a, admin_b, eager, django_capture_on_commit_callbacks
+):
+    from gov_hotline.models import RecordingIntake
+    from gov_hotline.tasks import transcribe_intake
+
+    assert transcribe_intake.route_queue == "asr"
     client = login(agent_a)
     upload = SimpleUploadedFile("call.wav", AUDIO.read_bytes(), content_type="audio/wav")
-    page = client.post("/gov-hotline/intake/", {"step": "draft", "recording": upload})
-    assert page.status_code == 200, page.content.decode()[:500]
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post("/gov-hotline/intake/", {"step": "draft", "recording": upload})
+    started = RecordingIntake.objects.get(tenant=hl_a_of(trained_a))
+    assert posted.status_code == 302
+    assert posted["Location"] == f"/gov-hotline/intake/recordings/{started.pk}/"
+    assert started.recording.read() == AUDIO.read_bytes()  # the validated upload, stored
+    job = Job.objects.get(pk=started.job_id)
+    assert (job.kind, job.status) == ("gov_hotline.transcribe", JobStatus.SUCCEEDED), job.error
+    page = client.get(posted["Location"])
     initial = page.context["confirm"].initial
     assert "宽带" in initial["text"]  # the committed clip talks about broadband
     assert '"start"' in initial["transcript"]
+    assert f'name="intake" value="{started.pk}"' in page.content.decode()
+    # Another tenant cannot see the recording or its draft.
+    assert login(admin_b).get(posted["Location"]).status_code == 404
+    # Confirming keeps the recording with the order.
+    form = {k: v for k, v in initial.items() if v is not None}
+    form.update(step="save", intake=str(started.pk), direct_answer="")
+    saved = client.post("/gov-hotline/intake/", form)
+    assert saved.status_code == 302, saved.content.decode()[:800]
+    order = WorkOrder.objects.get(tenant=started.tenant)
+    assert order.channel == "recording"
+    assert order.recording.read() == AUDIO.read_bytes()
+
+
+def test_intake_recording_shows_progress_until_the_job_ends(hl_a, agent_a):
+    from gov_hotline.models import RecordingIntake
+
+    client = login(agent_a)
+    upload = SimpleUploadedFile("call.wav", AUDIO.read_bytes(), content_type="audio/wav")
+    posted = client.post("/gov-hotline/intake/", {"step": "draft", "recording": upload})
+    started = RecordingIntake.objects.get(tenant=hl_a)
+    page = client.get(posted["Location"]).content.decode()
+    assert 'id="gh-recording-progress"' in page  # not run yet: no worker in this test
+    assert f'data-job-id="{started.job_id}"' in page
+    assert "/ws/jobs/" in page and "reload" in page
+    Job.objects.filter(pk=started.job_id).update(status=JobStatus.FAILED, error="ASR down")
+    failed = client.get(posted["Location"]).content.decode()
+    assert "could not be transcribed" in failed and "ASR down" in failed
+
+
+def hl_a_of(model):
+    return model.tenant
 
 
 @pytest.mark.parametrize(
@@ -93,6 +138,7 @@ def test_intake_rejects_bad_recordings(hl_a, agent_a, name, data, fragment):
     assert page.status_code == 200
     assert fragment in page.content.decode()
     assert not WorkOrder.objects.exists()
+    assert not Job.objects.exists()  # nothing stored or enqueued for a bad upload
 
 
 def test_intake_rejects_garbage_text(hl_a, agent_a):
