@@ -6,6 +6,8 @@ from . import open311, views
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("orders", views.OrderViewSet, basename="gh-order")
+router.register("assignments", views.AssignmentViewSet, basename="gh-assignment")
+router.register("extensions", views.ExtensionViewSet, basename="gh-extension")
 
 FMT = r"(?P<fmt>json|xml)"
 
