@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from suite.tenancy.models import Tenant
 
@@ -17,6 +18,7 @@ from .models import (
     Category,
     Department,
     DispatchRule,
+    District,
     ExtensionRequest,
     ExtensionStatus,
     HandlingRole,
@@ -141,24 +143,51 @@ def dispatch_suggestions(order: WorkOrder) -> list[Suggestion]:
 
 def duplicate_candidates(order: WorkOrder, limit: int = 5) -> list[tuple[WorkOrder, float]]:
     """Open orders of the same district within the window whose text is close to this one."""
+    return _similar_open_orders(
+        order.tenant,
+        text=order.text,
+        address=order.address,
+        district=order.district,
+        at=order.created_at,
+        exclude_pk=order.pk,
+        limit=limit,
+    )
+
+
+def draft_duplicates(
+    tenant: Tenant, *, text: str, district: str, address: str, limit: int = 5
+) -> list[tuple[WorkOrder, float]]:
+    """Likely duplicates of a draft not yet saved, so the agent can merge at intake."""
+    found = District.objects.for_tenant(tenant).filter(name=district).first() if district else None
+    return _similar_open_orders(
+        tenant,
+        text=text,
+        address=address,
+        district=found,
+        at=timezone.now(),
+        exclude_pk=None,
+        limit=limit,
+    )
+
+
+def _similar_open_orders(
+    tenant: Tenant, *, text, address, district, at, exclude_pk, limit
+) -> list[tuple[WorkOrder, float]]:
     window = timedelta(days=duplicates.WINDOW_DAYS)
     qs = (
-        WorkOrder.objects.for_tenant(order.tenant)
-        .exclude(pk=order.pk)
+        WorkOrder.objects.for_tenant(tenant)
         .exclude(status__in=[OrderStatus.MERGED, OrderStatus.TRANSFERRED])
-        .filter(
-            created_at__gte=order.created_at - window,
-            created_at__lte=order.created_at + window,
-            merged_into__isnull=True,
-        )
+        .filter(created_at__gte=at - window, created_at__lte=at + window, merged_into__isnull=True)
     )
-    if order.district_id:
-        qs = qs.filter(district_id=order.district_id)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if district is not None:
+        qs = qs.filter(district=district)
     candidates = list(qs.order_by("-created_at")[:2000])
     matches = duplicates.similar_to(
-        order.text,
-        order.address,
+        text,
+        address,
         [(c.text, c.address) for c in candidates],
-        district=order.district.name if order.district_id else "",
+        district=district.name if district is not None else "",
     )
     return [(candidates[m.index], m.score) for m in matches[:limit]]

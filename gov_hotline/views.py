@@ -8,6 +8,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -154,6 +155,9 @@ def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=
             "emergency_line": draft["emergency_line"],
         },
     )
+    likely = selectors.draft_duplicates(
+        request.tenant, text=text, district=draft["district"], address=draft["address"]
+    )
     answer = None
     if draft["request_type"] == "咨询":
         try:
@@ -171,7 +175,31 @@ def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=
             "text": text,
             "answer": answer,
             "intake": intake,
+            "duplicates": likely,
         },
+    )
+
+
+def _save_confirmed(request, data, category, subcategory, draft, recorded) -> WorkOrder:
+    return services.order_create(
+        tenant=request.tenant,
+        text=data["text"],
+        channel="recording" if _json(data.get("transcript"), []) else "phone",
+        transcript=_json(data.get("transcript"), []),
+        request_type=data["request_type"],
+        category=category,
+        subcategory=subcategory,
+        district=data["district"],
+        address=data["address"],
+        summary=data["summary"],
+        urgency=data["urgency"],
+        contact_name=data["contact_name"],
+        emergency_line=data["emergency_line"],
+        direct_answer=data["direct_answer"],
+        draft=draft if isinstance(draft, dict) else {},
+        user=request.user,
+        request=request,
+        recording=recorded.recording if recorded and recorded.recording else None,
     )
 
 
@@ -211,30 +239,30 @@ def intake_page(request):
                 if raw_intake.isdigit()
                 else None
             )
+            raw_main = request.POST.get("merge_into", "")
+            main = (
+                selectors.orders_for(request.tenant).filter(pk=raw_main).first()
+                if raw_main.isdigit()
+                else None
+            )
             try:
-                order = services.order_create(
-                    tenant=request.tenant,
-                    text=data["text"],
-                    channel="recording" if _json(data.get("transcript"), []) else "phone",
-                    transcript=_json(data.get("transcript"), []),
-                    request_type=data["request_type"],
-                    category=category,
-                    subcategory=subcategory,
-                    district=data["district"],
-                    address=data["address"],
-                    summary=data["summary"],
-                    urgency=data["urgency"],
-                    contact_name=data["contact_name"],
-                    emergency_line=data["emergency_line"],
-                    direct_answer=data["direct_answer"],
-                    draft=draft if isinstance(draft, dict) else {},
-                    user=request.user,
-                    request=request,
-                    recording=recorded.recording if recorded and recorded.recording else None,
-                )
+                if raw_main and main is None:
+                    raise ValidationError(_("The order to merge into does not exist."))
+                with transaction.atomic():
+                    order = _save_confirmed(request, data, category, subcategory, draft, recorded)
+                    if main is not None:
+                        # Reported again: saved (the citizen's words are kept) and merged.
+                        services.order_merge(main=main, duplicates=[order], user=request.user)
             except ValidationError as exc:
                 _fail(request, exc)
             else:
+                if main is not None:
+                    messages.success(
+                        request,
+                        _("Order %(n)s saved and merged into %(main)s.")
+                        % {"n": order.number, "main": main.number},
+                    )
+                    return redirect("gov_hotline:order", pk=main.pk)
                 messages.success(request, _("Order %(n)s saved.") % {"n": order.number})
                 return redirect("gov_hotline:order", pk=order.pk)
         draft = _json(request.POST.get("draft"), {})

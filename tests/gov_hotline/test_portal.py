@@ -384,3 +384,43 @@ def test_admin_manages_department_handlers(hl_a, hl_b, admin_a, handler_b, agent
     assert foreign.status_code == 404 and not sthj.members.filter(pk=handler_b.pk).exists()
     client.post(url, {"action": "member_remove", "department": sthj.pk, "user": new_handler.pk})
     assert not sthj.members.filter(pk=new_handler.pk).exists()
+
+
+def test_intake_flags_likely_duplicates_and_merges_at_once(hl_a, hl_b, agent_a):
+    earlier = new_order(hl_a, text="体育西路的工地晚上十一点还在打桩施工，噪音太大了，吵得睡不着")
+    unrelated = new_order(
+        hl_a,
+        text="海珠区自来水发黄有异味",
+        district="海珠区",
+        category="公用事业",
+        subcategory="供水",
+    )
+    theirs = new_order(hl_b, text=earlier.text)
+    client = login(agent_a)
+    text = "天河区体育西路那个工地晚上十一点还在打桩施工，噪音太大了，希望处理"
+    page = client.post("/gov-hotline/intake/", {"step": "draft", "text": text})
+    shown = [o.pk for o, _score in page.context["duplicates"]]
+    assert shown == [earlier.pk]  # not the unrelated order, not the other tenant's
+    html = page.content.decode()
+    assert f'name="merge_into" value="{earlier.pk}"' in html
+    form = {
+        "step": "save",
+        "text": text,
+        "draft": page.context["confirm"].initial["draft"],
+        "request_type": "投诉",
+        "subcategory": "生态环境/噪音污染",
+        "district": "天河区",
+        "address": "体育西路",
+        "summary": "工地夜间打桩噪音扰民",
+        "urgency": "normal",
+    }
+    # Another tenant's order cannot be the main one: refused, nothing saved.
+    refused = client.post("/gov-hotline/intake/", {**form, "merge_into": str(theirs.pk)})
+    assert refused.status_code == 200
+    assert "does not exist" in refused.content.decode()
+    assert WorkOrder.objects.filter(tenant=hl_a).count() == 2
+    assert WorkOrder.objects.get(pk=theirs.pk).status == "new"
+    saved = client.post("/gov-hotline/intake/", {**form, "merge_into": str(earlier.pk)})
+    assert saved.status_code == 302 and saved["Location"] == f"/gov-hotline/orders/{earlier.pk}/"
+    new = WorkOrder.objects.for_tenant(hl_a).exclude(pk__in=[earlier.pk, unrelated.pk]).get()
+    assert new.status == "merged" and new.merged_into_id == earlier.pk
