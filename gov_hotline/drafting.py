@@ -21,6 +21,7 @@ from suite.privacy import mask_text
 from . import classifier, extraction
 from .models import ClassifierModel, District, RequestType
 from .services import clean_text
+from .training import classifier_training
 
 
 def active_classifier(tenant) -> ClassifierModel | None:
@@ -133,10 +134,14 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         for key in ("category", "subcategory", "request_type"):
             fields[key] = extraction.Field("", 0.0)
         sources["classifier"] = "none" if model_row is None else "embedding_unavailable"
+        if model_row is None and classifier_training(tenant):
+            sources["classifier"] = "training"
 
-    fallback = sources["classifier"] in ("none", "embedding_unavailable") or sources.get(
-        "chat"
-    ) in ("not_configured", "unavailable")
+    fallback = sources["classifier"] in (
+        "none",
+        "training",
+        "embedding_unavailable",
+    ) or sources.get("chat") in ("not_configured", "unavailable")
     details = {k: f.as_dict(text) for k, f in fields.items()}
     return {
         "request_type": fields["request_type"].value,
@@ -159,6 +164,11 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
 
 
 def _fallback_reason(sources: dict) -> str:
+    if sources["classifier"] == "training":
+        return _(
+            "The classifier is being trained (a background job): category and type are left"
+            " empty until it finishes."
+        )
     if sources["classifier"] == "none":
         return _("No classifier is trained for this tenant yet: category and type are left empty.")
     if sources["classifier"] == "embedding_unavailable":

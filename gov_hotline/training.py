@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.jobs.models import Job
+from suite.jobs.models import Job, JobStatus
 from suite.jobs.services import job_enqueue
 from suite.tenancy.models import Tenant
 
@@ -146,13 +146,26 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
         )
 
 
-def classifier_train_start(*, tenant: Tenant, user=None) -> Job:
+TRAIN_KIND = "gov_hotline.train"
+
+
+def classifier_train_start(*, tenant: Tenant, user=None, idempotency_key: str | None = None) -> Job:
     from .tasks import train_classifier
 
     return job_enqueue(
         tenant=tenant,
-        kind="gov_hotline.train",
+        kind=TRAIN_KIND,
         task=train_classifier,
         params={},
+        idempotency_key=idempotency_key,
         created_by=user if getattr(user, "pk", None) else None,
     )[0]
+
+
+def classifier_training(tenant: Tenant) -> bool:
+    """Whether a training job is queued or running for the tenant."""
+    return (
+        Job.objects.for_tenant(tenant)
+        .filter(kind=TRAIN_KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .exists()
+    )

@@ -130,3 +130,28 @@ def test_reports_render_xlsx_and_pdf(hl_a, hl_b):
     assert book["概况"]["B3"].value == 1
     pdf = reports.render_pdf(data)
     assert pdf.startswith(b"%PDF") and b"NotoSans" in pdf  # the CJK font is embedded
+
+
+def test_demo_seed_trains_the_classifier_in_a_job(db):
+    from gov_hotline import demo
+    from gov_hotline.drafting import draft_build
+    from gov_hotline.models import ClassifierModel, TrainingExample
+    from suite.jobs.models import Job
+    from suite.tenancy.demo import seed_demo as seed_suite
+    from suite.tenancy.models import Tenant
+
+    seed_suite()
+    demo.seed_demo()
+    tenant = Tenant.objects.get(slug=demo.TENANT)
+    job = Job.objects.get(tenant=tenant, kind="gov_hotline.train")
+    assert job.status == "queued"  # for the worker; seeding did not embed anything
+    assert not ClassifierModel.objects.for_tenant(tenant).exists()
+    assert TrainingExample.objects.for_tenant(tenant).count() >= 300
+    draft = draft_build(caller=gateway.Caller(tenant=tenant), text=TEXT_FOR_DEMO)
+    assert draft["sources"]["classifier"] == "training" and draft["fallback"] is True
+    assert "being trained" in draft["fallback_reason"]
+    demo.seed_demo()  # idempotent: no second training job
+    assert Job.objects.filter(tenant=tenant, kind="gov_hotline.train").count() == 1
+
+
+TEXT_FOR_DEMO = "天河区体育西路的工地晚上还在打桩施工，噪音太大了"
