@@ -75,6 +75,17 @@ def article_save(
     return article
 
 
+@transaction.atomic
+def article_delete(*, caller: gateway.Caller, article: PolicyArticle) -> None:
+    """Removes the article and its entry in the tenant's index: agents stop being answered
+    from it at once."""
+    doc_id = str(article.pk)
+    article.delete()
+    index = kb_open(caller)
+    index.remove([doc_id])
+    index.save()
+
+
 def kb_rebuild(*, caller: gateway.Caller) -> int:
     articles = list(PolicyArticle.objects.for_tenant(caller.tenant))
     index = HybridIndex(_embedder(caller), directory=index_dir(caller.tenant))

@@ -84,6 +84,9 @@ def _fail(request, exc: ValidationError) -> None:
 def home(request):
     tenant = request.tenant
     orders = selectors.orders_for(tenant)
+    if not request.roles & set(AGENT):
+        # A department handler's overview counts only orders assigned to their departments.
+        orders = orders.filter(assignments__department__members=request.user).distinct()
     counts = {s: orders.filter(status=s).count() for s in OrderStatus.values}
     context = {
         "counts": [(OrderStatus(s).label, s, n) for s, n in counts.items()],
@@ -551,11 +554,38 @@ def kb_page(request):
             _fail(request, exc)
         except AiError as exc:
             messages.error(request, str(exc))
-    if request.method == "POST" and ADMIN in request.roles:
+    is_admin = ADMIN in request.roles
+    articles = PolicyArticle.objects.for_tenant(request.tenant)
+    editing = None
+    raw_edit = request.POST.get("article") or request.GET.get("edit") or ""
+    if is_admin and raw_edit:
+        # Another tenant's article is a 404, like a missing one.
+        editing = get_object_or_404(articles, pk=raw_edit) if raw_edit.isdigit() else None
+        if editing is None:
+            raise Http404
+        form = ArticleForm(
+            initial={
+                "title": editing.title,
+                "question": editing.question,
+                "answer": editing.answer,
+                "source": editing.source,
+            }
+        )
+    if request.method == "POST" and is_admin:
+        if request.POST.get("action") == "delete" and editing is not None:
+            try:
+                knowledge.article_delete(caller=_caller(request), article=editing)
+            except AiError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Article deleted."))
+            return redirect("gov_hotline:kb")
         form = ArticleForm(request.POST)
         if form.is_valid():
             try:
-                knowledge.article_save(caller=_caller(request), **form.cleaned_data)
+                knowledge.article_save(
+                    caller=_caller(request), article=editing, **form.cleaned_data
+                )
                 messages.success(request, _("Article saved."))
                 return redirect("gov_hotline:kb")
             except ValidationError as exc:
@@ -568,9 +598,10 @@ def kb_page(request):
         {
             "answer": answer,
             "question": question,
-            "articles": PolicyArticle.objects.for_tenant(request.tenant),
+            "articles": articles,
             "form": form,
-            "is_admin": ADMIN in request.roles,
+            "is_admin": is_admin,
+            "editing": editing,
         },
     )
 

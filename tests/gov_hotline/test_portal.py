@@ -424,3 +424,64 @@ def test_intake_flags_likely_duplicates_and_merges_at_once(hl_a, hl_b, agent_a):
     assert saved.status_code == 302 and saved["Location"] == f"/gov-hotline/orders/{earlier.pk}/"
     new = WorkOrder.objects.for_tenant(hl_a).exclude(pk__in=[earlier.pk, unrelated.pk]).get()
     assert new.status == "merged" and new.merged_into_id == earlier.pk
+
+
+def test_kb_articles_are_edited_and_deleted_by_the_admin_only(
+    hl_a, hl_b, admin_a, admin_b, agent_a
+):
+    from gov_hotline import knowledge
+    from gov_hotline.models import PolicyArticle
+    from suite.ai import gateway
+
+    caller = gateway.Caller(tenant=hl_a)
+    article = knowledge.article_save(
+        caller=caller, title="居住证办理指南", answer="持身份证和住所证明到派出所申领居住证。"
+    )
+    admin = login(admin_a)
+    form = admin.get("/gov-hotline/knowledge/", {"edit": article.pk}).content.decode()
+    assert 'value="居住证办理指南"' in form and f'name="article" value="{article.pk}"' in form
+    # Another tenant's admin cannot open, edit or delete it.
+    assert login(admin_b).get("/gov-hotline/knowledge/", {"edit": article.pk}).status_code == 404
+    theirs = login(admin_b).post(
+        "/gov-hotline/knowledge/", {"article": article.pk, "action": "delete"}
+    )
+    assert theirs.status_code == 404
+    # An agent's post changes nothing.
+    login(agent_a).post("/gov-hotline/knowledge/", {"article": article.pk, "action": "delete"})
+    assert PolicyArticle.objects.filter(pk=article.pk).exists()
+    bad = admin.post(
+        "/gov-hotline/knowledge/", {"article": article.pk, "title": "居住证", "answer": "短"}
+    )
+    assert bad.status_code == 200
+    assert PolicyArticle.objects.get(pk=article.pk).title == "居住证办理指南"  # nothing saved
+    edited = admin.post(
+        "/gov-hotline/knowledge/",
+        {
+            "article": article.pk,
+            "title": "居住证申领指南（2026年修订）",
+            "answer": "持身份证、住所证明和近期照片到居住地派出所申领，15个工作日内发证。",
+            "source": "《居住证暂行条例》",
+        },
+    )
+    assert edited.status_code == 302
+    assert PolicyArticle.objects.for_tenant(hl_a).count() == 1
+    answer = knowledge.kb_answer(caller=caller, question="居住证怎么申领")
+    assert answer.citations[0]["title"] == "居住证申领指南（2026年修订）"
+    deleted = admin.post("/gov-hotline/knowledge/", {"article": article.pk, "action": "delete"})
+    assert deleted.status_code == 302
+    assert not PolicyArticle.objects.filter(pk=article.pk).exists()
+    assert knowledge.kb_open(caller).get(str(article.pk)) is None  # gone from the index too
+
+
+def test_handler_overview_counts_only_their_departments(hl_a, handler_a, dispatcher_a):
+    mine = new_order(hl_a)
+    services.order_dispatch(order=mine, lead=Department.objects.for_tenant(hl_a).get(code="sthj"))
+    other = new_order(hl_a)
+    services.order_dispatch(order=other, lead=Department.objects.for_tenant(hl_a).get(code="jtj"))
+    new_order(hl_a)  # not dispatched yet
+
+    def total(user):
+        return sum(n for _label, _code, n in login(user).get("/gov-hotline/").context["counts"])
+
+    assert total(handler_a) == 1
+    assert total(dispatcher_a) == 3
