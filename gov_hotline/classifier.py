@@ -119,7 +119,7 @@ def _fit_sub(texts, vectors, subs, prototypes):
     if prototypes is not None:
         x = sp.vstack([x, _features(tfidf, proto_texts, prototypes[0])]).tocsr()
         y = y + list(prototypes[1])
-    return tfidf, LinearSVC(C=SUB_C).fit(x, y)
+    return tfidf, LinearSVC(C=SUB_C, max_iter=10000).fit(x, y)
 
 
 def _fit_temperature(texts, vectors, subs, prototypes) -> float:
