@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from suite.tenancy.roles import Role
 
+SWEEP_EVERY_S = 15 * 60
+
 
 class GovHotlineConfig(AppConfig):
     name = "gov_hotline"
@@ -18,3 +20,7 @@ class GovHotlineConfig(AppConfig):
         Role.HOTLINE_DISPATCHER,
         Role.DEPARTMENT_HANDLER,
     )
+    # SLA reminders, overdue escalation and hotspot warnings run on celery beat.
+    periodic_tasks = {
+        "gov-hotline-sweep": {"task": "gov_hotline.sweep", "schedule": SWEEP_EVERY_S},
+    }

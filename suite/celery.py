@@ -53,5 +53,24 @@ def _configure() -> None:
     )
 
 
+def collect_periodic_tasks(celery_app: Celery) -> dict:
+    """Adds each product's `periodic_tasks` (declared on its AppConfig:
+    `{name: {"task": ..., "schedule": seconds}}`) to the beat schedule. Runs once Django's
+    app registry is ready: beat finalizes the app after its loader has set Django up."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return {}
+    from suite.products import product_apps
+
+    declared = {}
+    for config in product_apps():
+        for name, entry in getattr(config, "periodic_tasks", {}).items():
+            declared[name] = dict(entry)
+    celery_app.conf.beat_schedule = {**(celery_app.conf.beat_schedule or {}), **declared}
+    return declared
+
+
 app.on_configure.connect(lambda sender, **kwargs: _configure(), weak=False)
+app.on_after_finalize.connect(lambda sender, **kwargs: collect_periodic_tasks(sender), weak=False)
 app.autodiscover_tasks()

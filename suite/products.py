@@ -5,7 +5,9 @@ A product AppConfig sets `url_prefix` (portal pages at /<prefix>/, API at /api/v
 - `subscriber_entries`: ((URL name, label), ...) linked from the subscriber mobile home;
 - a `demo` submodule with `seed_demo()`, run by `manage.py seed_demo` after the suite's own
   demo tenants and users exist (it must be idempotent);
-- a `locale/` folder with the product's own zh_Hans catalogue.
+- a `locale/` folder with the product's own zh_Hans catalogue;
+- `periodic_tasks`: {name: {"task": "<celery task name>", "schedule": seconds}}, added to
+  celery beat's schedule by `suite.celery.collect_periodic_tasks`.
 """
 
 from importlib import import_module

@@ -1,0 +1,337 @@
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2/): services, service
+definitions, requests, in JSON and XML by the `.json` / `.xml` suffix. The jurisdiction is the
+tenant of the API key (`api_key` parameter as the spec says, or a Bearer header), scope
+`hotline`; a `jurisdiction_id` naming another tenant is 404, like one that does not exist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from xml.etree import ElementTree as ET
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+from suite.accounts.authentication import ApiKeyPrincipal, BearerAuthentication, api_key_from_raw
+from suite.ai import gateway
+from suite.api.viewsets import TenantAPIView
+
+from ..intake import order_from_text
+from ..models import OPEN_STATUSES, Category, Channel, Urgency, WorkOrder
+from ..selectors import orders_for
+
+MAX_REQUESTS = 1000
+DEFAULT_DAYS = 90
+
+
+class Open311KeyAuthentication(BaseAuthentication):
+    """The spec's `api_key` parameter (query string or form body)."""
+
+    def authenticate(self, request):
+        raw = request.query_params.get("api_key") or request._request.POST.get("api_key")
+        if not raw:
+            return None
+        key = api_key_from_raw(raw)
+        if key is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
+        request._request.api_key = key
+        request._request.tenant = key.tenant
+        return ApiKeyPrincipal(key), key
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        self.status = status
+        self.description = description
+
+
+def _xml(root: str, item: str, rows: list[dict]) -> bytes:
+    top = ET.Element(root)
+    for row in rows:
+        top.append(_element(item, row))
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+
+
+def _element(tag: str, value) -> ET.Element:
+    el = ET.Element(tag)
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, list):
+                holder = ET.SubElement(el, key)
+                child_tag = key[:-1] if key.endswith("s") else key
+                for entry in inner:
+                    holder.append(_element(child_tag, entry))
+            else:
+                el.append(_element(key, inner))
+    elif value is None:
+        pass
+    elif isinstance(value, bool):
+        el.text = "true" if value else "false"
+    else:
+        el.text = str(value)
+    return el
+
+
+def respond(fmt: str, root: str, item: str, rows, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        body = (
+            _xml(root, item, rows)
+            if isinstance(rows, list)
+            else (
+                b'<?xml version="1.0" encoding="utf-8"?>'
+                + ET.tostring(_element(root, rows), encoding="utf-8")
+            )
+        )
+        return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
+    import json
+
+    return HttpResponse(
+        json.dumps(rows, ensure_ascii=False), content_type="application/json", status=status
+    )
+
+
+def error_response(fmt: str, status: int, description: str) -> HttpResponse:
+    return respond(fmt, "errors", "error", [{"code": status, "description": description}], status)
+
+
+class Open311View(TenantAPIView):
+    # GeoReport v2 has its own specification; it stays out of the suite's OpenAPI document.
+    schema = None
+    api_key_scope = "hotline"
+    authentication_classes = [Open311KeyAuthentication, BearerAuthentication]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
+
+    def handle_exception(self, exc):
+        fmt = self.kwargs.get("fmt", "json")
+        if isinstance(exc, Open311Error):
+            return error_response(fmt, exc.status, exc.description)
+        if isinstance(exc, Http404 | ObjectDoesNotExist):
+            return error_response(fmt, 404, _("Not found."))
+        if isinstance(exc, ValidationError):
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            text = "; ".join(
+                f"{k}: {' '.join(map(str, v))}" if k else " ".join(map(str, v))
+                for k, v in messages.items()
+            )
+            return error_response(fmt, 400, text)
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            return error_response(fmt, 401, str(exc.detail))
+        if isinstance(exc, exceptions.APIException):
+            return error_response(fmt, exc.status_code, str(exc.detail))
+        return super().handle_exception(exc)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        jurisdiction = request.query_params.get("jurisdiction_id") or request.data.get(
+            "jurisdiction_id"
+        )
+        if jurisdiction and jurisdiction != self.tenant.slug:
+            raise Open311Error(404, _("Unknown jurisdiction_id."))
+
+    def service(self, code: str) -> Category:
+        if not code.startswith("c") or not code[1:].isdigit():
+            raise Open311Error(404, _("Unknown service_code."))
+        sub = (
+            Category.objects.for_tenant(self.tenant)
+            .filter(pk=int(code[1:]), parent__isnull=False, is_active=True)
+            .select_related("parent")
+            .first()
+        )
+        if sub is None:
+            raise Open311Error(404, _("Unknown service_code."))
+        return sub
+
+
+def _service(sub: Category) -> dict:
+    return {
+        "service_code": sub.code,
+        "service_name": sub.name,
+        "description": f"{sub.parent.name} / {sub.name}",
+        "metadata": True,
+        "type": "batch",
+        "keywords": f"{sub.parent.name},{sub.name}",
+        "group": sub.parent.name,
+    }
+
+
+class ServicesView(Open311View):
+    def get(self, request, fmt):
+        subs = (
+            Category.objects.for_tenant(self.tenant)
+            .filter(parent__isnull=False, is_active=True, parent__is_active=True)
+            .select_related("parent")
+            .order_by("parent__position", "position")
+        )
+        return respond(fmt, "services", "service", [_service(s) for s in subs])
+
+
+class ServiceDefinitionView(Open311View):
+    def get(self, request, code, fmt):
+        sub = self.service(code)
+        definition = {
+            "service_code": sub.code,
+            "attributes": [
+                {
+                    "variable": True,
+                    "code": "urgency",
+                    "datatype": "singlevaluelist",
+                    "required": False,
+                    "datatype_description": "",
+                    "order": 1,
+                    "description": "紧急程度",
+                    "values": [{"key": u.value, "name": str(u.label)} for u in Urgency],
+                }
+            ],
+        }
+        return respond(fmt, "service_definition", "", definition)
+
+
+def _status(order: WorkOrder) -> str:
+    return "open" if order.status in OPEN_STATUSES else "closed"
+
+
+def _request_row(order: WorkOrder) -> dict:
+    lead = next(
+        (a for a in order.assignments.all() if a.role == "lead" and a.status != "withdrawn"), None
+    )
+    return {
+        "service_request_id": order.number,
+        "status": _status(order),
+        "status_notes": order.get_status_display(),
+        "service_name": order.subcategory.name if order.subcategory else "",
+        "service_code": order.subcategory.code if order.subcategory else "",
+        "description": order.summary,
+        "agency_responsible": lead.department.name if lead else "",
+        "service_notice": "",
+        "requested_datetime": timezone.localtime(order.created_at).isoformat(),
+        "updated_datetime": timezone.localtime(order.updated_at).isoformat(),
+        "expected_datetime": timezone.localtime(order.due_at).isoformat() if order.due_at else "",
+        "address": order.address,
+        "address_id": "",
+        "zipcode": "",
+        "lat": order.latitude if order.latitude is not None else "",
+        "long": order.longitude if order.longitude is not None else "",
+        "media_url": "",
+    }
+
+
+def _parse_date(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise Open311Error(
+            400, _("%(name)s must be a W3C datetime (2026-01-31T08:00:00+08:00).") % {"name": name}
+        )
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+class RequestsView(Open311View):
+    def get(self, request, fmt):
+        params = request.query_params
+        orders = orders_for(self.tenant).prefetch_related("assignments__department")
+        ids = params.get("service_request_id")
+        if ids:
+            orders = orders.filter(number__in=[i.strip() for i in ids.split(",") if i.strip()])
+        else:
+            if params.get("service_code"):
+                codes = [self.service(c.strip()).pk for c in params["service_code"].split(",")]
+                orders = orders.filter(subcategory_id__in=codes)
+            end = (
+                _parse_date(params["end_date"], "end_date")
+                if params.get("end_date")
+                else timezone.now()
+            )
+            start = (
+                _parse_date(params["start_date"], "start_date")
+                if params.get("start_date")
+                else end - timezone.timedelta(days=DEFAULT_DAYS)
+            )
+            if start > end:
+                raise Open311Error(400, _("start_date must be before end_date."))
+            orders = orders.filter(created_at__gte=start, created_at__lte=end)
+            status = params.get("status")
+            if status:
+                wanted = {s.strip() for s in status.split(",")}
+                if not wanted <= {"open", "closed"}:
+                    raise Open311Error(400, _("status must be open or closed."))
+                if wanted == {"open"}:
+                    orders = orders.filter(status__in=OPEN_STATUSES)
+                elif wanted == {"closed"}:
+                    orders = orders.exclude(status__in=OPEN_STATUSES)
+        rows = [_request_row(o) for o in orders.order_by("-created_at")[:MAX_REQUESTS]]
+        return respond(fmt, "service_requests", "request", rows)
+
+    def post(self, request, fmt):
+        data = request.data
+        code = (data.get("service_code") or "").strip()
+        if not code:
+            raise Open311Error(400, _("service_code is required."))
+        sub = self.service(code)
+        lat, lon = data.get("lat"), data.get("long")
+        address = (data.get("address_string") or "").strip()
+        address_id = (data.get("address_id") or "").strip()
+        if not address and not address_id and (lat in (None, "") or lon in (None, "")):
+            raise Open311Error(
+                400, _("A location is required: lat and long, address_string or address_id.")
+            )
+        try:
+            lat_f = float(lat) if lat not in (None, "") else None
+            lon_f = float(lon) if lon not in (None, "") else None
+        except (TypeError, ValueError) as exc:
+            raise Open311Error(400, _("lat and long must be decimal degrees.")) from exc
+        if (lat_f is not None and not -90 <= lat_f <= 90) or (
+            lon_f is not None and not -180 <= lon_f <= 180
+        ):
+            raise Open311Error(400, _("lat and long are out of range."))
+        description = (data.get("description") or "").strip()
+        if not description:
+            raise Open311Error(400, _("description is required: say what the problem is."))
+        urgency = data.get("attribute[urgency]") or ""
+        if urgency and urgency not in Urgency.values:
+            raise Open311Error(400, _("attribute[urgency] must be normal, urgent or critical."))
+        name = " ".join(p for p in (data.get("last_name"), data.get("first_name")) if p).strip()
+        caller = gateway.Caller(
+            tenant=self.tenant,
+            api_key=getattr(request._request, "api_key", None),
+            request=request._request,
+        )
+        with transaction.atomic():
+            order = order_from_text(
+                caller=caller,
+                channel=Channel.OPEN311,
+                request=request._request,
+                overrides={
+                    "text": description,
+                    "category": sub.parent.name,
+                    "subcategory": sub.name,
+                    "address": address or address_id,
+                    "urgency": urgency,
+                    "contact_name": name[:60],
+                    "contact_phone": (data.get("phone") or "")[:20],
+                    "latitude": lat_f,
+                    "longitude": lon_f,
+                },
+            )
+        row = {"service_request_id": order.number, "service_notice": "", "account_id": None}
+        return respond(fmt, "service_requests", "request", [row], status=201)
+
+
+class RequestView(Open311View):
+    def get(self, request, request_id, fmt):
+        order = (
+            orders_for(self.tenant)
+            .prefetch_related("assignments__department")
+            .filter(number=request_id)
+            .first()
+        )
+        if order is None:
+            raise Open311Error(404, _("Unknown service_request_id."))
+        return respond(fmt, "service_requests", "request", [_request_row(order)])

@@ -1,0 +1,123 @@
+from rest_framework import serializers
+
+from ..models import Channel, RequestType, Urgency, WorkOrder
+
+
+class DraftRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+    channel = serializers.ChoiceField(
+        choices=[Channel.WEB, Channel.MOBILE, Channel.PHONE], default=Channel.WEB
+    )
+    request_type = serializers.ChoiceField(choices=RequestType.choices, required=False)
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    subcategory = serializers.CharField(required=False, allow_blank=True, default="")
+    district = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    contact_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=60
+    )
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20
+    )
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.name", default="")
+    subcategory = serializers.CharField(source="subcategory.name", default="")
+    district = serializers.CharField(source="district.name", default="")
+    contact_phone = serializers.CharField(source="masked_phone")
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "status",
+            "request_type",
+            "category",
+            "subcategory",
+            "district",
+            "address",
+            "summary",
+            "urgency",
+            "contact_name",
+            "contact_phone",
+            "emergency_line",
+            "due_at",
+            "created_at",
+            "closed_at",
+        ]
+
+
+class DispatchSerializer(serializers.Serializer):
+    lead = serializers.IntegerField()
+    co = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class MergeSerializer(serializers.Serializer):
+    duplicates = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+
+
+class VisitSerializer(serializers.Serializer):
+    satisfaction = serializers.CharField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ObjectionSerializer(serializers.Serializer):
+    objection = serializers.CharField(max_length=2000)
+
+
+class ExtensionAskSerializer(serializers.Serializer):
+    working_days = serializers.IntegerField(min_value=1, max_value=30)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ReplySerializer(serializers.Serializer):
+    reply = serializers.CharField(max_length=5000)
+
+
+class DecideSerializer(serializers.Serializer):
+    # A choice, not a boolean: a form post without the field must not read as "reject".
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    department = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        from ..models import Assignment
+
+        model = Assignment
+        fields = [
+            "id",
+            "order",
+            "order_number",
+            "department",
+            "role",
+            "status",
+            "reason",
+            "objection",
+            "reply",
+            "created_at",
+            "accepted_at",
+            "replied_at",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import ExtensionRequest
+
+        model = ExtensionRequest
+        fields = ["id", "assignment", "working_days", "reason", "status", "created_at"]
+        read_only_fields = fields

@@ -1,0 +1,225 @@
+"""REST API of the hotline (`/api/v1/gov-hotline/`): drafting, orders and the workflow
+(dispatch, merge, return visit; departments accept, return, ask for time, reply; extension
+decisions). Thin: services decide, and enforce the states."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from suite.ai import gateway
+from suite.api.viewsets import TenantAPIView, TenantScopedMixin
+from suite.tenancy.models import Role
+
+from .. import selectors, services
+from ..drafting import draft_build
+from ..intake import order_from_text
+from ..models import Assignment, Department, ExtensionRequest, WorkOrder
+from . import serializers as s
+
+HOTLINE_ROLES = (Role.TENANT_ADMIN, Role.HOTLINE_AGENT, Role.HOTLINE_DISPATCHER)
+DISPATCH_ROLES = (Role.TENANT_ADMIN, Role.HOTLINE_DISPATCHER)
+DEPARTMENT_ROLES = (*DISPATCH_ROLES, Role.DEPARTMENT_HANDLER)
+
+
+def _user(view):
+    return view.request.user if getattr(view.request.user, "pk", None) else None
+
+
+def _require(view, roles) -> None:
+    """Users need one of `roles` for this action; an API key with the view's scope is the
+    integrating hotline platform and may act."""
+    from suite.tenancy.selectors import user_has_role
+
+    user = _user(view)
+    if user is not None and not user_has_role(user, view.tenant, *roles):
+        raise PermissionDenied(_("Your role cannot do this."))
+
+
+def _body(serializer_class, request):
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def caller_of(view) -> gateway.Caller:
+    request = view.request._request
+    return gateway.Caller(
+        tenant=view.tenant,
+        user=view.request.user if getattr(view.request.user, "pk", None) else None,
+        api_key=getattr(request, "api_key", None),
+        request=request,
+    )
+
+
+class DraftView(TenantAPIView):
+    """The filled draft of an order from a text, not saved."""
+
+    api_key_scope = "hotline"
+    required_roles = HOTLINE_ROLES
+    serializer_class = s.DraftRequestSerializer
+
+    def post(self, request):
+        body = s.DraftRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(draft_build(caller=caller_of(self), text=body.validated_data["text"]))
+
+
+class OrderViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Orders: web/mobile/integrator submissions are drafted automatically, then saved."""
+
+    api_key_scope = "hotline"
+    required_roles = HOTLINE_ROLES
+    queryset = WorkOrder.objects.select_related("category", "subcategory", "district")
+    serializer_class = s.OrderSerializer
+    filterset_fields = ["status", "request_type", "urgency"]
+    ordering_fields = ["created_at", "due_at"]
+
+    def create(self, request):
+        body = s.OrderCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            order = order_from_text(
+                caller=caller_of(self), overrides=body.validated_data, request=request._request
+            )
+        data = s.OrderSerializer(order).data
+        data["message"] = _("Order %(n)s created.") % {"n": order.number}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def _done(self, order: WorkOrder, message: str) -> Response:
+        order.refresh_from_db()
+        data = s.OrderSerializer(order).data
+        data["message"] = message
+        return Response(data)
+
+    # Not named `dispatch`: that is APIView's request entry point.
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_to(self, request, pk=None):
+        _require(self, DISPATCH_ROLES)
+        order = self.get_object()
+        data = _body(s.DispatchSerializer, request)
+        departments = Department.objects.for_tenant(self.tenant).filter(is_active=True)
+        chosen = departments.in_bulk([data["lead"], *data["co"]])
+        missing = [i for i in [data["lead"], *data["co"]] if i not in chosen]
+        if missing:
+            raise ValidationError({"lead": _("Unknown department: %(ids)s.") % {"ids": missing}})
+        reasons = {
+            x.department.pk: "；".join(x.reasons) for x in selectors.dispatch_suggestions(order)
+        }
+        services.order_dispatch(
+            order=order,
+            lead=chosen[data["lead"]],
+            co=[chosen[i] for i in data["co"] if i != data["lead"]],
+            reasons=reasons,
+            note=data["note"],
+            user=_user(self),
+        )
+        return self._done(order, _("Order dispatched."))
+
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        _require(self, DISPATCH_ROLES)
+        order = self.get_object()
+        ids = _body(s.MergeSerializer, request)["duplicates"]
+        dups = list(selectors.orders_for(self.tenant).filter(pk__in=ids))
+        if len(dups) != len(set(ids)):
+            raise ValidationError({"duplicates": _("Some of these orders do not exist.")})
+        services.order_merge(main=order, duplicates=dups, user=_user(self))
+        return self._done(order, _("%(n)d order(s) merged into this one.") % {"n": len(dups)})
+
+    @action(detail=True, methods=["post"], url_path="return-visit")
+    def return_visit(self, request, pk=None):
+        order = self.get_object()
+        data = _body(s.VisitSerializer, request)
+        services.visit_record(order=order, user=_user(self), **data)
+        return self._done(order, _("Return visit recorded."))
+
+
+class AssignmentViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Departments' assignments. A handler sees only those of their own departments (another
+    department's assignment is a 404, like a missing one); dispatchers see all."""
+
+    api_key_scope = "hotline"
+    required_roles = DEPARTMENT_ROLES
+    queryset = Assignment.objects.select_related("order", "department")
+    serializer_class = s.AssignmentSerializer
+    filterset_fields = ["status", "role"]
+
+    def scope_queryset(self, queryset):
+        from suite.tenancy.selectors import user_has_role
+
+        user = _user(self)
+        if user is not None and not user_has_role(user, self.tenant, *DISPATCH_ROLES):
+            queryset = queryset.filter(department__members=user)
+        return queryset
+
+    def _done(self, assignment: Assignment, message: str) -> Response:
+        assignment.refresh_from_db()
+        data = s.AssignmentSerializer(assignment).data
+        data["message"] = message
+        return Response(data)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        assignment = self.get_object()
+        services.assignment_accept(assignment=assignment, user=_user(self))
+        return self._done(assignment, _("Accepted."))
+
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request, pk=None):
+        assignment = self.get_object()
+        data = _body(s.ObjectionSerializer, request)
+        services.assignment_return(
+            assignment=assignment, objection=data["objection"], user=_user(self)
+        )
+        return self._done(assignment, _("Returned to the dispatcher."))
+
+    @action(detail=True, methods=["post"])
+    def extension(self, request, pk=None):
+        assignment = self.get_object()
+        data = _body(s.ExtensionAskSerializer, request)
+        ask = services.extension_request(assignment=assignment, user=_user(self), **data)
+        return Response(s.ExtensionSerializer(ask).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        assignment = self.get_object()
+        data = _body(s.ReplySerializer, request)
+        services.assignment_reply(assignment=assignment, reply=data["reply"], user=_user(self))
+        return self._done(assignment, _("Reply sent."))
+
+
+class ExtensionViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Extension requests; dispatchers approve or reject them."""
+
+    api_key_scope = "hotline"
+    required_roles = DISPATCH_ROLES
+    queryset = ExtensionRequest.objects.order_by("-created_at", "-id")
+    serializer_class = s.ExtensionSerializer
+    filterset_fields = ["status"]
+
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        extension = self.get_object()
+        approve = _body(s.DecideSerializer, request)["decision"] == "approve"
+        services.extension_decide(extension=extension, approve=approve, user=_user(self))
+        extension.refresh_from_db()
+        return Response(s.ExtensionSerializer(extension).data)

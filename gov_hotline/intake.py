@@ -1,0 +1,143 @@
+"""Intake: an order from a text (web, mobile, integrator, Open311) or a recording, filled by the
+automatic draft where the submitter gave no value."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from suite.ai import gateway
+from suite.ai.errors import InvalidInput
+from suite.jobs.services import job_enqueue
+from suite.tenancy.models import Tenant
+
+from .drafting import draft_build
+from .models import Channel, RecordingIntake, RequestType, Urgency, WorkOrder
+from .services import order_create
+
+TRANSCRIBE_KIND = "gov_hotline.transcribe"
+
+MAX_RECORDING_BYTES = 20 * 1024 * 1024
+MAX_RECORDING_SECONDS = 15 * 60
+RECORDING_TYPES = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".flac", ".amr", ".webm", ".aac")
+
+
+def order_from_text(
+    *, caller: gateway.Caller, overrides: dict, request=None, channel: str | None = None
+) -> WorkOrder:
+    """Saves an order from the submitter's text; fields they did not give come from the draft.
+    A submission the draft cannot classify needs its category from the submitter."""
+    draft = draft_build(caller=caller, text=overrides.get("text", ""))
+    values = {
+        "request_type": overrides.get("request_type") or draft["request_type"] or RequestType.HELP,
+        "category": overrides.get("category") or draft["category"],
+        "subcategory": overrides.get("subcategory") or draft["subcategory"],
+        "district": overrides.get("district") or draft["district"],
+        "address": overrides.get("address") or draft["address"],
+        "summary": overrides.get("summary") or draft["summary"],
+        "urgency": overrides.get("urgency") or draft["urgency"] or Urgency.NORMAL,
+        "contact_name": overrides.get("contact_name") or draft["contact"]["name"],
+        "contact_phone": overrides.get("contact_phone", ""),
+    }
+    if not values["subcategory"]:
+        raise ValidationError(
+            {"subcategory": _("No classifier is trained yet: give the category and subcategory.")}
+        )
+    return order_create(
+        tenant=caller.tenant,
+        text=overrides.get("text", ""),
+        channel=channel or overrides.get("channel") or Channel.WEB,
+        draft=draft,
+        user=caller.user,
+        request=request,
+        latitude=overrides.get("latitude"),
+        longitude=overrides.get("longitude"),
+        **values,
+    )
+
+
+def recording_check(upload) -> bytes:
+    """Validates an uploaded recording before anything else touches it: extension, size,
+    decodable audio and duration. Returns its bytes."""
+    from suite.media.audio import decode_audio
+
+    name = (getattr(upload, "name", "") or "").lower()
+    if not name.endswith(RECORDING_TYPES):
+        raise ValidationError(
+            {
+                "recording": _("Upload a recording as %(types)s.")
+                % {"types": ", ".join(t.lstrip(".") for t in RECORDING_TYPES)}
+            }
+        )
+    if upload.size > MAX_RECORDING_BYTES:
+        raise ValidationError(
+            {"recording": _("The recording is larger than 20 MB; upload a shorter one.")}
+        )
+    data = upload.read()
+    upload.seek(0)
+    try:
+        decode_audio(
+            data,
+            filename=name,
+            max_bytes=MAX_RECORDING_BYTES,
+            max_seconds=MAX_RECORDING_SECONDS,
+        )
+    except InvalidInput as exc:
+        raise ValidationError({"recording": str(exc)}) from exc
+    return data
+
+
+def transcribe_recording(*, caller: gateway.Caller, data: bytes) -> dict:
+    """Transcript text and segments of a validated recording, through the gateway."""
+    served = gateway.transcribe(caller, data, language="zh", itn=True)
+    return {
+        "text": served.value.text.strip(),
+        "segments": [
+            {"start": round(seg.start, 2), "end": round(seg.end, 2), "text": seg.text}
+            for seg in served.value.segments
+        ],
+        "engine": served.info.engine,
+        "fallback": served.info.fallback,
+    }
+
+
+@transaction.atomic
+def recording_intake_start(*, tenant: Tenant, upload, user=None) -> RecordingIntake:
+    """Validates the upload, stores it, and enqueues its transcription and drafting on the
+    `asr` queue (a long call must not hold the web request)."""
+    data = recording_check(upload)
+    suffix = "." + (upload.name or "call.wav").rsplit(".", 1)[-1].lower()
+    intake = RecordingIntake(tenant=tenant, created_by=user if getattr(user, "pk", None) else None)
+    intake.recording.save(f"{uuid.uuid4().hex}{suffix}", ContentFile(data), save=False)
+    intake.save()
+    from .tasks import transcribe_intake
+
+    intake.job = job_enqueue(
+        tenant=tenant,
+        kind=TRANSCRIBE_KIND,
+        task=transcribe_intake,
+        params={"intake": intake.pk},
+        created_by=intake.created_by,
+    )[0]
+    intake.save(update_fields=["job"])
+    return intake
+
+
+def recording_intake_process(*, intake: RecordingIntake, caller: gateway.Caller, progress=None):
+    """Transcribes the stored recording and fills the draft (the job's body)."""
+    with intake.recording.open("rb") as handle:
+        data = handle.read()
+    if progress:
+        progress(10, _("Transcribing"))
+    heard = transcribe_recording(caller=caller, data=data)
+    if progress:
+        progress(70, _("Filling the order"))
+    intake.text = heard["text"]
+    intake.transcript = heard["segments"]
+    intake.draft = draft_build(caller=caller, text=heard["text"]) if heard["text"] else {}
+    intake.save(update_fields=["text", "transcript", "draft"])
+    return intake

@@ -1,0 +1,193 @@
+"""Reads of the hotline, always through the tenant's querysets."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from suite.tenancy.models import Tenant
+
+from . import duplicates
+from .models import (
+    Assignment,
+    AssignmentStatus,
+    Category,
+    Department,
+    DispatchRule,
+    District,
+    ExtensionRequest,
+    ExtensionStatus,
+    HandlingRole,
+    OrderStatus,
+    WorkOrder,
+)
+
+
+def orders_for(tenant: Tenant) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.for_tenant(tenant).select_related(
+        "category", "subcategory", "district"
+    )
+
+
+def order_get(tenant: Tenant, pk) -> WorkOrder:
+    return orders_for(tenant).get(pk=pk)
+
+
+def taxonomy(tenant: Tenant, active_only: bool = True) -> list[tuple[Category, list[Category]]]:
+    rows = Category.objects.for_tenant(tenant).select_related("parent")
+    if active_only:
+        rows = rows.filter(is_active=True)
+    tops = [c for c in rows if c.parent_id is None]
+    children: dict[int, list[Category]] = {}
+    for c in rows:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(c)
+    return [(t, children.get(t.pk, [])) for t in tops]
+
+
+def departments_of_user(tenant: Tenant, user) -> QuerySet[Department]:
+    return Department.objects.for_tenant(tenant).filter(members=user, is_active=True)
+
+
+def handler_queue(tenant: Tenant, user) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.for_tenant(tenant)
+        .filter(department__in=departments_of_user(tenant, user))
+        .filter(status__in=[AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED])
+        .select_related("order", "department", "order__subcategory", "order__district")
+        .order_by("order__due_at")
+    )
+
+
+def assignment_for_handler(tenant: Tenant, user, pk) -> Assignment:
+    """The assignment if the user belongs to its department; else DoesNotExist, like missing."""
+    return (
+        Assignment.objects.for_tenant(tenant)
+        .filter(department__in=departments_of_user(tenant, user))
+        .select_related("order", "department")
+        .get(pk=pk)
+    )
+
+
+def pending_extensions(tenant: Tenant) -> QuerySet[ExtensionRequest]:
+    return (
+        ExtensionRequest.objects.for_tenant(tenant)
+        .filter(status=ExtensionStatus.PENDING)
+        .select_related("assignment__order", "assignment__department")
+    )
+
+
+@dataclass
+class Suggestion:
+    department: Department
+    role: str
+    reasons: list[str]
+    score: float
+
+
+def dispatch_suggestions(order: WorkOrder) -> list[Suggestion]:
+    """Departments for the order, best first, each with the reasons it was suggested: the
+    dispatch catalogue (district rule before city-wide, subcategory before category) and which
+    departments closed orders of this subcategory in this district before."""
+    tenant = order.tenant
+    rules = DispatchRule.objects.for_tenant(tenant).select_related(
+        "department", "category", "district"
+    )
+    wanted = [c for c in (order.subcategory, order.category) if c is not None]
+    found: dict[int, Suggestion] = {}
+    for rule in rules.filter(category__in=wanted):
+        if rule.district_id and rule.district_id != order.district_id:
+            continue
+        score = (2.0 if rule.category_id == order.subcategory_id else 1.0) + (
+            1.0 if rule.district_id else 0.0
+        )
+        if rule.role == HandlingRole.CO:
+            score -= 0.5
+        where = rule.district.name if rule.district_id else "全市"
+        reason = f"派单目录：{rule.category} · {where} → {rule.get_role_display()}"
+        current = found.get(rule.department_id)
+        if current is None or score > current.score:
+            found[rule.department_id] = Suggestion(rule.department, rule.role, [reason], score)
+        else:
+            current.reasons.append(reason)
+    history = Counter(
+        Assignment.objects.for_tenant(tenant)
+        .filter(
+            role=HandlingRole.LEAD,
+            status=AssignmentStatus.REPLIED,
+            order__subcategory=order.subcategory,
+            order__district=order.district,
+        )
+        .exclude(order=order)
+        .values_list("department_id", flat=True)
+    )
+    departments = Department.objects.for_tenant(tenant).in_bulk(list(history))
+    for dep_id, n in history.items():
+        reason = f"历史：本区同类工单由其办结 {n} 件"
+        if dep_id in found:
+            found[dep_id].reasons.append(reason)
+            found[dep_id].score += min(n, 5) * 0.1
+        elif dep_id in departments:
+            found[dep_id] = Suggestion(
+                departments[dep_id], HandlingRole.CO, [reason], min(n, 5) * 0.1
+            )
+    suggestions = sorted(found.values(), key=lambda s: s.score, reverse=True)
+    if suggestions and all(s.role != HandlingRole.LEAD for s in suggestions):
+        suggestions[0].role = HandlingRole.LEAD
+    return suggestions
+
+
+def duplicate_candidates(order: WorkOrder, limit: int = 5) -> list[tuple[WorkOrder, float]]:
+    """Open orders of the same district within the window whose text is close to this one."""
+    return _similar_open_orders(
+        order.tenant,
+        text=order.text,
+        address=order.address,
+        district=order.district,
+        at=order.created_at,
+        exclude_pk=order.pk,
+        limit=limit,
+    )
+
+
+def draft_duplicates(
+    tenant: Tenant, *, text: str, district: str, address: str, limit: int = 5
+) -> list[tuple[WorkOrder, float]]:
+    """Likely duplicates of a draft not yet saved, so the agent can merge at intake."""
+    found = District.objects.for_tenant(tenant).filter(name=district).first() if district else None
+    return _similar_open_orders(
+        tenant,
+        text=text,
+        address=address,
+        district=found,
+        at=timezone.now(),
+        exclude_pk=None,
+        limit=limit,
+    )
+
+
+def _similar_open_orders(
+    tenant: Tenant, *, text, address, district, at, exclude_pk, limit
+) -> list[tuple[WorkOrder, float]]:
+    window = timedelta(days=duplicates.WINDOW_DAYS)
+    qs = (
+        WorkOrder.objects.for_tenant(tenant)
+        .exclude(status__in=[OrderStatus.MERGED, OrderStatus.TRANSFERRED])
+        .filter(created_at__gte=at - window, created_at__lte=at + window, merged_into__isnull=True)
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if district is not None:
+        qs = qs.filter(district=district)
+    candidates = list(qs.order_by("-created_at")[:2000])
+    matches = duplicates.similar_to(
+        text,
+        address,
+        [(c.text, c.address) for c in candidates],
+        district=district.name if district is not None else "",
+    )
+    return [(candidates[m.index], m.score) for m in matches[:limit]]
