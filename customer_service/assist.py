@@ -23,7 +23,10 @@ def understand(tenant: Tenant, text: str, language: str | None = None) -> dict:
     lexicon = dialects.lexicon_for(found.dialect, overrides.get(found.dialect))
     normalized = dialects.normalize(text, lexicon) if found.dialect != dialects.MANDARIN else text
     intent = nlu.classify_intent(normalized)
-    sentiment = nlu.analyse_sentiment(normalized + " " + text)
+    # Dialect swear words vanish in normalisation; the raw text keeps them.
+    sentiment = min(
+        nlu.analyse_sentiment(normalized), nlu.analyse_sentiment(text), key=lambda s: s.score
+    )
     return {
         "dialect": found.dialect,
         "dialect_confidence": found.confidence,

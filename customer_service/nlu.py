@@ -56,9 +56,9 @@ INTENT_RULES: dict[str, dict[str, float]] = {
 MIN_EVIDENCE = 1.5
 
 NEGATIVE: dict[str, float] = {
-    "投诉": 0.5, "不满意": 0.6, "太差": 0.6, "差劲": 0.6, "垃圾": 0.9, "骗子": 0.9,
+    "投诉": 0.3, "不满意": 0.6, "太差": 0.6, "差劲": 0.6, "垃圾": 0.9, "骗子": 0.9,
     "骗": 0.5, "气死": 0.9, "烦": 0.4, "烦心": 0.5, "生气": 0.7, "愤怒": 0.9, "受不了": 0.6,
-    "什么破": 0.8, "破": 0.3, "滚": 0.9, "搞什么": 0.6, "凭什么": 0.6, "乱扣": 0.6,
+    "什么破": 0.8, "破": 0.3, "滚": 0.9, "搞什么": 0.6, "凭什么": 0.6, "乱扣": 0.4,
     "坑": 0.5, "无语": 0.5, "失望": 0.6, "曝光": 0.7, "工信部": 0.6, "退钱": 0.4,
     "没人管": 0.6, "几次了": 0.5, "第三次": 0.5, "到底": 0.3, "麻烦": 0.2, "慢": 0.1,
     "差": 0.3, "不行": 0.3, "恼火": 0.5, "闹心": 0.5, "膈应": 0.6, "娘希匹": 0.9,
@@ -72,6 +72,8 @@ POSITIVE: dict[str, float] = {
 NEGATORS = ("不", "没", "别", "勿", "唔")
 INTENSIFIERS = ("非常", "太", "特别", "很", "极其", "真", "超级", "贼", "交关", "邪气")
 ANGER_THRESHOLD = -0.6
+# Weight at which the score saturates: one mild complaint word is negative, not angry.
+SCALE = 1.5
 
 
 @dataclass
@@ -128,7 +130,7 @@ def analyse_sentiment(text: str) -> Sentiment:
     neg += flipped
     boost = 1.0 + 0.3 * sum(text.count(w) for w in INTENSIFIERS)
     boost += 0.15 * min(text.count("！") + text.count("!"), 4)
-    score = max(-1.0, min(1.0, (pos - neg) * boost))
+    score = max(-1.0, min(1.0, (pos - neg) * boost / SCALE))
     label = "negative" if score <= -0.2 else "positive" if score >= 0.2 else "neutral"
     return Sentiment(label, round(score, 3))
 
