@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the rule tables keep one intent per block
 """Intent, sentiment and slot rules over normalised (Mandarin) text. Pure functions.
 
 No instruction-tuned model exists offline, so these are weighted keyword rules written for a
@@ -22,7 +23,7 @@ INTENT_RULES: dict[str, dict[str, float]] = {
         "没人管": 2, "差": 1,
     },
     "fault_repair": {
-        "报修": 4, "上不了网": 3.5, "上不去网": 3.5, "上不到网": 3.5, "断网": 3, "没网": 3,
+        "报修": 4, "上不了网": 3.5, "上不去网": 3.5, "上不到网": 3.5, "断网": 3, "没网": 3, "没有网": 3, "网络不好": 2.5,
         "网速慢": 2.5, "没有信号": 3, "没信号": 3, "信号差": 2.5, "信号不好": 2.5, "掉线": 2.5,
         "打不通": 2.5, "打不出": 2.5, "听不清": 2, "坏了": 2.5, "故障": 3, "红灯": 2.5,
         "光猫": 1.5, "闪": 1, "修": 2, "师傅": 1.5, "断": 1, "无法上网": 3.5, "用不了": 2,
