@@ -15,12 +15,14 @@ from suite.privacy import mask_phone, mask_text
 from suite.realtime.publish import tenant_group_send
 from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallUtterance
-from suite.telephony.selectors import call_utterances
+from suite.telephony.selectors import call_utterances, calls_active
 from suite.telephony.services import call_utterance_annotate
+from suite.tenancy.models import Tenant
 
 from .assist import assist_utterance
 from .nlu import ANGER_THRESHOLD
 
+PRODUCT = "customer_service"
 # The agent desktop's group, per tenant (suite.realtime.publish.group_name adds the tenant).
 CALLS_GROUP = "cs.calls"
 # How many earlier caller utterances assist sees for context.
@@ -44,7 +46,7 @@ def publish(call: Call, event: dict) -> None:
 
 
 class CustomerServiceCallHandler(CallHandler):
-    product = "customer_service"
+    product = PRODUCT
 
     def on_start(self, *, resumed: bool) -> None:
         publish(
@@ -136,3 +138,29 @@ class CustomerServiceCallHandler(CallHandler):
         publish(
             self.call, {"type": "call.ended", "dropped": dropped, "call": call_summary(self.call)}
         )
+
+
+def _utterance_view(utterance: CallUtterance) -> dict:
+    details = utterance.details or {}
+    return {
+        "utterance": utterance.index,
+        "text": mask_text(utterance.text),
+        "dialect": utterance.dialect,
+        "dialect_confidence": utterance.dialect_confidence,
+        "intent": utterance.intent,
+        "sentiment": {"label": utterance.sentiment, "score": details.get("sentiment_score", 0.0)},
+        "suggestions": details.get("suggestions", []),
+        "knowledge_hits": details.get("knowledge_hits", []),
+        "fallback": details.get("fallback", True),
+    }
+
+
+def live_call_state(*, tenant: Tenant, call: Call | None) -> dict:
+    """What the live-call page starts from (and re-reads after a missed event): the tenant's
+    active calls and, for the chosen call, its stored turns. Phone numbers are masked."""
+    active = [call_summary(c) for c in calls_active(tenant=tenant, product=PRODUCT)[:50]]
+    state: dict = {"calls": active, "call": None, "utterances": []}
+    if call is not None:
+        state["call"] = call_summary(call)
+        state["utterances"] = [_utterance_view(u) for u in call_utterances(call=call)]
+    return state

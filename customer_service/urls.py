@@ -6,4 +6,5 @@ app_name = "customer_service"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("calls/live/", views.live_call, name="live_call"),
 ]
