@@ -59,7 +59,7 @@ def executor() -> ThreadPoolExecutor:
     only add contention for CPU-bound inference."""
     global _executor
     if _executor is None:
-        workers = setting("WORKER_THREADS", None) or max(4, (os.cpu_count() or 2) * 2)
+        workers = setting("WORKER_THREADS", None) or max(8, (os.cpu_count() or 2) * 4)
         _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telephony")
     return _executor
 
@@ -76,6 +76,17 @@ async def in_worker(fn, *args, **kwargs):
     loop = asyncio.get_running_loop()
     call = functools.partial(_with_connection, fn, *args, **kwargs)
     return await loop.run_in_executor(executor(), call)
+
+
+# Audio feeds in flight in this process. The model serves one utterance at a time, so when
+# feeds pile up, partial transcripts (each a whole extra model run) are skipped until the
+# backlog clears: finals, which callers and agents wait for, keep their latency.
+_feeds_in_flight = 0
+NO_PARTIALS_S = 1e9
+
+
+def busy() -> bool:
+    return _feeds_in_flight >= int(setting("BUSY_FEEDS", os.cpu_count() or 2))
 
 
 # Live sessions of this process, by call id. A resume looks here first (exact replay of what
@@ -123,6 +134,7 @@ class CallSession:
         self._loud = 0
         self._replies = 0
         self._stopping = False
+        self.partial_s = float(setting("PARTIAL_INTERVAL_S", 1.0))
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -137,7 +149,7 @@ class CallSession:
             caller,
             language=call.language or None,
             dialect=call.dialect,
-            partial_interval_s=float(setting("PARTIAL_INTERVAL_S", 1.0)),
+            partial_interval_s=session.partial_s,
             silence_s=float(setting("SILENCE_S", 0.6)),
         )
         SESSIONS[str(call.id)] = session
@@ -275,7 +287,7 @@ class CallSession:
                         )
                         self.failed = AiError(_("call too long"))
                     else:
-                        events += await in_worker(self.stream.feed, samples)
+                        events += await self._feed(samples)
                         self.audio_seconds = self.stream.seconds
                 if stop:
                     events += await in_worker(self.stream.close)
@@ -289,6 +301,15 @@ class CallSession:
             if stop:
                 break
         await self.turns.put(None)
+
+    async def _feed(self, samples: np.ndarray) -> list[StreamEvent]:
+        global _feeds_in_flight
+        self.stream.partial_interval_s = NO_PARTIALS_S if busy() else self.partial_s
+        _feeds_in_flight += 1
+        try:
+            return await in_worker(self.stream.feed, samples)
+        finally:
+            _feeds_in_flight -= 1
 
     async def _transcript(self, event: StreamEvent) -> None:
         text = event.text.strip()

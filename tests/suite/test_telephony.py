@@ -400,3 +400,63 @@ async def test_the_bundled_whisper_base_transcribes_a_streamed_wav(key_a, settin
     final = (await receive_until(ws, is_final, timeout=120))[-1]
     assert sum("\u4e00" <= ch <= "\u9fff" for ch in final["text"]) >= 4
     await ws.disconnect()
+
+
+async def test_a_call_past_the_length_limit_is_told_so_and_stays_up(key_a, settings):
+    settings.TELEPHONY_MAX_CALL_S = 2
+    ws = await native(key_a)
+    await start(ws)
+    await speak(ws, np.concatenate([utterance(440), utterance(660)]))  # 4.4 s
+    seen = await receive_until(ws, lambda m: m.get("code") == "call_too_long")
+    assert "2" in seen[-1]["message"]
+    await ws.send_json_to({"type": "stop"})
+    await receive_until(ws, lambda m: m["type"] == "stopped")
+    call = await sync_to_async(Call.objects.get)()
+    assert call.audio_seconds <= 2.0
+
+
+async def test_concurrent_calls_keep_their_own_transcripts_and_sequences(key_a, key_b):
+    import asyncio
+
+    async def one_call(key, freqs):
+        ws = await native(key)
+        started = await start(ws)
+        await speak(ws, np.concatenate([utterance(f) for f in freqs]))
+        await ws.send_json_to({"type": "stop"})
+        seen = await receive_until(ws, lambda m: m["type"] == "stopped")
+        await ws.disconnect()
+        assert {m["call_id"] for m in seen} == {started["call_id"]}
+        assert [m["seq"] for m in seen] == list(range(2, 2 + len(seen)))
+        return [m["text"] for m in seen if is_final(m)]
+
+    plans = [[440, 660], [660, 880], [880, 440], [440], [660], [880]]
+    keys = [key_a, key_b] * 3
+    results = await asyncio.gather(*(one_call(k, p) for k, p in zip(keys, plans, strict=True)))
+    assert results == [[PHRASES[f] for f in plan] for plan in plans]
+
+
+async def test_a_second_connection_resuming_a_live_call_takes_it_over(key_a):
+    first = await native(key_a)
+    started = await start(first)
+    second = await native(key_a)
+    await second.send_json_to({"type": "resume", "call_id": started["call_id"], "last_seq": 1})
+    resumed = (await receive_until(second, lambda m: m["type"] == "resumed"))[-1]
+    assert resumed["exact"] and resumed["replayed"] == 0
+    assert await closed_with(first) == 4409
+    await speak(second, utterance(440))
+    assert (await receive_until(second, is_final))[-1]["text"] == PHRASES[440]
+    await second.disconnect()
+
+
+@pytest.mark.parametrize("busy_feeds", [100, 0])
+async def test_partials_are_skipped_while_the_model_is_backlogged(key_a, settings, busy_feeds):
+    # BUSY_FEEDS=0 makes every feed count as backlogged.
+    settings.TELEPHONY_BUSY_FEEDS = busy_feeds
+    ws = await native(key_a)
+    await start(ws)
+    await speak(ws, utterance(440, speech_s=2.5))
+    seen = await receive_until(ws, is_final)
+    partials = [m for m in seen if m["type"] == "transcript" and not m["final"]]
+    assert (len(partials) > 0) is (busy_feeds > 0)
+    assert seen[-1]["text"] == PHRASES[440]
+    await ws.disconnect()
