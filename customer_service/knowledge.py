@@ -45,6 +45,7 @@ class KnowledgeHit:
     lexical_rank: int | None
     vector_rank: int | None
     matched_terms: int = 0
+    query_terms: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -219,6 +220,7 @@ def search(tenant: Tenant, query: str, *, k: int = 5) -> tuple[list[KnowledgeHit
                 lexical_rank=hit.bm25_rank,
                 vector_rank=hit.vector_rank,
                 matched_terms=len(terms & _content_terms(hit.text)),
+                query_terms=len(terms),
             )
         )
     return hits, vectors
@@ -229,12 +231,14 @@ def _content_terms(text: str) -> set[str]:
 
 
 def relevant(hit: KnowledgeHit) -> bool:
-    """A hit worth answering from: it shares a content word (not a stopword) with the query.
+    """A hit worth answering from: it shares two content words with the query (one, when the
+    query has at most two).
 
-    RRF scores are ranks, so they cannot say "nothing relevant"; a vector-only hit with no
-    word in common is a guess, and the assistant should say it does not know instead.
+    RRF scores are ranks, so they cannot say "nothing relevant"; a hit sharing one word of a
+    longer question ("宠物可以办手机卡吗" vs an article about 手机 signal) is a guess, and the
+    assistant should say it does not know instead.
     """
-    return hit.matched_terms >= 1
+    return hit.matched_terms >= 2 or (hit.matched_terms == 1 and hit.query_terms <= 2)
 
 
 def forget(tenant_id: int) -> None:

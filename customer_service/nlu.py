@@ -154,6 +154,17 @@ _PLAN = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,8}套餐)")
 _PLAN_STOP = ("这个套餐", "那个套餐", "的套餐", "个套餐", "换套餐", "改套餐", "降套餐", "新套餐")
 
 SLOT_NAMES = ("phone", "plan", "address", "time")
+_ADDRESS_LEAD = re.compile(r"^.*?(?:地址|住址|住在|家在|位于)(?:是|系|为|在)?[:：]?")
+_QUESTION = ("怎么", "多久", "多少", "什么", "如何", "哪", "吗", "？", "?", "能不能", "是否")
+_ACTION = ("我要", "帮我", "我想", "给我", "办理", "申请", "要办", "报修", "开通一下", "订一个")
+
+
+def is_question(text: str) -> bool:
+    return any(q in text for q in _QUESTION)
+
+
+def wants_action(text: str) -> bool:
+    return any(a in text for a in _ACTION)
 
 
 def extract_slots(text: str, known_plans: list[str] | None = None) -> dict[str, str]:
@@ -161,7 +172,7 @@ def extract_slots(text: str, known_plans: list[str] | None = None) -> dict[str, 
     if m := _PHONE.search(text):
         slots["phone"] = "".join(m.groups())
     if m := _ADDRESS.search(text):
-        slots["address"] = m.group(1)
+        slots["address"] = _ADDRESS_LEAD.sub("", m.group(1)) or m.group(1)
     if m := _TIME.search(text):
         slots["time"] = m.group(1)
     for plan in sorted(known_plans or [], key=len, reverse=True):

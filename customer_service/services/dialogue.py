@@ -241,15 +241,16 @@ def conversation_message(
         return _escalate(reply, state, reason)
 
     flow = state.get("flow")
-    if intent in FLOW_SLOTS and understood["intent_confidence"] >= FLOW_MIN_CONFIDENCE:
+    if _starts_flow(intent, understood["intent_confidence"], normalized):
         flow = state["flow"] = intent
     if flow:
         state["slots"].update(new_slots)
         conversation.intent = flow
-        answered_by_kb = None
-        if intent in ("package_order", "plan_change") and not new_slots:
-            answered_by_kb = _kb_answer(conversation, normalized, state)
-        return _ask_next_slot(reply, state, flow, kb=answered_by_kb)
+        kb_turn = None
+        if nlu.is_question(normalized) and not new_slots:
+            # "网速慢怎么办": the self-help answer first, then what a repair ticket needs.
+            kb_turn = _kb_answer(conversation, normalized, state)
+        return _ask_next_slot(reply, state, flow, kb=kb_turn)
 
     if intent == "greeting" and len(normalized) <= 6:
         customer.answered = True
@@ -293,6 +294,15 @@ def conversation_message(
     reply.bot_turn = answer
     reply.citations = answer.citations
     return reply
+
+
+def _starts_flow(intent: str, confidence: float, text: str) -> bool:
+    if intent not in FLOW_SLOTS or confidence < FLOW_MIN_CONFIDENCE:
+        return False
+    if intent in ("package_order", "plan_change"):
+        # "千兆宽带安装要多久" is a question about ordering, not an order.
+        return nlu.wants_action(text) or not nlu.is_question(text)
+    return True
 
 
 def _escalation_reason(understood: dict, asr_confidence: float | None) -> str:
