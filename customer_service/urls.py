@@ -7,4 +7,15 @@ app_name = "customer_service"
 urlpatterns = [
     path("", views.home, name="home"),
     path("calls/live/", views.live_call, name="live_call"),
+    path("queue/", views.queue, name="queue"),
+    path("conversations/<int:pk>/", views.conversation, name="conversation"),
+    path("tickets/", views.ticket_list, name="tickets"),
+    path("tickets/<int:pk>/", views.ticket, name="ticket"),
+    path("knowledge/", views.knowledge, name="knowledge"),
+    path("knowledge/new/", views.article, name="article_new"),
+    path("knowledge/<int:pk>/", views.article, name="article"),
+    path("lexicon/", views.lexicon_page, name="lexicon"),
+    path("analytics/", views.analytics_page, name="analytics"),
+    path("m/chat/", views.m_chat, name="m_chat"),
+    path("m/tickets/", views.m_tickets, name="m_tickets"),
 ]

@@ -1,17 +1,415 @@
-from django.apps import apps
-from django.http import Http404, JsonResponse
-from django.shortcuts import render
+"""Portal pages: the agent workspace, tickets, knowledge base, lexicon, supervisor analytics,
+and the subscriber's mobile chat. Views parse the request and call services; nothing else."""
 
-from suite.portal.access import staff_required
-from suite.portal.pages import module_home
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from suite.accounts.models import User
+from suite.ai.errors import AiError
+from suite.portal.access import staff_required, subscriber_required
+from suite.privacy import mask_phone
 from suite.telephony.selectors import call_get
 from suite.tenancy.models import Role
 
+from . import analytics, assist, selectors
 from .calls import PRODUCT, live_call_state
+from .models import (
+    ArticleStatus,
+    ConversationStatus,
+    Dialect,
+    EscalationReason,
+    TicketPriority,
+    TicketStatus,
+    TicketType,
+    TurnRole,
+)
+from .services import dialogue, lexicon, tickets
+from .services import knowledge as kb
+
+STAFF = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)
+EDITORS = (Role.TENANT_ADMIN, Role.CS_SUPERVISOR)
+
+staff = staff_required(roles=STAFF)
+editors = staff_required(roles=EDITORS)
 
 
+def _get(fn, *args):
+    try:
+        return fn(*args)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _error(request, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, getattr(exc, "message", str(exc)))
+
+
+def _is_editor(request) -> bool:
+    return bool(getattr(request, "roles", set()) & {str(r) for r in EDITORS})
+
+
+# --- workspace -----------------------------------------------------------------------------
+
+
+@staff
 def home(request):
-    return module_home(request, apps.get_app_config("customer_service"))
+    tenant = request.tenant
+    dialects = selectors.agent_dialects(tenant, request.user)
+    context = {
+        "queue_count": selectors.handoff_queue(tenant, dialects=dialects).count(),
+        "mine": selectors.conversations(tenant)
+        .filter(status=ConversationStatus.AGENT, agent=request.user)
+        .order_by("-created_at")[:10],
+        "open_tickets": selectors.tickets(tenant)
+        .exclude(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
+        .count(),
+        "articles": selectors.articles(tenant, status=ArticleStatus.PUBLISHED).count(),
+        "skills": dialects,
+        "is_editor": _is_editor(request),
+    }
+    return render(request, "customer_service/home.html", context)
+
+
+@staff
+def queue(request):
+    tenant = request.tenant
+    skills = selectors.agent_dialects(tenant, request.user)
+    show_all = request.GET.get("all") == "1" and _is_editor(request)
+    items = selectors.handoff_queue(tenant, dialects=None if show_all else skills)
+    return render(
+        request,
+        "customer_service/queue.html",
+        {"items": items[:200], "skills": skills, "show_all": show_all},
+    )
+
+
+@staff
+def conversation(request, pk: int):
+    tenant = request.tenant
+    conv = _get(selectors.conversation_get, tenant, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "accept":
+                dialogue.conversation_accept(conversation=conv, agent=request.user)
+            elif action == "reply":
+                dialogue.conversation_agent_reply(
+                    conversation=conv, agent=request.user, text=request.POST.get("text", "")
+                )
+            elif action == "close":
+                dialogue.conversation_close(conversation=conv, user=request.user)
+                messages.success(request, _("The conversation is closed; check the ticket below."))
+            elif action == "ticket":
+                ticket, _prefill = dialogue.ticket_from_conversation(
+                    conversation=conv,
+                    user=request.user,
+                    type=request.POST.get("type"),
+                    priority=request.POST.get("priority"),
+                    category=request.POST.get("category", ""),
+                    summary=request.POST.get("summary", ""),
+                    phone=request.POST.get("phone", ""),
+                    address=request.POST.get("address", ""),
+                )
+                messages.success(request, _("Ticket %(n)s created.") % {"n": ticket.number})
+                return redirect("customer_service:ticket", pk=ticket.pk)
+            else:
+                raise ValidationError(_("Unknown action."))
+        except (ValidationError, AiError) as exc:
+            _error(request, exc)
+        return redirect("customer_service:conversation", pk=conv.pk)
+    turns = list(selectors.turns(conv))
+    last_customer = next((t for t in reversed(turns) if t.role == TurnRole.CUSTOMER), None)
+    history = [t.normalized_text or t.text for t in turns if t.role == TurnRole.CUSTOMER][:-1]
+    suggestion = None
+    if last_customer and conv.status != ConversationStatus.CLOSED:
+        suggestion = assist.assist_utterance(
+            tenant=tenant, text=last_customer.text, history=history[-3:]
+        )
+    prefill = (conv.state or {}).get("prefill") or {}
+    previous = selectors.tickets(tenant).filter(phone=conv.phone).exclude(phone="")
+    context = {
+        "conv": conv,
+        "turns": turns,
+        "suggestion": suggestion,
+        "prefill": prefill,
+        "masked_phone": mask_phone(conv.phone),
+        "previous_tickets": previous[:5],
+        "ticket_types": TicketType.choices,
+        "priorities": TicketPriority.choices,
+        "linked_tickets": conv.tickets.all(),
+    }
+    return render(request, "customer_service/conversation.html", context)
+
+
+# --- tickets -------------------------------------------------------------------------------
+
+
+@staff
+def ticket_list(request):
+    qs = selectors.tickets(request.tenant)
+    status = request.GET.get("status", "")
+    if status in TicketStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customer_service/tickets.html",
+        {"page": page, "status": status, "statuses": TicketStatus.choices},
+    )
+
+
+@staff
+def ticket(request, pk: int):
+    tenant = request.tenant
+    item = _get(selectors.ticket_get, tenant, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "transition":
+                tickets.ticket_transition(
+                    ticket=item,
+                    status=request.POST.get("status", ""),
+                    note=request.POST.get("note", ""),
+                    user=request.user,
+                )
+            elif action == "comment":
+                tickets.ticket_comment(
+                    ticket=item, text=request.POST.get("text", ""), user=request.user
+                )
+            elif action == "assign":
+                assignee = None
+                if request.POST.get("assignee"):
+                    assignee = User.objects.filter(
+                        pk=request.POST["assignee"], memberships__tenant=tenant
+                    ).first()
+                    if assignee is None:
+                        raise ValidationError(_("No agent with this id in this tenant."))
+                tickets.ticket_assign(ticket=item, assignee=assignee, user=request.user)
+            elif action == "attach":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise ValidationError(_("Choose a file to attach."))
+                tickets.ticket_attach(
+                    ticket=item,
+                    data=upload.read(tickets.MAX_ATTACHMENT_BYTES + 1),
+                    name=upload.name,
+                    user=request.user,
+                )
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as exc:
+            _error(request, exc)
+        return redirect("customer_service:ticket", pk=item.pk)
+    agents = (
+        User.objects.filter(
+            memberships__tenant=tenant, memberships__role__in=[Role.CS_AGENT, Role.CS_SUPERVISOR]
+        )
+        .distinct()
+        .order_by("username")
+    )
+    return render(
+        request,
+        "customer_service/ticket.html",
+        {
+            "ticket": item,
+            "events": item.events.select_related("actor"),
+            "attachments": item.attachments.all(),
+            "next_statuses": [(s, TicketStatus(s).label) for s in tickets.TRANSITIONS[item.status]],
+            "agents": agents,
+        },
+    )
+
+
+# --- knowledge base ------------------------------------------------------------------------
+
+
+@staff
+def knowledge(request):
+    tenant = request.tenant
+    if request.method == "POST":
+        if not _is_editor(request):
+            raise Http404
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError(_("Choose a file to import."))
+            result = kb.articles_import(
+                tenant=tenant,
+                data=upload.read(kb.MAX_IMPORT_BYTES + 1),
+                fmt=request.POST.get("format", ""),
+                category=request.POST.get("category", ""),
+                publish=request.POST.get("publish") == "on",
+                user=request.user,
+            )
+            messages.success(
+                request,
+                _("%(n)d articles imported.") % {"n": len(result.created)},
+            )
+            for error in result.errors:
+                messages.warning(request, error)
+        except ValidationError as exc:
+            _error(request, exc)
+        return redirect("customer_service:knowledge")
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    qs = selectors.articles(
+        tenant, status=status if status in ArticleStatus.values else None, q=q[:100]
+    )
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customer_service/knowledge.html",
+        {
+            "page": page,
+            "q": q,
+            "status": status,
+            "statuses": ArticleStatus.choices,
+            "is_editor": _is_editor(request),
+        },
+    )
+
+
+@editors
+def article(request, pk: int | None = None):
+    tenant = request.tenant
+    item = _get(selectors.article_get, tenant, pk) if pk else None
+    if request.method == "POST":
+        fields = {
+            "title": request.POST.get("title", ""),
+            "body": request.POST.get("body", ""),
+            "category": request.POST.get("category", ""),
+            "status": request.POST.get("status", ArticleStatus.DRAFT),
+        }
+        try:
+            if item is None:
+                item = kb.article_create(tenant=tenant, user=request.user, **fields)
+            else:
+                kb.article_update(article=item, user=request.user, **fields)
+            messages.success(request, _("Saved (version %(v)d).") % {"v": item.version})
+            return redirect("customer_service:article", pk=item.pk)
+        except ValidationError as exc:
+            _error(request, exc)
+    return render(
+        request,
+        "customer_service/article.html",
+        {
+            "article": item,
+            "versions": item.versions.all()[:10] if item else [],
+            "statuses": ArticleStatus.choices,
+            "categories": selectors.categories(tenant),
+        },
+    )
+
+
+# --- lexicon -------------------------------------------------------------------------------
+
+
+@editors
+def lexicon_page(request):
+    tenant = request.tenant
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                entry = _get(selectors.lexicon_entries(tenant).get, request.POST.get("id"))
+                lexicon.lexicon_entry_delete(entry=entry)
+            else:
+                lexicon.lexicon_entry_create(
+                    tenant=tenant,
+                    dialect=request.POST.get("dialect", ""),
+                    term=request.POST.get("term", ""),
+                    mandarin=request.POST.get("mandarin", ""),
+                )
+        except (ValidationError, ValueError) as exc:
+            _error(request, exc)
+        return redirect("customer_service:lexicon")
+    return render(
+        request,
+        "customer_service/lexicon.html",
+        {
+            "entries": selectors.lexicon_entries(tenant),
+            "dialects": [d for d in Dialect.choices if d[0] != Dialect.MANDARIN],
+        },
+    )
+
+
+# --- analytics -----------------------------------------------------------------------------
+
+
+def chart_labels() -> dict:
+    return {
+        "volume": gettext_lazy("Conversations per day"),
+        "volume_desc": gettext_lazy("Conversations per day by channel."),
+        "containment": gettext_lazy("Containment per day"),
+        "containment_desc": gettext_lazy("Share of conversations resolved without an agent."),
+        "reasons": gettext_lazy("Handoff reasons"),
+        "dialects": gettext_lazy("Dialects"),
+        "channels": {"chat": gettext_lazy("Chat"), "voice": gettext_lazy("Voice")},
+        "reason_names": dict(EscalationReason.choices),
+        "dialect_names": dict(Dialect.choices),
+    }
+
+
+@editors
+def analytics_page(request):
+    tenant = request.tenant
+    if request.method == "POST":
+        try:
+            article = dialogue.article_draft_from_question(
+                tenant=tenant, question=request.POST.get("question", ""), user=request.user
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+            return redirect("customer_service:analytics")
+        messages.success(request, _("Draft article created; write the answer and publish it."))
+        return redirect("customer_service:article", pk=article.pk)
+    try:
+        days = max(1, min(90, int(request.GET.get("days", 14))))
+    except ValueError:
+        days = 14
+    data = analytics.figures(tenant, days=days)
+    return render(
+        request,
+        "customer_service/analytics.html",
+        {
+            "data": data,
+            "charts": analytics.charts(data, chart_labels()),
+            "days": days,
+            "reason_names": dict(EscalationReason.choices),
+            "dialect_names": dict(Dialect.choices),
+        },
+    )
+
+
+# --- subscriber (mobile) -------------------------------------------------------------------
+
+
+@subscriber_required
+def m_chat(request):
+    return render(
+        request,
+        "customer_service/m_chat.html",
+        {
+            "api_start": reverse("api:cs-chat-list"),
+        },
+    )
+
+
+@subscriber_required
+def m_tickets(request):
+    items = selectors.subscriber_tickets(request.tenant, request.user)[:50]
+    return render(request, "customer_service/m_tickets.html", {"items": items})
 
 
 # --- Live call (agent workspace): the page; events arrive over ws-cs-agent -----------------
