@@ -46,9 +46,10 @@
     li.appendChild(who);
     li.appendChild(text);
     if (turn.role === "bot" && turn.fallback) {
+      // Quoted from the knowledge base, or a rule-based reply: never presented as an LLM.
       var fb = document.createElement("small");
       fb.className = "muted cs-fallback";
-      fb.textContent = L.labelFallback;
+      fb.textContent = (turn.citations && turn.citations.length) ? L.labelFallback : L.labelRules;
       li.appendChild(fb);
     }
     if (turn.citations && turn.citations.length) {
