@@ -15,6 +15,7 @@ from typing import ClassVar
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from suite.accounts.authentication import api_key_from_raw
 from suite.accounts.models import ApiKeyScope
 from suite.ai.errors import AiError
 from suite.ai.pipeline import Caller
@@ -55,24 +56,35 @@ class CallConsumer(AsyncWebsocketConsumer):
         if handler_class is not None:
             self.handler_class = handler_class
 
+    # Twilio cannot send headers or a query string on its Stream URL: it authenticates in the
+    # `start` event's custom parameters instead (see TwilioMediaStreamConsumer).
+    key_in_start_event: ClassVar[bool] = False
+
     async def connect(self):
         # Accept first, then close with a code the platform can act on (a refused handshake
         # only tells it "403").
         await self.accept()
         self.session: CallSession | None = None
-        self.tenant = self.scope.get("tenant")
-        key = self.scope.get("api_key")
+        self.authenticated = False
         if _has_origin(self.scope) and not origin_allowed(self.scope):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        if key is None or self.tenant is None:
+        key = self.scope.get("api_key")
+        if key is None and self.key_in_start_event and not _has_origin(self.scope):
+            return  # authenticated by the start event, or closed then
+        await self.authenticate(key)
+
+    async def authenticate(self, key) -> bool:
+        if key is None or key.tenant_id is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
+            return False
         if not key.has_scope(ApiKeyScope.CALLCENTER):
             await self.close(code=CLOSE_FORBIDDEN)
-            return
+            return False
+        self.tenant = key.tenant
         self.caller = Caller(tenant=self.tenant, api_key=key)
         self.authenticated = True
+        return True
 
     async def disconnect(self, code):
         if self.session is not None:
@@ -294,6 +306,7 @@ class TwilioMediaStreamConsumer(CallConsumer):
     """
 
     protocol = CallProtocol.TWILIO
+    key_in_start_event = True
 
     async def deliver(self, event: dict) -> None:
         kind = event.get("type")
@@ -319,14 +332,16 @@ class TwilioMediaStreamConsumer(CallConsumer):
         return codecs.encode_mulaw_frames
 
     async def receive(self, text_data=None, bytes_data=None):
-        if not getattr(self, "authenticated", False):
-            return
         try:
             message = json.loads(text_data or "")
             if not isinstance(message, dict):
                 raise ValueError
         except ValueError:
+            if not self.authenticated:
+                return
             await self.frame_error("bad_frame", _("A Twilio message must be one JSON object."))
+            return
+        if not self.authenticated and not await self._authenticate_from_start(message):
             return
         in_order, gap = self._in_order(message)
         if gap:
@@ -350,6 +365,17 @@ class TwilioMediaStreamConsumer(CallConsumer):
             await self.finish()
         elif kind not in ("connected", "dtmf"):
             await self.frame_error("bad_frame", _("Unknown Twilio event."))
+
+    async def _authenticate_from_start(self, message: dict) -> bool:
+        """Before anything else, only `connected` and a `start` carrying `api_key` in its
+        custom parameters are accepted; anything else closes with 4401."""
+        if message.get("event") == "connected":
+            return False
+        start = message.get("start") if message.get("event") == "start" else None
+        params = start.get("customParameters") if isinstance(start, dict) else None
+        raw = str(params.get("api_key") or "") if isinstance(params, dict) else ""
+        key = await in_worker(api_key_from_raw, raw) if raw else None
+        return await self.authenticate(key)
 
     def _in_order(self, message: dict) -> tuple[bool, tuple[int, int] | None]:
         """Twilio numbers every message; a repeated one is dropped, a gap is reported."""
@@ -416,7 +442,7 @@ class TwilioMediaStreamConsumer(CallConsumer):
             caller_number=str(params.get("caller") or params.get("from") or ""),
             language=str(params.get("language") or "zh"),
             speak_replies=str(params.get("speak_replies", "")).lower() in ("1", "true", "yes"),
-            metadata={k: str(v)[:200] for k, v in params.items() if k != "caller"},
+            metadata={k: str(v)[:200] for k, v in params.items() if k not in ("caller", "api_key")},
         )
         await self.begin(call, resumed=False)
 

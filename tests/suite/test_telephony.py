@@ -460,3 +460,44 @@ async def test_partials_are_skipped_while_the_model_is_backlogged(key_a, setting
     assert (len(partials) > 0) is (busy_feeds > 0)
     assert seen[-1]["text"] == PHRASES[440]
     await ws.disconnect()
+
+
+async def test_twilio_authenticates_with_a_key_in_the_start_parameters(tenant_a, key_a):
+    # Twilio's Stream URL takes no query string and no headers: <Parameter name="api_key">.
+    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    assert (await ws.connect())[0]
+    await ws.send_json_to({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+    await ws.send_json_to(twilio_start(api_key=key_a, caller="13812345678"))
+    seq = 2
+    for part in chunks(utterance(440), 0.1):
+        await ws.send_json_to(twilio_media(part, seq))
+        seq += 1
+    await ws.send_json_to({"event": "stop", "sequenceNumber": str(seq)})
+    assert await closed_with(ws) == 1000
+    call = await sync_to_async(Call.objects.get)()
+    assert call.tenant_id == tenant_a.pk and "api_key" not in call.metadata
+    assert await sync_to_async(CallUtterance.objects.filter(call=call).count)() == 1
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        twilio_start(api_key="sk-forged"),
+        twilio_start(),
+        {"event": "media", "sequenceNumber": "2", "media": {"payload": "AAAA"}},
+    ],
+)
+async def test_twilio_without_a_valid_key_in_start_is_closed(first):
+    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    assert (await ws.connect())[0]
+    await ws.send_json_to(first)
+    assert await closed_with(ws) == 4401
+    assert await sync_to_async(Call.objects.count)() == 0
+
+
+async def test_twilio_start_key_needs_the_callcenter_scope(tenant_a):
+    issued = await sync_to_async(api_key_create)(tenant=tenant_a, name="m", scopes=["maas"])
+    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    assert (await ws.connect())[0]
+    await ws.send_json_to(twilio_start(api_key=issued.raw))
+    assert await closed_with(ws) == 4403
