@@ -285,7 +285,8 @@ class CallSession:
                             _("The call passed the limit of %(s)s s; later audio is ignored.")
                             % {"s": int(limit)},
                         )
-                        self.failed = AiError(_("call too long"))
+                        # A flag for the loop: the client already has the message above.
+                        self.failed = AiError("call too long")
                     else:
                         events += await self._feed(samples)
                         self.audio_seconds = self.stream.seconds
