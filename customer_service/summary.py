@@ -95,3 +95,21 @@ def summarize_lines(
             "priority": priority,
         },
     }
+
+
+def call_prefill(call) -> dict:
+    """After-call summary and ticket pre-fill from a finished (or live) call's caller turns."""
+    from suite.telephony.models import Speaker
+    from suite.telephony.selectors import call_utterances
+
+    lines = [
+        (u.details or {}).get("normalized_text") or u.text
+        for u in call_utterances(call=call)
+        if u.speaker == Speaker.CALLER
+    ]
+    dialects = [u.dialect for u in call_utterances(call=call) if u.dialect]
+    dialect = call.dialect or (max(set(dialects), key=dialects.count) if dialects else "mandarin")
+    result = summarize_lines(lines, dialect=dialect)
+    if not result["ticket"]["phone"] and call.caller_number:
+        result["ticket"]["phone"] = "".join(c for c in call.caller_number if c.isdigit())[-11:]
+    return result

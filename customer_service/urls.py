@@ -7,6 +7,7 @@ app_name = "customer_service"
 urlpatterns = [
     path("", views.home, name="home"),
     path("calls/live/", views.live_call, name="live_call"),
+    path("calls/<uuid:call_id>/ticket/", views.call_ticket, name="call_ticket"),
     path("queue/", views.queue, name="queue"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("tickets/", views.ticket_list, name="tickets"),

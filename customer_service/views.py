@@ -33,6 +33,7 @@ from .models import (
 )
 from .services import dialogue, lexicon, tickets
 from .services import knowledge as kb
+from .summary import call_prefill
 
 STAFF = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)
 EDITORS = (Role.TENANT_ADMIN, Role.CS_SUPERVISOR)
@@ -410,6 +411,51 @@ def m_chat(request):
 def m_tickets(request):
     items = selectors.subscriber_tickets(request.tenant, request.user)[:50]
     return render(request, "customer_service/m_tickets.html", {"items": items})
+
+
+# --- after a call: summary and the pre-filled ticket -----------------------------------------
+
+
+@staff
+def call_ticket(request, call_id):
+    """The after-call summary and a pre-filled ticket for the agent to confirm (or correct)."""
+    tenant = request.tenant
+    call = call_get(tenant=tenant, call_id=call_id, product=PRODUCT)
+    if call is None:
+        raise Http404
+    prefill = call_prefill(call)
+    if request.method == "POST":
+        try:
+            ticket = tickets.ticket_create(
+                tenant=tenant,
+                type=request.POST.get("type", ""),
+                priority=request.POST.get("priority", "normal"),
+                category=request.POST.get("category", ""),
+                summary=request.POST.get("summary", ""),
+                phone=request.POST.get("phone", ""),
+                address=request.POST.get("address", ""),
+                call_id=str(call.id),
+                dialect=prefill["ticket"].get("dialect", call.dialect or "mandarin"),
+                user=request.user,
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Ticket %(n)s created.") % {"n": ticket.number})
+            return redirect("customer_service:ticket", pk=ticket.pk)
+    return render(
+        request,
+        "customer_service/call_ticket.html",
+        {
+            "call": call,
+            "masked_phone": mask_phone(call.caller_number),
+            "summary": prefill["summary"],
+            "prefill": prefill["ticket"],
+            "ticket_types": TicketType.choices,
+            "priorities": TicketPriority.choices,
+            "linked": selectors.tickets(tenant).filter(call_id=str(call.id)),
+        },
+    )
 
 
 # --- Live call (agent workspace): the page; events arrive over ws-cs-agent -----------------

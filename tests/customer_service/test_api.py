@@ -18,7 +18,7 @@ from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def client_for(user) -> APIClient:
@@ -415,7 +415,7 @@ def test_ticket_workflow_and_other_tenants(agent_a, sup_a, tenant_a, tenant_b):
     wrong = api.post(
         reverse("api:cs-ticket-transition", args=[pk]), {"status": "resolved"}, format="json"
     )
-    assert wrong.status_code == 400 and "allowed" in wrong.json()["error"]["message"]
+    assert wrong.status_code == 400 and "允许" in wrong.json()["error"]["message"]
     for step in ("in_progress", "resolved", "closed"):
         done = api.post(
             reverse("api:cs-ticket-transition", args=[pk]), {"status": step}, format="json"

@@ -5,7 +5,7 @@ import pytest
 from customer_service.assist import assist_utterance
 from customer_service.services.lexicon import lexicon_entry_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_cantonese_fault_utterance(tenant_a, kb_a):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from customer_service.models import ConversationStatus, Ticket, Turn
 from customer_service.services import dialogue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def talk(conversation, text, **kw):

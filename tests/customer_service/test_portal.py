@@ -86,7 +86,7 @@ def test_bad_reply_shows_a_message_not_a_500(client, agent, tenant_a):
     url = reverse("customer_service:conversation", args=[conv.pk])
     response = client.post(url, {"action": "reply", "text": "你好"}, follow=True)
     assert response.status_code == 200
-    assert "Accept the conversation before replying" in response.content.decode()
+    assert "请先接入会话再回复" in response.content.decode()
 
 
 @covers("customer_service:tickets", "customer_service:ticket")
@@ -112,7 +112,7 @@ def test_tickets_pages_mask_lists_and_hide_other_tenants(client, agent, tenant_a
     bad = io.BytesIO(b"not an image")
     bad.name = "x.png"
     response = client.post(url, {"action": "attach", "file": bad}, follow=True)
-    assert "Only JPEG" in response.content.decode()
+    assert "只能上传 JPEG" in response.content.decode()
     mine.refresh_from_db()
     assert mine.status == "in_progress" and mine.attachments.count() == 1
     their_url = reverse("customer_service:ticket", args=[theirs.pk])
@@ -142,7 +142,7 @@ def test_knowledge_pages(client, supervisor, tenant_a, tenant_b):
     mine.refresh_from_db()
     assert mine.version == 2
     empty = client.post(reverse("customer_service:article_new"), {"title": "", "body": ""})
-    assert empty.status_code == 200 and "needs a title" in empty.content.decode()
+    assert empty.status_code == 200 and "文章需要标题" in empty.content.decode()
     upload = io.BytesIO("# 话费查询\n拨打10086。\n".encode())
     upload.name = "faq.md"
     client.post(
@@ -210,3 +210,31 @@ def test_subscriber_pages(client, tenant_a, tenant_b):
     assert reverse("customer_service:m_chat") in home
     # Staff pages are not for subscribers.
     assert client.get(reverse("customer_service:queue")).status_code in (302, 404)
+
+
+@covers("customer_service:call_ticket")
+def test_after_call_summary_prefills_a_ticket_linked_to_the_call(client, agent, tenant_a, tenant_b):
+    from suite.telephony.services import call_start, call_utterance_add
+
+    call = call_start(tenant=tenant_a, product="customer_service", protocol="stream",
+                      caller_number="+86 138-1234-5678")  # fmt: skip
+    call_utterance_add(
+        call=call, index=0, text="我家宽带断网了，光猫红灯一直闪", start_s=0, end_s=2
+    )
+    call_utterance_add(
+        call=call, index=1, text="地址是深圳市南山区科技园路10号", start_s=3, end_s=5
+    )
+    theirs = call_start(tenant=tenant_b, product="customer_service", protocol="stream")
+    url = reverse("customer_service:call_ticket", args=[call.id])
+    page = client.get(url).content.decode()
+    assert 'value="fault_repair" selected' in page and "科技园路10号" in page
+    assert "138****5678" in page
+    form = {"type": "fault_repair", "priority": "normal", "summary": "宽带断网"}
+    form |= {"phone": "13812345678", "address": "深圳市南山区科技园路10号"}
+    response = client.post(url, form)
+    ticket = Ticket.objects.get(call_id=str(call.id))
+    assert response.status_code == 302 and ticket.tenant == tenant_a
+    their_url = reverse("customer_service:call_ticket", args=[theirs.id])
+    assert client.get(their_url).status_code == 404
+    assert client.post(their_url, {"type": "complaint", "summary": "x"}).status_code == 404
+    assert not Ticket.objects.filter(call_id=str(theirs.id)).exists()
