@@ -320,6 +320,7 @@ def articles_import(
                 user=user,
             )
         )
+    kb_index_refresh(tenant=tenant, user=user)
     audit_record(
         action="customer_service.kb_import",
         tenant=tenant,
@@ -327,3 +328,18 @@ def articles_import(
         data={"format": fmt, "created": len(result.created), "skipped": len(result.errors)},
     )
     return result
+
+
+def kb_index_refresh(*, tenant: Tenant, user=None):
+    """Queues a job that brings the tenant's search index up to date (embeds what changed)."""
+    from suite.jobs.services import job_enqueue
+
+    from ..tasks import kb_index
+
+    job, _created = job_enqueue(
+        tenant=tenant,
+        kind="customer_service.kb_index",
+        task=kb_index,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    return job
