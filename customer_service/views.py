@@ -323,7 +323,13 @@ def lexicon_page(request):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "delete":
-                entry = _get(selectors.lexicon_entries(tenant).get, request.POST.get("id"))
+                entry = (
+                    selectors.lexicon_entries(tenant)
+                    .filter(pk=int(request.POST.get("id") or 0))
+                    .first()
+                )
+                if entry is None:
+                    raise Http404
                 lexicon.lexicon_entry_delete(entry=entry)
             else:
                 lexicon.lexicon_entry_create(
@@ -332,8 +338,10 @@ def lexicon_page(request):
                     term=request.POST.get("term", ""),
                     mandarin=request.POST.get("mandarin", ""),
                 )
-        except (ValidationError, ValueError) as exc:
+        except ValidationError as exc:
             _error(request, exc)
+        except ValueError:
+            messages.error(request, _("Unknown entry."))
         return redirect("customer_service:lexicon")
     return render(
         request,

@@ -172,8 +172,16 @@ def test_lexicon_page(client, supervisor, tenant_a, tenant_b):
     )
     page = client.get(reverse("customer_service:lexicon")).content.decode()
     assert "靓仔" in page and "巴适" not in page
-    client.post(reverse("customer_service:lexicon"), {"action": "delete", "id": theirs.pk})
+    response = client.post(
+        reverse("customer_service:lexicon"), {"action": "delete", "id": theirs.pk}
+    )
+    assert response.status_code == 404
     assert LexiconEntry.objects.filter(pk=theirs.pk).exists()
+    mine = LexiconEntry.objects.get(term="靓仔")
+    client.post(reverse("customer_service:lexicon"), {"action": "delete", "id": mine.pk})
+    assert not LexiconEntry.objects.filter(pk=mine.pk).exists()
+    response = client.post(reverse("customer_service:lexicon"), {"action": "delete", "id": "x"})
+    assert response.status_code == 302  # a malformed id is a message, not a 500
 
 
 @covers("customer_service:analytics")
