@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -163,7 +164,8 @@ class ArticleViewSet(TenantModelViewSet):
 
         if not user_has_role(self.request.user, self.tenant, *EDITORS):
             self.permission_denied(
-                self.request, message="Only supervisors edit the knowledge base."
+                self.request,
+                message=_("Only supervisors and administrators edit the knowledge base."),
             )
 
     def perform_create(self, serializer):
@@ -347,11 +349,16 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         upload = data["audio"]
         if upload.size > speech.upload_limit():
             raise ValidationError(
-                {"audio": f"The recording is larger than {speech.upload_limit() // 2**20} MB."}
+                {
+                    "audio": _("The recording is larger than %(n)d MB.")
+                    % {"n": speech.upload_limit() // 2**20}
+                }
             )
         heard = _ai(speech.transcribe_clip, conversation, upload.read(), upload.name)
         if not heard["text"]:
-            raise ValidationError({"audio": "No speech was heard in the recording; try again."})
+            raise ValidationError(
+                {"audio": _("No speech was heard in the recording; please try again.")}
+            )
         reply = _ai(
             dialogue.conversation_message,
             conversation=conversation,
@@ -456,7 +463,7 @@ class TicketViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                 pk=data["assignee"], memberships__tenant=self.tenant
             ).first()
             if assignee is None:
-                raise ValidationError({"assignee": "No agent with this id in this tenant."})
+                raise ValidationError({"assignee": _("No agent with this id in this tenant.")})
         return self._detail(tickets.ticket_assign(ticket=ticket, assignee=assignee,
                                                   user=request.user))  # fmt: skip
 
@@ -503,5 +510,7 @@ class AnalyticsView(TenantAPIView):
         except ValueError:
             from rest_framework.exceptions import ValidationError
 
-            raise ValidationError({"days": "days must be a whole number from 1 to 365."}) from None
+            raise ValidationError(
+                {"days": _("days must be a whole number from 1 to 365.")}
+            ) from None
         return Response(analytics.figures(self.tenant, days=days))

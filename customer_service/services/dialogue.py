@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway
+from suite.ai import gateway, safety
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record
@@ -343,6 +343,8 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         for t in Turn.objects.filter(conversation=conversation)
         .exclude(role=TurnRole.SYSTEM)
         .order_by("-seq")[1:5]
+        # A refused message must not poison every later question of the conversation.
+        if not _refused(t.normalized_text or t.text)
     ][::-1]
     messages = [
         ChatMessage(
@@ -397,6 +399,14 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         citations=cited,
         fallback=served.info.fallback or not served.info.generative,
     )
+
+
+def _refused(text: str) -> bool:
+    try:
+        safety.check_injection(text)
+    except ContentBlocked:
+        return True
+    return False
 
 
 def _missing(flow: str, slots: dict) -> list[str]:
