@@ -15,6 +15,7 @@ import contextlib
 import functools
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -79,8 +80,9 @@ async def in_worker(fn, *args, **kwargs):
 
 
 # Audio feeds in flight in this process. The model serves one utterance at a time, so when
-# feeds pile up, partial transcripts (each a whole extra model run) are skipped until the
-# backlog clears: finals, which callers and agents wait for, keep their latency.
+# feeds pile up (or one call's audio waits in its queue), partial transcripts (each a whole
+# extra model run) are skipped until the backlog clears: finals, which callers and agents
+# wait for, keep their latency.
 _feeds_in_flight = 0
 NO_PARTIALS_S = 1e9
 
@@ -119,7 +121,8 @@ class CallSession:
         self.seq = 0
         self.log: deque[dict] = deque(maxlen=int(setting("REPLAY_EVENTS", 2000)))
         self.sender: Sender | None = None
-        self.audio: asyncio.Queue[np.ndarray | None] = asyncio.Queue()
+        # (arrival time, samples); None ends the call.
+        self.audio: asyncio.Queue[tuple[float, np.ndarray] | None] = asyncio.Queue()
         self.turns: asyncio.Queue[tuple | None] = asyncio.Queue()
         self.next_index = next_index
         self.stream = None
@@ -230,7 +233,7 @@ class CallSession:
         if self._stopping or self.finished:
             return
         self._check_barge_in(samples)
-        self.audio.put_nowait(samples)
+        self.audio.put_nowait((time.monotonic(), samples))
 
     def mark_played(self, name: str) -> None:
         """The client played the audio up to this mark."""
@@ -268,13 +271,14 @@ class CallSession:
         while True:
             item = await self.audio.get()
             stop = item is None
-            chunks = [] if stop else [item]
+            oldest = time.monotonic() if stop else item[0]
+            chunks = [] if stop else [item[1]]
             while not stop and not self.audio.empty():
                 more = self.audio.get_nowait()
                 if more is None:
                     stop = True
                 else:
-                    chunks.append(more)
+                    chunks.append(more[1])
             events: list[StreamEvent] = []
             try:
                 if chunks and self.failed is None:
@@ -288,7 +292,8 @@ class CallSession:
                         # A flag for the loop: the client already has the message above.
                         self.failed = AiError("call too long")
                     else:
-                        events += await self._feed(samples)
+                        waited = time.monotonic() - oldest
+                        events += await self._feed(samples, waited)
                         self.audio_seconds = self.stream.seconds
                 if stop:
                     events += await in_worker(self.stream.close)
@@ -303,9 +308,12 @@ class CallSession:
                 break
         await self.turns.put(None)
 
-    async def _feed(self, samples: np.ndarray) -> list[StreamEvent]:
+    async def _feed(self, samples: np.ndarray, waited: float) -> list[StreamEvent]:
+        """`waited`: how long the oldest of these frames sat in the queue. A call that has
+        fallen behind catches up on finals first: partials of stale audio help no one."""
         global _feeds_in_flight
-        self.stream.partial_interval_s = NO_PARTIALS_S if busy() else self.partial_s
+        behind = waited > self.partial_s / 2
+        self.stream.partial_interval_s = NO_PARTIALS_S if behind or busy() else self.partial_s
         _feeds_in_flight += 1
         try:
             return await in_worker(self.stream.feed, samples)
