@@ -13,11 +13,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from suite.ai.charts import PALETTE, line_chart, stacked_bar_chart
+from suite.telephony.models import Call
 from suite.tenancy.models import Tenant
 
 from .models import Conversation, ConversationStatus, Turn, TurnRole
 
 TOP_UNANSWERED = 10
+CALL_PRODUCT = "customer_service"
 
 
 def _days(days: int) -> list[date]:
@@ -45,6 +47,15 @@ def figures(tenant: Tenant, *, days: int = 30) -> dict:
         .annotate(n=Count("id"), esc=Count("id", filter=~_blank_reason()))
     ):
         contained_day[row["day"].isoformat()] = 1 - row["esc"] / row["n"] if row["n"] else 0
+    # Live calls are stored by suite.telephony; they count as voice volume here.
+    calls = Call.objects.for_tenant(tenant).filter(product=CALL_PRODUCT, started_at__gte=since)
+    for row in calls.annotate(day=TruncDate("started_at")).values("day").annotate(n=Count("id")):
+        per_day["call"][row["day"].isoformat()] = row["n"]
+    call_span = (
+        calls.filter(ended_at__isnull=False)
+        .annotate(span=F("ended_at") - F("started_at"))
+        .aggregate(avg=Avg("span"))["avg"]
+    )
     unanswered = Counter(
         Turn.objects.for_tenant(tenant)
         .filter(role=TurnRole.CUSTOMER, answered=False, created_at__gte=since)
@@ -68,6 +79,8 @@ def figures(tenant: Tenant, *, days: int = 30) -> dict:
             convs.values_list("dialect").annotate(n=Count("id")).values_list("dialect", "n")
         ),
         "average_handle_seconds": round(avg.total_seconds(), 1) if avg else None,
+        "calls": calls.count(),
+        "average_call_seconds": round(call_span.total_seconds(), 1) if call_span else None,
         "satisfaction": {
             "average": round(rated.aggregate(a=Avg("satisfaction"))["a"], 2) if rated else None,
             "responses": rated.count(),

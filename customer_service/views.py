@@ -364,7 +364,11 @@ def chart_labels() -> dict:
         "containment_desc": gettext_lazy("Share of conversations resolved without an agent."),
         "reasons": gettext_lazy("Handoff reasons"),
         "dialects": gettext_lazy("Dialects"),
-        "channels": {"chat": gettext_lazy("Chat"), "voice": gettext_lazy("Voice")},
+        "channels": {
+            "chat": gettext_lazy("Chat"),
+            "voice": gettext_lazy("Voice"),
+            "call": gettext_lazy("Phone calls"),
+        },
         "reason_names": dict(EscalationReason.choices),
         "dialect_names": dict(Dialect.choices),
     }

@@ -428,8 +428,12 @@ def _ask_next_slot(
         state["asking"] = None
         state["pending"] = flow
         labels = slot_labels()
-        listed = "; ".join(
-            f"{labels[s]}: {mask_phone(state['slots'][s]) if s == 'phone' else state['slots'][s]}"
+        listed = _("; ").join(
+            _("%(label)s: %(value)s")
+            % {
+                "label": labels[s],
+                "value": mask_phone(state["slots"][s]) if s == "phone" else state["slots"][s],
+            }
             for s in FLOW_SLOTS[flow]
         )
         text = _("Please confirm: %(details)s. Is that right? (yes / no)") % {"details": listed}

@@ -486,8 +486,13 @@ def test_analytics_count_only_the_tenants_conversations(sup_a, tenant_a, tenant_
     for _ in range(3):
         theirs = dialogue.conversation_start(tenant=tenant_b)
         dialogue.conversation_message(conversation=theirs, text="转人工")
+    from suite.telephony.services import call_end, call_start
+
+    call_end(call=call_start(tenant=tenant_a, product="customer_service", protocol="stream"))
+    call_start(tenant=tenant_b, product="customer_service", protocol="stream")
     data = client_for(sup_a).get(reverse("api:cs-analytics"), {"days": 7}).json()
-    assert data["conversations"] == 2
+    assert data["conversations"] == 2 and data["calls"] == 1
+    assert sum(data["per_day"]["call"].values()) == 1
     assert data["containment"] == 0.5
     assert data["handoff_reasons"] == {"explicit_request": 1}
     assert data["satisfaction"]["average"] == 4
