@@ -67,8 +67,9 @@ def test_subscriber_chats_by_text_hears_the_reply_and_rates(mobile_page, live_se
     page.fill("#cs-text", "转人工")
     page.click("#cs-send")
     handoff = page.locator("#cs-messages .cs-bot").last
-    expect(handoff).to_contain_text("human agent", timeout=SLOW_MS)
-    expect(handoff.locator(".cs-fallback")).to_contain_text("rules")
+    # The portal is Chinese unless the user picks English; the chat's replies follow the page.
+    expect(handoff).to_contain_text("人工客服", timeout=SLOW_MS)
+    expect(handoff.locator(".cs-fallback")).to_contain_text("规则")
     conversation = Conversation.objects.get(subscriber__phone="13800138000")
     assert conversation.status == "queued" and conversation.escalation_reason == "explicit_request"
 

@@ -20,7 +20,12 @@
   function request(url, options) {
     options = options || {};
     options.credentials = "same-origin";
-    options.headers = Object.assign({ "X-CSRFToken": csrf, Accept: "application/json" }, options.headers || {});
+    // The API negotiates its language from Accept-Language; answer in the page's language.
+    options.headers = Object.assign({
+      "X-CSRFToken": csrf,
+      Accept: "application/json",
+      "Accept-Language": document.documentElement.lang || "zh-CN",
+    }, options.headers || {});
     return fetch(url, options).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (!r.ok) throw new Error((body.error && body.error.message) || L.labelError);
