@@ -16,6 +16,7 @@ urlpatterns = [
     path("knowledge/new/", views.article, name="article_new"),
     path("knowledge/<int:pk>/", views.article, name="article"),
     path("lexicon/", views.lexicon_page, name="lexicon"),
+    path("skills/", views.skills_page, name="skills"),
     path("analytics/", views.analytics_page, name="analytics"),
     path("m/chat/", views.m_chat, name="m_chat"),
     path("m/tickets/", views.m_tickets, name="m_tickets"),

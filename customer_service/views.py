@@ -22,6 +22,7 @@ from suite.tenancy.models import Role
 from . import analytics, assist, selectors
 from .calls import PRODUCT, live_call_state
 from .models import (
+    AgentSkill,
     ArticleStatus,
     ConversationStatus,
     Dialect,
@@ -349,6 +350,41 @@ def lexicon_page(request):
         {
             "entries": selectors.lexicon_entries(tenant),
             "dialects": [d for d in Dialect.choices if d[0] != Dialect.MANDARIN],
+        },
+    )
+
+
+@editors
+def skills_page(request):
+    """Which dialects each agent serves (the handoff queue is filtered by them)."""
+    tenant = request.tenant
+    agents = (
+        User.objects.filter(
+            memberships__tenant=tenant, memberships__role__in=[Role.CS_AGENT, Role.CS_SUPERVISOR]
+        )
+        .distinct()
+        .order_by("username")
+    )
+    if request.method == "POST":
+        raw = request.POST.get("user") or ""
+        user = agents.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if user is None:
+            raise Http404
+        try:
+            lexicon.agent_skill_set(
+                tenant=tenant, user=user, dialects=request.POST.getlist("dialects")
+            )
+            messages.success(request, _("Dialect skills of %(name)s saved.") % {"name": user})
+        except ValidationError as exc:
+            _error(request, exc)
+        return redirect("customer_service:skills")
+    skills = {s.user_id: s.dialects for s in AgentSkill.objects.for_tenant(tenant)}
+    return render(
+        request,
+        "customer_service/skills.html",
+        {
+            "rows": [(agent, skills.get(agent.pk)) for agent in agents],
+            "dialects": Dialect.choices,
         },
     )
 

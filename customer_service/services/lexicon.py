@@ -1,12 +1,12 @@
-"""Per-tenant dialect lexicon writes."""
+"""Per-tenant dialect lexicon and agent dialect skills."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from suite.tenancy.models import Tenant
+from suite.tenancy.models import Role, Tenant
 
-from ..models import Dialect, LexiconEntry
+from ..models import AgentSkill, Dialect, LexiconEntry
 
 
 def _clean(dialect: str, term: str, mandarin: str) -> tuple[str, str, str]:
@@ -49,3 +49,22 @@ def lexicon_entry_update(*, entry: LexiconEntry, mandarin: str) -> LexiconEntry:
 @transaction.atomic
 def lexicon_entry_delete(*, entry: LexiconEntry) -> None:
     entry.delete()
+
+
+@transaction.atomic
+def agent_skill_set(*, tenant: Tenant, user, dialects: list[str]) -> AgentSkill:
+    """The dialects an agent serves; handoffs in other dialects are not offered to them."""
+    from suite.tenancy.selectors import user_has_role
+
+    if not user_has_role(user, tenant, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.TENANT_ADMIN):
+        raise ValidationError({"user": _("This user is not an agent of this tenant.")})
+    unknown = sorted(set(dialects) - set(Dialect.values))
+    if unknown:
+        raise ValidationError(
+            {"dialects": _("Unknown dialects: %(d)s.") % {"d": ", ".join(unknown)}}
+        )
+    ordered = [d for d in Dialect.values if d in set(dialects)]
+    skill, _created = AgentSkill.objects.update_or_create(
+        tenant=tenant, user=user, defaults={"dialects": ordered}
+    )
+    return skill

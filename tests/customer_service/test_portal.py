@@ -246,3 +246,36 @@ def test_after_call_summary_prefills_a_ticket_linked_to_the_call(client, agent, 
     assert client.get(their_url).status_code == 404
     assert client.post(their_url, {"type": "complaint", "summary": "x"}).status_code == 404
     assert not Ticket.objects.filter(call_id=str(theirs.id)).exists()
+
+
+@covers("customer_service:skills")
+def test_supervisor_sets_dialect_skills_that_filter_the_queue(
+    client, supervisor, tenant_a, tenant_b
+):
+    from customer_service.models import AgentSkill
+
+    agent = member(tenant_a, Role.CS_AGENT, username="canto_agent")
+    stranger = member(tenant_b, Role.CS_AGENT, username="stranger")
+    page = client.get(reverse("customer_service:skills")).content.decode()
+    assert f'data-agent="{agent.pk}"' in page and f'data-agent="{stranger.pk}"' not in page
+    client.post(
+        reverse("customer_service:skills"),
+        {"user": agent.pk, "dialects": ["cantonese", "mandarin"]},
+    )
+    assert AgentSkill.objects.get(user=agent).dialects == ["mandarin", "cantonese"]
+    bad = client.post(
+        reverse("customer_service:skills"), {"user": agent.pk, "dialects": ["klingon"]}, follow=True
+    )
+    assert "klingon" in bad.content.decode()
+    assert (
+        client.post(
+            reverse("customer_service:skills"), {"user": stranger.pk, "dialects": ["mandarin"]}
+        ).status_code
+        == 404
+    )
+    assert not AgentSkill.objects.filter(user=stranger).exists()
+
+    sichuan = queued(tenant_a, "莫得信号，搞快给我转人工噻")
+    client.force_login(agent)
+    page = client.get(reverse("customer_service:queue")).content.decode()
+    assert f'data-conversation="{sichuan.pk}"' not in page
