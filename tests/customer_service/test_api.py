@@ -14,6 +14,7 @@ from customer_service.models import AgentSkill, KbArticle, Ticket
 from customer_service.services import dialogue, tickets
 from customer_service.services.knowledge import article_create
 from customer_service.services.lexicon import lexicon_entry_create
+from suite.ai.models import UsageRecord
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member
@@ -347,6 +348,18 @@ def test_bad_voice_uploads_are_400_and_the_chat_goes_on(sub_a, payload, message)
     assert response.json()["error"]["message"]
     ok = api.post(reverse("api:cs-chat-messages", args=[pk]), {"text": "你好"}, format="json")
     assert ok.status_code == 201
+
+
+def test_over_long_recording_is_refused_before_transcription(sub_a):
+    api = client_for(sub_a)
+    pk = api.post(reverse("api:cs-chat-list"), {}, format="json").json()["id"]
+    upload = io.BytesIO(wav_bytes(61, rate=8000))
+    upload.name = "long.wav"
+    response = api.post(
+        reverse("api:cs-chat-voice", args=[pk]), {"audio": upload}, format="multipart"
+    )
+    assert response.status_code == 400 and "60" in response.json()["error"]["message"]
+    assert not UsageRecord.objects.filter(capability="transcribe").exists()
 
 
 def test_too_short_recording_is_refused(sub_a):
