@@ -72,6 +72,13 @@ def test_subscriber_chats_by_text_hears_the_reply_and_rates(mobile_page, live_se
     expect(handoff.locator(".cs-fallback")).to_contain_text("规则")
     conversation = Conversation.objects.get(subscriber__phone="13800138000")
     assert conversation.status == "queued" and conversation.escalation_reason == "explicit_request"
+    # An agent takes the chat in the portal; the reply reaches the subscriber's page by itself.
+    agent = User.objects.get(username="sz_agent")
+    dialogue.conversation_accept(conversation=conversation, agent=agent)
+    dialogue.conversation_agent_reply(
+        conversation=conversation, agent=agent, text="您好，我是客服李娜"
+    )
+    expect(page.locator("#cs-messages .cs-agent")).to_contain_text("客服李娜", timeout=20_000)
 
     page.click("#cs-end")
     expect(page.locator("#cs-survey")).to_be_visible()

@@ -11,6 +11,8 @@
   csrf = csrf ? csrf[1] : "";
   var base = null;
   var ended = false;
+  var lastSeq = 0;
+  var polling = null;
 
   function showError(message) {
     errorBox.textContent = message || L.labelError;
@@ -39,6 +41,8 @@
   }
 
   function addTurn(turn) {
+    if (turn.seq <= lastSeq) return;  // already shown (a poll and a reply can overlap)
+    lastSeq = turn.seq;
     var li = document.createElement("li");
     li.className = "cs-msg cs-" + turn.role;
     li.dataset.seq = turn.seq;
@@ -102,11 +106,27 @@
   function render(body) {
     errorBox.hidden = true;
     (body.turns || []).forEach(addTurn);
-    if (body.conversation && body.conversation.status === "closed") finish();
+    var status = body.conversation ? body.conversation.status : body.status;
+    if (status === "closed") finish();
+    else if (status === "queued" || status === "agent") startPolling();
+  }
+
+  // While a human agent has (or is about to take) the chat, their replies are fetched every
+  // few seconds: the agent answers from the portal, not in reply to a request of this page.
+  function startPolling() {
+    if (polling) return;
+    polling = setInterval(function () {
+      if (ended) { clearInterval(polling); return; }
+      request(base).then(function (conv) {
+        (conv.turns || []).forEach(addTurn);
+        if (conv.status === "closed") finish();
+      }).catch(function () {});
+    }, 4000);
   }
 
   function finish() {
     ended = true;
+    if (polling) clearInterval(polling);
     document.getElementById("cs-survey").hidden = false;
     document.getElementById("cs-form").hidden = true;
     document.getElementById("cs-ptt").hidden = true;
