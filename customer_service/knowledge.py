@@ -84,7 +84,14 @@ def _embedder(tenant: Tenant):
     caller = gateway.Caller(tenant=tenant)
 
     def embed(texts: list[str], kind: str) -> np.ndarray:
-        return gateway.embed(caller, texts, kind=kind).value.vectors
+        try:
+            return gateway.embed(caller, texts, kind=kind).value.vectors
+        except BackendUnavailable:
+            raise
+        except AiError as exc:
+            # An exhausted embedding quota must not stop the assistant: the index treats an
+            # unavailable embedder as "lexical only" and says so.
+            raise BackendUnavailable(exc.message) from exc
 
     return embed
 
