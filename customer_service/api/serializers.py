@@ -47,8 +47,16 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "order"]
 
 
+# Choice fields whose names other serializers also use (status, type, priority, channel, role)
+# are plain strings here: each would otherwise be a differently-valued enum under one name in
+# the OpenAPI schema. The services validate the values and answer 400 with the allowed ones.
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name", allow_blank=True, required=False)
+    status = serializers.CharField(
+        required=False, help_text="draft, published or archived", max_length=12
+    )
 
     class Meta:
         model = KbArticle
@@ -82,6 +90,8 @@ class ImportSerializer(serializers.Serializer):
 
 
 class TurnSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(read_only=True, help_text="customer, bot, agent or system")
+
     class Meta:
         model = Turn
         fields = [
@@ -103,6 +113,8 @@ class TurnSerializer(serializers.ModelSerializer):
 
 class ConversationSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField()
+    channel = serializers.CharField(read_only=True, help_text="chat or voice")
+    status = serializers.CharField(read_only=True, help_text="bot, queued, agent or closed")
     summary = serializers.SerializerMethodField()
 
     class Meta:
@@ -145,7 +157,7 @@ class ConversationDetailSerializer(ConversationSerializer):
 
 
 class StartSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["chat", "voice"], default="chat")
+    channel = serializers.CharField(default="chat", max_length=8, help_text="chat or voice")
 
 
 class MessageSerializer(serializers.Serializer):
@@ -161,11 +173,13 @@ class RateSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+TYPES_HELP = "consultation, complaint, fault_repair or business"
+PRIORITIES_HELP = "low, normal, high or urgent"
+
+
 class TicketFromConversationSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=["consultation", "complaint", "fault_repair", "business"], required=False
-    )
-    priority = serializers.ChoiceField(choices=["low", "normal", "high", "urgent"], required=False)
+    type = serializers.CharField(required=False, max_length=16, help_text=TYPES_HELP)
+    priority = serializers.CharField(required=False, max_length=8, help_text=PRIORITIES_HELP)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
     summary = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -192,6 +206,9 @@ class TicketSerializer(serializers.ModelSerializer):
     assignee = serializers.StringRelatedField()
     phone = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
+    type = serializers.CharField(read_only=True, help_text=TYPES_HELP)
+    priority = serializers.CharField(read_only=True, help_text=PRIORITIES_HELP)
+    status = serializers.CharField(read_only=True)
 
     class Meta:
         model = Ticket
