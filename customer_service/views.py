@@ -135,7 +135,9 @@ def conversation(request, pk: int):
     last_customer = next((t for t in reversed(turns) if t.role == TurnRole.CUSTOMER), None)
     history = [t.normalized_text or t.text for t in turns if t.role == TurnRole.CUSTOMER][:-1]
     suggestion = None
-    if last_customer and conv.status != ConversationStatus.CLOSED:
+    # The transcript's own refresh (htmx polling) swaps only the transcript: no assist call, so
+    # an open page does not cost a metered embedding every few seconds.
+    if last_customer and conv.status != ConversationStatus.CLOSED and not request.htmx:
         suggestion = assist.assist_utterance(
             tenant=tenant, text=last_customer.text, history=history[-3:]
         )

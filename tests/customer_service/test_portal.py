@@ -279,3 +279,15 @@ def test_supervisor_sets_dialect_skills_that_filter_the_queue(
     client.force_login(agent)
     page = client.get(reverse("customer_service:queue")).content.decode()
     assert f'data-conversation="{sichuan.pk}"' not in page
+
+
+def test_transcript_refresh_does_not_call_models(client, agent, tenant_a, kb_a):
+    from suite.ai.models import UsageRecord
+
+    conv = queued(tenant_a, "宽带上不了网，转人工")
+    url = reverse("customer_service:conversation", args=[conv.pk])
+    client.get(url)
+    before = UsageRecord.objects.count()
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert 'id="transcript"' in response.content.decode()
+    assert UsageRecord.objects.count() == before
