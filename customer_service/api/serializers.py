@@ -3,6 +3,7 @@ from rest_framework import serializers
 from suite.privacy import mask_phone, mask_text
 
 from ..models import (
+    AgentSkill,
     Conversation,
     KbArticle,
     KbArticleVersion,
@@ -38,6 +39,18 @@ class LexiconEntrySerializer(serializers.ModelSerializer):
         model = LexiconEntry
         fields = ["id", "dialect", "term", "mandarin", "created_at"]
         read_only_fields = ["id", "created_at"]
+        validators: list = []
+
+
+class AgentSkillSerializer(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.__str__", read_only=True)
+    dialects = serializers.ListField(child=serializers.CharField(max_length=16), max_length=5)
+
+    class Meta:
+        model = AgentSkill
+        fields = ["id", "user", "name", "dialects"]
+        read_only_fields = ["id"]
         validators: list = []
 
 

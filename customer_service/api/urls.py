@@ -5,6 +5,7 @@ from . import views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("lexicon", views.LexiconViewSet, basename="cs-lexicon")
+router.register("agent-skills", views.AgentSkillViewSet, basename="cs-agent-skill")
 router.register("kb/categories", views.CategoryViewSet, basename="cs-category")
 router.register("kb/articles", views.ArticleViewSet, basename="cs-article")
 router.register("conversations", views.ConversationViewSet, basename="cs-conversation")

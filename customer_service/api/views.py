@@ -23,7 +23,16 @@ from suite.api.viewsets import (
 from suite.tenancy.models import Role
 
 from .. import analytics, assist, knowledge, selectors, speech
-from ..models import Conversation, KbArticle, KbCategory, LexiconEntry, Ticket, Turn, TurnRole
+from ..models import (
+    AgentSkill,
+    Conversation,
+    KbArticle,
+    KbCategory,
+    LexiconEntry,
+    Ticket,
+    Turn,
+    TurnRole,
+)
 from ..services import dialogue, lexicon, tickets
 from ..services import knowledge as kb
 from . import serializers as s
@@ -142,6 +151,30 @@ class LexiconViewSet(TenantModelViewSet):
 
     def perform_destroy(self, instance):
         lexicon.lexicon_entry_delete(entry=instance)
+
+
+class AgentSkillViewSet(TenantModelViewSet):
+    """The dialects each agent serves; the handoff queue offers an agent only those."""
+
+    queryset = AgentSkill.objects.select_related("user").order_by("user__username")
+    serializer_class = s.AgentSkillSerializer
+    required_roles = EDITORS
+
+    def _save(self, serializer, user_id: int):
+        # Only a member of this tenant can be found: another tenant's user reads as unknown.
+        user = User.objects.filter(pk=user_id, memberships__tenant=self.tenant).first()
+        if user is None:
+            raise ValidationError({"user": _("No agent with this id in this tenant.")})
+        serializer.instance = lexicon.agent_skill_set(
+            tenant=self.tenant, user=user, dialects=serializer.validated_data["dialects"]
+        )
+
+    def perform_create(self, serializer):
+        self._save(serializer, serializer.validated_data["user_id"])
+
+    def perform_update(self, serializer):
+        serializer.validated_data.setdefault("dialects", serializer.instance.dialects)
+        self._save(serializer, serializer.instance.user_id)
 
 
 class CategoryViewSet(TenantReadOnlyViewSet):

@@ -511,3 +511,31 @@ def test_analytics_count_only_the_tenants_conversations(sup_a, tenant_a, tenant_
     assert data["satisfaction"]["average"] == 4
     assert data["top_unanswered"][0]["question"] == "火星上的天气怎么样"
     assert client_for(sup_a).get(reverse("api:cs-analytics"), {"days": "x"}).status_code == 400
+
+
+@covers("api:cs-agent-skill-list", "api:cs-agent-skill-detail")
+def test_agent_skills_api(sup_a, agent_a, tenant_b):
+    api = client_for(sup_a)
+    url = reverse("api:cs-agent-skill-list")
+    made = api.post(url, {"user": agent_a.pk, "dialects": ["cantonese", "mandarin"]}, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["dialects"] == ["mandarin", "cantonese"]
+    bad = api.post(url, {"user": agent_a.pk, "dialects": ["klingon"]}, format="json")
+    assert bad.status_code == 400
+    stranger = member(tenant_b, Role.CS_AGENT, username="stranger")
+    assert (
+        api.post(url, {"user": stranger.pk, "dialects": ["mandarin"]}, format="json").status_code
+        == 400
+    )
+    theirs = AgentSkill.objects.create(tenant=tenant_b, user=stranger, dialects=["sichuanese"])
+    assert ids(api.get(url)) == {made.json()["id"]}
+    detail = reverse("api:cs-agent-skill-detail", args=[theirs.pk])
+    assert api.get(detail).status_code == 404
+    assert api.patch(detail, {"dialects": ["mandarin"]}, format="json").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.dialects == ["sichuanese"]
+    mine = reverse("api:cs-agent-skill-detail", args=[made.json()["id"]])
+    assert api.patch(mine, {"dialects": ["sichuanese"]}, format="json").json()["dialects"] == [
+        "sichuanese"
+    ]
+    assert client_for(agent_a).get(url).status_code == 403
