@@ -16,7 +16,7 @@ from suite.ai.charts import PALETTE, line_chart, stacked_bar_chart
 from suite.telephony.models import Call
 from suite.tenancy.models import Tenant
 
-from .models import Conversation, ConversationStatus, Turn, TurnRole
+from .models import Channel, Conversation, ConversationStatus, Turn, TurnRole
 
 TOP_UNANSWERED = 10
 CALL_PRODUCT = "customer_service"
@@ -47,10 +47,17 @@ def figures(tenant: Tenant, *, days: int = 30) -> dict:
         .annotate(n=Count("id"), esc=Count("id", filter=~_blank_reason()))
     ):
         contained_day[row["day"].isoformat()] = 1 - row["esc"] / row["n"] if row["n"] else 0
-    # Live calls are stored by suite.telephony; they count as voice volume here.
+    # A live call recorded as a voice conversation (services/voice.py) is counted once, as
+    # voice; calls stored only by suite.telephony (no conversation) are their own series.
     calls = Call.objects.for_tenant(tenant).filter(product=CALL_PRODUCT, started_at__gte=since)
-    for row in calls.annotate(day=TruncDate("started_at")).values("day").annotate(n=Count("id")):
-        per_day["call"][row["day"].isoformat()] = row["n"]
+    recorded = set(
+        convs.filter(channel=Channel.VOICE).exclude(call_id="").values_list("call_id", flat=True)
+    )
+    for call_id, started in calls.values_list("id", "started_at"):
+        if str(call_id) in recorded:
+            continue
+        day = timezone.localdate(started).isoformat()
+        per_day["call"][day] = per_day["call"].get(day, 0) + 1
     call_span = (
         calls.filter(ended_at__isnull=False)
         .annotate(span=F("ended_at") - F("started_at"))
