@@ -87,7 +87,15 @@ _feeds_in_flight = 0
 NO_PARTIALS_S = 1e9
 
 
+# Until when partials are off in this process because a model run took longer than the
+# partial interval: on hardware that slow, partials would only delay the finals.
+_slow_until = 0.0
+SLOW_COOLDOWN_S = 30.0
+
+
 def busy() -> bool:
+    if time.monotonic() < _slow_until:
+        return True
     return _feeds_in_flight >= int(setting("BUSY_FEEDS", os.cpu_count() or 2))
 
 
@@ -311,14 +319,19 @@ class CallSession:
     async def _feed(self, samples: np.ndarray, waited: float) -> list[StreamEvent]:
         """`waited`: how long the oldest of these frames sat in the queue. A call that has
         fallen behind catches up on finals first: partials of stale audio help no one."""
-        global _feeds_in_flight
-        behind = waited > self.partial_s / 2
+        global _feeds_in_flight, _slow_until
+        # Behind: frames waited, or arrived in bulk. Partials of audio already past help no one.
+        behind = waited > self.partial_s / 2 or samples.size / 16000 > self.partial_s
         self.stream.partial_interval_s = NO_PARTIALS_S if behind or busy() else self.partial_s
         _feeds_in_flight += 1
+        began = time.monotonic()
         try:
-            return await in_worker(self.stream.feed, samples)
+            events = await in_worker(self.stream.feed, samples)
         finally:
             _feeds_in_flight -= 1
+        if any(e.kind == "partial" for e in events) and time.monotonic() - began > self.partial_s:
+            _slow_until = time.monotonic() + SLOW_COOLDOWN_S
+        return events
 
     async def _transcript(self, event: StreamEvent) -> None:
         text = event.text.strip()
