@@ -356,64 +356,71 @@ async def plumbing(base: str, key: str, connections: int, seconds: float = 2.0) 
 # --- turn ---------------------------------------------------------------------------------
 
 
-async def one_turn(ws, audio: np.ndarray, speech_end_sample: int, seen: dict) -> None:
-    """Stream one caller turn in real time; note when speech ended, the final and first audio."""
+async def one_turn(uri: str, speech: np.ndarray, timeout: float = 90.0) -> dict:
+    """One call, one caller turn streamed in real time, then silence (still paced) until the
+    first reply audio frame arrives. A fresh call per turn: no late event of an earlier turn can
+    be mistaken for this one's."""
     frame = int(FRAME_S * RATE)
-    seen.update(speech_end=None, first_media=None, final=None)
+    lead = np.zeros(RATE // 2, np.float32)
+    audio = np.concatenate([lead, speech])
+    seen: dict = {"speech_end": None, "final": None, "first_media": None, "provider": None}
+    ws = await connect(uri)
+    start = {"type": "start", "sample_rate": RATE, "language": "zh", "speak_replies": True}
+    await ws.send(json.dumps(start))
+    assert json.loads(await ws.recv())["type"] == "started"
 
     async def receive():
-        while True:
-            message = json.loads(await ws.recv())
+        async for raw in ws:
+            message = json.loads(raw)
             now = time.perf_counter()
             if message["type"] == "transcript" and message["final"] and seen["final"] is None:
                 seen["final"] = now
             elif message["type"] == "reply":
-                seen.setdefault("providers", set()).add(message["provider"])
-            elif message["type"] == "media" and seen["first_media"] is None:
+                seen["provider"] = message["provider"]
+            elif message["type"] == "media":
                 seen["first_media"] = now
-            elif message["type"] == "mark":
-                await ws.send(json.dumps({"type": "mark", "name": message["name"]}))
+                return
 
     receiver = asyncio.create_task(receive())
+    silence = pcm(np.zeros(frame, np.float32))
     t0 = time.perf_counter()
-    for n, start in enumerate(range(0, audio.size, frame)):
-        await ws.send(pcm(audio[start : start + frame]))
-        if start + frame >= speech_end_sample and seen["speech_end"] is None:
+    n = 0
+    while not receiver.done() and time.perf_counter() - t0 < timeout:
+        start_sample = n * frame
+        if start_sample < audio.size:
+            await ws.send(pcm(audio[start_sample : start_sample + frame]))
+        else:
+            await ws.send(silence)
+        n += 1
+        if start_sample + frame >= audio.size and seen["speech_end"] is None:
             seen["speech_end"] = time.perf_counter()
-        pause = t0 + (n + 1) * FRAME_S - time.perf_counter()
+        pause = t0 + n * FRAME_S - time.perf_counter()
         if pause > 0:
             await asyncio.sleep(pause)
-    await asyncio.sleep(1.0)
     receiver.cancel()
+    await ws.close()
+    return seen
 
 
 async def turn_latency(base: str, key: str, speech: np.ndarray, turns: int) -> dict:
     uri = f"{base}/ws/callcenter/stream/?api_key={key}"
     latencies: list[float] = []
     finals: list[float] = []
-    seen: dict = {}
-    lead = np.zeros(RATE // 2, np.float32)
-    audio = np.concatenate([lead, speech, np.zeros(int(3.5 * RATE), np.float32)])
-    per_call = 2
-    start = {"type": "start", "sample_rate": RATE, "language": "zh", "speak_replies": True}
-    for _call in range(max(1, turns // per_call)):
-        ws = await connect(uri)
-        await ws.send(json.dumps(start))
-        assert json.loads(await ws.recv())["type"] == "started"
-        for _turn in range(per_call):
-            await one_turn(ws, audio, lead.size + speech.size, seen)
-            if seen["first_media"] is not None and seen["first_media"] > seen["speech_end"]:
-                latencies.append(seen["first_media"] - seen["speech_end"])
-            if seen["final"] is not None:
-                finals.append(seen["final"] - seen["speech_end"])
-        await ws.send(json.dumps({"type": "stop"}))
-        await ws.close()
+    providers: set[str] = set()
+    for _turn in range(turns):
+        seen = await one_turn(uri, speech)
+        if seen["first_media"] is not None:
+            latencies.append(seen["first_media"] - seen["speech_end"])
+            providers.add(seen["provider"])
+        if seen["final"] is not None:
+            finals.append(seen["final"] - seen["speech_end"])
     return {
-        "turns": len(latencies),
+        "turns": turns,
+        "turns_with_reply_audio": len(latencies),
         "speech_end_to_first_reply_audio_p50_s": pct(latencies, 50),
         "speech_end_to_first_reply_audio_p95_s": pct(latencies, 95),
         "speech_end_to_final_transcript_p50_s": pct(finals, 50),
-        "tts_providers": sorted(seen.get("providers", ())),
+        "tts_providers": sorted(p for p in providers if p),
         "target_p50_s": 1.2,
     }
 
@@ -422,6 +429,7 @@ def whisper_baseline(speech: np.ndarray) -> float:
     """One final of the test utterance by the same model in this process, no server: what the
     machine gives right now, to read the server's figures against."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
+    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

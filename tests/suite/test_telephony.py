@@ -79,9 +79,16 @@ async def start(ws, **options) -> dict:
     return started
 
 
-async def speak(ws, samples: np.ndarray, *, binary: bool = True, first_seq: int = 1) -> int:
+async def speak(
+    ws, samples: np.ndarray, *, binary: bool = True, first_seq: int = 1, pace: float = 0.0
+) -> int:
+    """Send in 0.2 s frames; `pace` seconds apart (0: as fast as possible)."""
+    import asyncio
+
     seq = first_seq
     for part in chunks(samples):
+        if pace:
+            await asyncio.sleep(pace)
         if binary:
             await ws.send_to(bytes_data=pcm16(part))
         else:
@@ -454,7 +461,7 @@ async def test_partials_are_skipped_while_the_model_is_backlogged(key_a, setting
     settings.TELEPHONY_BUSY_FEEDS = busy_feeds
     ws = await native(key_a)
     await start(ws)
-    await speak(ws, utterance(440, speech_s=2.5))
+    await speak(ws, utterance(440, speech_s=2.5), pace=0.05)
     seen = await receive_until(ws, is_final)
     partials = [m for m in seen if m["type"] == "transcript" and not m["final"]]
     assert (len(partials) > 0) is (busy_feeds > 0)
@@ -501,3 +508,27 @@ async def test_twilio_start_key_needs_the_callcenter_scope(tenant_a):
     assert (await ws.connect())[0]
     await ws.send_json_to(twilio_start(api_key=issued.raw))
     assert await closed_with(ws) == 4403
+
+
+async def test_partials_stop_when_the_model_is_slower_than_real_time(key_a, settings):
+    from suite.ai.config_cache import invalidate
+    from suite.telephony import session
+
+    settings.AI_DEFAULT_MODELS = {
+        **settings.AI_DEFAULT_MODELS,
+        "transcribe": [{"name": "slow", "engine": "test-slow-tones"}],
+    }
+    settings.TELEPHONY_PARTIAL_INTERVAL_S = 0.2  # each run (0.3 s) takes longer than this
+    invalidate()
+    try:
+        ws = await native(key_a)
+        await start(ws)
+        await speak(ws, utterance(440, speech_s=2.0), pace=0.05)
+        seen = await receive_until(ws, is_final)
+        partials = [m for m in seen if m["type"] == "transcript" and not m["final"]]
+        assert len(partials) <= 1  # the first showed the model is too slow for partials
+        assert seen[-1]["text"] == PHRASES[440]
+        assert session.busy()  # partials stay off for a while, for every call
+        await ws.disconnect()
+    finally:
+        session._slow_until = 0.0
