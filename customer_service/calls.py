@@ -8,6 +8,9 @@ the product's `CallHandler`, mounted in routing.py.
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from suite.ai.streaming import StreamEvent
@@ -20,9 +23,12 @@ from suite.telephony.services import call_utterance_annotate
 from suite.tenancy.models import Tenant
 
 from .assist import assist_utterance
+from .models import TurnRole
 from .nlu import ANGER_THRESHOLD
+from .services import voice
 
 PRODUCT = "customer_service"
+logger = logging.getLogger("customer_service.calls")
 # The agent desktop's group, per tenant (suite.realtime.publish.group_name adds the tenant).
 CALLS_GROUP = "cs.calls"
 # How many earlier caller utterances assist sees for context.
@@ -49,6 +55,10 @@ class CustomerServiceCallHandler(CallHandler):
     product = PRODUCT
 
     def on_start(self, *, resumed: bool) -> None:
+        # The call is also a voice conversation, so analytics and tickets cover calls too.
+        self.conversation = voice.conversation_for_call(
+            tenant=self.call.tenant, call_id=str(self.call.id), phone=self.call.caller_number
+        )
         publish(
             self.call,
             {
@@ -95,6 +105,21 @@ class CustomerServiceCallHandler(CallHandler):
                 "fallback": result["fallback"],
             },
         )
+        self._record(
+            voice.conversation_add_call_turn,
+            conversation=self.conversation,
+            text=utterance.text,
+            normalized_text=result["normalized_text"],
+            dialect=result["dialect"],
+            dialect_confidence=result["dialect_confidence"],
+            intent=result["intent"],
+            intent_confidence=result["intent_confidence"],
+            sentiment=sentiment.get("label", ""),
+            sentiment_score=float(sentiment.get("score", 0.0)),
+            answered=bool(result["knowledge_hits"]),
+            fallback=result["fallback"],
+            audio_seconds=max(0.0, utterance.end_s - utterance.start_s),
+        )
         assist = {
             "utterance": utterance.index,
             "text": mask_text(utterance.text),
@@ -128,13 +153,29 @@ class CustomerServiceCallHandler(CallHandler):
             dialect=result["dialect"],
         )
 
+    def _record(self, write, **fields) -> None:
+        """The conversation record must not cost the caller the call: a call resumed after its
+        conversation was closed (dropped past the resume window) keeps going unrecorded."""
+        try:
+            write(**fields)
+        except ValidationError as exc:
+            logger.warning("call %s: not recorded as a conversation: %s", self.call.id, exc)
+
     def on_barge_in(self) -> None:
         publish(self.call, {"type": "call.barge_in"})
 
     def on_reply_spoken(self, text: str, info: dict) -> None:
+        self._record(
+            voice.conversation_add_call_turn,
+            conversation=self.conversation,
+            text=text,
+            role=TurnRole.BOT,
+            fallback=info["fallback"],
+        )
         publish(self.call, {"type": "call.bot_reply", "text": text, **info})
 
     def on_end(self, *, dropped: bool) -> None:
+        self._record(voice.conversation_close_call, conversation=self.conversation)
         publish(
             self.call, {"type": "call.ended", "dropped": dropped, "call": call_summary(self.call)}
         )

@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from customer_service.assist import assist_utterance
+from customer_service.models import Conversation
 from suite.asgi import application
 from suite.telephony.models import Call, CallUtterance
 from suite.tenancy.models import Role
@@ -108,6 +109,18 @@ async def test_a_streamed_call_reaches_only_its_tenants_agent_desk(tenant_a, ten
     await ws.send_json_to({"type": "stop"})
     ended = await receive_until(desk_a, lambda m: m["type"] == "call.ended")
     assert ended[-1]["call_id"] == started["call_id"]
+
+    # The call is also a closed voice conversation of the tenant, for analytics and tickets.
+    conversation = await sync_to_async(Conversation.objects.for_tenant(tenant_a).get)(
+        call_id=started["call_id"]
+    )
+    assert (conversation.channel, conversation.status, conversation.dialect) == (
+        "voice",
+        "closed",
+        "cantonese",
+    )
+    turns = await sync_to_async(list)(conversation.turns.values_list("role", "text", "dialect"))
+    assert turns == [("customer", PHRASES[CANTONESE], "cantonese")]
     for socket in (ws, desk_a, desk_b):
         await socket.disconnect()
 
