@@ -2,6 +2,7 @@ from django.urls import path
 
 from suite.telephony.consumers import NativeStreamConsumer, TwilioMediaStreamConsumer
 
+from .agent_routing import websocket_urlpatterns as agent_urlpatterns
 from .calls import CustomerServiceCallHandler
 from .consumers import AgentDeskConsumer
 
@@ -18,3 +19,4 @@ websocket_urlpatterns = [
     ),
     path("ws/customer-service/agent/", AgentDeskConsumer.as_asgi(), name="ws-cs-agent"),
 ]
+websocket_urlpatterns += agent_urlpatterns
