@@ -288,6 +288,8 @@ class Ticket(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set once, by the periodic SLA check, when the ticket is still open past `sla_due`.
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -306,6 +308,7 @@ class TicketEventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     COMMENT = "comment", _("Comment")
     ATTACHMENT = "attachment", _("Attachment")
+    SLA_BREACH = "sla_breach", _("SLA breached")
 
 
 class TicketEvent(TenantOwnedModel):

@@ -17,6 +17,7 @@ from .models import (
     KbCategory,
     LexiconEntry,
     Ticket,
+    TicketAttachment,
     Turn,
 )
 
@@ -106,5 +107,17 @@ def subscriber_tickets(tenant: Tenant, user) -> QuerySet[Ticket]:
     return Ticket.objects.for_tenant(tenant).filter(subscriber=user)
 
 
+def subscriber_ticket(tenant: Tenant, user, pk: int) -> Ticket:
+    return Ticket.objects.for_tenant(tenant).get(pk=pk, subscriber=user)
+
+
 def subscriber_conversation(tenant: Tenant, user, pk: int) -> Conversation:
     return Conversation.objects.for_tenant(tenant).get(pk=pk, subscriber=user)
+
+
+def ticket_attachment(ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
+    return (
+        TicketAttachment.objects.for_tenant(ticket.tenant)
+        .filter(ticket=ticket, pk=attachment_id)
+        .first()
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,12 +22,14 @@ from suite.tenancy.models import Role
 
 from . import analytics, assist, selectors
 from .calls import PRODUCT, live_call_state
+from .downloads import attachment_response
 from .models import (
     AgentSkill,
     ArticleStatus,
     ConversationStatus,
     Dialect,
     EscalationReason,
+    TicketEventKind,
     TicketPriority,
     TicketStatus,
     TicketType,
@@ -289,6 +292,19 @@ def knowledge(request):
 def article(request, pk: int | None = None):
     tenant = request.tenant
     item = _get(selectors.article_get, tenant, pk) if pk else None
+    if request.method == "POST" and item is not None and request.POST.get("action") == "rollback":
+        try:
+            kb.article_rollback(
+                article=item, version=request.POST.get("version"), user=request.user
+            )
+            messages.success(
+                request,
+                _("Version %(old)s restored as version %(new)d.")
+                % {"old": request.POST.get("version"), "new": item.version},
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        return redirect("customer_service:article", pk=item.pk)
     if request.method == "POST":
         fields = {
             "title": request.POST.get("title", ""),
@@ -315,6 +331,56 @@ def article(request, pk: int | None = None):
             "categories": selectors.categories(tenant),
         },
     )
+
+
+@editors
+def categories_page(request):
+    tenant = request.tenant
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                kb.category_create(
+                    tenant=tenant,
+                    name=request.POST.get("name", ""),
+                    order=request.POST.get("order") or 0,
+                    user=request.user,
+                )
+                messages.success(request, _("Category added."))
+            elif action in ("update", "delete"):
+                category = (
+                    selectors.categories(tenant).filter(pk=_int(request.POST.get("id"))).first()
+                )
+                if category is None:
+                    raise Http404
+                if action == "update":
+                    kb.category_update(
+                        category=category,
+                        name=request.POST.get("name", ""),
+                        order=request.POST.get("order") or 0,
+                        user=request.user,
+                    )
+                    messages.success(request, _("Category saved."))
+                else:
+                    moved = kb.category_delete(category=category, user=request.user)
+                    messages.success(
+                        request,
+                        _("Category deleted; %(n)d articles are now uncategorised.") % {"n": moved},
+                    )
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as exc:
+            _error(request, exc)
+        return redirect("customer_service:categories")
+    items = selectors.categories(tenant).annotate(n_articles=Count("articles"))
+    return render(request, "customer_service/categories.html", {"items": items})
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 # --- lexicon -------------------------------------------------------------------------------
@@ -455,6 +521,42 @@ def m_chat(request):
             "api_start": reverse("api:cs-chat-list"),
         },
     )
+
+
+@staff
+def ticket_attachment(request, pk: int, attachment_id: int):
+    item = selectors.ticket_attachment(
+        _get(selectors.ticket_get, request.tenant, pk), attachment_id
+    )
+    if item is None:
+        raise Http404
+    return attachment_response(item)
+
+
+@subscriber_required
+def m_ticket(request, pk: int):
+    """One of the subscriber's own tickets: status, history and attachments. Another
+    subscriber's ticket is a 404, exactly like a missing one."""
+    item = _get(selectors.subscriber_ticket, request.tenant, request.user, pk)
+    return render(
+        request,
+        "customer_service/m_ticket.html",
+        {
+            "ticket": item,
+            # Status changes only: comments are the agents' working notes.
+            "events": item.events.exclude(kind=TicketEventKind.COMMENT),
+            "attachments": item.attachments.all(),
+        },
+    )
+
+
+@subscriber_required
+def m_ticket_attachment(request, pk: int, attachment_id: int):
+    ticket = _get(selectors.subscriber_ticket, request.tenant, request.user, pk)
+    item = selectors.ticket_attachment(ticket, attachment_id)
+    if item is None:
+        raise Http404
+    return attachment_response(item)
 
 
 @subscriber_required

@@ -95,6 +95,10 @@ class ArticleVersionSerializer(serializers.ModelSerializer):
         fields = ["version", "title", "body", "created_at"]
 
 
+class RollbackSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="the past version to restore")
+
+
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=["markdown", "html", "faq_csv"])
@@ -243,6 +247,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "resolved_at",
+            "sla_breached_at",
         ]
 
     def _masked(self) -> bool:

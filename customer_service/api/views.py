@@ -23,6 +23,7 @@ from suite.api.viewsets import (
 from suite.tenancy.models import Role
 
 from .. import analytics, assist, knowledge, selectors, speech
+from ..downloads import attachment_response
 from ..models import (
     AgentSkill,
     Conversation,
@@ -177,11 +178,42 @@ class AgentSkillViewSet(TenantModelViewSet):
         self._save(serializer, serializer.instance.user_id)
 
 
-class CategoryViewSet(TenantReadOnlyViewSet):
+class CategoryViewSet(TenantModelViewSet):
+    """Agents read the categories; supervisors and administrators edit them."""
+
     queryset = KbCategory.objects.all()
     serializer_class = s.CategorySerializer
     required_roles = STAFF
     pagination_class = None
+
+    def _editor(self):
+        from suite.tenancy.selectors import user_has_role
+
+        if not user_has_role(self.request.user, self.tenant, *EDITORS):
+            self.permission_denied(
+                self.request,
+                message=_("Only supervisors and administrators edit the knowledge base."),
+            )
+
+    def perform_create(self, serializer):
+        self._editor()
+        data = serializer.validated_data
+        serializer.instance = kb.category_create(
+            tenant=self.tenant, name=data["name"], order=data.get("order", 0),
+            user=self.request.user,
+        )  # fmt: skip
+
+    def perform_update(self, serializer):
+        self._editor()
+        data = serializer.validated_data
+        serializer.instance = kb.category_update(
+            category=serializer.instance, name=data.get("name"), order=data.get("order"),
+            user=self.request.user,
+        )  # fmt: skip
+
+    def perform_destroy(self, instance):
+        self._editor()
+        kb.category_delete(category=instance, user=self.request.user)
 
 
 class ArticleViewSet(TenantModelViewSet):
@@ -236,6 +268,16 @@ class ArticleViewSet(TenantModelViewSet):
     def publish(self, request, pk=None):
         self._editor()
         article = kb.article_publish(article=self.get_object(), user=request.user)
+        return Response(s.ArticleSerializer(article).data)
+
+    @extend_schema(request=s.RollbackSerializer, responses=s.ArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, pk=None):
+        """Restores a past version's text as a new version (audited)."""
+        self._editor()
+        article = self.get_object()
+        data = _valid(s.RollbackSerializer, request)
+        article = kb.article_rollback(article=article, version=data["version"], user=request.user)
         return Response(s.ArticleSerializer(article).data)
 
     @extend_schema(responses=s.ArticleVersionSerializer(many=True))
@@ -529,6 +571,21 @@ class TicketViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
             user=request.user,
         )  # fmt: skip
         return self._detail(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        url_name="attachment",
+    )
+    def attachment(self, request, pk=None, attachment_id=None):
+        """The attachment's file, as a download; another ticket's (or tenant's) is a 404."""
+        ticket = self.get_object()
+        item = selectors.ticket_attachment(ticket, int(attachment_id))
+        if item is None:
+            raise Http404
+        return attachment_response(item)
 
 
 class AnalyticsView(TenantAPIView):

@@ -133,6 +133,106 @@ def article_publish(*, article: KbArticle, user=None) -> KbArticle:
     return article_update(article=article, status=ArticleStatus.PUBLISHED, user=user)
 
 
+@transaction.atomic
+def article_rollback(*, article: KbArticle, version: int, user=None) -> KbArticle:
+    """Restores the text of a past version as a new version (history is never rewritten)."""
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        version = 0
+    old = KbArticleVersion.objects.filter(article=article, version=version).first()
+    if old is None:
+        raise ValidationError({"version": _("This article has no version %(v)s.") % {"v": version}})
+    if (old.title, old.body) == (article.title, article.body):
+        raise ValidationError(
+            {"version": _("Version %(v)d has the same text as the current one.") % {"v": version}}
+        )
+    from_version = article.version
+    article = article_update(article=article, title=old.title, body=old.body, user=user)
+    audit_record(
+        action="customer_service.article_rollback",
+        tenant=article.tenant,
+        actor=user if getattr(user, "pk", None) else None,
+        obj=article,
+        data={"from_version": from_version, "restored": version, "new_version": article.version},
+    )
+    return article
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+def _who(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def _category_name(tenant: Tenant, name: str, exclude: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("A category needs a name.")})
+    if len(name) > 100:
+        raise ValidationError({"name": _("The name is longer than 100 characters.")})
+    clash = KbCategory.objects.for_tenant(tenant).filter(name=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError(
+            {"name": _("There is already a category called %(n)s.") % {"n": name}}
+        )
+    return name
+
+
+def _category_order(order) -> int:
+    try:
+        order = int(order)
+    except (TypeError, ValueError):
+        order = -1
+    if not 0 <= order <= 1000:
+        raise ValidationError({"order": _("The order must be a whole number from 0 to 1000.")})
+    return order
+
+
+@transaction.atomic
+def category_create(*, tenant: Tenant, name: str, order: int = 0, user=None) -> KbCategory:
+    category = KbCategory.objects.create(
+        tenant=tenant, name=_category_name(tenant, name), order=_category_order(order)
+    )
+    audit_record(
+        action="customer_service.category_create", tenant=tenant, actor=_who(user), obj=category,
+        data={"name": category.name},
+    )  # fmt: skip
+    return category
+
+
+@transaction.atomic
+def category_update(
+    *, category: KbCategory, name: str | None = None, order: int | None = None, user=None
+) -> KbCategory:
+    before = category.name
+    if name is not None:
+        category.name = _category_name(category.tenant, name, exclude=category.pk)
+    if order is not None:
+        category.order = _category_order(order)
+    category.save()
+    audit_record(
+        action="customer_service.category_update", tenant=category.tenant, actor=_who(user),
+        obj=category, data={"from": before, "name": category.name, "order": category.order},
+    )  # fmt: skip
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: KbCategory, user=None) -> int:
+    """Deletes the category; its articles stay, uncategorised. Returns how many they were."""
+    moved = KbArticle.objects.filter(category=category).update(category=None)
+    audit_record(
+        action="customer_service.category_delete", tenant=category.tenant, actor=_who(user),
+        data={"name": category.name, "articles": moved},
+    )  # fmt: skip
+    category.delete()
+    return moved
+
+
 # --- imports -------------------------------------------------------------------------------
 
 

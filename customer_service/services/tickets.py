@@ -14,6 +14,7 @@ from suite.audit.services import audit_record
 from suite.media.audio import decode_audio
 from suite.media.images import load_image
 from suite.privacy import mask_phone
+from suite.realtime.publish import tenant_group_send
 from suite.tenancy.models import Role, Tenant
 from suite.tenancy.selectors import user_has_role
 
@@ -295,3 +296,51 @@ def ticket_attach(*, ticket: Ticket, data: bytes, name: str, user=None) -> Ticke
         actor=_actor(user),
     )
     return attachment
+
+
+# Open tickets: everything but resolved and closed.
+OPEN_STATUSES = tuple(s for s in TicketStatus.values if s not in ("resolved", "closed"))
+# The agent pages' feed (services/dialogue.QUEUE_GROUP); named here to avoid an import cycle.
+ALERT_GROUP = "customer_service.queue"
+
+
+@transaction.atomic
+def tickets_mark_sla_breached(*, tenant: Tenant, now=None) -> list[Ticket]:
+    """Marks the tenant's open tickets past their SLA due time, once each: a history event, and
+    an alert to the agents' feed. Running it again finds nothing new (idempotent)."""
+    now = now or timezone.now()
+    overdue = list(
+        Ticket.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(status__in=OPEN_STATUSES, sla_due__lt=now, sla_breached_at__isnull=True)
+        .order_by("sla_due")
+    )
+    for ticket in overdue:
+        ticket.sla_breached_at = now
+        ticket.save(update_fields=["sla_breached_at"])
+        TicketEvent.objects.create(
+            tenant=tenant,
+            ticket=ticket,
+            kind=TicketEventKind.SLA_BREACH,
+            text=_("Still open %(n)d minutes after its SLA due time.")
+            % {"n": int((now - ticket.sla_due).total_seconds() // 60)},
+        )
+    if overdue:
+        audit_record(
+            action="customer_service.ticket_sla_breached",
+            tenant=tenant,
+            actor_label="sla-check",
+            data={"tickets": [t.number for t in overdue]},
+        )
+        tickets = [
+            {"id": t.pk, "number": t.number, "priority": t.priority, "status": t.status,
+             "assignee": t.assignee_id, "sla_due": t.sla_due.isoformat()}
+            for t in overdue
+        ]  # fmt: skip
+        # Sent after the commit: an agent who re-reads the ticket then sees it marked.
+        transaction.on_commit(
+            lambda: tenant_group_send(
+                tenant.pk, ALERT_GROUP, {"type": "ticket.sla_breached", "tickets": tickets}
+            )
+        )
+    return overdue
