@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from suite.accounts.models import User
 from suite.tenancy.models import Tenant
 
+from . import knowledge
 from .models import AgentSkill, ArticleSource, Conversation, KbArticle, LexiconEntry, Ticket
 from .services import dialogue, tickets
 from .services.knowledge import article_create
@@ -143,8 +144,9 @@ def seed_conversations(tenant: Tenant) -> None:
 
 
 def seed_demo() -> None:
-    # The assistant's stored replies are in the suite's default language (zh-hans).
-    with translation.override(settings.LANGUAGE_CODE):
+    # The assistant's stored replies are in the suite's default language (zh-hans). Every demo
+    # tenant starts with the same articles: each passage is embedded once for all their indexes.
+    with translation.override(settings.LANGUAGE_CODE), knowledge.shared_passage_vectors():
         _seed()
 
 

@@ -14,6 +14,9 @@ import hashlib
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +24,9 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max
 
-from suite.ai import gateway
+from suite.ai import gateway, registry
 from suite.ai.backends.chat_extractive import STOPWORDS
+from suite.ai.capabilities import Capability
 from suite.ai.errors import AiError, BackendUnavailable
 from suite.ai.search import Document, HybridIndex, IndexRebuildNeeded, tokenize_zh
 from suite.tenancy.models import Tenant
@@ -80,18 +84,61 @@ def index_directory(tenant: Tenant) -> Path:
     return root / f"kb-{tenant.pk}"
 
 
+# Passage vectors shared between tenants' indexes, only inside `shared_passage_vectors()`.
+_shared: ContextVar[dict | None] = ContextVar("cs_shared_passage_vectors", default=None)
+
+
+@contextmanager
+def shared_passage_vectors() -> Iterator[dict]:
+    """Within the block, a passage text embedded for one tenant is not embedded again for
+    another tenant whose first embedding model is the same: the vector is reused.
+
+    For the demo seed, where every demo tenant starts with the same 63 articles. Indexes stay
+    per tenant (each holds only its own articles, in its own folder); what is shared is the
+    computation of a vector for a text the tenant itself holds, with the same model. The reused
+    rows make no model call, so they are not metered to the second tenant.
+    """
+    token = _shared.set({})
+    try:
+        yield _shared.get()
+    finally:
+        _shared.reset(token)
+
+
+def _first_embed_model(tenant: Tenant) -> str:
+    models = registry.configured_models(tenant, Capability.EMBED)
+    return f"{models[0].name}|{models[0].spec!r}" if models else ""
+
+
 def _embedder(tenant: Tenant):
     caller = gateway.Caller(tenant=tenant)
 
-    def embed(texts: list[str], kind: str) -> np.ndarray:
+    def call(texts: list[str], kind: str):
         try:
-            return gateway.embed(caller, texts, kind=kind).value.vectors
+            return gateway.embed(caller, texts, kind=kind)
         except BackendUnavailable:
             raise
         except AiError as exc:
             # An exhausted embedding quota must not stop the assistant: the index treats an
             # unavailable embedder as "lexical only" and says so.
             raise BackendUnavailable(exc.message) from exc
+
+    def embed(texts: list[str], kind: str) -> np.ndarray:
+        memo = _shared.get()
+        if memo is None or kind != "passage":
+            return call(texts, kind).value.vectors
+        model = _first_embed_model(tenant)
+        missing = list(dict.fromkeys(t for t in texts if (model, t) not in memo))
+        if missing:
+            served = call(missing, kind)
+            if not model.startswith(f"{served.info.model}|"):
+                # Served by a fallback model: its vectors must not mix with the first model's.
+                return call(texts, kind).value.vectors
+            vectors = served.value.vectors
+            if len(vectors) != len(missing):
+                raise BackendUnavailable("The embedding model returned the wrong number of rows.")
+            memo.update(((model, t), v) for t, v in zip(missing, vectors, strict=True))
+        return np.stack([memo[(model, t)] for t in texts])
 
     return embed
 
