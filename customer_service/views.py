@@ -538,15 +538,15 @@ def m_ticket(request, pk: int):
     """One of the subscriber's own tickets: status, history and attachments. Another
     subscriber's ticket is a 404, exactly like a missing one."""
     item = _get(selectors.subscriber_ticket, request.tenant, request.user, pk)
+    # Status changes and the like only: comments are the agents' working notes.
+    events = list(item.events.exclude(kind=TicketEventKind.COMMENT))
+    names = dict(TicketStatus.choices)
+    for event in events:
+        event.to_status_label = names.get(event.to_status, event.to_status)
     return render(
         request,
         "customer_service/m_ticket.html",
-        {
-            "ticket": item,
-            # Status changes only: comments are the agents' working notes.
-            "events": item.events.exclude(kind=TicketEventKind.COMMENT),
-            "attachments": item.attachments.all(),
-        },
+        {"ticket": item, "events": events, "attachments": item.attachments.all()},
     )
 
 

@@ -103,7 +103,8 @@ def test_subscriber_sees_only_their_own_ticket(client, tenant_a, tenant_b):
     page = client.get(reverse("customer_service:m_ticket", args=[mine.pk]))
     text = page.content.decode()
     assert page.status_code == 200 and mine.number in text and "宽带报修" in text
-    assert "in_progress" in text and "内部备注" not in text  # agents' comments stay internal
+    # The status by name; the agents' comments stay internal.
+    assert "处理中" in text and "in_progress" not in text and "内部备注" not in text
     download = client.get(reverse("customer_service:m_ticket_attachment", args=[mine.pk, item.pk]))
     assert download.status_code == 200 and body(download) == data
     # Another subscriber's ticket, in this tenant or another, is a 404 like a missing one.
