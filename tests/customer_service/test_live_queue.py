@@ -10,10 +10,13 @@ from customer_service.services import dialogue
 from suite.asgi import application
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
+from tests.customer_service import test_calls_page
 from tests.factories import member
 from tests.suite.test_realtime import _browser
 
 QUEUE = "/ws/customer-service/queue/"
+# The real ASGI application under uvicorn (HTTP + WebSocket), shared with the live-call page test.
+asgi_server = test_calls_page.asgi_server
 
 
 async def queue_feed(tenant, username: str, role=Role.CS_AGENT):
@@ -87,3 +90,39 @@ def test_the_pages_listen_live_and_label_polling_as_the_fallback(client, tenant_
     dialogue.conversation_close(conversation=conv)
     closed = client.get(reverse("customer_service:conversation", args=[conv.pk])).content.decode()
     assert "data-cs-live" not in closed  # nothing left to update
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_page_updates_live_without_polling(browser, asgi_server, tenant_a, tenant_b):
+    """One agent's queue page drops a handoff the moment another agent accepts it: with the
+    feed connected the page does not poll, so only the WebSocket event can have done it."""
+    from tests.browser import new_page, screenshot, staff_login
+    from tests.factories import PASSWORD
+
+    member(tenant_a, Role.CS_AGENT, username="agent_one")
+    member(tenant_a, Role.CS_AGENT, username="agent_two")
+    conv = dialogue.conversation_start(tenant=tenant_a, phone="13800138000")
+    dialogue.conversation_message(conversation=conv, text="转人工")
+    row = f'#queue-table tr[data-conversation="{conv.pk}"]'
+
+    watcher = new_page(browser, viewport={"width": 1280, "height": 900})
+    other = new_page(browser, viewport={"width": 1280, "height": 900})
+    try:
+        staff_login(watcher, asgi_server, "agent_one", PASSWORD)
+        watcher.goto(f"{asgi_server.url}/customer-service/queue/")
+        watcher.wait_for_selector("[data-cs-live-badge]:not([hidden])")
+        assert watcher.locator("[data-cs-poll-badge]").is_hidden()
+        assert watcher.locator(row).count() == 1
+
+        staff_login(other, asgi_server, "agent_two", PASSWORD)
+        other.goto(f"{asgi_server.url}/customer-service/conversations/{conv.pk}/")
+        other.click("#accept-btn")
+        other.wait_for_selector("#reply-form")
+
+        watcher.wait_for_selector(row, state="detached")
+        assert "转人工" not in watcher.locator("#queue-table").inner_text()
+        screenshot(watcher, "customer_service_live_queue")
+    finally:
+        watcher.context.close()
+        other.context.close()
