@@ -6,6 +6,7 @@ import base64
 
 import numpy as np
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -19,6 +20,7 @@ from tests.factories import member
 from tests.suite.test_realtime import _browser
 from tests.suite.test_telephony_support import (
     PHRASES,
+    calls_ended,
     chunks,
     pcm16,
     receive_until,
@@ -38,6 +40,12 @@ DESK = "/ws/customer-service/agent/"
 @pytest.fixture(autouse=True)
 def _tones(monkeypatch, settings):
     use_tone_engines(monkeypatch, settings)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _calls_end_with_the_test():
+    async with calls_ended():
+        yield
 
 
 async def agent_desk(tenant, username: str, role=Role.CS_AGENT) -> WebsocketCommunicator:

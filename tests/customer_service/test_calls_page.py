@@ -124,3 +124,5 @@ def test_a_streamed_call_shows_live_on_the_page(page, asgi_server, tenant_a, key
         assert "used" in (suggestion.get_attribute("class") or "")
         screenshot(page, "customer_service_live_call")
         call.send(json.dumps({"type": "stop"}))
+        while json.loads(call.recv(timeout=20))["type"] != "stopped":
+            pass  # the server writes the call's end before the test database goes away

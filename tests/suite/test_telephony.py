@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -20,6 +21,7 @@ from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallStatus, CallUtterance
 from tests.suite.test_telephony_support import (
     PHRASES,
+    calls_ended,
     chunks,
     pcm16,
     receive_until,
@@ -63,6 +65,12 @@ def _tones(monkeypatch, settings):
     use_tone_engines(monkeypatch, settings)
 
 
+@pytest_asyncio.fixture(autouse=True)
+async def _calls_end_with_the_test():
+    async with calls_ended():
+        yield
+
+
 async def native(key: str, headers=()) -> WebsocketCommunicator:
     ws = WebsocketCommunicator(
         app, "/ws/stream/", headers=[(b"authorization", f"Bearer {key}".encode()), *headers]
@@ -72,9 +80,9 @@ async def native(key: str, headers=()) -> WebsocketCommunicator:
     return ws
 
 
-async def start(ws, **options) -> dict:
+async def start(ws, timeout: float = 10, **options) -> dict:
     await ws.send_json_to({"type": "start", "sample_rate": 16000, **options})
-    started = await ws.receive_json_from(timeout=10)
+    started = await ws.receive_json_from(timeout=timeout)
     assert started["type"] == "started"
     return started
 
@@ -399,10 +407,16 @@ async def test_the_bundled_whisper_base_transcribes_a_streamed_wav(key_a, settin
     }
     settings.TELEPHONY_PARTIAL_INTERVAL_S = 30.0  # the final is what counts here: one model run
     invalidate()
+    # Load the weights first, as a server does at start: loading holds the GIL for seconds, which
+    # stalls the event loop (with channels_redis, long enough for its reads to time out).
+    from suite.ai.backends.base import BackendSpec
+    from suite.ai.loader import get_backend
+
+    await sync_to_async(get_backend)(BackendSpec(engine="faster-whisper"))
     wav = Path(__file__).parents[1] / "ai" / "data" / "mandarin_phone_espeak.wav"
     speech = decode_audio(wav.read_bytes()).samples
     ws = await native(key_a)
-    await start(ws, language="zh")
+    await start(ws, language="zh", timeout=120)  # loads the model
     await speak(ws, np.concatenate([speech, np.zeros(16000, dtype=np.float32)]))
     final = (await receive_until(ws, is_final, timeout=120))[-1]
     assert sum("\u4e00" <= ch <= "\u9fff" for ch in final["text"]) >= 4

@@ -10,6 +10,7 @@ sentence.
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
 
 import numpy as np
@@ -145,3 +146,20 @@ async def receive_until(ws, predicate, timeout: float = 20.0) -> list[dict]:
         seen.append(message)
         if predicate(message):
             return seen
+
+
+@contextlib.asynccontextmanager
+async def calls_ended():
+    """Calls a test left open are stopped, and their worker jobs finished, before the test
+    database is flushed (PostgreSQL would deadlock TRUNCATE against a job's row lock)."""
+    from suite.telephony import session
+
+    before = set(session.SESSIONS)
+    yield
+    for call_id in set(session.SESSIONS) - before:
+        live = session.SESSIONS.get(call_id)
+        if live is not None:
+            await live.stop()
+    pool, session._executor = session._executor, None
+    if pool is not None:
+        pool.shutdown(wait=True)
