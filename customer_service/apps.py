@@ -13,3 +13,7 @@ class CustomerServiceConfig(AppConfig):
         "Dialect-aware voice and chat customer service, knowledge base, agent assist and tickets."
     )
     roles = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)
+    subscriber_entries = (
+        ("customer_service:m_chat", _("Online assistant")),
+        ("customer_service:m_tickets", _("My tickets")),
+    )

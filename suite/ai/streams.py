@@ -236,6 +236,15 @@ class TranscriptionStream:
     def info(self) -> CallInfo:
         return self.attempt.info(usage={Unit.AUDIO_SECONDS: self.seconds})
 
+    @property
+    def partial_interval_s(self) -> float:
+        return self._transcriber.partial_interval_s
+
+    @partial_interval_s.setter
+    def partial_interval_s(self, seconds: float) -> None:
+        # A live-call server stretches it under load: each partial is one more model run.
+        self._transcriber.partial_interval_s = seconds
+
     def feed(self, samples: np.ndarray) -> list:
         self.seconds += len(samples) / self.sample_rate
         due = int(self.seconds) + 1 - self._charged  # charge each second as it begins

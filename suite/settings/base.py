@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "suite.api",
     "suite.realtime",
     "suite.portal",
+    "suite.telephony",
     "customer_service",
     "video_ringtone",
     "video_analytics",

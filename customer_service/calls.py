@@ -1,0 +1,207 @@
+"""Customer service on a live call: each final utterance goes through agent assist, the result
+is stored on the utterance and streamed to the agent desktop (tenant-scoped WebSocket group);
+with spoken replies on, the top suggestion is spoken back into the call.
+
+The wire protocols, transcription and resume are the suite's (suite/telephony); this module is
+the product's `CallHandler`, mounted in routing.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from suite.ai.streaming import StreamEvent
+from suite.privacy import mask_phone, mask_text
+from suite.realtime.publish import tenant_group_send
+from suite.telephony.handlers import CallHandler, Turn
+from suite.telephony.models import Call, CallUtterance
+from suite.telephony.selectors import call_utterances, calls_active
+from suite.telephony.services import call_utterance_annotate
+from suite.tenancy.models import Tenant
+
+from .assist import assist_utterance
+from .models import TurnRole
+from .nlu import ANGER_THRESHOLD
+from .services import voice
+
+PRODUCT = "customer_service"
+logger = logging.getLogger("customer_service.calls")
+# The agent desktop's group, per tenant (suite.realtime.publish.group_name adds the tenant).
+CALLS_GROUP = "cs.calls"
+# How many earlier caller utterances assist sees for context.
+HISTORY = 3
+
+
+def call_summary(call: Call) -> dict:
+    """What an agent list shows of a call: the number masked."""
+    return {
+        "id": str(call.id),
+        "protocol": call.protocol,
+        "caller": mask_phone(call.caller_number),
+        "status": call.status,
+        "dialect": call.dialect,
+        "started_at": call.started_at.isoformat() if call.started_at else None,
+    }
+
+
+def publish(call: Call, event: dict) -> None:
+    tenant_group_send(call.tenant_id, CALLS_GROUP, {**event, "call_id": str(call.id)})
+
+
+class CustomerServiceCallHandler(CallHandler):
+    product = PRODUCT
+
+    def on_start(self, *, resumed: bool) -> None:
+        # The call is also a voice conversation, so analytics and tickets cover calls too.
+        self.conversation = voice.conversation_for_call(
+            tenant=self.call.tenant, call_id=str(self.call.id), phone=self.call.caller_number
+        )
+        publish(
+            self.call,
+            {
+                "type": "call.resumed" if resumed else "call.started",
+                "call": call_summary(self.call),
+            },
+        )
+
+    def on_partial(self, event: StreamEvent, *, index: int) -> None:
+        publish(
+            self.call,
+            {
+                "type": "call.transcript",
+                "final": False,
+                "utterance": index,
+                "text": mask_text(event.text),
+            },
+        )
+
+    def on_final(self, utterance: CallUtterance, event: StreamEvent) -> Turn:
+        history = [
+            u.text for u in call_utterances(call=self.call).filter(index__lt=utterance.index)
+        ][-HISTORY:]
+        result = assist_utterance(
+            tenant=self.call.tenant,
+            text=utterance.text,
+            language=self.call.language or None,
+            history=history,
+        )
+        sentiment = result.get("sentiment") or {}
+        angry = float(sentiment.get("score", 0.0)) <= ANGER_THRESHOLD
+        call_utterance_annotate(
+            utterance=utterance,
+            dialect=result["dialect"],
+            dialect_confidence=result["dialect_confidence"],
+            intent=result["intent"],
+            sentiment=sentiment.get("label", ""),
+            details={
+                "normalized_text": result["normalized_text"],
+                "intent_confidence": result["intent_confidence"],
+                "sentiment_score": sentiment.get("score", 0.0),
+                "suggestions": result["suggestions"],
+                "knowledge_hits": result["knowledge_hits"],
+                "fallback": result["fallback"],
+            },
+        )
+        self._record(
+            voice.conversation_add_call_turn,
+            conversation=self.conversation,
+            text=utterance.text,
+            normalized_text=result["normalized_text"],
+            dialect=result["dialect"],
+            dialect_confidence=result["dialect_confidence"],
+            intent=result["intent"],
+            intent_confidence=result["intent_confidence"],
+            sentiment=sentiment.get("label", ""),
+            sentiment_score=float(sentiment.get("score", 0.0)),
+            answered=bool(result["knowledge_hits"]),
+            fallback=result["fallback"],
+            audio_seconds=max(0.0, utterance.end_s - utterance.start_s),
+        )
+        assist = {
+            "utterance": utterance.index,
+            "text": mask_text(utterance.text),
+            "dialect": result["dialect"],
+            "dialect_confidence": result["dialect_confidence"],
+            "normalized_text": mask_text(result["normalized_text"]),
+            "intent": result["intent"],
+            "intent_confidence": result["intent_confidence"],
+            "sentiment": sentiment,
+            "suggestions": result["suggestions"],
+            "knowledge_hits": result["knowledge_hits"],
+            # Rule- and retrieval-based, no language model: labelled as such everywhere.
+            "fallback": result["fallback"],
+        }
+        publish(self.call, {"type": "call.transcript", "final": True, **assist})
+        if angry:
+            publish(
+                self.call,
+                {
+                    "type": "call.alert",
+                    "utterance": utterance.index,
+                    "kind": "sentiment",
+                    "message": _("The caller sounds upset: consider taking over or apologising."),
+                    "score": sentiment.get("score", 0.0),
+                },
+            )
+        reply = result["suggestions"][0] if result["suggestions"] else ""
+        return Turn(
+            events=[{"type": "assist", **assist}],
+            reply=reply,
+            dialect=result["dialect"],
+        )
+
+    def _record(self, write, **fields) -> None:
+        """The conversation record must not cost the caller the call: a call resumed after its
+        conversation was closed (dropped past the resume window) keeps going unrecorded."""
+        try:
+            write(**fields)
+        except ValidationError as exc:
+            logger.warning("call %s: not recorded as a conversation: %s", self.call.id, exc)
+
+    def on_barge_in(self) -> None:
+        publish(self.call, {"type": "call.barge_in"})
+
+    def on_reply_spoken(self, text: str, info: dict) -> None:
+        self._record(
+            voice.conversation_add_call_turn,
+            conversation=self.conversation,
+            text=text,
+            role=TurnRole.BOT,
+            fallback=info["fallback"],
+        )
+        publish(self.call, {"type": "call.bot_reply", "text": text, **info})
+
+    def on_end(self, *, dropped: bool) -> None:
+        self._record(voice.conversation_close_call, conversation=self.conversation)
+        publish(
+            self.call, {"type": "call.ended", "dropped": dropped, "call": call_summary(self.call)}
+        )
+
+
+def _utterance_view(utterance: CallUtterance) -> dict:
+    details = utterance.details or {}
+    return {
+        "utterance": utterance.index,
+        "text": mask_text(utterance.text),
+        "dialect": utterance.dialect,
+        "dialect_confidence": utterance.dialect_confidence,
+        "intent": utterance.intent,
+        "sentiment": {"label": utterance.sentiment, "score": details.get("sentiment_score", 0.0)},
+        "suggestions": details.get("suggestions", []),
+        "knowledge_hits": details.get("knowledge_hits", []),
+        "fallback": details.get("fallback", True),
+    }
+
+
+def live_call_state(*, tenant: Tenant, call: Call | None) -> dict:
+    """What the live-call page starts from (and re-reads after a missed event): the tenant's
+    active calls and, for the chosen call, its stored turns. Phone numbers are masked."""
+    active = [call_summary(c) for c in calls_active(tenant=tenant, product=PRODUCT)[:50]]
+    state: dict = {"calls": active, "call": None, "utterances": []}
+    if call is not None:
+        state["call"] = call_summary(call)
+        state["utterances"] = [_utterance_view(u) for u in call_utterances(call=call)]
+    return state

@@ -1,0 +1,1 @@
+"""Writes, split by subject: knowledge, lexicon, dialogue, tickets."""

@@ -1,0 +1,675 @@
+"""The multi-turn dialogue: one customer message in, the assistant's reply out.
+
+Per message: identify the dialect and normalise to Mandarin, classify intent and sentiment,
+then, in this order:
+1. a pending confirmation is answered (yes: the ticket is created; no: the slots are re-asked);
+2. escalation to a human agent on an explicit request, anger, low ASR confidence, or two
+   consecutive messages the assistant could not answer;
+3. a business flow (fault repair, complaint, plan change, package order, suspension) collects
+   its slots, then asks the customer to confirm them;
+4. anything else is answered from the knowledge base through `gateway.chat` with the retrieved
+   articles as passages (a configured chat model generates from them; without one the embedded
+   extractive answerer quotes them and says so), with citations.
+The dialect is stored on every turn; replies to a dialect speaker name the dialect voice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from suite.ai import gateway, safety
+from suite.ai.errors import AiError, ContentBlocked
+from suite.ai.types import ChatMessage, Passage
+from suite.audit.services import audit_record
+from suite.privacy import mask_phone
+from suite.realtime.publish import tenant_group_send
+from suite.tenancy.models import Tenant
+
+from .. import assist, knowledge, nlu, selectors
+from ..models import (
+    ArticleSource,
+    ArticleStatus,
+    Channel,
+    Conversation,
+    ConversationStatus,
+    EscalationReason,
+    KbArticle,
+    Turn,
+    TurnRole,
+)
+from ..summary import INTENT_TICKET_TYPE, summarize_lines
+from .knowledge import article_create
+from .tickets import ticket_create
+
+logger = logging.getLogger(__name__)
+
+QUEUE_GROUP = "customer_service.queue"
+MAX_TEXT = 1000
+LOW_ASR_CONFIDENCE = 0.4
+FAILURES_BEFORE_HANDOFF = 2
+FLOW_MIN_CONFIDENCE = 0.45
+KB_PASSAGES = 3
+
+# Slots each business flow needs before it can be confirmed.
+FLOW_SLOTS: dict[str, tuple[str, ...]] = {
+    "fault_repair": ("phone", "address", "time"),
+    "complaint": ("phone",),
+    "plan_change": ("phone", "plan"),
+    "package_order": ("phone", "plan"),
+    "suspension": ("phone",),
+}
+
+
+def slot_questions() -> dict[str, str]:
+    return {
+        "phone": _("Which mobile number is this about?"),
+        "address": _("What is the installation address (city, district, street and number)?"),
+        "time": _("When is a good time for the engineer to come (e.g. tomorrow morning)?"),
+        "plan": _("Which plan or package would you like (e.g. 5G畅享套餐)?"),
+    }
+
+
+def slot_labels() -> dict[str, str]:
+    return {
+        "phone": _("phone"),
+        "address": _("address"),
+        "time": _("time"),
+        "plan": _("plan"),
+    }
+
+
+@dataclass
+class Reply:
+    conversation: Conversation
+    customer_turn: Turn
+    bot_turn: Turn | None = None
+    escalated: bool = False
+    ticket_id: int | None = None
+    citations: list[dict] = field(default_factory=list)
+
+
+# --- turns ---------------------------------------------------------------------------------
+
+
+def _next_seq(conversation: Conversation) -> int:
+    last = Turn.objects.filter(conversation=conversation).aggregate(m=Max("seq"))["m"]
+    return (last or 0) + 1
+
+
+def _turn(conversation: Conversation, role: str, text: str, **fields) -> Turn:
+    fields.setdefault("dialect", conversation.dialect)
+    return Turn.objects.create(
+        tenant=conversation.tenant,
+        conversation=conversation,
+        seq=_next_seq(conversation),
+        role=role,
+        text=text,
+        **fields,
+    )
+
+
+def _publish(conversation: Conversation, event: str) -> None:
+    tenant_group_send(
+        conversation.tenant_id,
+        QUEUE_GROUP,
+        {
+            "type": event,
+            "conversation": conversation.pk,
+            "status": conversation.status,
+            "dialect": conversation.dialect,
+        },
+    )
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_start(
+    *,
+    tenant: Tenant,
+    channel: str = Channel.CHAT,
+    subscriber=None,
+    phone: str = "",
+    call_id: str = "",
+) -> Conversation:
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("The channel must be chat or voice.")})
+    phone = phone or (getattr(subscriber, "phone", "") or "")
+    conversation = Conversation.objects.create(
+        tenant=tenant,
+        channel=channel,
+        subscriber=subscriber if getattr(subscriber, "pk", None) else None,
+        phone=phone,
+        call_id=call_id[:64],
+        state={"slots": {"phone": phone} if phone else {}, "failures": 0},
+    )
+    _turn(
+        conversation,
+        TurnRole.BOT,
+        _("Hello, I am the online assistant. How can I help you today?"),
+        fallback=True,
+    )
+    return conversation
+
+
+def _check_open(conversation: Conversation) -> None:
+    if conversation.status == ConversationStatus.CLOSED:
+        raise ValidationError(
+            {"conversation": _("This conversation has ended; start a new one to continue.")}
+        )
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("The message is empty.")})
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            {"text": _("The message is longer than %(n)d characters.") % {"n": MAX_TEXT}}
+        )
+    return text
+
+
+@transaction.atomic
+def conversation_message(
+    *,
+    conversation: Conversation,
+    text: str,
+    language: str | None = None,
+    asr_confidence: float | None = None,
+    audio_seconds: float = 0.0,
+) -> Reply:
+    """Records the customer's message and, while the assistant holds the chat, its reply."""
+    _check_open(conversation)
+    text = _clean_text(text)
+    tenant = conversation.tenant
+    understood = assist.understand(tenant, text, language)
+    dialect = understood["dialect"]
+    if dialect != "mandarin" or conversation.dialect == "mandarin":
+        conversation.dialect = dialect
+    state = conversation.state or {}
+    state.setdefault("slots", {})
+    state.setdefault("failures", 0)
+    customer = _turn(
+        conversation,
+        TurnRole.CUSTOMER,
+        text,
+        normalized_text=understood["normalized_text"],
+        dialect=dialect,
+        dialect_confidence=understood["dialect_confidence"],
+        intent=understood["intent"],
+        intent_confidence=understood["intent_confidence"],
+        sentiment=understood["sentiment"]["label"],
+        sentiment_score=understood["sentiment"]["score"],
+        audio_seconds=audio_seconds,
+    )
+    reply = Reply(conversation, customer)
+    if conversation.status != ConversationStatus.BOT:
+        # An agent has (or is about to take) the conversation; the assistant stays quiet.
+        customer.answered = None
+        customer.save(update_fields=["answered"])
+        conversation.state = state
+        conversation.save()
+        _publish(conversation, "conversation.message")
+        return reply
+
+    normalized = understood["normalized_text"]
+    intent = understood["intent"]
+    new_slots = nlu.extract_slots(normalized, selectors.published_plan_names(tenant))
+
+    if state.get("pending"):
+        answer = nlu.confirmation(normalized)
+        if answer is True:
+            return _confirmed(reply, state)
+        if answer is False:
+            flow = state["pending"]
+            state["pending"] = None
+            # Whatever was wrong is asked again, the phone number included.
+            state["slots"] = dict(new_slots)
+            return _ask_next_slot(reply, state, flow, prefix=_("Sorry, let us correct that."))
+
+    reason = _escalation_reason(understood, asr_confidence)
+    if reason:
+        return _escalate(reply, state, reason)
+
+    flow = state.get("flow")
+    if _starts_flow(intent, understood["intent_confidence"], normalized):
+        flow = state["flow"] = intent
+    if flow:
+        state["slots"].update(new_slots)
+        conversation.intent = flow
+        kb_turn = None
+        if nlu.is_question(normalized) and not new_slots:
+            # "网速慢怎么办": the self-help answer first, then what a repair ticket needs.
+            kb_turn = _kb_answer(conversation, normalized, state)
+        return _ask_next_slot(reply, state, flow, kb=kb_turn)
+
+    if intent == "greeting" and len(normalized) <= 6:
+        customer.answered = True
+        customer.save(update_fields=["answered"])
+        conversation.state = state
+        conversation.save()
+        reply.bot_turn = _turn(
+            conversation,
+            TurnRole.BOT,
+            _("Hello! Ask me about plans, bills, data, broadband, roaming or repairs."),
+            fallback=True,
+        )
+        return reply
+
+    if intent not in ("unknown", "greeting"):
+        conversation.intent = intent
+    answer = _kb_answer(conversation, normalized, state)
+    if answer is None:
+        state["failures"] = state.get("failures", 0) + 1
+        customer.answered = False
+        customer.save(update_fields=["answered"])
+        if state["failures"] >= FAILURES_BEFORE_HANDOFF:
+            return _escalate(reply, state, EscalationReason.REPEATED_FAILURE)
+        conversation.state = state
+        conversation.save()
+        reply.bot_turn = _turn(
+            conversation,
+            TurnRole.BOT,
+            _(
+                "Sorry, I could not find an answer to that. Could you say it another way, "
+                "or say “human agent” to talk to a person?"
+            ),
+            fallback=True,
+        )
+        return reply
+    state["failures"] = 0
+    customer.answered = True
+    customer.save(update_fields=["answered"])
+    conversation.state = state
+    conversation.save()
+    reply.bot_turn = answer
+    reply.citations = answer.citations
+    return reply
+
+
+def _starts_flow(intent: str, confidence: float, text: str) -> bool:
+    if intent not in FLOW_SLOTS or confidence < FLOW_MIN_CONFIDENCE:
+        return False
+    if intent in ("package_order", "plan_change"):
+        # "千兆宽带安装要多久" is a question about ordering, not an order.
+        return nlu.wants_action(text) or not nlu.is_question(text)
+    return True
+
+
+def _escalation_reason(understood: dict, asr_confidence: float | None) -> str:
+    if understood["intent"] == "human_agent":
+        return EscalationReason.EXPLICIT
+    if understood["angry"]:
+        return EscalationReason.ANGER
+    if asr_confidence is not None and asr_confidence < LOW_ASR_CONFIDENCE:
+        return EscalationReason.LOW_CONFIDENCE
+    return ""
+
+
+def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn | None:
+    """A grounded answer with citations, or None when the knowledge base has nothing relevant."""
+    tenant = conversation.tenant
+    hits, _vectors = knowledge.search(tenant, question, k=KB_PASSAGES)
+    hits = [h for h in hits if knowledge.relevant(h)]
+    if not hits:
+        return None
+    articles = {
+        a.pk: a for a in KbArticle.objects.for_tenant(tenant).filter(pk__in=[h.id for h in hits])
+    }
+    passages = [
+        Passage(
+            id=str(h.id),
+            text=articles[h.id].body,
+            source=f"KB-{h.id} {h.title}",
+            score=h.score,
+        )
+        for h in hits
+        if h.id in articles
+    ]
+    history = [
+        ChatMessage(
+            role="user" if t.role == TurnRole.CUSTOMER else "assistant",
+            content=t.normalized_text or t.text,
+        )
+        for t in Turn.objects.filter(conversation=conversation)
+        .exclude(role=TurnRole.SYSTEM)
+        .order_by("-seq")[1:5]
+        # A refused message must not poison every later question of the conversation.
+        if not _refused(t.normalized_text or t.text)
+    ][::-1]
+    messages = [
+        ChatMessage(
+            role="system",
+            content=(
+                "你是电信运营商的在线客服。只根据给出的知识库资料回答，简洁、礼貌，"
+                "并用[n]标注引用的资料编号；资料里没有的内容不要编造。"
+            ),
+        ),
+        *history,
+        ChatMessage(role="user", content=question),
+    ]
+    caller = gateway.Caller(tenant=tenant, user=conversation.subscriber)
+    try:
+        served = gateway.chat(caller, messages, passages=passages, max_tokens=400)
+    except ContentBlocked:
+        return _turn(
+            conversation,
+            TurnRole.BOT,
+            _(
+                "I can only help with questions about our services, such as plans, bills, "
+                "broadband and repairs."
+            ),
+            fallback=True,
+        )
+    except AiError as exc:
+        logger.warning("chat failed for conversation %s: %s", conversation.pk, exc)
+        best = hits[0]
+        text = _("(Knowledge-base extract; the answering model is unavailable.)") + (
+            f"\n{best.snippet}[1]"
+        )
+        return _turn(
+            conversation,
+            TurnRole.BOT,
+            text,
+            citations=[{"id": best.id, "title": best.title}],
+            fallback=True,
+        )
+    result = served.value
+    cited = [
+        {"id": int(p.id), "title": p.source.split(" ", 1)[1]}
+        for p in passages
+        if p.source in result.citations
+    ] or [{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in passages[:1]]
+    if not result.citations and not served.info.generative:
+        # The extractive answerer found no sentence worth quoting: that is not an answer.
+        return None
+    return _turn(
+        conversation,
+        TurnRole.BOT,
+        result.text,
+        citations=cited,
+        fallback=served.info.fallback or not served.info.generative,
+    )
+
+
+def _refused(text: str) -> bool:
+    try:
+        safety.check_injection(text)
+    except ContentBlocked:
+        return True
+    return False
+
+
+def _missing(flow: str, slots: dict) -> list[str]:
+    return [s for s in FLOW_SLOTS[flow] if not slots.get(s)]
+
+
+def _ask_next_slot(
+    reply: Reply, state: dict, flow: str, prefix: str = "", kb: Turn | None = None
+) -> Reply:
+    conversation = reply.conversation
+    reply.customer_turn.answered = True
+    reply.customer_turn.save(update_fields=["answered"])
+    missing = _missing(flow, state["slots"])
+    if missing:
+        question = slot_questions()[missing[0]]
+        state["asking"] = missing[0]
+        text = f"{prefix} {question}".strip()
+    else:
+        state["asking"] = None
+        state["pending"] = flow
+        labels = slot_labels()
+        listed = _("; ").join(
+            _("%(label)s: %(value)s")
+            % {
+                "label": labels[s],
+                "value": mask_phone(state["slots"][s]) if s == "phone" else state["slots"][s],
+            }
+            for s in FLOW_SLOTS[flow]
+        )
+        text = _("Please confirm: %(details)s. Is that right? (yes / no)") % {"details": listed}
+    conversation.state = state
+    conversation.save()
+    if kb is not None:
+        reply.citations = kb.citations
+    reply.bot_turn = _turn(conversation, TurnRole.BOT, text, fallback=True)
+    return reply
+
+
+def _confirmed(reply: Reply, state: dict) -> Reply:
+    conversation = reply.conversation
+    flow = state.pop("pending")
+    slots = state["slots"]
+    customer_lines = list(
+        Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER).values_list(
+            "normalized_text", flat=True
+        )
+    )
+    prefill = summarize_lines(
+        customer_lines, slots=slots, intent=flow, dialect=conversation.dialect
+    )
+    ticket = ticket_create(
+        tenant=conversation.tenant,
+        type=INTENT_TICKET_TYPE[flow],
+        summary=prefill["summary"],
+        priority=prefill["ticket"]["priority"],
+        category=prefill["ticket"]["category"],
+        phone=slots.get("phone", ""),
+        address=slots.get("address", ""),
+        conversation=conversation,
+    )
+    state["flow"] = None
+    state["slots"] = {k: v for k, v in slots.items() if k == "phone"}
+    state["failures"] = 0
+    state.setdefault("tickets", []).append(ticket.pk)
+    reply.customer_turn.answered = True
+    reply.customer_turn.save(update_fields=["answered"])
+    conversation.state = state
+    conversation.save()
+    reply.ticket_id = ticket.pk
+    reply.bot_turn = _turn(
+        conversation,
+        TurnRole.BOT,
+        _(
+            "Done. Ticket %(number)s has been created; we will handle it by %(due)s. "
+            "You can follow it under “My tickets”."
+        )
+        % {
+            "number": ticket.number,
+            "due": timezone.localtime(ticket.sla_due).strftime("%Y-%m-%d %H:%M"),
+        },
+        fallback=True,
+    )
+    return reply
+
+
+def _escalate(reply: Reply, state: dict, reason: str) -> Reply:
+    conversation = reply.conversation
+    reply.customer_turn.answered = reason != EscalationReason.REPEATED_FAILURE
+    reply.customer_turn.save(update_fields=["answered"])
+    conversation.state = state
+    conversation_escalate(conversation=conversation, reason=reason)
+    reply.escalated = True
+    reply.bot_turn = Turn.objects.filter(conversation=conversation).order_by("-seq").first()
+    return reply
+
+
+@transaction.atomic
+def conversation_escalate(*, conversation: Conversation, reason: str) -> Conversation:
+    _check_open(conversation)
+    if reason not in EscalationReason.values:
+        raise ValidationError({"reason": _("Unknown escalation reason.")})
+    if conversation.status in (ConversationStatus.QUEUED, ConversationStatus.AGENT):
+        return conversation
+    conversation.status = ConversationStatus.QUEUED
+    conversation.escalation_reason = reason
+    conversation.queued_at = timezone.now()
+    conversation.save()
+    messages = {
+        EscalationReason.EXPLICIT: _("Of course. I am transferring you to a human agent."),
+        EscalationReason.ANGER: _(
+            "I am sorry for the trouble. I am transferring you to a human agent right away."
+        ),
+        EscalationReason.REPEATED_FAILURE: _(
+            "I could not answer that, so I am transferring you to a human agent."
+        ),
+        EscalationReason.LOW_CONFIDENCE: _(
+            "I did not hear that clearly, so I am transferring you to a human agent."
+        ),
+    }
+    text = messages[reason]
+    if conversation.dialect != "mandarin":
+        text += " " + _("An agent who speaks %(dialect)s will take over.") % {
+            "dialect": conversation.get_dialect_display()
+        }
+    _turn(conversation, TurnRole.BOT, text, fallback=True)
+    _publish(conversation, "conversation.queued")
+    return conversation
+
+
+@transaction.atomic
+def conversation_accept(*, conversation: Conversation, agent) -> Conversation:
+    if conversation.status != ConversationStatus.QUEUED:
+        raise ValidationError({"conversation": _("This conversation is not waiting in the queue.")})
+    conversation.status = ConversationStatus.AGENT
+    conversation.agent = agent
+    conversation.save()
+    _turn(
+        conversation,
+        TurnRole.SYSTEM,
+        _("Agent %(name)s has joined the conversation.") % {"name": str(agent)},
+    )
+    _publish(conversation, "conversation.accepted")
+    return conversation
+
+
+@transaction.atomic
+def conversation_agent_reply(*, conversation: Conversation, agent, text: str) -> Turn:
+    _check_open(conversation)
+    text = _clean_text(text)
+    if conversation.status != ConversationStatus.AGENT or conversation.agent_id != agent.pk:
+        raise ValidationError({"conversation": _("Accept the conversation before replying.")})
+    turn = _turn(conversation, TurnRole.AGENT, text)
+    _publish(conversation, "conversation.message")
+    return turn
+
+
+@transaction.atomic
+def conversation_close(*, conversation: Conversation, user=None) -> Conversation:
+    """Ends the conversation, writes the summary and asks for a satisfaction rating."""
+    _check_open(conversation)
+    lines = list(
+        Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER).values_list(
+            "normalized_text", flat=True
+        )
+    )
+    outcome = ""
+    if conversation.escalation_reason:
+        outcome = _("Handed to an agent: %(reason)s.") % {
+            "reason": conversation.get_escalation_reason_display()
+        }
+    result = summarize_lines(
+        lines,
+        slots=(conversation.state or {}).get("slots"),
+        intent=conversation.intent,
+        dialect=conversation.dialect,
+        outcome=outcome,
+    )
+    conversation.summary = result["summary"]
+    conversation.status = ConversationStatus.CLOSED
+    conversation.closed_at = timezone.now()
+    state = conversation.state or {}
+    state["prefill"] = result["ticket"]
+    state["awaiting_survey"] = True
+    conversation.state = state
+    conversation.save()
+    _turn(
+        conversation,
+        TurnRole.SYSTEM,
+        _("The conversation has ended. How satisfied were you, from 1 (poor) to 5 (excellent)?"),
+    )
+    _publish(conversation, "conversation.closed")
+    return conversation
+
+
+@transaction.atomic
+def conversation_rate(*, conversation: Conversation, score: int, comment: str = "") -> Conversation:
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": _("The rating must be a whole number from 1 to 5.")})
+    if conversation.status != ConversationStatus.CLOSED:
+        raise ValidationError({"score": _("The survey opens when the conversation has ended.")})
+    if conversation.satisfaction is not None:
+        raise ValidationError({"score": _("This conversation has already been rated.")})
+    conversation.satisfaction = score
+    conversation.satisfaction_comment = (comment or "").strip()[:500]
+    state = conversation.state or {}
+    state["awaiting_survey"] = False
+    conversation.state = state
+    conversation.save()
+    return conversation
+
+
+@transaction.atomic
+def ticket_from_conversation(
+    *, conversation: Conversation, user=None, **fields
+) -> tuple[object, dict]:
+    """The agent confirms (and may edit) the pre-filled ticket of a conversation."""
+    state = conversation.state or {}
+    prefill = dict(state.get("prefill") or {})
+    if not prefill:
+        lines = list(
+            Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER).values_list(
+                "normalized_text", flat=True
+            )
+        )
+        prefill = summarize_lines(lines, slots=state.get("slots"), intent=conversation.intent)[
+            "ticket"
+        ]
+    prefill.update({k: v for k, v in fields.items() if v not in (None, "")})
+    ticket = ticket_create(
+        tenant=conversation.tenant,
+        type=prefill.get("type", "consultation"),
+        summary=prefill.get("summary", ""),
+        priority=prefill.get("priority", "normal"),
+        category=prefill.get("category", ""),
+        phone=prefill.get("phone", ""),
+        address=prefill.get("address", ""),
+        conversation=conversation,
+        user=user,
+    )
+    return ticket, prefill
+
+
+@transaction.atomic
+def article_draft_from_question(*, tenant: Tenant, question: str, user=None) -> KbArticle:
+    """One click from "top unanswered questions": a draft article titled with the question."""
+    question = _clean_text(question)[:200]
+    article = article_create(
+        tenant=tenant,
+        title=question,
+        body=_("(Draft) Customers asked: “%(q)s”. Write the answer here.") % {"q": question},
+        category=_("Unanswered questions"),
+        status=ArticleStatus.DRAFT,
+        source=ArticleSource.UNANSWERED,
+        user=user,
+    )
+    audit_record(
+        action="customer_service.article_draft",
+        tenant=tenant,
+        actor=user if getattr(user, "pk", None) else None,
+        obj=article,
+    )
+    return article

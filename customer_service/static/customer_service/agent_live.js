@@ -1,0 +1,87 @@
+// Live agent pages: the handoff queue and an open conversation listen to the tenant's
+// customer-service queue feed (/ws/customer-service/queue/) and re-fetch their fragment (htmx)
+// when an event concerns them, on a sequence gap and after a reconnect. While the feed is not
+// connected the fragments poll (their hx-trigger `every Ns [!window.csLive]`), and the page
+// says so: polling is the labelled fallback, not the normal path.
+(function () {
+  "use strict";
+  var lastSeq = null;
+  var retry = 0;
+  var timer = null;
+  window.csLive = false;
+
+  function targets(event) {
+    return Array.prototype.filter.call(
+      document.querySelectorAll("[data-cs-live]"),
+      function (el) {
+        var only = el.getAttribute("data-conversation");
+        return !event || !only || String(event.conversation) === only;
+      }
+    );
+  }
+
+  function refresh(event) {
+    var els = targets(event);
+    if (!els.length || !window.htmx) return;
+    if (timer) window.clearTimeout(timer);
+    // Coalesce a burst of events into one request per fragment.
+    timer = window.setTimeout(function () {
+      timer = null;
+      els.forEach(function (el) {
+        // The fragment may have been swapped since: look it up again by id.
+        var current = el.id ? document.getElementById(el.id) : el;
+        if (current) window.htmx.trigger(current, "cs:refresh");
+      });
+    }, 150);
+  }
+
+  function setLive(on) {
+    window.csLive = on;
+    document.querySelectorAll("[data-cs-live-badge]").forEach(function (b) { b.hidden = !on; });
+    document.querySelectorAll("[data-cs-poll-badge]").forEach(function (b) { b.hidden = on; });
+  }
+
+  function onMessage(evt) {
+    var data;
+    try { data = JSON.parse(evt.data); } catch (e) { return; }
+    if (data.type === "hello") {
+      var seq = data.seq && data.seq["customer_service.queue"];
+      lastSeq = typeof seq === "number" ? seq : null;
+      refresh(null);  // whatever happened before the socket opened
+      return;
+    }
+    if (typeof data.seq === "number") {
+      if (lastSeq !== null && data.seq <= lastSeq) return;  // duplicate or stale
+      var gap = lastSeq !== null && data.seq !== lastSeq + 1;
+      lastSeq = data.seq;
+      if (gap) { refresh(null); return; }
+    }
+    if (data.type && data.type.indexOf("conversation.") === 0) refresh(data);
+  }
+
+  function connect() {
+    if (!("WebSocket" in window) || !document.querySelector("[data-cs-live]")) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws;
+    try {
+      ws = new WebSocket(scheme + window.location.host + "/ws/customer-service/queue/");
+    } catch (e) { return; }
+    var opened = false;
+    ws.onopen = function () { opened = true; retry = 0; setLive(true); };
+    ws.onmessage = onMessage;
+    ws.onclose = function (evt) {
+      setLive(false);
+      lastSeq = null;
+      if (opened) refresh(null);
+      if (evt.code === 4401 || evt.code === 4403) return;  // signed out or not allowed
+      retry = Math.min(retry + 1, 6);
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, retry)));
+    };
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", connect);
+  } else {
+    connect();
+  }
+})();

@@ -1,0 +1,215 @@
+// Live call view: starts from the server's state (json_script), then applies the agent-desk
+// WebSocket events (call.started / call.transcript / call.alert / call.ended ...). Every event
+// carries the group's seq; on a gap or a reconnect the page re-reads the state over HTTP.
+(function () {
+  "use strict";
+  var root, i18n, state, lastSeq = null, retry = 0, current = null;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function dialectName(code) {
+    if (!code) return "";
+    return i18n.getAttribute("data-dialect-" + code) || code;
+  }
+
+  function selectedId() {
+    return new URLSearchParams(window.location.search).get("call");
+  }
+
+  function renderCalls() {
+    var list = document.getElementById("call-list");
+    list.textContent = "";
+    state.calls.forEach(function (call) {
+      var li = el("li");
+      var a = el("a", null, call.caller || call.id.slice(0, 8));
+      a.href = "?call=" + encodeURIComponent(call.id);
+      if (current && current.id === call.id) a.setAttribute("aria-current", "true");
+      li.appendChild(a);
+      if (call.dialect) li.appendChild(el("span", "meta", " " + dialectName(call.dialect)));
+      list.appendChild(li);
+    });
+    document.getElementById("no-calls").hidden = state.calls.length > 0;
+  }
+
+  function renderHeader() {
+    document.getElementById("call-caller").textContent = current ? current.caller || "" : "";
+    var badge = document.getElementById("call-dialect");
+    badge.textContent = current ? dialectName(current.dialect) : "";
+    badge.hidden = !(current && current.dialect);
+  }
+
+  function transcriptLine(u, partial) {
+    var li = el("li", partial ? "partial" : "final");
+    li.setAttribute("data-utterance", u.utterance);
+    li.appendChild(el("span", "text", u.text));
+    if (!partial && u.dialect) li.appendChild(el("span", "meta", dialectName(u.dialect)));
+    if (!partial && u.intent) li.appendChild(el("span", "meta", u.intent));
+    return li;
+  }
+
+  function putLine(u, partial) {
+    var list = document.getElementById("transcript");
+    var existing = list.querySelector('li[data-utterance="' + u.utterance + '"]');
+    var line = transcriptLine(u, partial);
+    if (existing) list.replaceChild(line, existing); else list.appendChild(line);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function renderAssist(u) {
+    var box = document.getElementById("suggestions");
+    box.textContent = "";
+    (u.suggestions || []).forEach(function (text) {
+      var li = el("li");
+      li.appendChild(el("span", null, text + " "));
+      var button = el("button", "btn btn-small", i18n.getAttribute("data-use"));
+      button.type = "button";
+      button.addEventListener("click", function () {
+        var reply = document.getElementById("reply-box");
+        reply.value = text;
+        reply.focus();
+        li.classList.add("used");
+        button.textContent = i18n.getAttribute("data-used");
+      });
+      li.appendChild(button);
+      box.appendChild(li);
+    });
+    var hits = document.getElementById("knowledge-hits");
+    hits.textContent = "";
+    (u.knowledge_hits || []).forEach(function (hit) {
+      var li = el("li");
+      li.appendChild(el("strong", null, hit.title));
+      li.appendChild(el("div", "muted", hit.snippet));
+      hits.appendChild(li);
+    });
+    document.getElementById("assist-fallback").hidden = !u.fallback;
+    document.getElementById("intent").textContent = u.intent || "—";
+  }
+
+  function alert(message, cls) {
+    var box = document.getElementById("alerts");
+    box.appendChild(el("p", "msg " + (cls || "msg-warning"), message));
+  }
+
+  function renderAll() {
+    renderCalls();
+    renderHeader();
+    var list = document.getElementById("transcript");
+    list.textContent = "";
+    state.utterances.forEach(function (u) { putLine(u, false); });
+    if (state.utterances.length) renderAssist(state.utterances[state.utterances.length - 1]);
+  }
+
+  function reload(showNotice) {
+    var url = root.getAttribute("data-state-url") + "?format=json";
+    if (current) url += "&call=" + encodeURIComponent(current.id);
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        state = data;
+        if (data.call) current = data.call;
+        renderAll();
+        if (showNotice) document.getElementById("gap-notice").hidden = false;
+      });
+  }
+
+  function follow(call) {
+    // With no call chosen, the page follows the newest call.
+    current = call;
+    window.history.replaceState(null, "", "?call=" + encodeURIComponent(call.id));
+    document.getElementById("transcript").textContent = "";
+    renderHeader();
+  }
+
+  function onEvent(data) {
+    if (data.type === "call.started" || data.type === "call.resumed") {
+      if (!state.calls.some(function (c) { return c.id === data.call.id; })) state.calls.unshift(data.call);
+      if (!current) follow(data.call);
+      renderCalls();
+      return;
+    }
+    if (data.type === "call.ended") {
+      state.calls = state.calls.filter(function (c) { return c.id !== data.call_id; });
+      renderCalls();
+      if (current && current.id === data.call_id) alert(i18n.getAttribute("data-ended"), "msg-info");
+      return;
+    }
+    if (!current || data.call_id !== current.id) return;
+    if (data.type === "call.transcript") {
+      putLine(data, !data.final);
+      if (data.final) {
+        renderAssist(data);
+        if (data.dialect && data.dialect !== current.dialect) {
+          current.dialect = data.dialect;
+          renderHeader();
+        }
+      }
+    } else if (data.type === "call.alert") {
+      alert(data.message);
+    } else if (data.type === "call.barge_in") {
+      alert(i18n.getAttribute("data-barge-in"), "msg-info");
+    } else if (data.type === "call.bot_reply") {
+      var li = el("li", "final bot");
+      li.appendChild(el("span", "meta", i18n.getAttribute("data-bot-reply") + " · " + data.label));
+      li.appendChild(el("span", "text", " " + data.text));
+      document.getElementById("transcript").appendChild(li);
+    }
+  }
+
+  function onMessage(evt) {
+    var data;
+    try { data = JSON.parse(evt.data); } catch (e) { return; }
+    if (data.type === "hello") {
+      lastSeq = data.seq ? data.seq["cs.calls"] : null;
+      return;
+    }
+    if (typeof data.seq === "number") {
+      if (lastSeq !== null && data.seq <= lastSeq) return;
+      var gap = lastSeq !== null && data.seq !== lastSeq + 1;
+      lastSeq = data.seq;
+      if (gap) { reload(true); return; }
+    }
+    onEvent(data);
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + window.location.host + root.getAttribute("data-ws-path"));
+    var opened = false;
+    ws.onopen = function () {
+      if (retry > 0) reload(false); // events may have been missed while reconnecting
+      opened = true; retry = 0;
+      document.getElementById("live-badge").hidden = false;
+      root.setAttribute("data-live", "1");
+    };
+    ws.onmessage = onMessage;
+    ws.onclose = function (evt) {
+      document.getElementById("live-badge").hidden = true;
+      root.removeAttribute("data-live");
+      lastSeq = null;
+      if (evt.code === 4401 || evt.code === 4403) return;
+      retry = Math.min(retry + 1, 6);
+      if (!opened && retry > 5) return;
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, retry)));
+    };
+  }
+
+  function init() {
+    root = document.getElementById("live-call");
+    if (!root) return;
+    i18n = document.getElementById("i18n-live");
+    state = JSON.parse(document.getElementById("live-call-state").textContent);
+    current = state.call;
+    if (!current && selectedId()) current = null;
+    renderAll();
+    if ("WebSocket" in window) connect();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,223 @@
+/* Subscriber chat: text, push-to-talk voice (MediaRecorder -> /voice/), replies playable as
+   speech (/speech/<seq>/, labelled AI生成), survey at the end. */
+(function () {
+  "use strict";
+  var root = document.getElementById("cs-chat");
+  if (!root) return;
+  var L = root.dataset;
+  var list = document.getElementById("cs-messages");
+  var errorBox = document.getElementById("cs-error");
+  var csrf = (document.body.getAttribute("hx-headers") || "").match(/"X-CSRFToken":\s*"([^"]+)"/);
+  csrf = csrf ? csrf[1] : "";
+  var base = null;
+  var ended = false;
+  var lastSeq = 0;
+  var polling = null;
+
+  function showError(message) {
+    errorBox.textContent = message || L.labelError;
+    errorBox.hidden = false;
+  }
+
+  function request(url, options) {
+    options = options || {};
+    options.credentials = "same-origin";
+    // The API negotiates its language from Accept-Language; answer in the page's language.
+    options.headers = Object.assign({
+      "X-CSRFToken": csrf,
+      Accept: "application/json",
+      "Accept-Language": document.documentElement.lang || "zh-CN",
+    }, options.headers || {});
+    return fetch(url, options).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error((body.error && body.error.message) || L.labelError);
+        return body;
+      });
+    });
+  }
+
+  function label(role) {
+    return { customer: L.labelYou, bot: L.labelBot, agent: L.labelAgent, system: L.labelSystem }[role] || role;
+  }
+
+  function addTurn(turn) {
+    if (turn.seq <= lastSeq) return;  // already shown (a poll and a reply can overlap)
+    lastSeq = turn.seq;
+    var li = document.createElement("li");
+    li.className = "cs-msg cs-" + turn.role;
+    li.dataset.seq = turn.seq;
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = label(turn.role);
+    var text = document.createElement("div");
+    text.className = "text";
+    text.textContent = turn.text;
+    li.appendChild(who);
+    li.appendChild(text);
+    if (turn.role === "bot" && turn.fallback) {
+      // Quoted from the knowledge base, or a rule-based reply: never presented as an LLM.
+      var fb = document.createElement("small");
+      fb.className = "muted cs-fallback";
+      fb.textContent = (turn.citations && turn.citations.length) ? L.labelFallback : L.labelRules;
+      li.appendChild(fb);
+    }
+    if (turn.citations && turn.citations.length) {
+      var src = document.createElement("small");
+      src.className = "muted cs-sources";
+      src.textContent = L.labelSources + ": " + turn.citations.map(function (c) { return c.title; }).join("、");
+      li.appendChild(src);
+    }
+    if (turn.role === "bot" || turn.role === "agent") {
+      var play = document.createElement("button");
+      play.type = "button";
+      play.className = "btn btn-small cs-play";
+      play.textContent = "▶ " + L.labelPlay;
+      play.addEventListener("click", function () { speak(turn.seq, li, play); });
+      li.appendChild(play);
+    }
+    list.appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function speak(seq, li, button) {
+    button.disabled = true;
+    fetch(base + "speech/" + seq + "/", { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error(L.labelError);
+        return r.blob();
+      })
+      .then(function (blob) {
+        var audio = li.querySelector("audio") || document.createElement("audio");
+        audio.controls = true;
+        audio.src = URL.createObjectURL(blob);
+        if (!audio.parentNode) {
+          var badge = document.createElement("span");
+          badge.className = "badge cs-aigc";
+          badge.textContent = L.labelAigc;
+          li.appendChild(badge);
+          li.appendChild(audio);
+        }
+        audio.play().catch(function () {});
+      })
+      .catch(function (e) { showError(e.message); })
+      .finally(function () { button.disabled = false; });
+  }
+
+  function render(body) {
+    errorBox.hidden = true;
+    (body.turns || []).forEach(addTurn);
+    var status = body.conversation ? body.conversation.status : body.status;
+    if (status === "closed") finish();
+    else if (status === "queued" || status === "agent") startPolling();
+  }
+
+  // While a human agent has (or is about to take) the chat, their replies are fetched every
+  // few seconds: the agent answers from the portal, not in reply to a request of this page.
+  function startPolling() {
+    if (polling) return;
+    polling = setInterval(function () {
+      if (ended) { clearInterval(polling); return; }
+      request(base).then(function (conv) {
+        (conv.turns || []).forEach(addTurn);
+        if (conv.status === "closed") finish();
+      }).catch(function () {});
+    }, 4000);
+  }
+
+  function finish() {
+    ended = true;
+    if (polling) clearInterval(polling);
+    document.getElementById("cs-survey").hidden = false;
+    document.getElementById("cs-form").hidden = true;
+    document.getElementById("cs-ptt").hidden = true;
+  }
+
+  function start() {
+    return request(L.startUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ channel: "chat" }),
+    }).then(function (conv) {
+      base = L.startUrl + conv.id + "/";
+      root.dataset.conversation = conv.id;
+      conv.turns.forEach(addTurn);
+    });
+  }
+
+  document.getElementById("cs-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var input = document.getElementById("cs-text");
+    var text = input.value.trim();
+    if (!text || ended) return;
+    input.value = "";
+    request(base + "messages/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: text }),
+    }).then(render).catch(function (err) { showError(err.message); });
+  });
+
+  document.getElementById("cs-end").addEventListener("click", function () {
+    if (ended) return;
+    request(base + "end/", { method: "POST" }).then(function (conv) {
+      (conv.turns || []).slice(-1).forEach(addTurn);
+      finish();
+    }).catch(function (err) { showError(err.message); });
+  });
+
+  document.querySelectorAll(".cs-rate").forEach(function (b) {
+    b.addEventListener("click", function () {
+      request(base + "survey/", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ score: Number(b.dataset.score) }),
+      }).then(function () {
+        document.getElementById("cs-survey").innerHTML = "<p>✓</p>";
+      }).catch(function (err) { showError(err.message); });
+    });
+  });
+
+  // Push-to-talk: hold the button to record, release to send.
+  var ptt = document.getElementById("cs-ptt");
+  var recorder = null;
+  var chunks = [];
+  var idleLabel = ptt.textContent;
+  function pttStart(e) {
+    e.preventDefault();
+    if (recorder || ended) return;
+    if (!navigator.mediaDevices || !window.MediaRecorder) { showError(L.labelMicDenied); return; }
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.ondataavailable = function (ev) { if (ev.data.size) chunks.push(ev.data); };
+      recorder.onstop = function () {
+        stream.getTracks().forEach(function (t) { t.stop(); });
+        var blob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
+        recorder = null;
+        sendVoice(blob);
+      };
+      recorder.start();
+      ptt.setAttribute("aria-pressed", "true");
+      ptt.textContent = L.labelRecording;
+    }).catch(function () { showError(L.labelMicDenied); });
+  }
+  function pttStop(e) {
+    e.preventDefault();
+    if (recorder && recorder.state === "recording") recorder.stop();
+    ptt.setAttribute("aria-pressed", "false");
+    ptt.textContent = idleLabel;
+  }
+  function sendVoice(blob) {
+    var form = new FormData();
+    var ext = (blob.type.indexOf("ogg") >= 0) ? "ogg" : (blob.type.indexOf("mp4") >= 0 ? "m4a" : "webm");
+    form.append("audio", blob, "voice." + ext);
+    request(base + "voice/", { method: "POST", body: form }).then(render).catch(function (err) { showError(err.message); });
+  }
+  ptt.addEventListener("mousedown", pttStart);
+  ptt.addEventListener("touchstart", pttStart);
+  ptt.addEventListener("mouseup", pttStop);
+  ptt.addEventListener("mouseleave", pttStop);
+  ptt.addEventListener("touchend", pttStop);
+
+  start().catch(function (err) { showError(err.message); });
+})();

@@ -1,0 +1,115 @@
+"""After-chat / after-call summary and ticket pre-fill, built by rules from the transcript.
+
+No language model is involved (none is available offline), so the summary is labelled as
+rule-based: the intent, the customer's key sentences (the ones that carry the intent or a slot),
+the slots and the outcome. Phone numbers and ID numbers are masked in the summary text; the
+pre-filled ticket keeps the phone number itself for the agent to confirm.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from suite.privacy import mask_text
+
+from . import nlu
+
+INTENT_TICKET_TYPE = {
+    "complaint": "complaint",
+    "fault_repair": "fault_repair",
+    "plan_change": "business",
+    "package_order": "business",
+    "suspension": "business",
+    "consultation": "consultation",
+}
+INTENT_CATEGORY = {
+    "complaint": gettext_lazy("Complaint"),
+    "fault_repair": gettext_lazy("Fault repair"),
+    "plan_change": gettext_lazy("Plan change"),
+    "package_order": gettext_lazy("Package order"),
+    "suspension": gettext_lazy("Suspension / resumption"),
+    "consultation": gettext_lazy("Consultation"),
+}
+MAX_KEY_SENTENCES = 3
+
+
+def summarize_lines(
+    customer_lines: list[str],
+    *,
+    slots: dict[str, str] | None = None,
+    intent: str = "",
+    dialect: str = "mandarin",
+    outcome: str = "",
+) -> dict:
+    """Summary and ticket pre-fill from what the customer said (already normalised to Mandarin).
+
+    Returns {"summary", "ticket": {"type", "category", "summary", "phone", "address",
+    "priority"}, "intent", "rule_based": True}.
+    """
+    lines = [line.strip() for line in customer_lines if line and line.strip()]
+    found: dict[str, str] = {}
+    for line in lines:
+        for key, value in nlu.extract_slots(line).items():
+            found.setdefault(key, value)
+    found.update({k: v for k, v in (slots or {}).items() if v})
+    if not intent or intent in ("unknown", "greeting", "human_agent"):
+        totals: dict[str, float] = {}
+        for line in lines:
+            for name, score in nlu.classify_intent(line).scores.items():
+                totals[name] = totals.get(name, 0.0) + score
+        candidates = {k: v for k, v in totals.items() if k in INTENT_TICKET_TYPE and v > 0}
+        intent = max(candidates, key=lambda k: candidates[k]) if candidates else "consultation"
+    key = [
+        line
+        for line in lines
+        if nlu.classify_intent(line).intent == intent or nlu.extract_slots(line)
+    ][:MAX_KEY_SENTENCES] or lines[:MAX_KEY_SENTENCES]
+    angry = any(nlu.analyse_sentiment(line).angry for line in lines)
+    category = str(INTENT_CATEGORY.get(intent, _("Consultation")))
+    parts = [_("[%(category)s]") % {"category": category}]
+    if dialect and dialect != "mandarin":
+        parts.append(_("Dialect: %(d)s.") % {"d": dialect})
+    if key:
+        parts.append(_("Customer: %(text)s") % {"text": " / ".join(key)})
+    if found.get("plan"):
+        parts.append(_("Plan: %(v)s.") % {"v": found["plan"]})
+    if found.get("time"):
+        parts.append(_("Preferred time: %(v)s.") % {"v": found["time"]})
+    if angry:
+        parts.append(_("The customer was upset."))
+    if outcome:
+        parts.append(outcome)
+    summary = mask_text(" ".join(str(p) for p in parts))
+    priority = "high" if angry or intent == "complaint" else "normal"
+    return {
+        "summary": summary,
+        "intent": intent,
+        "rule_based": True,
+        "ticket": {
+            "type": INTENT_TICKET_TYPE.get(intent, "consultation"),
+            "category": category,
+            "summary": summary,
+            "phone": found.get("phone", ""),
+            "address": found.get("address", ""),
+            "priority": priority,
+        },
+    }
+
+
+def call_prefill(call) -> dict:
+    """After-call summary and ticket pre-fill from a finished (or live) call's caller turns."""
+    from suite.telephony.models import Speaker
+    from suite.telephony.selectors import call_utterances
+
+    lines = [
+        (u.details or {}).get("normalized_text") or u.text
+        for u in call_utterances(call=call)
+        if u.speaker == Speaker.CALLER
+    ]
+    dialects = [u.dialect for u in call_utterances(call=call) if u.dialect]
+    dialect = call.dialect or (max(set(dialects), key=dialects.count) if dialects else "mandarin")
+    result = summarize_lines(lines, dialect=dialect)
+    if not result["ticket"]["phone"] and call.caller_number:
+        result["ticket"]["phone"] = "".join(c for c in call.caller_number if c.isdigit())[-11:]
+    return result

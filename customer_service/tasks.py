@@ -1,0 +1,50 @@
+"""Background jobs: (re)build a tenant's knowledge index after an import, so the first caller
+after a large import does not wait for the embeddings."""
+
+from __future__ import annotations
+
+from suite.celery import app
+from suite.jobs.models import Job
+from suite.jobs.tasks_base import TenantJobTask
+from suite.tenancy.models import Tenant
+
+from . import knowledge
+
+
+class KnowledgeIndexTask(TenantJobTask):
+    name = "customer_service.kb_index"
+
+    def execute(self, job: Job, tenant: Tenant) -> dict:
+        index, vectors = knowledge.tenant_index(tenant)
+        return {"documents": len(index), "mode": "hybrid" if vectors else "lexical"}
+
+
+kb_index = app.register_task(KnowledgeIndexTask())
+
+
+# How often the SLA check runs under `celery beat`.
+SLA_CHECK_SECONDS = 5 * 60
+
+
+@app.task(name="customer_service.sla_breach_check", acks_late=True)
+def sla_breach_check(tenant_id: int | None = None) -> dict:
+    """Marks overdue open tickets, tenant by tenant (each in its own transaction). Safe to run
+    twice or concurrently: a ticket is marked, and its agents alerted, only once."""
+    from .services.tickets import tickets_mark_sla_breached
+
+    tenants = Tenant.objects.filter(is_active=True)
+    if tenant_id is not None:
+        tenants = tenants.filter(pk=tenant_id)
+    marked = {}
+    for tenant in tenants.order_by("pk"):
+        found = tickets_mark_sla_breached(tenant=tenant)
+        if found:
+            marked[tenant.slug] = [t.number for t in found]
+    return {"marked": marked}
+
+
+@app.on_after_finalize.connect
+def _schedule(sender, **kwargs) -> None:
+    sender.add_periodic_task(
+        SLA_CHECK_SECONDS, sla_breach_check.s(), name="customer_service.sla_breach_check"
+    )

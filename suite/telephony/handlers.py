@@ -1,0 +1,61 @@
+"""What a product plugs into a call: a `CallHandler` subclass, mounted with the suite's
+consumers in the product's own `routing.py`:
+
+    path("ws/callcenter/stream/", NativeStreamConsumer.as_asgi(handler_class=MyHandler),
+         name="ws-callcenter-stream")
+
+Every method runs in a worker thread (never on the event loop), so it may use the ORM and the
+model gateway directly. The suite never imports a product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from suite.ai.pipeline import Caller
+from suite.ai.streaming import StreamEvent
+
+from .models import Call, CallUtterance
+
+
+@dataclass
+class Turn:
+    """A handler's answer to one final utterance.
+
+    `events` go to the call's client (native protocol) with the call's sequence numbers;
+    `reply` is spoken back into the call when the call asked for spoken replies.
+    """
+
+    events: list[dict] = field(default_factory=list)
+    reply: str = ""
+    dialect: str = ""
+    language: str = "zh"  # the reply voice's language; `dialect` picks a dialect voice model
+
+
+class CallHandler:
+    # Stored on the Call so a resume finds only this product's calls.
+    product: ClassVar[str] = ""
+
+    def __init__(self, *, call: Call, caller: Caller):
+        self.call = call
+        self.caller = caller
+
+    def on_start(self, *, resumed: bool) -> None:
+        """The call started (or a client resumed it)."""
+
+    def on_partial(self, event: StreamEvent, *, index: int) -> None:
+        """A partial transcript of the utterance in progress."""
+
+    def on_final(self, utterance: CallUtterance, event: StreamEvent) -> Turn | None:
+        """A final transcript, already stored as `utterance`."""
+        return None
+
+    def on_barge_in(self) -> None:
+        """The caller spoke over a spoken reply, which was cut off."""
+
+    def on_reply_spoken(self, text: str, info: dict) -> None:
+        """A reply went out as speech (`info`: provider, content id, AIGC label)."""
+
+    def on_end(self, *, dropped: bool) -> None:
+        """The call ended (`dropped`: the client vanished and did not resume in time)."""

@@ -1,0 +1,442 @@
+"""A live call, independent of the wire protocol: transcription with endpointing, the product's
+handler, spoken replies with barge-in, per-call sequence numbers and resume.
+
+Nothing slow runs on the event loop. Audio frames are queued; one task per call drains the
+queue and feeds whatever has arrived to the transcriber in a worker thread (so a busy call
+catches up in one model run instead of falling further behind). Handler turns and spoken
+replies run in a second task per call, in order, so the next utterance is transcribed while the
+previous one is being answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.translation import gettext as _
+
+from suite.ai import gateway
+from suite.ai.errors import AiError
+from suite.ai.labelling import LABEL_TEXT
+from suite.ai.pipeline import Caller
+from suite.ai.streaming import StreamEvent
+from suite.ai.types import AudioClip
+
+from .handlers import CallHandler, Turn
+from .models import Call
+from .selectors import call_next_utterance_index
+from .services import call_end, call_utterance_add
+
+logger = logging.getLogger("suite.telephony")
+
+FRAME = 320  # 20 ms at 16 kHz
+# Barge-in: this much loud audio while a reply is playing cuts the reply off.
+BARGE_IN_S = 0.2
+BARGE_IN_RMS = 0.02
+
+Sender = Callable[[dict], Awaitable[None]]
+Encoder = Callable[[AudioClip], list[str]]
+
+
+def setting(name: str, default):
+    return getattr(settings, f"TELEPHONY_{name}", default)
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def executor() -> ThreadPoolExecutor:
+    """Model and database work of all calls in this process. Bounded: more threads than cores
+    only add contention for CPU-bound inference."""
+    global _executor
+    if _executor is None:
+        workers = setting("WORKER_THREADS", None) or max(8, (os.cpu_count() or 2) * 4)
+        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telephony")
+    return _executor
+
+
+def _with_connection(fn, *args, **kwargs):
+    close_old_connections()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+async def in_worker(fn, *args, **kwargs):
+    loop = asyncio.get_running_loop()
+    call = functools.partial(_with_connection, fn, *args, **kwargs)
+    return await loop.run_in_executor(executor(), call)
+
+
+# Audio feeds in flight in this process. The model serves one utterance at a time, so when
+# feeds pile up (or one call's audio waits in its queue), partial transcripts (each a whole
+# extra model run) are skipped until the backlog clears: finals, which callers and agents
+# wait for, keep their latency.
+_feeds_in_flight = 0
+NO_PARTIALS_S = 1e9
+
+
+# Until when partials are off in this process because a model run took longer than the
+# partial interval: on hardware that slow, partials would only delay the finals.
+_slow_until = 0.0
+SLOW_COOLDOWN_S = 30.0
+
+
+def busy() -> bool:
+    if time.monotonic() < _slow_until:
+        return True
+    return _feeds_in_flight >= int(setting("BUSY_FEEDS", os.cpu_count() or 2))
+
+
+# Live sessions of this process, by call id. A resume looks here first (exact replay of what
+# the client missed), then falls back to the database (finals only).
+SESSIONS: dict[str, CallSession] = {}
+
+
+def live_session(tenant_id: int, call_id: str) -> CallSession | None:
+    session = SESSIONS.get(str(call_id))
+    # Another tenant's call is simply not there.
+    if session is None or session.call.tenant_id != tenant_id or session.finished:
+        return None
+    return session
+
+
+class CallSession:
+    def __init__(
+        self,
+        *,
+        call: Call,
+        handler: CallHandler,
+        caller: Caller,
+        encode: Encoder,
+        next_index: int = 0,
+    ):
+        self.call = call
+        self.handler = handler
+        self.caller = caller
+        self.encode = encode
+        self.seq = 0
+        self.log: deque[dict] = deque(maxlen=int(setting("REPLAY_EVENTS", 2000)))
+        self.sender: Sender | None = None
+        # (arrival time, samples); None ends the call.
+        self.audio: asyncio.Queue[tuple[float, np.ndarray] | None] = asyncio.Queue()
+        self.turns: asyncio.Queue[tuple | None] = asyncio.Queue()
+        self.next_index = next_index
+        self.stream = None
+        self.finished = False
+        self.failed: AiError | None = None
+        self.audio_seconds = 0.0
+        self._tasks: list[asyncio.Task] = []
+        self._expiry: asyncio.Task | None = None
+        self._marks: set[str] = set()
+        self._speaking = False
+        self._cut = False
+        self._loud = 0
+        self._replies = 0
+        self._stopping = False
+        self.partial_s = float(setting("PARTIAL_INTERVAL_S", 1.0))
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls, *, call: Call, handler: CallHandler, caller: Caller, encode: Encoder, resumed: bool
+    ) -> CallSession:
+        index = await in_worker(call_next_utterance_index, call=call) if resumed else 0
+        session = cls(call=call, handler=handler, caller=caller, encode=encode, next_index=index)
+        session.stream = await in_worker(
+            gateway.transcription_stream,
+            caller,
+            language=call.language or None,
+            dialect=call.dialect,
+            partial_interval_s=session.partial_s,
+            silence_s=float(setting("SILENCE_S", 0.6)),
+        )
+        SESSIONS[str(call.id)] = session
+        session._tasks = [
+            asyncio.create_task(session._audio_loop()),
+            asyncio.create_task(session._turn_loop()),
+        ]
+        await in_worker(handler.on_start, resumed=resumed)
+        return session
+
+    def attach(self, sender: Sender) -> Sender | None:
+        """A connection takes the call over; returns the sender it replaced, if any."""
+        previous, self.sender = self.sender, sender
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        return previous
+
+    def detach(self, sender: Sender) -> None:
+        """The connection went away without `stop`: keep the call for a resume, for a while."""
+        if self.sender != sender:  # bound methods: equal, never identical
+            return  # already taken over by a newer connection
+        self.sender = None
+        if not self.finished:
+            self._expiry = asyncio.create_task(self._expire())
+
+    async def _expire(self) -> None:
+        await asyncio.sleep(float(setting("RESUME_WINDOW_S", 60)))
+        if self.sender is None:
+            await self.stop(dropped=True)
+
+    async def stop(self, *, dropped: bool = False) -> None:
+        """End of the call: the last utterance becomes final, every turn is answered."""
+        if self._stopping:
+            return
+        self._stopping = True
+        await self.audio.put(None)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.finished = True
+        SESSIONS.pop(str(self.call.id), None)
+        await in_worker(call_end, call=self.call, dropped=dropped, audio_seconds=self.audio_seconds)
+        await in_worker(self.handler.on_end, dropped=dropped)
+        await self.emit({"type": "stopped", "dropped": dropped})
+
+    # --- outbound -------------------------------------------------------------------------
+
+    async def emit(self, event: dict) -> dict:
+        """Send one event with the call's next sequence number, and keep it for a resume."""
+        self.seq += 1
+        event = {**event, "call_id": str(self.call.id), "seq": self.seq}
+        self.log.append(event)
+        await self._deliver(event)
+        return event
+
+    async def _deliver(self, event: dict) -> None:
+        if self.sender is None:
+            return
+        try:
+            await self.sender(event)
+        except Exception:
+            # The socket died under us; the client resumes by seq and gets it then.
+            logger.info("call %s: delivery failed, kept for resume", self.call.id)
+
+    async def replay(self, after_seq: int) -> int:
+        """Re-send what a resuming client missed; returns how many events were replayed."""
+        missed = [e for e in self.log if e["seq"] > after_seq]
+        for event in missed:
+            await self._deliver(event)
+        return len(missed)
+
+    async def error(self, code: str, message: str) -> None:
+        await self.emit({"type": "error", "code": code, "message": message})
+
+    # --- inbound audio --------------------------------------------------------------------
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Queue a decoded frame (float32, 16 kHz). Never blocks."""
+        if self._stopping or self.finished:
+            return
+        self._check_barge_in(samples)
+        self.audio.put_nowait((time.monotonic(), samples))
+
+    def mark_played(self, name: str) -> None:
+        """The client played the audio up to this mark."""
+        self._marks.discard(name)
+
+    @property
+    def speaking(self) -> bool:
+        return self._speaking or bool(self._marks)
+
+    def _check_barge_in(self, samples: np.ndarray) -> None:
+        if not self.speaking:
+            self._loud = 0
+            return
+        for start in range(0, samples.size - FRAME + 1, FRAME):
+            frame = samples[start : start + FRAME]
+            if float(np.sqrt(np.mean(frame * frame))) > BARGE_IN_RMS:
+                self._loud += 1
+            else:
+                self._loud = 0
+            if self._loud * FRAME / 16000 >= BARGE_IN_S:
+                self._loud = 0
+                asyncio.get_running_loop().create_task(self._barge_in())
+                return
+
+    async def _barge_in(self) -> None:
+        if not self.speaking:
+            return
+        self._cut = True
+        self._marks.clear()
+        await self.emit({"type": "clear"})
+        await in_worker(self.handler.on_barge_in)
+
+    async def _audio_loop(self) -> None:
+        limit = float(setting("MAX_CALL_S", 4 * 3600))
+        while True:
+            item = await self.audio.get()
+            stop = item is None
+            oldest = time.monotonic() if stop else item[0]
+            chunks = [] if stop else [item[1]]
+            while not stop and not self.audio.empty():
+                more = self.audio.get_nowait()
+                if more is None:
+                    stop = True
+                else:
+                    chunks.append(more[1])
+            events: list[StreamEvent] = []
+            try:
+                if chunks and self.failed is None:
+                    samples = np.concatenate(chunks)
+                    if self.audio_seconds + samples.size / 16000 > limit:
+                        await self.error(
+                            "call_too_long",
+                            _("The call passed the limit of %(s)s s; later audio is ignored.")
+                            % {"s": int(limit)},
+                        )
+                        # A flag for the loop: the client already has the message above.
+                        self.failed = AiError("call too long")
+                    else:
+                        waited = time.monotonic() - oldest
+                        events += await self._feed(samples, waited)
+                        self.audio_seconds = self.stream.seconds
+                if stop:
+                    events += await in_worker(self.stream.close)
+            except AiError as exc:
+                # Quota exhausted or the model failed: say so; the socket stays up so the
+                # client can stop cleanly (and the platform can route the call to a human).
+                self.failed = exc
+                await self.error(getattr(exc, "code", "model_error"), str(exc))
+            for event in events:
+                await self._transcript(event)
+            if stop:
+                break
+        await self.turns.put(None)
+
+    async def _feed(self, samples: np.ndarray, waited: float) -> list[StreamEvent]:
+        """`waited`: how long the oldest of these frames sat in the queue. A call that has
+        fallen behind catches up on finals first: partials of stale audio help no one."""
+        global _feeds_in_flight, _slow_until
+        # Behind: frames waited, or arrived in bulk. Partials of audio already past help no one.
+        behind = waited > self.partial_s / 2 or samples.size / 16000 > self.partial_s
+        self.stream.partial_interval_s = NO_PARTIALS_S if behind or busy() else self.partial_s
+        _feeds_in_flight += 1
+        began = time.monotonic()
+        try:
+            events = await in_worker(self.stream.feed, samples)
+        finally:
+            _feeds_in_flight -= 1
+        if any(e.kind == "partial" for e in events) and time.monotonic() - began > self.partial_s:
+            _slow_until = time.monotonic() + SLOW_COOLDOWN_S
+        return events
+
+    async def _transcript(self, event: StreamEvent) -> None:
+        text = event.text.strip()
+        final = event.kind == "final"
+        if final and not text:
+            return
+        index = self.next_index
+        if final:
+            self.next_index += 1
+        await self.emit(
+            {
+                "type": "transcript",
+                "final": final,
+                "utterance": index,
+                "text": text,
+                "start_s": round(event.start_s, 3),
+                "end_s": round(event.end_s, 3),
+            }
+        )
+        await self.turns.put((index, event))
+
+    # --- turns and replies ----------------------------------------------------------------
+
+    async def _turn_loop(self) -> None:
+        while (item := await self.turns.get()) is not None:
+            index, event = item
+            try:
+                if event.kind == "partial":
+                    await in_worker(self.handler.on_partial, event, index=index)
+                    continue
+                turn = await in_worker(self._final, index, event)
+            except Exception:
+                # A handler bug must not end the caller's call.
+                logger.exception("call %s: handler failed", self.call.id)
+                await self.error("handler_error", _("The assistant could not process this turn."))
+                continue
+            if turn is None:
+                continue
+            for extra in turn.events:
+                await self.emit(extra)
+            if turn.reply and self.call.speak_replies:
+                await self.speak(turn)
+
+    def _final(self, index: int, event: StreamEvent) -> Turn | None:
+        utterance = call_utterance_add(
+            call=self.call,
+            index=index,
+            text=event.text.strip(),
+            start_s=event.start_s,
+            end_s=event.end_s,
+        )
+        return self.handler.on_final(utterance, event)
+
+    async def speak(self, turn: Turn) -> None:
+        """Synthesise sentence by sentence and stream each as 20 ms media frames plus a mark;
+        barge-in stops it between sentences and between frames."""
+        try:
+            stream = await in_worker(
+                gateway.synthesize_stream,
+                self.caller,
+                turn.reply,
+                language=turn.language,
+                dialect=turn.dialect,
+            )
+        except AiError as exc:
+            await self.error("speech_failed", str(exc))
+            return
+        self._replies += 1
+        reply = self._replies
+        info = {
+            "label": LABEL_TEXT,
+            "provider": stream.info.engine,
+            "model": stream.info.model,
+            "content_id": stream.info.content_id,
+            "fallback": stream.info.fallback,
+        }
+        await self.emit({"type": "reply", "reply": reply, "text": turn.reply, **info})
+        self._speaking = True
+        self._cut = False
+        clips = iter(stream)
+        try:
+            part = 0
+            while not self._cut:
+                clip = await in_worker(next, clips, None)
+                if clip is None or self._cut:
+                    break
+                for chunk, payload in enumerate(self.encode(clip)):
+                    if self._cut:
+                        break
+                    await self._deliver(
+                        {"type": "media", "reply": reply, "chunk": chunk, "payload": payload}
+                    )
+                if not self._cut:
+                    name = f"reply-{reply}-{part}"
+                    self._marks.add(name)
+                    await self._deliver({"type": "mark", "name": name})
+                part += 1
+        finally:
+            self._speaking = False
+            # Closing the generator writes the usage row for what was actually spoken.
+            await in_worker(_close, clips)
+        if not self._cut:
+            await in_worker(self.handler.on_reply_spoken, turn.reply, info)
+
+
+def _close(iterator) -> None:
+    with contextlib.suppress(Exception):
+        iterator.close()

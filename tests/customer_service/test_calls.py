@@ -1,0 +1,189 @@
+"""The customer-service call handler end to end over the real ASGI application: a call streamed
+in either protocol reaches the agent desktop of its own tenant (transcript, dialect, intent,
+suggestions, knowledge hits, sentiment alerts), is stored with its dialect, and can speak back."""
+
+import base64
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from customer_service.assist import assist_utterance
+from customer_service.models import Conversation
+from suite.asgi import application
+from suite.telephony.models import Call, CallUtterance
+from suite.tenancy.models import Role
+from tests.cross_tenant import covers
+from tests.factories import member
+from tests.suite.test_realtime import _browser
+from tests.suite.test_telephony_support import (
+    PHRASES,
+    calls_ended,
+    chunks,
+    pcm16,
+    receive_until,
+    twilio_media,
+    twilio_start,
+    use_tone_engines,
+    utterance,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+CANTONESE = 660  # "我屋企宽带冇网，点算啊"
+ANGRY = 880  # "你们这个服务太差了，我要投诉"
+DESK = "/ws/customer-service/agent/"
+
+
+@pytest.fixture(autouse=True)
+def _tones(monkeypatch, settings):
+    use_tone_engines(monkeypatch, settings)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _calls_end_with_the_test():
+    async with calls_ended():
+        yield
+
+
+async def agent_desk(tenant, username: str, role=Role.CS_AGENT) -> WebsocketCommunicator:
+    user = await sync_to_async(member)(tenant, role, username=username)
+    ws = WebsocketCommunicator(
+        application, "/ws/customer-service/agent/", headers=await _browser(user)
+    )
+    connected, _ = await ws.connect()
+    assert connected
+    hello = await ws.receive_json_from()
+    assert hello["type"] == "hello"
+    return ws
+
+
+async def native_call(key: str, **start) -> tuple[WebsocketCommunicator, dict]:
+    ws = WebsocketCommunicator(application, f"/ws/callcenter/stream/?api_key={key}")
+    assert (await ws.connect())[0]
+    await ws.send_json_to({"type": "start", "sample_rate": 16000, **start})
+    started = await ws.receive_json_from(timeout=10)
+    assert started["type"] == "started"
+    return ws, started
+
+
+async def send_audio(ws, samples: np.ndarray) -> None:
+    for part in chunks(samples):
+        await ws.send_to(bytes_data=pcm16(part))
+
+
+def final_transcript(message: dict) -> bool:
+    return message.get("type") == "call.transcript" and message.get("final")
+
+
+@covers("ws-callcenter-stream", "ws-cs-agent")
+async def test_a_streamed_call_reaches_only_its_tenants_agent_desk(tenant_a, tenant_b, key_a, kb_a):
+    desk_a = await agent_desk(tenant_a, "agent_a")
+    desk_b = await agent_desk(tenant_b, "agent_b")
+    ws, started = await native_call(key_a, caller="13812345678")
+
+    await send_audio(ws, utterance(CANTONESE))
+    assist = (await receive_until(ws, lambda m: m["type"] == "assist"))[-1]
+    events = await receive_until(desk_a, final_transcript)
+
+    call_started = next(e for e in events if e["type"] == "call.started")
+    assert call_started["call"]["id"] == started["call_id"]
+    assert call_started["call"]["caller"] != "13812345678"  # masked on the desk
+    final = events[-1]
+    expected = await sync_to_async(assist_utterance)(tenant=tenant_a, text=PHRASES[CANTONESE])
+    assert final["dialect"] == "cantonese" == expected["dialect"]
+    assert final["intent"] == expected["intent"]
+    assert final["suggestions"] == expected["suggestions"] and final["suggestions"]
+    assert final["knowledge_hits"] == expected["knowledge_hits"]
+    assert final["fallback"] is True  # rule-based assist, labelled as such
+    assert [e["seq"] for e in events] == list(
+        range(events[0]["seq"], events[0]["seq"] + len(events))
+    )
+    assert {k: assist[k] for k in ("dialect", "intent", "suggestions")} == {
+        k: final[k] for k in ("dialect", "intent", "suggestions")
+    }
+    assert await desk_b.receive_nothing(timeout=0.5)
+
+    stored = await sync_to_async(CallUtterance.objects.get)(call_id=started["call_id"])
+    assert (stored.text, stored.dialect, stored.tenant_id) == (
+        PHRASES[CANTONESE],
+        "cantonese",
+        tenant_a.pk,
+    )
+    call = await sync_to_async(Call.objects.get)(pk=started["call_id"])
+    assert call.dialect == "cantonese"
+    await ws.send_json_to({"type": "stop"})
+    ended = await receive_until(desk_a, lambda m: m["type"] == "call.ended")
+    assert ended[-1]["call_id"] == started["call_id"]
+
+    # The call is also a closed voice conversation of the tenant, for analytics and tickets.
+    conversation = await sync_to_async(Conversation.objects.for_tenant(tenant_a).get)(
+        call_id=started["call_id"]
+    )
+    assert (conversation.channel, conversation.status, conversation.dialect) == (
+        "voice",
+        "closed",
+        "cantonese",
+    )
+    turns = await sync_to_async(list)(conversation.turns.values_list("role", "text", "dialect"))
+    assert turns == [("customer", PHRASES[CANTONESE], "cantonese")]
+    for socket in (ws, desk_a, desk_b):
+        await socket.disconnect()
+
+
+@covers("ws-callcenter-twilio")
+async def test_a_twilio_call_alerts_on_anger_only_on_its_tenants_desk(tenant_a, tenant_b, key_b):
+    desk_a = await agent_desk(tenant_a, "agent_a", role=Role.CS_SUPERVISOR)
+    desk_b = await agent_desk(tenant_b, "agent_b")
+    ws = WebsocketCommunicator(application, f"/ws/callcenter/twilio/?api_key={key_b}")
+    assert (await ws.connect())[0]
+    await ws.send_json_to(twilio_start(caller="13900001111"))
+    seq = 2
+    for part in chunks(utterance(ANGRY), 0.1):
+        await ws.send_json_to(twilio_media(part, seq))
+        seq += 1
+    events = await receive_until(desk_b, lambda m: m["type"] == "call.alert")
+    assert events[-1]["kind"] == "sentiment" and events[-1]["score"] < 0
+    final = next(e for e in events if final_transcript(e))
+    assert final["text"] == PHRASES[ANGRY] and final["intent"] == "complaint"
+    assert await desk_a.receive_nothing(timeout=0.5)
+    await ws.send_json_to({"event": "stop", "sequenceNumber": str(seq)})
+    await receive_until(desk_b, lambda m: m["type"] == "call.ended")
+    call = await sync_to_async(Call.objects.get)()
+    assert (call.tenant_id, call.protocol) == (tenant_b.pk, "twilio")
+    for socket in (ws, desk_a, desk_b):
+        await socket.disconnect()
+
+
+async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(tenant_a, key_a, kb_a):
+    desk = await agent_desk(tenant_a, "agent_a")
+    ws, _ = await native_call(key_a, speak_replies=True)
+    await send_audio(ws, utterance(CANTONESE))
+    events = await receive_until(ws, lambda m: m["type"] == "mark")
+    reply = next(e for e in events if e["type"] == "reply")
+    assert reply["label"] == "AI生成" and reply["content_id"] and reply["provider"]
+    assert reply["text"] in next(e for e in events if e["type"] == "assist")["suggestions"]
+    media = [e for e in events if e["type"] == "media"]
+    pcm = b"".join(base64.b64decode(m["payload"]) for m in media)
+    assert len(pcm) == int(0.4 * 16000) * 2  # the whole sentence, 16-bit PCM at 16 kHz
+    await ws.send_json_to({"type": "mark", "name": events[-1]["name"]})  # played
+    spoken = await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
+    assert spoken[-1]["text"] == reply["text"] and spoken[-1]["label"] == "AI生成"
+    await ws.disconnect()
+    await desk.disconnect()
+
+
+async def test_the_agent_desk_needs_a_customer_service_role(tenant_a):
+    user = await sync_to_async(member)(tenant_a, Role.RINGTONE_REVIEWER, username="rr")
+    ws = WebsocketCommunicator(
+        application, "/ws/customer-service/agent/", headers=await _browser(user)
+    )
+    connected, _ = await ws.connect()
+    assert not connected
+    admin = await sync_to_async(member)(tenant_a, Role.TENANT_ADMIN, username="boss")
+    headers = [h for h in await _browser(admin) if h[0] != b"origin"]
+    ws = WebsocketCommunicator(application, DESK, headers=headers)
+    connected, _ = await ws.connect()
+    assert not connected  # no Origin: a session is not enough

@@ -1,0 +1,128 @@
+"""The live-call page of the agent workspace: tenancy and roles over HTTP, and a browser test
+that a call streamed over the native protocol shows up live (transcript, dialect, suggestions)."""
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from suite.tenancy.models import Role
+from tests.cross_tenant import covers
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@covers("customer_service:live_call")
+def test_the_live_call_page_shows_the_tenants_calls_and_404s_another_tenants(
+    client, tenant_a, tenant_b
+):
+    from suite.telephony.services import call_start, call_utterance_add
+
+    agent = member(tenant_a, Role.CS_AGENT, username="agent_a")
+    mine = call_start(
+        tenant=tenant_a, product="customer_service", protocol="stream", caller_number="13812345678"
+    )
+    call_utterance_add(call=mine, index=0, text="我的号码是13812345678", start_s=0, end_s=1)
+    theirs = call_start(tenant=tenant_b, product="customer_service", protocol="stream")
+    client.force_login(agent)
+
+    page = client.get("/customer-service/calls/live/")
+    assert page.status_code == 200
+    assert page.context["state"]["calls"][0]["id"] == str(mine.id)
+    state = client.get(f"/customer-service/calls/live/?call={mine.id}&format=json").json()
+    assert state["call"]["id"] == str(mine.id)
+    assert "13812345678" not in str(state)  # masked in the list and in the transcript
+    assert state["utterances"][0]["text"].startswith("我的号码是")
+    assert client.get(f"/customer-service/calls/live/?call={theirs.id}").status_code == 404
+    assert client.get("/customer-service/calls/live/?call=nope").status_code == 404
+    assert str(theirs.id) not in page.content.decode()
+
+
+def test_the_live_call_page_is_for_customer_service_roles(client, tenant_a):
+    client.force_login(member(tenant_a, Role.VIDEO_ANALYST, username="va"))
+    assert client.get("/customer-service/calls/live/").status_code == 404
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """The real ASGI application (HTTP + WebSocket) under uvicorn in a thread: Django's live
+    server speaks no WebSocket."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+
+    from suite.realtime.middleware import WebsocketAuthStack
+    from suite.realtime.routing import websocket_urlpatterns
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    app = ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(get_asgi_application()),
+            "websocket": WebsocketAuthStack(URLRouter(websocket_urlpatterns())),
+        }
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield type("Server", (), {"url": f"http://127.0.0.1:{port}", "port": port})
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.browser
+def test_a_streamed_call_shows_live_on_the_page(page, asgi_server, tenant_a, key_a, monkeypatch):
+    import json
+
+    from django.conf import settings as django_settings
+    from websockets.sync.client import connect
+
+    from tests.browser import screenshot, staff_login
+    from tests.factories import PASSWORD
+    from tests.suite.test_telephony_support import PHRASES, chunks, pcm16, use_tone_engines
+    from tests.suite.test_telephony_support import utterance as tone_utterance
+
+    use_tone_engines(monkeypatch, django_settings)
+    member(tenant_a, Role.CS_AGENT, username="agent_a")
+    staff_login(page, asgi_server, "agent_a", PASSWORD)
+    page.goto(f"{asgi_server.url}/customer-service/calls/live/")
+    page.wait_for_selector("#live-call[data-live]")
+
+    uri = f"ws://127.0.0.1:{asgi_server.port}/ws/callcenter/stream/?api_key={key_a}"
+    with connect(uri) as call:
+        call.send(json.dumps({"type": "start", "sample_rate": 16000, "caller": "13812345678"}))
+        assert json.loads(call.recv(timeout=10))["type"] == "started"
+        for part in chunks(tone_utterance(660)):
+            call.send(pcm16(part))
+        while json.loads(call.recv(timeout=20))["type"] != "assist":
+            pass
+        transcript = page.locator("#transcript li.final .text")
+        transcript.first.wait_for()
+        assert transcript.first.inner_text() == PHRASES[660]
+        with translation.override("zh-hans"):  # the portal's default language
+            assert page.locator("#call-dialect").inner_text() == gettext("Cantonese")
+        assert "138" in page.locator("#call-caller").inner_text()
+        assert "13812345678" not in page.locator("#call-caller").inner_text()
+        suggestion = page.locator("#suggestions li").first
+        text = suggestion.locator("span").inner_text().strip()
+        assert text
+        suggestion.locator("button").click()
+        assert page.locator("#reply-box").input_value() == text
+        assert "used" in (suggestion.get_attribute("class") or "")
+        screenshot(page, "customer_service_live_call")
+        call.send(json.dumps({"type": "stop"}))
+        while json.loads(call.recv(timeout=20))["type"] != "stopped":
+            pass  # the server writes the call's end before the test database goes away

@@ -1,0 +1,58 @@
+"""Knowledge retrieval: tenant isolation, edits visible at once, graceful degradation."""
+
+import pytest
+
+from customer_service import knowledge
+from customer_service.services.knowledge import article_create, article_update
+from suite.ai import services as ai_services
+from suite.ai.capabilities import Unit
+from suite.ai.models import Period
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(hits) -> list[str]:
+    return [h.title for h in hits]
+
+
+def test_edits_and_unpublishing_are_searchable_at_once(tenant_a, kb_a):
+    hits, vectors = knowledge.search(tenant_a, "携号转网条件")
+    assert vectors and "携号转网条件" not in titles(hits)
+    article = article_create(tenant=tenant_a, title="携号转网条件", body="在网满六个月、无欠费。",
+                             status="published")  # fmt: skip
+    assert titles(knowledge.search(tenant_a, "携号转网条件")[0])[0] == "携号转网条件"
+    article_update(article=article, status="archived")
+    assert "携号转网条件" not in titles(knowledge.search(tenant_a, "携号转网条件")[0])
+
+
+def test_only_changed_articles_are_re_embedded(tenant_a, kb_a, monkeypatch):
+    knowledge.search(tenant_a, "宽带")
+    knowledge.forget(tenant_a.pk)  # a new process: the saved index is reopened, not rebuilt
+    embedded: list[int] = []
+    real = knowledge.gateway.embed
+
+    def counting(caller, texts, **kw):
+        if kw.get("kind") == "passage":
+            embedded.append(len(texts))
+        return real(caller, texts, **kw)
+
+    monkeypatch.setattr(knowledge.gateway, "embed", counting)
+    article_update(article=kb_a[0], body=kb_a[0].body + "办理请咨询营业厅。")
+    knowledge.search(tenant_a, "5G畅享套餐")
+    assert embedded == [1]
+
+
+def test_an_exhausted_embedding_quota_degrades_to_lexical_search(tenant_a, kb_a):
+    ai_services.quota_set(
+        tenant=tenant_a, capability="embed", unit=Unit.REQUESTS, period=Period.DAY, limit=0
+    )
+    hits, vectors = knowledge.search(tenant_a, "国际漫游开通")
+    assert vectors is False
+    assert titles(hits)[0] == "国际漫游开通"
+
+
+def test_tenants_never_see_each_others_articles(tenant_a, tenant_b, kb_a):
+    article_create(tenant=tenant_b, title="成都天府通卡", body="天府通卡国际漫游优惠。",
+                   status="published")  # fmt: skip
+    assert "成都天府通卡" not in titles(knowledge.search(tenant_a, "天府通卡 国际漫游")[0])
+    assert titles(knowledge.search(tenant_b, "天府通卡")[0]) == ["成都天府通卡"]
