@@ -17,3 +17,10 @@ class CustomerServiceConfig(AppConfig):
         ("customer_service:m_chat", _("Online assistant")),
         ("customer_service:m_tickets", _("My tickets")),
     )
+    # Marks overdue tickets and alerts their agents; idempotent, so a missed beat costs nothing.
+    periodic_tasks = {
+        "customer-service-sla-breach": {
+            "task": "customer_service.sla_breach_check",
+            "schedule": 5 * 60,
+        },
+    }

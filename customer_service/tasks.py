@@ -22,10 +22,6 @@ class KnowledgeIndexTask(TenantJobTask):
 kb_index = app.register_task(KnowledgeIndexTask())
 
 
-# How often the SLA check runs under `celery beat`.
-SLA_CHECK_SECONDS = 5 * 60
-
-
 @app.task(name="customer_service.sla_breach_check", acks_late=True)
 def sla_breach_check(tenant_id: int | None = None) -> dict:
     """Marks overdue open tickets, tenant by tenant (each in its own transaction). Safe to run
@@ -41,10 +37,3 @@ def sla_breach_check(tenant_id: int | None = None) -> dict:
         if found:
             marked[tenant.slug] = [t.number for t in found]
     return {"marked": marked}
-
-
-@app.on_after_finalize.connect
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(
-        SLA_CHECK_SECONDS, sla_breach_check.s(), name="customer_service.sla_breach_check"
-    )

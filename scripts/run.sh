@@ -54,7 +54,10 @@ else
 fi
 echo
 
+# -B embeds celery beat for the products' periodic tasks (SLA sweeps, retention, stream watch).
+mkdir -p var/celery
 "$BIN/celery" -A suite worker -Q "$QUEUES" --concurrency "$CELERY_CONCURRENCY" \
+    -B --schedule var/celery/beat-schedule \
     --without-mingle --without-gossip --without-heartbeat -l info &
 worker_pid=$!
 

@@ -13,3 +13,11 @@ class VideoAnalyticsConfig(AppConfig):
         "Camera-network analysis: detection, rules, events, alerts, privacy blurring and search."
     )
     roles = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)
+    periodic_tasks = {
+        "video-analytics-retention": {
+            "task": "video_analytics.retention_sweep",
+            "schedule": 24 * 60 * 60,
+        },
+        # Stands aside while `manage.py watch_cameras` runs (it checks the supervisor's heartbeat).
+        "video-analytics-streams": {"task": "video_analytics.watch_streams", "schedule": 60},
+    }

@@ -122,11 +122,3 @@ def watch_streams(*, stretch_s: float = 55) -> int:
             kwargs={"tenant_id": tenant_id, "camera_id": camera_id, "max_seconds": stretch_s}
         )
     return len(cameras)
-
-
-@app.on_after_finalize.connect
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(
-        24 * 60 * 60, retention_sweep_all.s(), name="video-analytics-retention"
-    )
-    sender.add_periodic_task(60, watch_streams.s(), name="video-analytics-streams")

@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "suite.api.schema.SuiteAutoSchema",
     "EXCEPTION_HANDLER": "suite.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
         "VideoAnalyticsRuleKindEnum": "video_analytics.models.RuleKind",
         "VideoAnalyticsZoneKindEnum": "video_analytics.models.ZoneKind",
         "VideoAnalyticsSeverityEnum": "video_analytics.models.Severity",
+        "GovHotlineHandlingRoleEnum": "gov_hotline.models.HandlingRole",
+        "RoleEnum": "suite.tenancy.roles.Role",
     },
 }
 

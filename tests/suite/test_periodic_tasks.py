@@ -32,7 +32,12 @@ def test_declared_periodic_tasks_join_the_beat_schedule(monkeypatch):
 
 
 def test_the_suite_app_collects_them_when_finalized():
+    app.loader.import_default_modules()  # what a worker or beat does: autodiscovers tasks
     app.finalize()
+    declared = 0
     for config in suite.products.product_apps():
         for name, entry in getattr(config, "periodic_tasks", {}).items():
             assert app.conf.beat_schedule[name]["task"] == entry["task"]
+            assert entry["task"] in app.tasks, f"{name} names no registered task"
+            declared += 1
+    assert declared >= 3

@@ -248,10 +248,11 @@ def test_openapi_schema_builds_without_warnings(tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     components = yaml.safe_load(out.read_text())["components"]["schemas"]
-    rule, zone = components["Rule"]["properties"], components["Zone"]["properties"]
+    rule = components["VideoAnalyticsRule"]["properties"]
+    zone = components["VideoAnalyticsZone"]["properties"]
     assert rule["kind"]["$ref"].endswith("/VideoAnalyticsRuleKindEnum")
     assert zone["kind"]["$ref"].endswith("/VideoAnalyticsZoneKindEnum")
-    webhook = components["Webhook"]["properties"]
+    webhook = components["VideoAnalyticsWebhook"]["properties"]
     assert webhook["min_severity"]["$ref"].endswith("/VideoAnalyticsSeverityEnum")
     assert components["VideoAnalyticsSeverityEnum"]["enum"][-1] == "critical"
 
