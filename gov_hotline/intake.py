@@ -141,3 +141,15 @@ def recording_intake_process(*, intake: RecordingIntake, caller: gateway.Caller,
     intake.draft = draft_build(caller=caller, text=heard["text"]) if heard["text"] else {}
     intake.save(update_fields=["text", "transcript", "draft"])
     return intake
+
+
+@transaction.atomic
+def call_intake_save(*, call, text: str, transcript: list, draft: dict) -> RecordingIntake:
+    """The intake a live call leaves for the agent to confirm: its transcript and last draft.
+    One per call: a dropped call that is resumed and ends again updates the same intake."""
+    intake, _created = RecordingIntake.objects.update_or_create(
+        tenant=call.tenant,
+        call=call,
+        defaults={"text": text, "transcript": transcript, "draft": draft},
+    )
+    return intake

@@ -394,9 +394,13 @@ class HotspotAlert(TenantOwnedModel):
 
 class RecordingIntake(TenantOwnedModel):
     """An uploaded call recording on its way to a draft: stored once validated, transcribed and
-    drafted by a job on the `asr` queue, then confirmed by the agent as an order."""
+    drafted by a job on the `asr` queue, then confirmed by the agent as an order. A live call
+    (`call`) ends as one too, with its transcript and draft but no recording file."""
 
-    recording = models.FileField(upload_to="gov_hotline/intake/")
+    recording = models.FileField(upload_to="gov_hotline/intake/", blank=True)
+    call = models.OneToOneField(
+        "telephony.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

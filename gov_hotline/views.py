@@ -187,7 +187,11 @@ def _save_confirmed(request, data, category, subcategory, draft, recorded) -> Wo
     return services.order_create(
         tenant=request.tenant,
         text=data["text"],
-        channel="recording" if _json(data.get("transcript"), []) else "phone",
+        channel=(
+            "recording"
+            if _json(data.get("transcript"), []) and not (recorded and recorded.call_id)
+            else "phone"
+        ),
         transcript=_json(data.get("transcript"), []),
         request_type=data["request_type"],
         category=category,
@@ -290,7 +294,8 @@ def intake_recording_page(request, pk: int):
         RecordingIntake.objects.for_tenant(request.tenant).select_related("job"), pk=pk
     )
     job = started.job
-    if job is not None and job.status == JobStatus.SUCCEEDED:
+    # A live call's intake has no job: its draft was filled while the call went on.
+    if started.call_id is not None or (job is not None and job.status == JobStatus.SUCCEEDED):
         if started.draft:
             return _draft_page(
                 request, IntakeForm(), started.text, started.transcript, started.draft, started

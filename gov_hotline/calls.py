@@ -1,0 +1,142 @@
+"""12345 on a live call: each final utterance is published to the agent desk of the call's
+tenant with a running draft of the work order (the drafting service on the transcript so far);
+when the call ends its transcript and draft are kept as an intake the agent confirms on the
+intake page, exactly as for an uploaded recording.
+
+The wire protocols, transcription and resume are the suite's (suite/telephony); this module is
+the product's `CallHandler`, mounted in routing.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from suite.ai.errors import AiError
+from suite.ai.streaming import StreamEvent
+from suite.privacy import mask_phone, mask_text
+from suite.realtime.publish import tenant_group_send
+from suite.telephony.handlers import CallHandler, Turn
+from suite.telephony.models import Call, CallUtterance
+from suite.telephony.selectors import call_utterances
+
+from .drafting import draft_build
+from .intake import call_intake_save
+
+PRODUCT = "gov_hotline"
+logger = logging.getLogger("gov_hotline.calls")
+# The hotline agent desk's group, per tenant (suite.realtime.publish.group_name adds the tenant).
+CALLS_GROUP = "hotline.calls"
+
+
+def call_summary(call: Call) -> dict:
+    return {
+        "id": str(call.id),
+        "protocol": call.protocol,
+        "caller": mask_phone(call.caller_number),
+        "status": call.status,
+        "started_at": call.started_at.isoformat() if call.started_at else None,
+    }
+
+
+def desk_draft(draft: dict) -> dict:
+    """The draft as the desk shows it: free text masked (the contact phone already is)."""
+    shown = dict(draft)
+    shown["summary"] = mask_text(draft.get("summary", ""))
+    shown["address"] = mask_text(draft.get("address", ""))
+    shown["evidence"] = {k: mask_text(v) for k, v in (draft.get("evidence") or {}).items()}
+    return shown
+
+
+def publish(call: Call, event: dict) -> None:
+    tenant_group_send(call.tenant_id, CALLS_GROUP, {**event, "call_id": str(call.id)})
+
+
+class HotlineCallHandler(CallHandler):
+    product = PRODUCT
+
+    def on_start(self, *, resumed: bool) -> None:
+        self.draft: dict = {}
+        self.drafted_text = ""
+        kind = "call.resumed" if resumed else "call.started"
+        publish(self.call, {"type": kind, "call": call_summary(self.call)})
+
+    def on_partial(self, event: StreamEvent, *, index: int) -> None:
+        publish(
+            self.call,
+            {
+                "type": "call.transcript",
+                "final": False,
+                "utterance": index,
+                "text": mask_text(event.text),
+            },
+        )
+
+    def _transcript(self) -> tuple[str, list[dict]]:
+        utterances = list(call_utterances(call=self.call))
+        segments = [
+            {"start": round(u.start_s, 2), "end": round(u.end_s, 2), "text": u.text}
+            for u in utterances
+            if u.text.strip()
+        ]
+        return "\n".join(seg["text"] for seg in segments), segments
+
+    def _redraft(self, text: str) -> dict | None:
+        """The draft of the transcript so far; None (and the reason published) when the words so
+        far cannot be drafted yet ("嗯"), which is normal early in a call."""
+        if text == self.drafted_text:
+            return self.draft
+        try:
+            draft = draft_build(caller=self.caller, text=text)
+        except ValidationError as exc:
+            publish(self.call, {"type": "call.draft", "draft": None, "error": _first(exc)})
+            return None
+        except AiError as exc:
+            publish(self.call, {"type": "call.draft", "draft": None, "error": str(exc)})
+            return None
+        self.draft, self.drafted_text = draft, text
+        return draft
+
+    def on_final(self, utterance: CallUtterance, event: StreamEvent) -> Turn | None:
+        publish(
+            self.call,
+            {
+                "type": "call.transcript",
+                "final": True,
+                "utterance": utterance.index,
+                "text": mask_text(utterance.text),
+            },
+        )
+        text, _segments = self._transcript()
+        draft = self._redraft(text) if text else None
+        if draft is not None:
+            publish(
+                self.call,
+                {"type": "call.draft", "utterance": utterance.index, "draft": desk_draft(draft)},
+            )
+        return None
+
+    def on_end(self, *, dropped: bool) -> None:
+        text, segments = self._transcript()
+        draft = self._redraft(text) if text else None
+        intake = call_intake_save(call=self.call, text=text, transcript=segments, draft=draft or {})
+        publish(
+            self.call,
+            {
+                "type": "call.ended",
+                "dropped": dropped,
+                "call": call_summary(self.call),
+                "intake": {
+                    "id": intake.pk,
+                    "url": reverse("gov_hotline:intake_recording", args=[intake.pk]),
+                    "ready": bool(intake.draft),
+                },
+            },
+        )
+
+
+def _first(exc: ValidationError) -> str:
+    messages = exc.messages
+    return messages[0] if messages else str(exc)
