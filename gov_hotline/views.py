@@ -57,6 +57,7 @@ from .models import (
     RecordingIntake,
     SlaRule,
     TrainingExample,
+    Urgency,
     WorkOrder,
 )
 
@@ -321,7 +322,9 @@ DESK = (ADMIN, Role.HOTLINE_AGENT)
 @staff_required(roles=DESK)
 def live_calls_page(request):
     return render(
-        request, "gov_hotline/live_calls.html", {"state": live_calls_state(tenant=request.tenant)}
+        request,
+        "gov_hotline/live_calls.html",
+        {"state": live_calls_state(tenant=request.tenant), "urgencies": Urgency.choices},
     )
 
 

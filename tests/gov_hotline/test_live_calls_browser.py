@@ -5,12 +5,19 @@ to the intake to confirm."""
 import json
 
 import pytest
+from django.utils import translation
 
+from gov_hotline.extraction import extract_urgency
+from gov_hotline.models import Urgency
 from suite.tenancy.models import Role
 from tests.factories import PASSWORD, member
 
 COMPLAINT = "我住在天河区体育西路，工地晚上十一点还在打桩施工，噪音太大了。我的电话13812345678"
 NOISE = 550
+
+
+def draft_urgency(text: str) -> str:
+    return extract_urgency(text).value
 
 
 @pytest.fixture
@@ -85,6 +92,9 @@ def test_a_streamed_call_shows_live_on_the_agents_page(page, asgi_server, hl_a, 
         district = card.locator('dd[data-field="district"]')
         district.wait_for(timeout=30000)
         assert district.inner_text().startswith("天河区")
+        urgency = card.locator('dd[data-field="urgency"]').inner_text()
+        with translation.override("zh-hans"):  # the portal's default language
+            assert urgency.startswith(str(Urgency(draft_urgency(COMPLAINT)).label))
         # No classifier is trained for this tenant: the draft is the labelled fallback.
         assert card.locator('[data-fallback="1"]').count() == 1
         screenshot(page, "gov_hotline_live_calls")

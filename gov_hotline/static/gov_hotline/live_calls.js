@@ -46,7 +46,7 @@
       ["category", category, "subcategory"],
       ["district", draft.district, "district"],
       ["summary", draft.summary, "summary"],
-      ["urgency", draft.urgency, "urgency"],
+      ["urgency", draft.urgency ? t("urgency-" + draft.urgency) : "", "urgency"],
     ].forEach(function (row) {
       dl.appendChild(el("dt", null, t(row[0])));
       var dd = el("dd", null, (row[1] || "—") + conf(draft, row[2]));
