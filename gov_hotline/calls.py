@@ -20,10 +20,12 @@ from suite.privacy import mask_phone, mask_text
 from suite.realtime.publish import tenant_group_send
 from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallUtterance
-from suite.telephony.selectors import call_utterances
+from suite.telephony.selectors import call_utterances, calls_recent
+from suite.tenancy.models import Tenant
 
 from .drafting import draft_build
 from .intake import call_intake_save
+from .models import RecordingIntake, WorkOrder
 
 PRODUCT = "gov_hotline"
 logger = logging.getLogger("gov_hotline.calls")
@@ -140,3 +142,56 @@ class HotlineCallHandler(CallHandler):
 def _first(exc: ValidationError) -> str:
     messages = exc.messages
     return messages[0] if messages else str(exc)
+
+
+def _intake_view(intake: RecordingIntake | None, confirmed: set[str]) -> dict | None:
+    if intake is None:
+        return None
+    return {
+        "id": intake.pk,
+        "url": reverse("gov_hotline:intake_recording", args=[intake.pk]),
+        "ready": bool(intake.draft),
+        # No order keeps a link to its intake: an order with the intake's exact words counts
+        # as its confirmation.
+        "confirmed": intake.text in confirmed if intake.text else False,
+    }
+
+
+def live_calls_state(*, tenant: Tenant, call: Call | None = None, limit: int = 20) -> dict:
+    """What the live-calls page starts from and re-reads after a missed event: the tenant's
+    recent calls of this product with their (masked) utterances, the last draft an ended call
+    left, its intake link, and the ended calls whose intake no order confirms yet."""
+    if call is not None:
+        calls = [call]
+    else:
+        calls = list(calls_recent(tenant=tenant, product=PRODUCT, limit=limit))
+    intakes = {
+        i.call_id: i
+        for i in RecordingIntake.objects.for_tenant(tenant).filter(call__in=[c.pk for c in calls])
+    }
+    texts = [i.text for i in intakes.values() if i.text]
+    confirmed = set(
+        WorkOrder.objects.for_tenant(tenant).filter(text__in=texts).values_list("text", flat=True)
+    )
+    rows = []
+    for c in calls:
+        intake = intakes.get(c.pk)
+        rows.append(
+            {
+                **call_summary(c),
+                "ended_at": c.ended_at.isoformat() if c.ended_at else None,
+                "utterances": [
+                    {"utterance": u.index, "text": mask_text(u.text)}
+                    for u in call_utterances(call=c)
+                    if u.text.strip()
+                ],
+                # A live call's running draft lives in its handler; once the call has ended the
+                # intake keeps the last one.
+                "draft": desk_draft(intake.draft) if intake and intake.draft else None,
+                "intake": _intake_view(intake, confirmed),
+            }
+        )
+    unconfirmed = [
+        r["id"] for r in rows if r["intake"] is not None and not r["intake"]["confirmed"]
+    ]
+    return {"calls": rows, "unconfirmed": unconfirmed}

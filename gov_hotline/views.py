@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,9 +21,11 @@ from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
 from suite.portal.access import staff_required
+from suite.telephony.selectors import call_get
 from suite.tenancy.models import Membership, Role
 
 from . import hotspots, intake, knowledge, selectors, services, training
+from .calls import PRODUCT, live_calls_state
 from .drafting import active_classifier, draft_build
 from .forms import (
     EVIDENCE_TYPES,
@@ -55,6 +57,7 @@ from .models import (
     RecordingIntake,
     SlaRule,
     TrainingExample,
+    Urgency,
     WorkOrder,
 )
 
@@ -310,6 +313,30 @@ def _json(raw, default):
         return json.loads(raw) if raw else default
     except ValueError:
         return default
+
+
+# --- live calls (agent desk): the page; events arrive over ws-gov-hotline-agent ------------
+DESK = (ADMIN, Role.HOTLINE_AGENT)
+
+
+@staff_required(roles=DESK)
+def live_calls_page(request):
+    return render(
+        request,
+        "gov_hotline/live_calls.html",
+        {"state": live_calls_state(tenant=request.tenant), "urgencies": Urgency.choices},
+    )
+
+
+@staff_required(roles=DESK)
+def live_calls_state_view(request):
+    """The state the page re-reads after a missed event or a reconnect; `?call=<id>` narrows it
+    to one call (another tenant's id is a 404, like a missing one)."""
+    call_id = request.GET.get("call", "")
+    call = call_get(tenant=request.tenant, call_id=call_id, product=PRODUCT) if call_id else None
+    if call_id and call is None:
+        raise Http404
+    return JsonResponse(live_calls_state(tenant=request.tenant, call=call))
 
 
 # --- orders and dispatch -----------------------------------------------------------------
