@@ -25,7 +25,7 @@ from suite.tenancy.models import Tenant
 
 from .drafting import draft_build
 from .intake import call_intake_save
-from .models import RecordingIntake, WorkOrder
+from .models import RecordingIntake
 
 PRODUCT = "gov_hotline"
 logger = logging.getLogger("gov_hotline.calls")
@@ -144,16 +144,14 @@ def _first(exc: ValidationError) -> str:
     return messages[0] if messages else str(exc)
 
 
-def _intake_view(intake: RecordingIntake | None, confirmed: set[str]) -> dict | None:
+def _intake_view(intake: RecordingIntake | None) -> dict | None:
     if intake is None:
         return None
     return {
         "id": intake.pk,
         "url": reverse("gov_hotline:intake_recording", args=[intake.pk]),
         "ready": bool(intake.draft),
-        # No order keeps a link to its intake: an order with the intake's exact words counts
-        # as its confirmation.
-        "confirmed": intake.text in confirmed if intake.text else False,
+        "confirmed": intake.order_id is not None,
     }
 
 
@@ -169,10 +167,6 @@ def live_calls_state(*, tenant: Tenant, call: Call | None = None, limit: int = 2
         i.call_id: i
         for i in RecordingIntake.objects.for_tenant(tenant).filter(call__in=[c.pk for c in calls])
     }
-    texts = [i.text for i in intakes.values() if i.text]
-    confirmed = set(
-        WorkOrder.objects.for_tenant(tenant).filter(text__in=texts).values_list("text", flat=True)
-    )
     rows = []
     for c in calls:
         intake = intakes.get(c.pk)
@@ -188,7 +182,7 @@ def live_calls_state(*, tenant: Tenant, call: Call | None = None, limit: int = 2
                 # A live call's running draft lives in its handler; once the call has ended the
                 # intake keeps the last one.
                 "draft": desk_draft(intake.draft) if intake and intake.draft else None,
-                "intake": _intake_view(intake, confirmed),
+                "intake": _intake_view(intake),
             }
         )
     unconfirmed = [

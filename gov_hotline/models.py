@@ -404,6 +404,10 @@ class RecordingIntake(TenantOwnedModel):
     job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The order the agent confirmed from this intake; empty while it waits.
+    order = models.OneToOneField(
+        WorkOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="intake"
+    )
     text = models.TextField(blank=True)
     transcript = models.JSONField(default=list, blank=True)
     draft = models.JSONField(default=dict, blank=True)

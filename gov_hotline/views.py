@@ -260,6 +260,8 @@ def intake_page(request):
                     raise ValidationError(_("The order to merge into does not exist."))
                 with transaction.atomic():
                     order = _save_confirmed(request, data, category, subcategory, draft, recorded)
+                    if recorded is not None:
+                        intake.intake_link_order(intake=recorded, order=order)
                     if main is not None:
                         # Reported again: saved (the citizen's words are kept) and merged.
                         services.order_merge(main=main, duplicates=[order], user=request.user)

@@ -64,10 +64,11 @@ def test_live_calls_show_the_tenants_calls_only_and_404_another_tenants(client, 
     assert client.get(f"{STATE}?call=nope").status_code == 404
 
 
-def test_a_confirmed_intake_leaves_the_list_to_confirm(client, hl_a):
-    mine, _intake = _ended_call(hl_a)
+def test_an_intake_confirmed_with_edited_words_leaves_the_list_to_confirm(client, hl_a):
+    mine, intake = _ended_call(hl_a)
     client.force_login(member(hl_a, Role.HOTLINE_AGENT, username="agent_a"))
     assert client.get(STATE).json()["unconfirmed"] == [str(mine.id)]
+    # An order with the very same words, not confirmed from this intake, changes nothing.
     order_create(
         tenant=hl_a,
         text=SAID,
@@ -78,7 +79,24 @@ def test_a_confirmed_intake_leaves_the_list_to_confirm(client, hl_a):
         district="天河区",
         summary="工地夜间施工",
     )
-    assert WorkOrder.objects.for_tenant(hl_a).count() == 1
+    assert client.get(STATE).json()["unconfirmed"] == [str(mine.id)]
+
+    form = {
+        "step": "save",
+        "intake": str(intake.pk),
+        "text": "天河区体育西路工地夜间施工扰民",  # the agent tidies the citizen's words
+        "draft": "{}",
+        "request_type": "投诉",
+        "subcategory": "生态环境/噪音污染",
+        "district": "天河区",
+        "address": "体育西路",
+        "summary": "工地夜间施工扰民",
+        "urgency": "normal",
+    }
+    assert client.post("/gov-hotline/intake/", form).status_code == 302
+    confirmed = WorkOrder.objects.for_tenant(hl_a).get(text="天河区体育西路工地夜间施工扰民")
+    intake.refresh_from_db()
+    assert intake.order == confirmed
     state = client.get(STATE).json()
     assert state["unconfirmed"] == []
     assert state["calls"][0]["intake"]["confirmed"] is True
