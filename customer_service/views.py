@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from suite.accounts.models import User
 from suite.ai.errors import AiError
+from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required, subscriber_required
 from suite.privacy import mask_phone
 from suite.telephony.selectors import call_get
@@ -83,6 +84,8 @@ def home(request):
         "articles": selectors.articles(tenant, status=ArticleStatus.PUBLISHED).count(),
         "skills": dialects,
         "is_editor": _is_editor(request),
+        # Knowledge-index rebuilds and other background work of this module.
+        "jobs": jobs_for(tenant=tenant, kind_prefix="customer_service.")[:10],
     }
     return render(request, "customer_service/home.html", context)
 
