@@ -221,7 +221,7 @@ class TranscriptionStream:
         )
 
         def run(clip: AudioClip) -> Transcript:
-            result = self._backend.transcribe(clip, language=language, prompt=prompt, vad=False)
+            result = self._backend.transcribe_utterance(clip, language=language, prompt=prompt)
             if itn:
                 from .itn import normalize_numbers
 

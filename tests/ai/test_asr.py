@@ -197,3 +197,57 @@ def test_simplified_conversion_helper():
     assert to_simplified("請問營業廳幾點開門", "zh") == "请问营业厅几点开门"
     assert to_simplified("請問", "yue") == "请问"
     assert to_simplified("Hello 請問", "en") == "Hello 請問"
+
+
+def test_live_utterance_path_encodes_the_utterance_not_a_30s_window(bundled_dir, monkeypatch):
+    clip = decode_audio((DATA / "mandarin_kokoro.wav").read_bytes())
+    backend = engine_class("faster-whisper")(BackendSpec("faster-whisper", ""))
+    backend.load()
+    model = backend._model.model
+    shapes = []
+
+    class Recording:
+        """The CTranslate2 model with its encoder inputs recorded (its methods are read-only)."""
+
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+        def encode(self, features, **kwargs):
+            shapes.append(tuple(features.shape))
+            return model.encode(features, **kwargs)
+
+    monkeypatch.setattr(backend._model, "model", Recording())
+    transcript = backend.transcribe_utterance(clip, language="zh")
+    # The clip plus 1 s of margin, in 10 ms frames (to an even count): not Whisper's 3000.
+    assert len(shapes) == 1 and shapes[0][:2] == (1, 80)
+    assert abs(shapes[0][2] - (clip.duration_s * 100 + 100)) <= 2
+    assert transcript.language == "zh"
+    assert cer(KOKORO_REFERENCE, transcript.text) <= CER_BOUND, transcript.text
+    assert transcript.text == zhconv.convert(transcript.text, "zh-cn")
+    assert [(s.start, s.end) for s in transcript.segments] == [(0.0, transcript.duration_s)]
+
+    # No language given: detected from the same short encoding.
+    shapes.clear()
+    assert backend.transcribe_utterance(clip).language == "zh"
+    assert len(shapes) == 1 and shapes[0][2] < 3000
+
+    # Longer than one window: the full pipeline, which slides 30 s windows.
+    long_clip = AudioClip(np.concatenate([clip.samples] * 3), clip.sample_rate)
+    shapes.clear()
+    assert backend.transcribe_utterance(long_clip, language="zh").text
+    assert shapes and all(shape[2] == 3000 for shape in shapes)
+
+
+def test_live_utterance_of_silence_is_empty_and_short(tiny_ct2):
+    cls = engine_class("faster-whisper")
+    backend = cls(
+        BackendSpec("faster-whisper", str(tiny_ct2), {"compute_type": "float32", **TINY_OPTIONS})
+    )
+    backend.load()
+    transcript = backend.transcribe_utterance(
+        AudioClip(np.zeros(8000, np.float32), 16000), language="de"
+    )
+    assert transcript.duration_s == pytest.approx(0.5)
+    assert transcript.language == "de"
+    # A random model babbles, but the length bound stops it: 16 tokens for a 0.5 s clip.
+    assert len(backend._model.hf_tokenizer.encode(transcript.text).ids) <= 16

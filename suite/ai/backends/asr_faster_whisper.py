@@ -3,6 +3,7 @@ or an operator-supplied CTranslate2 Whisper folder (e.g. a Cantonese fine-tune) 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +17,17 @@ from ..types import AudioClip, Segment, Transcript, Word
 from .base import TranscribeBackend, register
 
 WHISPER_RATE = 16000
+FRAMES_PER_S = 100  # log-mel frames (10 ms hop)
+WINDOW_FRAMES = 3000  # Whisper's 30 s window
+# Live utterances are encoded over their own length plus this much silence (at least the
+# minimum), not a 30 s window: the encoder's cost grows with its input, and short windows
+# transcribe endpointed utterances as well as the full one (bench/asr_live.py).
+LIVE_MARGIN_FRAMES = 100
+LIVE_MIN_FRAMES = 300
+# Generous for speech (Mandarin runs at ~5 characters a second, ~1.3 tokens each): a bound
+# that stops a hallucinated repetition long before Whisper's 448-token limit.
+LIVE_TOKENS_PER_S = 12
+LIVE_MIN_TOKENS = 16
 CHINESE = frozenset({"zh", "yue"})
 # Whisper follows the script of its prompt: a Simplified prompt keeps output Simplified.
 DEFAULT_PROMPTS = {"zh": "以下是普通话的句子。", "yue": "以下是粤语的句子。"}
@@ -121,7 +133,8 @@ class FasterWhisperBackend(TranscribeBackend):
                 str(folder),
                 device="cpu",
                 compute_type=self.options.get("compute_type", "int8"),
-                cpu_threads=int(self.options.get("cpu_threads", 0)),
+                # One thread per core: CTranslate2's own default can oversubscribe small hosts.
+                cpu_threads=int(self.options.get("cpu_threads", 0)) or os.cpu_count() or 1,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:
@@ -174,3 +187,50 @@ class FasterWhisperBackend(TranscribeBackend):
         ]
         duration = samples.size / WHISPER_RATE
         return finish_transcript(segments, info.language, info.language_probability, duration)
+
+    def transcribe_utterance(
+        self, audio: AudioClip, *, language: str | None = None, prompt: str | None = None
+    ) -> Transcript:
+        """Encode the utterance's own length instead of a padded 30 s window, and decode
+        greedily (option `live_beam_size`) with a length bound, without timestamps."""
+        if self._model is None:
+            self.load()
+        samples = whisper_samples(audio)
+        duration = samples.size / WHISPER_RATE
+        if duration > WINDOW_FRAMES / FRAMES_PER_S:
+            return self.transcribe(audio, language=language, prompt=prompt, vad=False)
+        import ctranslate2
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        model = self._model
+        features = model.feature_extractor(samples)
+        content = features.shape[-1] - 1
+        frames = min(WINDOW_FRAMES, max(LIVE_MIN_FRAMES, content + LIVE_MARGIN_FRAMES))
+        frames += frames % 2  # the encoder's convolution halves the frames
+        window = np.zeros((features.shape[0], frames), dtype=np.float32)
+        window[:, :content] = features[:, :content]
+        encoded = model.model.encode(ctranslate2.StorageView.from_array(window[None]), to_cpu=False)
+        language = self._language(language)
+        probability = 1.0
+        if language is None:
+            token, probability = model.model.detect_language(encoded)[0][0]
+            language = token[2:-2]
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
+        )
+        initial = choose_prompt(language, prompt, self.options.get("initial_prompt"))
+        tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + initial.strip())] if initial else []
+        tokens += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        budget = max(LIVE_MIN_TOKENS, round(duration * LIVE_TOKENS_PER_S))
+        result = model.model.generate(
+            encoded,
+            [tokens],
+            beam_size=int(self.options.get("live_beam_size", 1)),
+            max_length=min(model.max_length, len(tokens) + budget),
+            suppress_blank=True,
+            suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
+        )[0]
+        text = tokenizer.decode(result.sequences_ids[0])
+        segments = [Segment(start=0.0, end=duration, text=text)] if text.strip() else []
+        return finish_transcript(segments, language, probability, duration)

@@ -69,6 +69,13 @@ class TranscribeBackend(Backend):
     ) -> Transcript:
         raise NotImplementedError
 
+    def transcribe_utterance(
+        self, audio: AudioClip, *, language: str | None = None, prompt: str | None = None
+    ) -> Transcript:
+        """One endpointed utterance of a live call: text only, as fast as the engine allows.
+        Engines with a cheaper path for short audio override this."""
+        return self.transcribe(audio, language=language, prompt=prompt, vad=False)
+
 
 class SynthesizeBackend(Backend):
     def voices(self) -> list[str]:
