@@ -681,6 +681,33 @@ def evidence_check(*, upload: UploadedFile) -> None:
 
 
 @transaction.atomic
+def assignment_evidence_attach(
+    *, assignment: Assignment, upload: UploadedFile, user=None
+) -> Assignment:
+    """Evidence of the handling, attached by the department before it replies (over REST the
+    file and the reply are two requests; the portal's reply form carries both). The file is
+    validated before it is read for anything else; a second file replaces the first, as a
+    new reply with evidence does."""
+    _check_handler(assignment, user)
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        raise ValidationError(
+            _("Evidence can be attached once the assignment is accepted, before the reply.")
+        )
+    evidence_check(upload=upload)
+    order = assignment.order
+    assignment.evidence.save(f"{order.number}-{assignment.pk}{_suffix(upload)}", upload, save=False)
+    assignment.save(update_fields=["evidence"])
+    _event(
+        order,
+        "evidence_attached",
+        user=user,
+        department=assignment.department.name,
+        file=assignment.evidence.name.rsplit("/", 1)[-1],
+    )
+    return assignment
+
+
+@transaction.atomic
 def assignment_reply(
     *, assignment: Assignment, reply: str, evidence: UploadedFile | None = None, user=None
 ) -> Assignment:
