@@ -85,10 +85,6 @@ class ReplyForm(forms.Form):
     evidence = forms.FileField(label=_("Evidence (photo or document)"), required=False)
 
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = (".jpg", ".jpeg", ".png", ".pdf")
-
-
 class ReportForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=[(p, p) for p in PERIODS])
     format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in FORMATS])

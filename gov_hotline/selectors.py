@@ -73,6 +73,11 @@ def assignment_for_handler(tenant: Tenant, user, pk) -> Assignment:
     )
 
 
+def order_evidence(order: WorkOrder) -> QuerySet[Assignment]:
+    """The order's assignments that carry an evidence file, in dispatch order."""
+    return order.assignments.exclude(evidence="").select_related("department")
+
+
 def pending_extensions(tenant: Tenant) -> QuerySet[ExtensionRequest]:
     return (
         ExtensionRequest.objects.for_tenant(tenant)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from .models import (
     Holiday,
     OrderEvent,
     OrderStatus,
+    RecordingIntake,
     RequestType,
     ReturnVisit,
     Satisfaction,
@@ -53,6 +55,8 @@ MAX_TEXT = 5000
 MIN_WORD_CHARS = 4
 MAX_EXTENSION_DAYS = 30
 TRAINED_FIELDS = ("request_type", "subcategory")
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = (".jpg", ".jpeg", ".png", ".pdf")
 
 
 # --- catalogue ----------------------------------------------------------------------------
@@ -380,6 +384,65 @@ def order_create(
     return order
 
 
+@transaction.atomic
+def intake_confirm(
+    *,
+    tenant: Tenant,
+    text: str,
+    request_type: str,
+    subcategory: str,
+    summary: str,
+    district: str = "",
+    address: str = "",
+    urgency: str = Urgency.NORMAL,
+    contact_name: str = "",
+    emergency_line: str = "",
+    direct_answer: str = "",
+    transcript: list | None = None,
+    draft: dict | None = None,
+    intake: RecordingIntake | None = None,
+    merge_into: WorkOrder | None = None,
+    user=None,
+    request=None,
+) -> WorkOrder:
+    """Saves the order an agent confirmed from a draft (`subcategory` as "top/sub"), marks the
+    recording or call intake it came from as confirmed, and, when the agent recognised a
+    re-report, merges it into `merge_into` (the citizen's words stay on the merged order).
+    All or nothing: a merge that is refused leaves no order behind."""
+    category, _sep, subcategory = subcategory.partition("/")
+    transcript = transcript or []
+    # A transcript without a live call behind it came from an uploaded recording.
+    from_call = intake is not None and intake.call_id is not None
+    order = order_create(
+        tenant=tenant,
+        text=text,
+        channel=Channel.RECORDING if transcript and not from_call else Channel.PHONE,
+        transcript=transcript,
+        request_type=request_type,
+        category=category,
+        subcategory=subcategory,
+        district=district,
+        address=address,
+        summary=summary,
+        urgency=urgency,
+        contact_name=contact_name,
+        emergency_line=emergency_line,
+        direct_answer=direct_answer,
+        draft=draft if isinstance(draft, dict) else {},
+        user=user,
+        request=request,
+        recording=intake.recording if intake is not None and intake.recording else None,
+    )
+    if intake is not None:
+        # Imported here: the intake module builds on order_create from this one.
+        from .intake import intake_link_order
+
+        intake_link_order(intake=intake, order=order)
+    if merge_into is not None:
+        order_merge(main=merge_into, duplicates=[order], user=user)
+    return order
+
+
 def _suffix(upload) -> str:
     name = getattr(upload, "name", "") or ""
     return name[name.rfind(".") :].lower()[:8] if "." in name else ""
@@ -593,10 +656,66 @@ def extension_decide(*, extension: ExtensionRequest, approve: bool, user=None) -
     return extension
 
 
+def evidence_check(*, upload: UploadedFile) -> None:
+    """Validates a department's evidence file before anything else touches it: its type by
+    name, its size, then its content (a PDF header, or an image whose pixel count is checked
+    from the header before any pixel is decoded)."""
+    from suite.ai.errors import InvalidInput
+    from suite.media.images import load_image
+
+    name = (upload.name or "").lower()
+    if not name.endswith(EVIDENCE_TYPES):
+        raise ValidationError({"evidence": _("Evidence must be a JPEG, PNG or PDF file.")})
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError({"evidence": _("Evidence files are limited to 10 MB.")})
+    data = upload.read()
+    upload.seek(0)
+    if name.endswith(".pdf"):
+        if not data.startswith(b"%PDF-"):
+            raise ValidationError({"evidence": _("This file is not a PDF document.")})
+        return
+    try:
+        load_image(data, max_bytes=MAX_EVIDENCE_BYTES)
+    except InvalidInput as exc:
+        raise ValidationError({"evidence": str(exc)}) from exc
+
+
 @transaction.atomic
-def assignment_reply(*, assignment: Assignment, reply: str, evidence=None, user=None) -> Assignment:
-    """The department's result. The lead's reply is checked against the demand first; an
-    incomplete reply is refused with what is missing, and nothing is saved."""
+def assignment_evidence_attach(
+    *, assignment: Assignment, upload: UploadedFile, user=None
+) -> Assignment:
+    """Evidence of the handling, attached by the department before it replies (over REST the
+    file and the reply are two requests; the portal's reply form carries both). The file is
+    validated before it is read for anything else; a second file replaces the first, as a
+    new reply with evidence does."""
+    _check_handler(assignment, user)
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        raise ValidationError(
+            _("Evidence can be attached once the assignment is accepted, before the reply.")
+        )
+    evidence_check(upload=upload)
+    order = assignment.order
+    assignment.evidence.save(f"{order.number}-{assignment.pk}{_suffix(upload)}", upload, save=False)
+    assignment.save(update_fields=["evidence"])
+    _event(
+        order,
+        "evidence_attached",
+        user=user,
+        department=assignment.department.name,
+        file=assignment.evidence.name.rsplit("/", 1)[-1],
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_reply(
+    *, assignment: Assignment, reply: str, evidence: UploadedFile | None = None, user=None
+) -> Assignment:
+    """The department's result. Evidence is validated first, then the lead's reply is checked
+    against the demand; an incomplete reply is refused with what is missing, and nothing is
+    saved."""
+    if evidence is not None:
+        evidence_check(upload=evidence)
     _check_handler(assignment, user)
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise ValidationError(_("Accept the assignment before replying."))

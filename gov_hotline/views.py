@@ -8,7 +8,6 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,8 +27,6 @@ from . import hotspots, intake, knowledge, selectors, services, training
 from .calls import PRODUCT, live_calls_state
 from .drafting import active_classifier, draft_build
 from .forms import (
-    EVIDENCE_TYPES,
-    MAX_EVIDENCE_BYTES,
     ArticleForm,
     CategoryForm,
     ConfirmForm,
@@ -186,33 +183,6 @@ def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=
     )
 
 
-def _save_confirmed(request, data, category, subcategory, draft, recorded) -> WorkOrder:
-    return services.order_create(
-        tenant=request.tenant,
-        text=data["text"],
-        channel=(
-            "recording"
-            if _json(data.get("transcript"), []) and not (recorded and recorded.call_id)
-            else "phone"
-        ),
-        transcript=_json(data.get("transcript"), []),
-        request_type=data["request_type"],
-        category=category,
-        subcategory=subcategory,
-        district=data["district"],
-        address=data["address"],
-        summary=data["summary"],
-        urgency=data["urgency"],
-        contact_name=data["contact_name"],
-        emergency_line=data["emergency_line"],
-        direct_answer=data["direct_answer"],
-        draft=draft if isinstance(draft, dict) else {},
-        user=request.user,
-        request=request,
-        recording=recorded.recording if recorded and recorded.recording else None,
-    )
-
-
 @staff_required(roles=AGENT)
 def intake_page(request):
     form = IntakeForm()
@@ -241,8 +211,6 @@ def intake_page(request):
         confirm = _confirm_form(request, request.POST)
         if confirm.is_valid():
             data = confirm.cleaned_data
-            draft = _json(data.get("draft"), {})
-            category, _sep, subcategory = data["subcategory"].partition("/")
             raw_intake = request.POST.get("intake", "")
             recorded = (
                 RecordingIntake.objects.for_tenant(request.tenant).filter(pk=raw_intake).first()
@@ -258,13 +226,25 @@ def intake_page(request):
             try:
                 if raw_main and main is None:
                     raise ValidationError(_("The order to merge into does not exist."))
-                with transaction.atomic():
-                    order = _save_confirmed(request, data, category, subcategory, draft, recorded)
-                    if recorded is not None:
-                        intake.intake_link_order(intake=recorded, order=order)
-                    if main is not None:
-                        # Reported again: saved (the citizen's words are kept) and merged.
-                        services.order_merge(main=main, duplicates=[order], user=request.user)
+                order = services.intake_confirm(
+                    tenant=request.tenant,
+                    text=data["text"],
+                    transcript=_json(data.get("transcript"), []),
+                    draft=_json(data.get("draft"), {}),
+                    request_type=data["request_type"],
+                    subcategory=data["subcategory"],
+                    district=data["district"],
+                    address=data["address"],
+                    summary=data["summary"],
+                    urgency=data["urgency"],
+                    contact_name=data["contact_name"],
+                    emergency_line=data["emergency_line"],
+                    direct_answer=data["direct_answer"],
+                    intake=recorded,
+                    merge_into=main,
+                    user=request.user,
+                    request=request,
+                )
             except ValidationError as exc:
                 _fail(request, exc)
             else:
@@ -493,27 +473,6 @@ def queue_page(request):
     )
 
 
-def _evidence_check(upload) -> None:
-    from suite.ai.errors import InvalidInput
-    from suite.media.images import load_image
-
-    name = (upload.name or "").lower()
-    if not name.endswith(EVIDENCE_TYPES):
-        raise ValidationError({"evidence": _("Evidence must be a JPEG, PNG or PDF file.")})
-    if upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"evidence": _("Evidence files are limited to 10 MB.")})
-    data = upload.read()
-    upload.seek(0)
-    if name.endswith(".pdf"):
-        if not data.startswith(b"%PDF-"):
-            raise ValidationError({"evidence": _("This file is not a PDF document.")})
-        return
-    try:
-        load_image(data, max_bytes=MAX_EVIDENCE_BYTES)
-    except InvalidInput as exc:
-        raise ValidationError({"evidence": str(exc)}) from exc
-
-
 @staff_required(roles=HANDLER)
 def assignment_page(request, pk):
     try:
@@ -548,13 +507,10 @@ def assignment_page(request, pk):
                 form = ReplyForm(request.POST, request.FILES)
                 if not form.is_valid():
                     raise ValidationError(_("Write the result of the handling."))
-                evidence = form.cleaned_data.get("evidence")
-                if evidence:
-                    _evidence_check(evidence)
                 services.assignment_reply(
                     assignment=assignment,
                     reply=form.cleaned_data["reply"],
-                    evidence=evidence,
+                    evidence=form.cleaned_data.get("evidence") or None,
                     user=request.user,
                 )
                 messages.success(request, _("Reply sent."))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -208,13 +210,14 @@ def zone_save(request, pk: int):
 @analyst
 @require_POST
 def zone_delete(request, pk: int, zone_id: int):
-    camera = selectors.camera_get(tenant=request.tenant, pk=pk)
-    zone = Zone.objects.for_tenant(request.tenant).filter(camera=camera, pk=zone_id).first()
-    if zone is None:
-        raise Http404
-    services.zone_delete(zone=zone, actor=request.user)
-    messages.success(request, _("Zone deleted."))
-    return redirect("video_analytics:camera_detail", camera.pk)
+    return _camera_part_delete(
+        request,
+        pk=pk,
+        model=Zone,
+        part_id=zone_id,
+        delete=lambda zone: services.zone_delete(zone=zone, actor=request.user),
+        message=_("Zone deleted."),
+    )
 
 
 @analyst
@@ -268,12 +271,33 @@ def rule_edit(request, pk: int, rule_id: int):
 @analyst
 @require_POST
 def rule_delete(request, pk: int, rule_id: int):
+    return _camera_part_delete(
+        request,
+        pk=pk,
+        model=Rule,
+        part_id=rule_id,
+        delete=lambda rule: services.rule_delete(rule=rule, actor=request.user),
+        message=_("Rule deleted."),
+    )
+
+
+def _camera_part_delete(
+    request,
+    *,
+    pk: int,
+    model: type[Zone] | type[Rule],
+    part_id: int,
+    delete: Callable[[Any], None],
+    message: str,
+) -> HttpResponse:
+    """Deletes a zone or rule through `delete`; one of another camera or tenant is a 404,
+    like a missing one."""
     camera = selectors.camera_get(tenant=request.tenant, pk=pk)
-    rule = Rule.objects.for_tenant(request.tenant).filter(camera=camera, pk=rule_id).first()
-    if rule is None:
+    part = model.objects.for_tenant(request.tenant).filter(camera=camera, pk=part_id).first()
+    if part is None:
         raise Http404
-    services.rule_delete(rule=rule, actor=request.user)
-    messages.success(request, _("Rule deleted."))
+    delete(part)
+    messages.success(request, message)
     return redirect("video_analytics:camera_detail", camera.pk)
 
 

@@ -1,6 +1,9 @@
+import mimetypes
+
+from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import Channel, RequestType, Urgency, WorkOrder
+from ..models import Assignment, Channel, RequestType, Urgency, WorkOrder
 
 
 class DraftRequestSerializer(serializers.Serializer):
@@ -89,13 +92,24 @@ class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
 
 
+def evidence_name(assignment: Assignment) -> str:
+    return assignment.evidence.name.rsplit("/", 1)[-1]
+
+
+def evidence_content_type(assignment: Assignment) -> str:
+    # The suffix was checked against the content when the file was accepted.
+    return mimetypes.guess_type(evidence_name(assignment))[0] or "application/octet-stream"
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     order_number = serializers.CharField(source="order.number", read_only=True)
     department = serializers.CharField(source="department.name", read_only=True)
+    evidence = serializers.SerializerMethodField(
+        help_text="File name of the attached evidence (download it from "
+        "assignments/<id>/evidence/), or null."
+    )
 
     class Meta:
-        from ..models import Assignment
-
         model = Assignment
         fields = [
             "id",
@@ -107,11 +121,48 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "reason",
             "objection",
             "reply",
+            "evidence",
             "created_at",
             "accepted_at",
             "replied_at",
         ]
         read_only_fields = fields
+
+    def get_evidence(self, assignment: Assignment) -> str | None:
+        return evidence_name(assignment) if assignment.evidence else None
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    evidence = serializers.FileField(
+        help_text="A JPEG, PNG or PDF file of at most 10 MB (images up to the suite's pixel "
+        "limit), sent as multipart/form-data."
+    )
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """One evidence file of an order: the department that attached it and where to fetch it."""
+
+    assignment = serializers.IntegerField(source="pk")
+    department = serializers.CharField(source="department.name")
+    role = serializers.CharField()
+    status = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    content_type = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    def get_name(self, assignment: Assignment) -> str:
+        return evidence_name(assignment)
+
+    def get_content_type(self, assignment: Assignment) -> str:
+        return evidence_content_type(assignment)
+
+    def get_url(self, assignment: Assignment) -> str:
+        path = reverse(
+            "api:gh-order-evidence-file",
+            kwargs={"pk": assignment.order_id, "assignment_id": assignment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class ExtensionSerializer(serializers.ModelSerializer):

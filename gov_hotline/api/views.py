@@ -1,12 +1,16 @@
 """REST API of the hotline (`/api/v1/gov-hotline/`): drafting, orders and the workflow
-(dispatch, merge, return visit; departments accept, return, ask for time, reply; extension
-decisions). Thin: services decide, and enforce the states."""
+(dispatch, merge, return visit; departments accept, return, ask for time, attach evidence,
+reply; extension decisions; the orders' evidence files). Thin: services decide, and enforce
+the states."""
 
 from django.db import transaction
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.ai import gateway
@@ -42,6 +46,24 @@ def _body(serializer_class, request):
     body = serializer_class(data=request.data)
     body.is_valid(raise_exception=True)
     return body.validated_data
+
+
+def _evidence_file(assignment: Assignment) -> FileResponse:
+    if not assignment.evidence:
+        raise NotFound(_("No evidence is attached to this assignment."))
+    try:
+        handle = assignment.evidence.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("No evidence is attached to this assignment.")) from exc
+    # Always a download, never rendered inline in the API's origin.
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=s.evidence_name(assignment),
+        content_type=s.evidence_content_type(assignment),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def caller_of(view) -> gateway.Caller:
@@ -142,6 +164,30 @@ class OrderViewSet(
         services.visit_record(order=order, user=_user(self), **data)
         return self._done(order, _("Return visit recorded."))
 
+    @extend_schema(responses=s.EvidenceSerializer(many=True))
+    # One order's few files: neither paged nor filtered like the order list.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def evidence(self, request, pk=None):
+        """The evidence files the order's departments attached."""
+        order = self.get_object()
+        items = selectors.order_evidence(order)
+        return Response(s.EvidenceSerializer(items, many=True, context={"request": request}).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"evidence/(?P<assignment_id>[0-9]+)",
+        url_name="evidence-file",
+    )
+    def evidence_file(self, request, pk=None, assignment_id=None):
+        """One evidence file, as a download; another order's (or tenant's) is a 404."""
+        order = self.get_object()
+        assignment = selectors.order_evidence(order).filter(pk=int(assignment_id)).first()
+        if assignment is None:
+            raise NotFound(_("No evidence is attached to this assignment."))
+        return _evidence_file(assignment)
+
 
 class AssignmentViewSet(
     TenantScopedMixin,
@@ -193,6 +239,31 @@ class AssignmentViewSet(
         data = _body(s.ExtensionAskSerializer, request)
         ask = services.extension_request(assignment=assignment, user=_user(self), **data)
         return Response(s.ExtensionSerializer(ask).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"],
+        request=s.EvidenceUploadSerializer,
+        responses={201: s.AssignmentSerializer},
+        description="Attaches an evidence file (multipart field `evidence`: JPEG, PNG or PDF, "
+        "at most 10 MB) to the accepted assignment, before its reply. The file is checked as "
+        "the portal's reply form checks it before anything else reads it; a new file replaces "
+        "the earlier one.",
+    )
+    @extend_schema(
+        methods=["GET"],
+        responses={(200, "application/octet-stream"): bytes},
+        description="The assignment's evidence file, as a download.",
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request, pk=None):
+        assignment = self.get_object()
+        if request.method == "GET":
+            return _evidence_file(assignment)
+        upload = _body(s.EvidenceUploadSerializer, request)["evidence"]
+        services.assignment_evidence_attach(assignment=assignment, upload=upload, user=_user(self))
+        response = self._done(assignment, _("Evidence attached."))
+        response.status_code = status.HTTP_201_CREATED
+        return response
 
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):

@@ -271,3 +271,62 @@ def test_sweep_is_declared_for_celery_beat():
     collect_periodic_tasks(app)
     assert app.conf.beat_schedule["gov-hotline-sweep"]["task"] == "gov_hotline.sweep"
     assert "gov_hotline.sweep" in app.tasks
+
+
+CONFIRMED = {
+    "text": "天河区体育西路那个工地晚上十一点还在打桩施工，噪音太大了，希望处理",
+    "request_type": "投诉",
+    "subcategory": "生态环境/噪音污染",
+    "district": "天河区",
+    "address": "体育西路",
+    "summary": "工地夜间打桩噪音扰民",
+    "urgency": "normal",
+}
+
+
+def test_intake_confirm_links_the_intake_and_picks_the_channel(hl_a, agent_a):
+    from gov_hotline.models import RecordingIntake
+
+    typed = services.intake_confirm(tenant=hl_a, user=agent_a, **CONFIRMED)
+    assert typed.channel == "phone" and typed.subcategory.name == "噪音污染"
+    assert typed.category.name == "生态环境" and typed.created_by == agent_a
+    segments = [{"start": 0.0, "end": 3.2, "text": CONFIRMED["text"]}]
+    recorded = RecordingIntake.objects.create(tenant=hl_a, text=CONFIRMED["text"])
+    heard = services.intake_confirm(
+        tenant=hl_a, transcript=segments, draft=["not", "a", "dict"], intake=recorded, **CONFIRMED
+    )
+    assert heard.channel == "recording" and heard.transcript == segments
+    assert heard.draft == {}  # a tampered draft field is dropped, not stored
+    recorded.refresh_from_db()
+    assert recorded.order_id == heard.pk
+
+
+def test_intake_confirm_is_all_or_nothing_when_the_merge_is_refused(hl_a, agent_a):
+    closed = new_order(hl_a, direct_answer="已当场答复。")
+    assert closed.status == "closed"
+    with pytest.raises(ValidationError):
+        services.intake_confirm(tenant=hl_a, merge_into=closed, user=agent_a, **CONFIRMED)
+    assert WorkOrder.objects.for_tenant(hl_a).count() == 1
+    main = new_order(hl_a)
+    merged = services.intake_confirm(tenant=hl_a, merge_into=main, user=agent_a, **CONFIRMED)
+    merged.refresh_from_db()
+    assert merged.status == "merged" and merged.merged_into_id == main.pk
+    assert merged.text == CONFIRMED["text"]  # the citizen's words stay on the merged order
+
+
+def test_evidence_check_refuses_by_name_then_size_then_content(monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def check(name, data):
+        with pytest.raises(ValidationError) as refused:
+            services.evidence_check(upload=SimpleUploadedFile(name, data))
+        return refused.value.message_dict["evidence"][0]
+
+    assert "JPEG, PNG or PDF" in check("a.exe", b"%PDF-")
+    monkeypatch.setattr(services, "MAX_EVIDENCE_BYTES", 8)
+    assert "limited to 10 MB" in check("a.pdf", b"%PDF-1.4 0123456789")
+    monkeypatch.undo()
+    assert "not a PDF" in check("a.pdf", b"GIF89a")
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 fine")
+    services.evidence_check(upload=upload)
+    assert upload.read() == b"%PDF-1.4 fine"  # left readable from the start for the save
