@@ -23,7 +23,7 @@ from suite.telephony.services import call_utterance_annotate
 from suite.tenancy.models import Tenant
 
 from .assist import assist_utterance
-from .models import TurnRole
+from .models import EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
 from .services import voice
 
@@ -175,7 +175,14 @@ class CustomerServiceCallHandler(CallHandler):
         publish(self.call, {"type": "call.bot_reply", "text": text, **info})
 
     def on_end(self, *, dropped: bool) -> None:
-        self._record(voice.conversation_close_call, conversation=self.conversation)
+        # Without spoken replies an agent talked to the caller: the call was not contained.
+        assisted = not self.call.speak_replies
+        self._record(
+            voice.conversation_close_call,
+            conversation=self.conversation,
+            handed_to_agent=assisted,
+            escalation_reason=EscalationReason.AGENT_ASSISTED if assisted else "",
+        )
         publish(
             self.call, {"type": "call.ended", "dropped": dropped, "call": call_summary(self.call)}
         )

@@ -150,6 +150,8 @@ class EscalationReason(models.TextChoices):
     ANGER = "anger", _("Customer is angry")
     REPEATED_FAILURE = "repeated_failure", _("Repeated failure to answer")
     LOW_CONFIDENCE = "low_confidence", _("Low recognition confidence")
+    # A live call in assist mode (the bot's replies are not spoken): an agent answered it.
+    AGENT_ASSISTED = "agent_assisted", _("Answered by an agent (assist mode)")
 
 
 class Intent(models.TextChoices):

@@ -506,14 +506,6 @@ def _escalate(reply: Reply, state: dict, reason: str) -> Reply:
 @transaction.atomic
 def conversation_escalate(*, conversation: Conversation, reason: str) -> Conversation:
     _check_open(conversation)
-    if reason not in EscalationReason.values:
-        raise ValidationError({"reason": _("Unknown escalation reason.")})
-    if conversation.status in (ConversationStatus.QUEUED, ConversationStatus.AGENT):
-        return conversation
-    conversation.status = ConversationStatus.QUEUED
-    conversation.escalation_reason = reason
-    conversation.queued_at = timezone.now()
-    conversation.save()
     messages = {
         EscalationReason.EXPLICIT: _("Of course. I am transferring you to a human agent."),
         EscalationReason.ANGER: _(
@@ -526,6 +518,15 @@ def conversation_escalate(*, conversation: Conversation, reason: str) -> Convers
             "I did not hear that clearly, so I am transferring you to a human agent."
         ),
     }
+    # Assist mode is a way a call is taken, not a reason to queue a conversation.
+    if reason not in messages:
+        raise ValidationError({"reason": _("Unknown escalation reason.")})
+    if conversation.status in (ConversationStatus.QUEUED, ConversationStatus.AGENT):
+        return conversation
+    conversation.status = ConversationStatus.QUEUED
+    conversation.escalation_reason = reason
+    conversation.queued_at = timezone.now()
+    conversation.save()
     text = messages[reason]
     if conversation.dialect != "mandarin":
         text += " " + _("An agent who speaks %(dialect)s will take over.") % {

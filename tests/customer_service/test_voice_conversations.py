@@ -132,3 +132,40 @@ def test_analytics_cover_voice_conversations_and_count_each_call_once(tenant_a, 
     assert data["satisfaction"] == {"average": 4, "responses": 1, "distribution": {"4": 1}}
     assert "火星上的天气怎么样" in {q["question"] for q in data["top_unanswered"]}
     assert Conversation.objects.for_tenant(tenant_b).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("speak_replies", "reason", "contained"),
+    [(True, "", 1.0), (False, "agent_assisted", 0.0)],
+)
+def test_a_call_in_assist_mode_counts_as_answered_by_an_agent(
+    tenant_a, kb_a, speak_replies, reason, contained
+):
+    """Without spoken replies the bot only suggests and an agent talks: not contained."""
+    from customer_service.calls import CustomerServiceCallHandler
+    from suite.ai.gateway import Caller
+
+    call = call_start(
+        tenant=tenant_a,
+        product="customer_service",
+        protocol="stream",
+        speak_replies=speak_replies,
+    )
+    handler = CustomerServiceCallHandler(call=call, caller=Caller(tenant=tenant_a))
+    handler.on_start(resumed=False)
+    hear(handler.conversation, "国际漫游怎么开通")
+    handler.on_end(dropped=False)
+    conv = Conversation.objects.get(pk=handler.conversation.pk)
+    assert conv.status == ConversationStatus.CLOSED
+    assert conv.escalation_reason == reason
+    data = analytics.figures(tenant_a, days=7)
+    assert data["containment"] == contained
+    assert data["handoff_reasons"] == ({reason: 1} if reason else {})
+
+
+def test_assist_mode_is_not_a_reason_to_queue_a_chat(tenant_a):
+    chat = dialogue.conversation_start(tenant=tenant_a)
+    with pytest.raises(ValidationError):
+        dialogue.conversation_escalate(conversation=chat, reason="agent_assisted")
+    chat.refresh_from_db()
+    assert chat.status != ConversationStatus.QUEUED and chat.escalation_reason == ""
