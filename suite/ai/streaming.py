@@ -2,12 +2,17 @@
 
 Cheap per 20 ms frame (one RMS): the speech threshold follows the noise floor so a noisy line
 does not count as endless speech. The (slow) transcribe callable runs on the utterance so far at
-most every `partial_interval_s` of audio, and once for the final at the endpoint. No threads:
-the caller decides where `feed` runs.
+most every `partial_interval_s` of audio, and once for the final at the endpoint. No threads of
+its own: the caller decides where `feed` runs (live calls run many streams in worker threads).
+
+Partials are optional extra model runs: one starts only while no other transcription of any
+stream in this process is running, so a caller's final never queues behind another call's
+partial. A skipped partial is retried on the next frame.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +21,22 @@ from typing import Literal
 import numpy as np
 
 from .types import AudioClip, Transcript
+
+_running = 0  # transcriptions in flight in this process, all streams together
+_running_lock = threading.Lock()
+
+
+def _transcribe_unless_busy(transcribe: Callable[[], str], *, optional: bool) -> str | None:
+    global _running
+    with _running_lock:
+        if optional and _running:
+            return None
+        _running += 1
+    try:
+        return transcribe()
+    finally:
+        with _running_lock:
+            _running -= 1
 
 
 @dataclass
@@ -142,9 +163,13 @@ class StreamingTranscriber:
     def _partial(self) -> list[StreamEvent]:
         if self._speech_frames < self._min_speech_frames:
             return []
-        self._last_partial_frames = len(self._frames)
         samples = np.concatenate(self._frames)
-        text = self._transcribe(AudioClip(samples, self.sample_rate)).text
+        text = _transcribe_unless_busy(
+            lambda: self._transcribe(AudioClip(samples, self.sample_rate)).text, optional=True
+        )
+        if text is None:
+            return []
+        self._last_partial_frames = len(self._frames)
         end = self._start_sample + samples.size
         return [self._event("partial", text, end)]
 
@@ -156,7 +181,10 @@ class StreamingTranscriber:
         events: list[StreamEvent] = []
         if enough and frames:
             samples = np.concatenate(frames)
-            text = self._transcribe(AudioClip(samples, self.sample_rate)).text
+            text = _transcribe_unless_busy(
+                lambda: self._transcribe(AudioClip(samples, self.sample_rate)).text,
+                optional=False,
+            )
             events.append(self._event("final", text, self._start_sample + samples.size))
             self._utterance += 1
         self._reset_utterance()

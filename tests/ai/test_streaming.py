@@ -92,3 +92,37 @@ def test_flush_ends_open_utterance_and_accepts_clips():
     events = stream.flush()
     assert [e.kind for e in events] == ["final"]
     assert events[0].end_s == pytest.approx(1.1, abs=0.05)
+
+
+def test_a_partial_waits_while_another_stream_transcribes_but_a_final_does_not():
+    """Two streams in two threads: while one stream's model run is in progress, the other's
+    partial is skipped (and retried on a later frame), and its final runs anyway."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow(clip: AudioClip) -> Transcript:
+        started.set()
+        release.wait(10)
+        return Transcript("slow", "zh", 1.0, clip.duration_s)
+
+    blocker = StreamingTranscriber(slow, partial_interval_s=100)
+    worker = threading.Thread(
+        target=lambda: _run(blocker, np.concatenate([LEAD, _tone(0.5), _noise(1.0)]))
+    )
+    worker.start()
+    assert started.wait(10)
+    try:
+        asr = FakeAsr()
+        stream = StreamingTranscriber(asr, partial_interval_s=0.5, silence_s=0.6)
+        busy_events = _run(stream, np.concatenate([LEAD, _tone(2.0), _noise(1.0)]))
+    finally:
+        release.set()
+        worker.join(10)
+    assert [e.kind for e in busy_events] == ["final"]
+    assert asr.lengths == [pytest.approx(busy_events[0].end_s - busy_events[0].start_s)]
+
+    # With the model idle, the same audio gets its partials, from the next frame on.
+    idle = StreamingTranscriber(FakeAsr(), partial_interval_s=0.5, silence_s=0.6)
+    idle_events = _run(idle, np.concatenate([LEAD, _tone(2.0), _noise(1.0)]))
+    assert [e.kind for e in idle_events].count("partial") >= 3
