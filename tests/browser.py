@@ -1,14 +1,21 @@
-"""Browser-test fixtures (headless Debian Chromium through Playwright's sync API), loaded for
-the whole suite from tests/conftest.py. Screenshots land in $BROWSER_SCREENSHOTS_DIR when set.
+"""Browser-test fixtures (headless Debian Chromium through Playwright's sync API, and the real
+ASGI application served for it), loaded for the whole suite from tests/conftest.py. Screenshots
+land in $BROWSER_SCREENSHOTS_DIR when set.
 """
 
 import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
+import uvicorn
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from suite.tenancy.demo import DEMO_PASSWORD, seed_demo
+from tests.db import close_sync_thread_connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -69,6 +76,66 @@ def mobile_page(browser):
     page = new_page(browser, viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
     yield page
     page.context.close()
+
+
+class AsgiServer:
+    """suite.asgi's application (HTTP and WebSocket, plus static files as runserver serves them)
+    under uvicorn in a thread: pytest-django's live_server speaks no WebSocket."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        from suite.asgi import application  # sets Django up on import
+
+        # Bound here and handed to uvicorn, so no other process can take the port in between.
+        self._socket = socket.socket()
+        self._socket.bind((self.host, 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.url = f"http://{self.host}:{self.port}"
+        config = uvicorn.Config(
+            ASGIStaticFilesHandler(application),
+            lifespan="off",
+            log_level="warning",
+            ws="websockets-sansio",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def ws_url(self, path: str) -> str:
+        return f"ws://{self.host}:{self.port}{path}"
+
+    def start(self, timeout_s: float = 15) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self._server.started:
+            self.stop()
+            pytest.fail("uvicorn did not start")
+
+    def stop(self, timeout_s: float = 10) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            self._server.force_exit = True  # stop waiting for connections that do not close
+            self._thread.join(timeout_s)
+        self._socket.close()
+        # Channels runs the consumers' database_sync_to_async code in asgiref's shared
+        # thread, which outlives the server; Django's HTTP requests get a thread each, and
+        # close their connections when the response is done (request_finished).
+        close_sync_thread_connections()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """The served application: its threads see only committed data, hence transactional_db."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, AsgiServer.host]
+    server = AsgiServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

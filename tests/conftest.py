@@ -7,6 +7,7 @@ from suite.accounts.services import api_key_create
 from suite.ai.config_cache import invalidate
 from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.services import tenant_create
+from tests.db import close_sync_thread_connections
 from tests.factories import member
 
 pytest_plugins = ["tests.browser"]
@@ -15,6 +16,13 @@ pytest_plugins = ["tests.browser"]
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_left_in_the_sync_thread():
+    # Async tests reach the ORM through sync_to_async, in a thread that outlives them.
+    yield
+    close_sync_thread_connections()
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,7 @@ suggestions, knowledge hits, sentiment alerts), is stored with its dialect, and 
 
 import base64
 
-import numpy as np
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -15,17 +13,22 @@ from customer_service.models import Conversation
 from suite.asgi import application
 from suite.telephony.models import Call, CallUtterance
 from suite.tenancy.models import Role
+from tests.calls import (
+    _calls_end_with_the_test,  # noqa: F401 (autouse)
+    desk_connects,
+    disconnect,
+    final_transcript,
+    open_desk,
+    send_audio,
+    start_stream_call,
+    twilio_call,
+)
 from tests.cross_tenant import covers
 from tests.factories import member
 from tests.suite.test_realtime import _browser
 from tests.suite.test_telephony_support import (
     PHRASES,
-    calls_ended,
-    chunks,
-    pcm16,
     receive_until,
-    twilio_media,
-    twilio_start,
     use_tone_engines,
     utterance,
 )
@@ -35,6 +38,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 CANTONESE = 660  # "我屋企宽带冇网，点算啊"
 ANGRY = 880  # "你们这个服务太差了，我要投诉"
 DESK = "/ws/customer-service/agent/"
+STREAM = "/ws/callcenter/stream/"
 
 
 @pytest.fixture(autouse=True)
@@ -42,40 +46,12 @@ def _tones(monkeypatch, settings):
     use_tone_engines(monkeypatch, settings)
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def _calls_end_with_the_test():
-    async with calls_ended():
-        yield
-
-
 async def agent_desk(tenant, username: str, role=Role.CS_AGENT) -> WebsocketCommunicator:
-    user = await sync_to_async(member)(tenant, role, username=username)
-    ws = WebsocketCommunicator(
-        application, "/ws/customer-service/agent/", headers=await _browser(user)
-    )
-    connected, _ = await ws.connect()
-    assert connected
-    hello = await ws.receive_json_from()
-    assert hello["type"] == "hello"
-    return ws
+    return await open_desk(DESK, tenant, username, role)
 
 
 async def native_call(key: str, **start) -> tuple[WebsocketCommunicator, dict]:
-    ws = WebsocketCommunicator(application, f"/ws/callcenter/stream/?api_key={key}")
-    assert (await ws.connect())[0]
-    await ws.send_json_to({"type": "start", "sample_rate": 16000, **start})
-    started = await ws.receive_json_from(timeout=10)
-    assert started["type"] == "started"
-    return ws, started
-
-
-async def send_audio(ws, samples: np.ndarray) -> None:
-    for part in chunks(samples):
-        await ws.send_to(bytes_data=pcm16(part))
-
-
-def final_transcript(message: dict) -> bool:
-    return message.get("type") == "call.transcript" and message.get("final")
+    return await start_stream_call(STREAM, key, **start)
 
 
 @covers("ws-callcenter-stream", "ws-cs-agent")
@@ -129,21 +105,16 @@ async def test_a_streamed_call_reaches_only_its_tenants_agent_desk(tenant_a, ten
     )
     turns = await sync_to_async(list)(conversation.turns.values_list("role", "text", "dialect"))
     assert turns == [("customer", PHRASES[CANTONESE], "cantonese")]
-    for socket in (ws, desk_a, desk_b):
-        await socket.disconnect()
+    await disconnect(ws, desk_a, desk_b)
 
 
 @covers("ws-callcenter-twilio")
 async def test_a_twilio_call_alerts_on_anger_only_on_its_tenants_desk(tenant_a, tenant_b, key_b):
     desk_a = await agent_desk(tenant_a, "agent_a", role=Role.CS_SUPERVISOR)
     desk_b = await agent_desk(tenant_b, "agent_b")
-    ws = WebsocketCommunicator(application, f"/ws/callcenter/twilio/?api_key={key_b}")
-    assert (await ws.connect())[0]
-    await ws.send_json_to(twilio_start(caller="13900001111"))
-    seq = 2
-    for part in chunks(utterance(ANGRY), 0.1):
-        await ws.send_json_to(twilio_media(part, seq))
-        seq += 1
+    ws, seq = await twilio_call(
+        "/ws/callcenter/twilio/", key_b, utterance(ANGRY), caller="13900001111"
+    )
     events = await receive_until(desk_b, lambda m: m["type"] == "call.alert")
     assert events[-1]["kind"] == "sentiment" and events[-1]["score"] < 0
     final = next(e for e in events if final_transcript(e))
@@ -153,8 +124,7 @@ async def test_a_twilio_call_alerts_on_anger_only_on_its_tenants_desk(tenant_a, 
     await receive_until(desk_b, lambda m: m["type"] == "call.ended")
     call = await sync_to_async(Call.objects.get)()
     assert (call.tenant_id, call.protocol) == (tenant_b.pk, "twilio")
-    for socket in (ws, desk_a, desk_b):
-        await socket.disconnect()
+    await disconnect(ws, desk_a, desk_b)
 
 
 async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(tenant_a, key_a, kb_a):
@@ -171,17 +141,12 @@ async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(tenant_a, 
     await ws.send_json_to({"type": "mark", "name": events[-1]["name"]})  # played
     spoken = await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
     assert spoken[-1]["text"] == reply["text"] and spoken[-1]["label"] == "AI生成"
-    await ws.disconnect()
-    await desk.disconnect()
+    await disconnect(ws, desk)
 
 
 async def test_the_agent_desk_needs_a_customer_service_role(tenant_a):
     user = await sync_to_async(member)(tenant_a, Role.RINGTONE_REVIEWER, username="rr")
-    ws = WebsocketCommunicator(
-        application, "/ws/customer-service/agent/", headers=await _browser(user)
-    )
-    connected, _ = await ws.connect()
-    assert not connected
+    assert not await desk_connects(DESK, user)
     admin = await sync_to_async(member)(tenant_a, Role.TENANT_ADMIN, username="boss")
     headers = [h for h in await _browser(admin) if h[0] != b"origin"]
     ws = WebsocketCommunicator(application, DESK, headers=headers)

@@ -43,46 +43,6 @@ def test_the_live_call_page_is_for_customer_service_roles(client, tenant_a):
     assert client.get("/customer-service/calls/live/").status_code == 404
 
 
-@pytest.fixture
-def asgi_server(transactional_db, settings):
-    """The real ASGI application (HTTP + WebSocket) under uvicorn in a thread: Django's live
-    server speaks no WebSocket."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-    from channels.routing import ProtocolTypeRouter, URLRouter
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-    from django.core.asgi import get_asgi_application
-
-    from suite.realtime.middleware import WebsocketAuthStack
-    from suite.realtime.routing import websocket_urlpatterns
-
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    app = ProtocolTypeRouter(
-        {
-            "http": ASGIStaticFilesHandler(get_asgi_application()),
-            "websocket": WebsocketAuthStack(URLRouter(websocket_urlpatterns())),
-        }
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield type("Server", (), {"url": f"http://127.0.0.1:{port}", "port": port})
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.mark.browser
 def test_a_streamed_call_shows_live_on_the_page(page, asgi_server, tenant_a, key_a, monkeypatch):
     import json
@@ -101,7 +61,7 @@ def test_a_streamed_call_shows_live_on_the_page(page, asgi_server, tenant_a, key
     page.goto(f"{asgi_server.url}/customer-service/calls/live/")
     page.wait_for_selector("#live-call[data-live]")
 
-    uri = f"ws://127.0.0.1:{asgi_server.port}/ws/callcenter/stream/?api_key={key_a}"
+    uri = asgi_server.ws_url(f"/ws/callcenter/stream/?api_key={key_a}")
     with connect(uri) as call:
         call.send(json.dumps({"type": "start", "sample_rate": 16000, "caller": "13812345678"}))
         assert json.loads(call.recv(timeout=10))["type"] == "started"

@@ -10,13 +10,10 @@ from customer_service.services import dialogue
 from suite.asgi import application
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
-from tests.customer_service import test_calls_page
 from tests.factories import member
 from tests.suite.test_realtime import _browser
 
 QUEUE = "/ws/customer-service/queue/"
-# The real ASGI application under uvicorn (HTTP + WebSocket), shared with the live-call page test.
-asgi_server = test_calls_page.asgi_server
 
 
 async def queue_feed(tenant, username: str, role=Role.CS_AGENT):

@@ -3,7 +3,6 @@ the agent desk of its own tenant (transcript and the running work-order draft, p
 masked), and leaves an intake the agent confirms into an order that keeps the transcript."""
 
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -13,17 +12,21 @@ from suite.ai import gateway
 from suite.asgi import application
 from suite.telephony.models import Call
 from suite.tenancy.models import Role
+from tests.calls import (
+    _calls_end_with_the_test,  # noqa: F401 (autouse)
+    desk_connects,
+    disconnect,
+    final_transcript,
+    open_desk,
+    send_audio,
+    start_stream_call,
+    twilio_call,
+)
 from tests.cross_tenant import covers
 from tests.factories import member
-from tests.suite.test_realtime import _browser
 from tests.suite.test_telephony_support import (
     PHRASES,
-    calls_ended,
-    chunks,
-    pcm16,
     receive_until,
-    twilio_media,
-    twilio_start,
     use_tone_engines,
     utterance,
 )
@@ -44,24 +47,8 @@ def _tones(monkeypatch, settings):
     monkeypatch.setitem(PHRASES, NOISE, COMPLAINT)
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def _calls_end_with_the_test():
-    async with calls_ended():
-        yield
-
-
 async def desk(tenant, username: str, role=Role.HOTLINE_AGENT) -> WebsocketCommunicator:
-    user = await sync_to_async(member)(tenant, role, username=username)
-    ws = WebsocketCommunicator(application, DESK, headers=await _browser(user))
-    connected, _ = await ws.connect()
-    assert connected
-    assert (await ws.receive_json_from())["type"] == "hello"
-    return ws
-
-
-async def send_audio(ws, samples) -> None:
-    for part in chunks(samples):
-        await ws.send_to(bytes_data=pcm16(part))
+    return await open_desk(DESK, tenant, username, role)
 
 
 def _confirm(agent, other, tenant, intake_id: int) -> tuple[int, WorkOrder, int]:
@@ -90,18 +77,14 @@ def _confirm(agent, other, tenant, intake_id: int) -> tuple[int, WorkOrder, int]
 async def test_a_streamed_call_drafts_an_order_on_its_tenants_desk_only(hl_a, hl_b, key_a):
     desk_a = await desk(hl_a, "agent_a")
     desk_b = await desk(hl_b, "agent_b")
-    ws = WebsocketCommunicator(application, f"{STREAM}?api_key={key_a}")
-    assert (await ws.connect())[0]
-    await ws.send_json_to({"type": "start", "sample_rate": 16000, "caller": "13812345678"})
-    started = await ws.receive_json_from(timeout=10)
-    assert started["type"] == "started"
+    ws, started = await start_stream_call(STREAM, key_a, caller="13812345678")
 
     await send_audio(ws, utterance(NOISE))
     events = await receive_until(desk_a, lambda m: m["type"] == "call.draft")
     call_started = next(e for e in events if e["type"] == "call.started")
     assert call_started["call"]["id"] == started["call_id"]
     assert call_started["call"]["caller"] != "13812345678"  # masked on the desk
-    final = next(e for e in events if e["type"] == "call.transcript" and e["final"])
+    final = next(e for e in events if final_transcript(e))
     assert "体育西路" in final["text"] and "13812345678" not in final["text"]
     draft = events[-1]["draft"]
     expected = await sync_to_async(draft_build)(caller=gateway.Caller(tenant=hl_a), text=COMPLAINT)
@@ -129,21 +112,16 @@ async def test_a_streamed_call_drafts_an_order_on_its_tenants_desk_only(hl_a, hl
     assert order.text == COMPLAINT and order.channel == "phone"
     assert [s["text"] for s in order.transcript] == [COMPLAINT]  # kept with the order
     assert (order.subcategory.name, order.district.name) == ("噪音污染", "天河区")
-    for socket in (ws, desk_a, desk_b):
-        await socket.disconnect()
+    await disconnect(ws, desk_a, desk_b)
 
 
 @covers("ws-gov-hotline-calls-twilio")
 async def test_a_twilio_call_reaches_only_its_tenants_desk(hl_a, hl_b, key_b):
     desk_a = await desk(hl_a, "agent_a", role=Role.TENANT_ADMIN)
     desk_b = await desk(hl_b, "agent_b")
-    ws = WebsocketCommunicator(application, f"/ws/gov-hotline/calls/twilio/?api_key={key_b}")
-    assert (await ws.connect())[0]
-    await ws.send_json_to(twilio_start(caller="13900001111"))
-    seq = 2
-    for part in chunks(utterance(NOISE), 0.1):
-        await ws.send_json_to(twilio_media(part, seq))
-        seq += 1
+    ws, seq = await twilio_call(
+        "/ws/gov-hotline/calls/twilio/", key_b, utterance(NOISE), caller="13900001111"
+    )
     events = await receive_until(desk_b, lambda m: m["type"] == "call.draft")
     assert events[-1]["draft"]["district"] == "天河区"
     assert await desk_a.receive_nothing(timeout=0.5)
@@ -153,16 +131,12 @@ async def test_a_twilio_call_reaches_only_its_tenants_desk(hl_a, hl_b, key_b):
     assert (call.tenant_id, call.protocol, call.product) == (hl_b.pk, "twilio", "gov_hotline")
     intake = await sync_to_async(RecordingIntake.objects.get)(call=call)
     assert intake.tenant_id == hl_b.pk and intake.draft["district"] == "天河区"
-    for socket in (ws, desk_a, desk_b):
-        await socket.disconnect()
+    await disconnect(ws, desk_a, desk_b)
 
 
 @covers("ws-gov-hotline-calls-stream")
 async def test_another_tenants_key_cannot_resume_the_call(hl_a, key_a, key_b):
-    ws = WebsocketCommunicator(application, f"{STREAM}?api_key={key_a}")
-    assert (await ws.connect())[0]
-    await ws.send_json_to({"type": "start", "sample_rate": 16000})
-    started = await ws.receive_json_from(timeout=10)
+    ws, started = await start_stream_call(STREAM, key_a)
     await ws.disconnect()
     thief = WebsocketCommunicator(application, f"{STREAM}?api_key={key_b}")
     assert (await thief.connect())[0]
@@ -178,8 +152,7 @@ async def test_another_tenants_key_cannot_resume_the_call(hl_a, key_a, key_b):
 @covers("ws-gov-hotline-agent")
 async def test_the_desk_needs_a_hotline_role_or_a_hotline_key(hl_a, hotline_key_a, key_a):
     user = await sync_to_async(member)(hl_a, Role.RINGTONE_REVIEWER, username="rr")
-    ws = WebsocketCommunicator(application, DESK, headers=await _browser(user))
-    assert not (await ws.connect())[0]
+    assert not await desk_connects(DESK, user)
     # A key without the hotline scope is refused; one with it joins the tenant's desk.
     ws = WebsocketCommunicator(application, f"{DESK}?api_key={key_a}")
     assert not (await ws.connect())[0]

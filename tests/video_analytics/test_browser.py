@@ -1,18 +1,12 @@
 """The camera pages, the zone editor and live alerts in a real browser (headless Chromium).
 
-Live alerts need WebSockets, which pytest-django's live_server does not speak, so these tests
-serve the real ASGI application (HTTP and WebSocket) with uvicorn in a thread: the alert goes
-service -> channel layer -> consumer -> socket -> page, as in production.
+Live alerts need WebSockets, so these tests use the real ASGI application served by the
+`asgi_server` fixture (tests/browser.py): the alert goes service -> channel layer -> consumer ->
+socket -> page, as in production.
 """
-
-import socket
-import threading
-import time
 
 import numpy as np
 import pytest
-import uvicorn
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.utils import translation
 from playwright.sync_api import expect
 
@@ -24,38 +18,6 @@ from video_analytics.models import Event, EventStatus, Zone
 from .synthetic import moving_block_frames, write_clip
 
 pytestmark = pytest.mark.browser
-
-
-class _Server:
-    def __init__(self, url: str):
-        self.url = url
-
-
-@pytest.fixture
-def asgi_server(transactional_db):
-    from suite.asgi import application
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ws="websockets-sansio",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield _Server(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=5)
 
 
 @pytest.fixture
