@@ -5,14 +5,16 @@ does not count as endless speech. The (slow) transcribe callable runs on the utt
 most every `partial_interval_s` of audio, and once for the final at the endpoint. No threads of
 its own: the caller decides where `feed` runs (live calls run many streams in worker threads).
 
-Partials are optional extra model runs: one starts only while no other transcription of any
-stream in this process is running, so a caller's final never queues behind another call's
-partial. A skipped partial is retried on the next frame.
+Partials are optional extra model runs, and one that has started delays any final that arrives
+meanwhile (the model serves one run at a time). So a partial starts only while no transcription
+of any stream in this process runs and the model's recent load is low; a final, which callers
+and agents wait for, always runs. A skipped partial is retried on a later frame.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,21 +24,45 @@ import numpy as np
 
 from .types import AudioClip, Transcript
 
-_running = 0  # transcriptions in flight in this process, all streams together
-_running_lock = threading.Lock()
+
+class ModelLoad:
+    """The transcriptions of every live stream in this process: how many run now, and what
+    share of the last `window_s` seconds the model spent on them."""
+
+    def __init__(self, window_s: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self.window_s = window_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._running = 0
+        self._runs: deque[tuple[float, float]] = deque()  # (start, end) of finished runs
+
+    def share(self) -> float:
+        with self._lock:
+            return self._share(self._clock())
+
+    def _share(self, now: float) -> float:
+        since = now - self.window_s
+        while self._runs and self._runs[0][1] <= since:
+            self._runs.popleft()
+        busy = sum(end - max(start, since) for start, end in self._runs)
+        return min(1.0, busy / self.window_s)
+
+    def run(self, transcribe: Callable[[], str], *, optional: bool, max_share: float) -> str | None:
+        """`transcribe()`, or None for an optional run while the model is busy or loaded."""
+        with self._lock:
+            if optional and (self._running or self._share(self._clock()) > max_share):
+                return None
+            self._running += 1
+        started = self._clock()
+        try:
+            return transcribe()
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._runs.append((started, self._clock()))
 
 
-def _transcribe_unless_busy(transcribe: Callable[[], str], *, optional: bool) -> str | None:
-    global _running
-    with _running_lock:
-        if optional and _running:
-            return None
-        _running += 1
-    try:
-        return transcribe()
-    finally:
-        with _running_lock:
-            _running -= 1
+LIVE_LOAD = ModelLoad()
 
 
 @dataclass
@@ -62,8 +88,12 @@ class StreamingTranscriber:
         preroll_s: float = 0.2,
         min_rms: float = 0.004,
         noise_ratio: float = 3.0,
+        partial_max_load: float = 0.3,
+        load: ModelLoad | None = None,
     ):
         self._transcribe = transcribe
+        self.partial_max_load = partial_max_load
+        self._load = load or LIVE_LOAD
         self.sample_rate = sample_rate
         self.partial_interval_s = partial_interval_s
         self.frame = max(1, round(frame_s * sample_rate))
@@ -164,8 +194,10 @@ class StreamingTranscriber:
         if self._speech_frames < self._min_speech_frames:
             return []
         samples = np.concatenate(self._frames)
-        text = _transcribe_unless_busy(
-            lambda: self._transcribe(AudioClip(samples, self.sample_rate)).text, optional=True
+        text = self._load.run(
+            lambda: self._transcribe(AudioClip(samples, self.sample_rate)).text,
+            optional=True,
+            max_share=self.partial_max_load,
         )
         if text is None:
             return []
@@ -181,9 +213,10 @@ class StreamingTranscriber:
         events: list[StreamEvent] = []
         if enough and frames:
             samples = np.concatenate(frames)
-            text = _transcribe_unless_busy(
+            text = self._load.run(
                 lambda: self._transcribe(AudioClip(samples, self.sample_rate)).text,
                 optional=False,
+                max_share=1.0,
             )
             events.append(self._event("final", text, self._start_sample + samples.size))
             self._utterance += 1

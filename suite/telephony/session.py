@@ -79,24 +79,8 @@ async def in_worker(fn, *args, **kwargs):
     return await loop.run_in_executor(executor(), call)
 
 
-# Audio feeds in flight in this process. The model serves one utterance at a time, so when
-# feeds pile up (or one call's audio waits in its queue), partial transcripts (each a whole
-# extra model run) are skipped until the backlog clears: finals, which callers and agents
-# wait for, keep their latency.
-_feeds_in_flight = 0
+# The partial interval of a call whose audio is behind: partials of stale audio help no one.
 NO_PARTIALS_S = 1e9
-
-
-# Until when partials are off in this process because a model run took longer than the
-# partial interval: on hardware that slow, partials would only delay the finals.
-_slow_until = 0.0
-SLOW_COOLDOWN_S = 30.0
-
-
-def busy() -> bool:
-    if time.monotonic() < _slow_until:
-        return True
-    return _feeds_in_flight >= int(setting("BUSY_FEEDS", os.cpu_count() or 2))
 
 
 # Live sessions of this process, by call id. A resume looks here first (exact replay of what
@@ -162,6 +146,7 @@ class CallSession:
             dialect=call.dialect,
             partial_interval_s=session.partial_s,
             silence_s=float(setting("SILENCE_S", 0.6)),
+            partial_max_load=float(setting("PARTIAL_MAX_LOAD", 0.3)),
         )
         SESSIONS[str(call.id)] = session
         session._tasks = [
@@ -318,20 +303,11 @@ class CallSession:
 
     async def _feed(self, samples: np.ndarray, waited: float) -> list[StreamEvent]:
         """`waited`: how long the oldest of these frames sat in the queue. A call that has
-        fallen behind catches up on finals first: partials of stale audio help no one."""
-        global _feeds_in_flight, _slow_until
-        # Behind: frames waited, or arrived in bulk. Partials of audio already past help no one.
+        fallen behind (frames waited, or arrived in bulk) catches up on finals first. Under
+        load the transcriber itself skips partials (suite.ai.streaming)."""
         behind = waited > self.partial_s / 2 or samples.size / 16000 > self.partial_s
-        self.stream.partial_interval_s = NO_PARTIALS_S if behind or busy() else self.partial_s
-        _feeds_in_flight += 1
-        began = time.monotonic()
-        try:
-            events = await in_worker(self.stream.feed, samples)
-        finally:
-            _feeds_in_flight -= 1
-        if any(e.kind == "partial" for e in events) and time.monotonic() - began > self.partial_s:
-            _slow_until = time.monotonic() + SLOW_COOLDOWN_S
-        return events
+        self.stream.partial_interval_s = NO_PARTIALS_S if behind else self.partial_s
+        return await in_worker(self.stream.feed, samples)
 
     async def _transcript(self, event: StreamEvent) -> None:
         text = event.text.strip()

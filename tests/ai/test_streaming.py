@@ -126,3 +126,30 @@ def test_a_partial_waits_while_another_stream_transcribes_but_a_final_does_not()
     idle = StreamingTranscriber(FakeAsr(), partial_interval_s=0.5, silence_s=0.6)
     idle_events = _run(idle, np.concatenate([LEAD, _tone(2.0), _noise(1.0)]))
     assert [e.kind for e in idle_events].count("partial") >= 3
+
+
+def test_partials_stop_while_the_model_is_loaded_and_the_final_still_runs():
+    """Each model run takes 1 s of a 10 s window; partials stop once 30 % of it is used."""
+    from suite.ai.streaming import ModelLoad
+
+    now = [0.0]
+
+    class SlowAsr(FakeAsr):
+        def __call__(self, clip: AudioClip) -> Transcript:
+            now[0] += 1.0
+            return super().__call__(clip)
+
+    asr = SlowAsr()
+    stream = StreamingTranscriber(
+        asr,
+        partial_interval_s=0.5,
+        silence_s=0.6,
+        partial_max_load=0.3,
+        load=ModelLoad(window_s=10.0, clock=lambda: now[0]),
+    )
+    events = _run(stream, np.concatenate([LEAD, _tone(4.0), _noise(1.0)]))
+    kinds = [e.kind for e in events]
+    # 4 s of speech would give 8 partials. The load before each: 0, 0.1, 0.2, 0.3 (at most
+    # 0.3: they run), then 0.4: no more partials. The final runs regardless.
+    assert kinds == ["partial"] * 4 + ["final"]
+    assert len(asr.lengths) == 5

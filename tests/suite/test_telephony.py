@@ -474,16 +474,26 @@ async def test_a_second_connection_resuming_a_live_call_takes_it_over(key_a):
     await second.disconnect()
 
 
-@pytest.mark.parametrize("busy_feeds", [100, 0])
-async def test_partials_are_skipped_while_the_model_is_backlogged(key_a, settings, busy_feeds):
-    # BUSY_FEEDS=0 makes every feed count as backlogged.
-    settings.TELEPHONY_BUSY_FEEDS = busy_feeds
+@pytest.mark.parametrize("loaded", [False, True])
+async def test_partials_are_skipped_while_the_model_is_loaded(key_a, monkeypatch, loaded):
+    from suite.ai import streaming
+
+    now = [0.0]  # a clock that only moves when told to: the load's history stays put
+    load = streaming.ModelLoad(window_s=10.0, clock=lambda: now[0])
+    if loaded:
+
+        def other_calls_finals() -> str:
+            now[0] += 10.0  # kept the model busy for the whole window
+            return ""
+
+        load.run(other_calls_finals, optional=False, max_share=1.0)
+    monkeypatch.setattr(streaming, "LIVE_LOAD", load)
     ws = await native(key_a)
     await start(ws)
     await speak(ws, utterance(440, speech_s=2.5), pace=0.05)
     seen = await receive_until(ws, is_final)
     partials = [m for m in seen if m["type"] == "transcript" and not m["final"]]
-    assert (len(partials) > 0) is (busy_feeds > 0)
+    assert (len(partials) > 0) is not loaded
     assert seen[-1]["text"] == PHRASES[440]
     await ws.disconnect()
 
@@ -527,27 +537,3 @@ async def test_twilio_start_key_needs_the_callcenter_scope(tenant_a):
     assert (await ws.connect())[0]
     await ws.send_json_to(twilio_start(api_key=issued.raw))
     assert await closed_with(ws) == 4403
-
-
-async def test_partials_stop_when_the_model_is_slower_than_real_time(key_a, settings):
-    from suite.ai.config_cache import invalidate
-    from suite.telephony import session
-
-    settings.AI_DEFAULT_MODELS = {
-        **settings.AI_DEFAULT_MODELS,
-        "transcribe": [{"name": "slow", "engine": "test-slow-tones"}],
-    }
-    settings.TELEPHONY_PARTIAL_INTERVAL_S = 0.2  # each run (0.3 s) takes longer than this
-    invalidate()
-    try:
-        ws = await native(key_a)
-        await start(ws)
-        await speak(ws, utterance(440, speech_s=2.0), pace=0.05)
-        seen = await receive_until(ws, is_final)
-        partials = [m for m in seen if m["type"] == "transcript" and not m["final"]]
-        assert len(partials) <= 1  # the first showed the model is too slow for partials
-        assert seen[-1]["text"] == PHRASES[440]
-        assert session.busy()  # partials stay off for a while, for every call
-        await ws.disconnect()
-    finally:
-        session._slow_until = 0.0

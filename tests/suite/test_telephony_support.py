@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import time
 
 import numpy as np
 
@@ -49,18 +48,6 @@ class ToneTranscriber(TranscribeBackend):
 
 
 @register
-class SlowToneTranscriber(ToneTranscriber):
-    """The tone engine on hardware slower than real time."""
-
-    engine = "test-slow-tones"
-    delay_s = 0.3
-
-    def transcribe(self, audio: AudioClip, **kwargs) -> Transcript:
-        time.sleep(self.delay_s)
-        return super().transcribe(audio, **kwargs)
-
-
-@register
 class ToneSpeaker(SynthesizeBackend):
     engine = "test-tone-tts"
     capabilities = frozenset({Capability.SYNTHESIZE})
@@ -79,7 +66,7 @@ def use_tone_engines(monkeypatch, settings) -> None:
     from suite.ai.backends import ENGINE_MODULES
     from suite.ai.config_cache import invalidate
 
-    for engine in ("test-tones", "test-slow-tones", "test-tone-tts"):
+    for engine in ("test-tones", "test-tone-tts"):
         monkeypatch.setitem(ENGINE_MODULES, engine, "tests.suite.test_telephony_support")
     settings.AI_DEFAULT_MODELS = {**settings.AI_DEFAULT_MODELS, **TEST_MODELS}
     settings.TELEPHONY_RESUME_WINDOW_S = 0.5
