@@ -26,6 +26,7 @@ from .assist import assist_utterance
 from .models import EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
 from .services import voice
+from .speech import DIALECT_VOICES
 
 PRODUCT = "customer_service"
 logger = logging.getLogger("customer_service.calls")
@@ -147,10 +148,14 @@ class CustomerServiceCallHandler(CallHandler):
                 },
             )
         reply = result["suggestions"][0] if result["suggestions"] else ""
+        speaker = DIALECT_VOICES.get(result["dialect"], {})
         return Turn(
             events=[{"type": "assist", **assist}],
             reply=reply,
             dialect=result["dialect"],
+            language=speaker.get("language", "zh"),
+            model=speaker.get("model"),
+            voice=speaker.get("voice"),
         )
 
     def _record(self, write, **fields) -> None:

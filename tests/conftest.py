@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from suite.accounts.services import api_key_create
 from suite.ai.config_cache import invalidate
+from suite.ai.speech_cache import SPEECH_CACHE
 from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.services import tenant_create
 from tests.db import close_sync_thread_connections
@@ -29,6 +30,7 @@ def _no_connection_left_in_the_sync_thread():
 def _fresh_model_config():
     # Tests write AiModel/Quota rows with the ORM, not through services that invalidate.
     invalidate()
+    SPEECH_CACHE.clear()  # keyed by tenant pk, and pks repeat across tests on SQLite
     yield
     invalidate()
 

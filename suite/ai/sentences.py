@@ -16,12 +16,31 @@ _SENTENCE_END = re.compile(rf"(?:[。！？；!?;]+|\.(?=\s|$))[{_CLOSERS}]*|\n+
 _CLAUSE_END = re.compile(r"[，,、：:]")
 
 
-def split_sentences(text: str, max_chars: int = 120) -> list[str]:
+def split_sentences(
+    text: str, max_chars: int = 120, first_max_chars: int | None = None
+) -> list[str]:
+    """`first_max_chars`: cut the first piece after an early clause mark, so that speech can
+    start after synthesising a few words instead of a whole sentence."""
     max_chars = max(max_chars, MIN_CHARS * 2)
     pieces: list[str] = []
     for sentence in _sentences(text):
         pieces.extend(_split_long(sentence, max_chars))
-    return _merge_tiny(pieces, max_chars)
+    pieces = _merge_tiny(pieces, max_chars)
+    if first_max_chars and pieces and len(pieces[0]) > first_max_chars:
+        pieces[:1] = _short_head(pieces[0], first_max_chars)
+    return pieces
+
+
+def _short_head(sentence: str, max_chars: int) -> list[str]:
+    """The sentence cut after its first clause mark that leaves a head of MIN_CHARS to
+    `max_chars`; whole when there is none (never cut mid-word)."""
+    for match in _CLAUSE_END.finditer(sentence):
+        if match.end() > max_chars:
+            break
+        head, rest = sentence[: match.end()].strip(), sentence[match.end() :].strip()
+        if len(head) >= MIN_CHARS and rest:
+            return [head, rest]
+    return [sentence]
 
 
 def _sentences(text: str) -> list[str]:

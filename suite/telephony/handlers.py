@@ -31,6 +31,8 @@ class Turn:
     reply: str = ""
     dialect: str = ""
     language: str = "zh"  # the reply voice's language; `dialect` picks a dialect voice model
+    model: str | None = None  # a model entry (e.g. espeak-ng for Cantonese) and its voice
+    voice: str | None = None
 
 
 class CallHandler:

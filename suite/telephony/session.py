@@ -26,7 +26,7 @@ from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.errors import AiError
+from suite.ai.errors import AiError, ModelNotFound
 from suite.ai.labelling import LABEL_TEXT
 from suite.ai.pipeline import Caller
 from suite.ai.streaming import StreamEvent
@@ -365,13 +365,21 @@ class CallSession:
         """Synthesise sentence by sentence and stream each as 20 ms media frames plus a mark;
         barge-in stops it between sentences and between frames."""
         try:
-            stream = await in_worker(
-                gateway.synthesize_stream,
-                self.caller,
-                turn.reply,
-                language=turn.language,
-                dialect=turn.dialect,
-            )
+            try:
+                stream = await in_worker(
+                    gateway.synthesize_stream,
+                    self.caller,
+                    turn.reply,
+                    model=turn.model,
+                    voice=turn.voice,
+                    language=turn.language,
+                    dialect=turn.dialect,
+                )
+            except ModelNotFound:
+                # The tenant's own voice list has no such model: its default voice speaks.
+                stream = await in_worker(
+                    gateway.synthesize_stream, self.caller, turn.reply, dialect=turn.dialect
+                )
         except AiError as exc:
             await self.error("speech_failed", str(exc))
             return

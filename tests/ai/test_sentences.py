@@ -57,3 +57,25 @@ def test_long_runs_split_at_commas_then_hard():
 def test_empty_and_whitespace():
     assert split_sentences("") == []
     assert split_sentences("  \n\n ") == []
+
+
+def test_a_short_first_piece_is_cut_at_an_early_clause_mark_only():
+    text = (
+        "出国前可以开通国际漫游功能，开通后在境外可以拨打和接听电话、收发短信和上网。请问还有吗？"
+    )
+    assert split_sentences(text, first_max_chars=16) == [
+        "出国前可以开通国际漫游功能，",
+        "开通后在境外可以拨打和接听电话、收发短信和上网。",
+        "请问还有吗？",
+    ]
+    # The first clause mark leaves too short a head ("好，"): the next one is used.
+    assert split_sentences("好，您的宽带已经恢复，请重启光猫试试。", first_max_chars=12) == [
+        "好，您的宽带已经恢复，",
+        "请重启光猫试试。",
+    ]
+    # No clause mark early enough: the first sentence is not cut mid-word.
+    whole = "能再具体说说您遇到的是什么问题吗？"
+    assert split_sentences(whole, first_max_chars=8) == [whole]
+    # Only the first piece: later sentences keep their length.
+    assert split_sentences(text, first_max_chars=16)[2:] == split_sentences(text)[1:]
+    assert split_sentences("短句。", first_max_chars=16) == ["短句。"]

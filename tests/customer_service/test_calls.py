@@ -144,6 +144,35 @@ async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(tenant_a, 
     await disconnect(ws, desk)
 
 
+@pytest.mark.parametrize(("tone", "provider"), [(CANTONESE, "espeak-ng"), (440, "test-tone-tts")])
+async def test_a_cantonese_caller_hears_the_cantonese_voice(
+    tenant_a, key_a, kb_a, settings, tone, provider
+):
+    from suite.ai.config_cache import invalidate
+
+    settings.AI_DEFAULT_MODELS = {
+        **settings.AI_DEFAULT_MODELS,
+        "synthesize": [
+            {"name": "tone-tts", "engine": "test-tone-tts"},
+            {"name": "espeak-ng", "engine": "espeak-ng"},
+        ],
+    }
+    invalidate()
+    ws, _ = await native_call(key_a, speak_replies=True)
+    await send_audio(ws, utterance(tone))
+    events = await receive_until(ws, lambda m: m["type"] == "mark")
+    reply = next(e for e in events if e["type"] == "reply")
+    # Cantonese gets espeak-ng's "yue" voice; Mandarin the tenant's first voice.
+    assert reply["provider"] == provider and reply["label"] == "AI生成"
+    media = [e for e in events if e["type"] == "media"]
+    spoken = len(b"".join(base64.b64decode(m["payload"]) for m in media)) / 2 / 16000
+    if provider == "espeak-ng":
+        assert spoken > 0.5  # a spoken sentence, not the 0.4 s test tone
+    else:
+        assert spoken == pytest.approx(0.4)
+    await disconnect(ws)
+
+
 async def test_the_agent_desk_needs_a_customer_service_role(tenant_a):
     user = await sync_to_async(member)(tenant_a, Role.RINGTONE_REVIEWER, username="rr")
     assert not await desk_connects(DESK, user)
