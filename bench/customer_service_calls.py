@@ -15,13 +15,15 @@
   connection of the same tenant watches. Checks: every call started and stopped, no frame gap
   reported by the server, every call's event seqs contiguous, the desk's group seqs contiguous
   (call.started + call.ended per call).
-- ``turn``: end of caller speech to the first reply audio frame (spoken replies on): calls one
-  at a time, several turns each, over the demo tenant's knowledge base.
+- ``turn``: end of caller speech to the first reply audio frame (spoken replies on), one call
+  per turn, over the demo tenant's knowledge base: four questions spoken by the bundled Kokoro
+  voice, each asked `--rounds` times. Replies spoken before in the run come from the speech
+  cache, so fresh and repeated replies are reported apart.
 
 Prints one JSON object. The machine's load (shared with other work) is reported with the figures.
 
     .venv/bin/python bench/customer_service_calls.py [--only asr,plumbing,turn]
-        [--calls 1,2,4,6,8,10,12] [--cycles 2] [--connections 500] [--turns 4]
+        [--calls 1,2,4,6,8,10,12] [--cycles 2] [--connections 500] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ SPEECH_WAV = ROOT / "tests" / "ai" / "data" / "mandarin_phone_espeak.wav"
 RATE = 16000
 FRAME_S = 0.02
 TARGET_P95_S = 1.5
+QUESTIONS = ["国际漫游怎么开通？", "宽带断网了怎么办？", "怎么查话费余额？", "我想办理流量包。"]
 
 # The default model configuration: live calls take the backend's live path (the utterance's own
 # length as the encoder window, greedy), files the full one.
@@ -359,7 +362,13 @@ async def one_turn(uri: str, speech: np.ndarray, timeout: float = 90.0) -> dict:
     frame = int(FRAME_S * RATE)
     lead = np.zeros(RATE // 2, np.float32)
     audio = np.concatenate([lead, speech])
-    seen: dict = {"speech_end": None, "final": None, "first_media": None, "provider": None}
+    seen: dict = {
+        "speech_end": None,
+        "final": None,
+        "first_media": None,
+        "provider": None,
+        "reply": None,
+    }
     ws = await connect(uri)
     start = {"type": "start", "sample_rate": RATE, "language": "zh", "speak_replies": True}
     await ws.send(json.dumps(start))
@@ -373,6 +382,7 @@ async def one_turn(uri: str, speech: np.ndarray, timeout: float = 90.0) -> dict:
                 seen["final"] = now
             elif message["type"] == "reply":
                 seen["provider"] = message["provider"]
+                seen["reply"] = message["text"]
             elif message["type"] == "media":
                 seen["first_media"] = now
                 return
@@ -398,24 +408,63 @@ async def one_turn(uri: str, speech: np.ndarray, timeout: float = 90.0) -> dict:
     return seen
 
 
-async def turn_latency(base: str, key: str, speech: np.ndarray, turns: int) -> dict:
+def caller_questions() -> list[np.ndarray]:
+    """Different questions (so different answers), spoken by the bundled Kokoro voice at 16 kHz."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from suite.ai.backends.base import BackendSpec
+    from suite.ai.backends.tts_kokoro import KokoroBackend
+
+    tts = KokoroBackend(BackendSpec("kokoro", "", {}))
+    tts.load()
+    out = []
+    for text in QUESTIONS:
+        clip = tts.synthesize(text)
+        count = round(clip.samples.size * RATE / clip.sample_rate)
+        grid = np.arange(count) * (clip.sample_rate / RATE)
+        out.append(np.interp(grid, np.arange(clip.samples.size), clip.samples).astype(np.float32))
+    return out
+
+
+async def turn_latency(base: str, key: str, speech: np.ndarray, rounds: int) -> dict:
+    """A warm-up turn (the voice model loads), then each question `rounds` times. A turn whose
+    reply text was spoken before in this run is a repeat: its sentences come from the speech
+    cache. Fresh and repeated replies are reported apart."""
     uri = f"{base}/ws/callcenter/stream/?api_key={key}"
-    latencies: list[float] = []
+    spoken: set[str] = set()
+    warm = await one_turn(uri, speech)
+    spoken.add(warm["reply"])
+    fresh: list[float] = []
+    repeated: list[float] = []
     finals: list[float] = []
     providers: set[str] = set()
-    for _turn in range(turns):
-        seen = await one_turn(uri, speech)
-        if seen["first_media"] is not None:
-            latencies.append(seen["first_media"] - seen["speech_end"])
+    questions = await asyncio.to_thread(caller_questions)
+    for _round in range(rounds):
+        for question in questions:
+            seen = await one_turn(uri, question)
+            if seen["final"] is not None:
+                finals.append(seen["final"] - seen["speech_end"])
+            if seen["first_media"] is None:
+                continue
+            latency = seen["first_media"] - seen["speech_end"]
+            (repeated if seen["reply"] in spoken else fresh).append(latency)
+            spoken.add(seen["reply"])
             providers.add(seen["provider"])
-        if seen["final"] is not None:
-            finals.append(seen["final"] - seen["speech_end"])
+    every = fresh + repeated
     return {
-        "turns": turns,
-        "turns_with_reply_audio": len(latencies),
-        "speech_end_to_first_reply_audio_p50_s": pct(latencies, 50),
-        "speech_end_to_first_reply_audio_p95_s": pct(latencies, 95),
+        "turns": rounds * len(QUESTIONS),
+        "turns_with_reply_audio": len(every),
+        "speech_end_to_first_reply_audio_p50_s": pct(every, 50),
+        "speech_end_to_first_reply_audio_p95_s": pct(every, 95),
+        "fresh_replies": len(fresh),
+        "fresh_reply_p50_s": pct(fresh, 50),
+        "repeated_replies": len(repeated),
+        "repeated_reply_p50_s": pct(repeated, 50),
         "speech_end_to_final_transcript_p50_s": pct(finals, 50),
+        "distinct_replies": len(spoken),
         "tts_providers": sorted(p for p in providers if p),
         "target_p50_s": 1.2,
     }
@@ -479,7 +528,8 @@ async def main_async(args, base: str, key: str) -> dict:
             "baseline_whisper_one_utterance_in_process": baseline,
         }
     if "turn" in only:
-        out["turn"] = await turn_latency(base, key, speech, args.turns)
+        out["turn"] = await turn_latency(base, key, speech, args.rounds)
+        log("turn", out["turn"])
     return out
 
 
@@ -489,7 +539,7 @@ def main() -> None:
     parser.add_argument("--calls", default="1,2,4,6,8,10,12")
     parser.add_argument("--cycles", type=int, default=2)
     parser.add_argument("--connections", type=int, default=500)
-    parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-cs-calls-") as tmp:
         server = Server(Path(tmp))
@@ -502,6 +552,17 @@ def main() -> None:
             load_after = os.getloadavg()
         finally:
             server.stop()
+        if "turn" in args.only.split(","):
+            # The baseline for the speech cache: the same turns with every reply synthesised.
+            server.env["AI_SPEECH_CACHE_MB"] = "0"
+            server.start()
+            try:
+                base = f"ws://127.0.0.1:{server.port}"
+                figures["turn_without_speech_cache"] = asyncio.run(
+                    turn_latency(base, setup["key"], load_speech(), args.rounds)
+                )
+            finally:
+                server.stop()
     print(
         json.dumps(
             {

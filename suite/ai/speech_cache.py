@@ -14,20 +14,26 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 import numpy as np
+from django.conf import settings
 
 from .types import AudioClip
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-
 
 class SpeechCache:
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int | None = None):
+        # None: the AI_SPEECH_CACHE_MB setting, read on use (tests change it after import).
+        self._max_bytes = max_bytes
         self._clips: OrderedDict[Hashable, AudioClip] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    @property
+    def max_bytes(self) -> int:
+        if self._max_bytes is not None:
+            return self._max_bytes
+        return int(getattr(settings, "AI_SPEECH_CACHE_MB", 64)) * 1024 * 1024
 
     def get(self, key: Hashable) -> AudioClip | None:
         with self._lock:
@@ -62,6 +68,7 @@ class SpeechCache:
         with self._lock:
             self._clips.clear()
             self._bytes = 0
+            self.hits = self.misses = 0
 
 
 SPEECH_CACHE = SpeechCache()

@@ -185,6 +185,8 @@ AI_MAX_UPLOAD_BYTES = env_int("AI_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 AI_MAX_AUDIO_SECONDS = env_int("AI_MAX_AUDIO_SECONDS", 600)
 AI_MAX_IMAGE_PIXELS = env_int("AI_MAX_IMAGE_PIXELS", 16_000_000)
 AI_MAX_TEXT_CHARS = env_int("AI_MAX_TEXT_CHARS", 20_000)
+# Sentences recently spoken by streamed speech (live calls), per process; 0 turns it off.
+AI_SPEECH_CACHE_MB = env_int("AI_SPEECH_CACHE_MB", 64)
 # An OpenAI-compatible chat server (vLLM, Ollama, a cloud endpoint); empty: extractive fallback.
 AI_CHAT_URL = env_str("AI_CHAT_URL")
 AI_CHAT_MODEL = env_str("AI_CHAT_MODEL")

@@ -251,3 +251,21 @@ def test_live_utterance_of_silence_is_empty_and_short(tiny_ct2):
     assert transcript.language == "de"
     # A random model babbles, but the length bound stops it: 16 tokens for a 0.5 s clip.
     assert len(backend._model.hf_tokenizer.encode(transcript.text).ids) <= 16
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("怎么调话费呢?怎么调话费", "怎么调话费呢?"),
+        ("我想把你留两跑,我想把你留两跑,我想把你留两", "我想把你留两跑,"),
+        # Not a loop of the whole utterance: kept as heard.
+        ("我的号码是一二三四一二三四", "我的号码是一二三四一二三四"),
+        ("你好你好", "你好你好"),
+        ("转人工，转人工", "转人工，转人工"),
+        ("国际漫游怎么开通", "国际漫游怎么开通"),
+    ],
+)
+def test_a_looped_greedy_transcript_keeps_its_first_pass(text, kept):
+    from suite.ai.backends.asr_faster_whisper import drop_looped_tail
+
+    assert drop_looped_tail(text) == kept

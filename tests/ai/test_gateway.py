@@ -401,3 +401,13 @@ def test_the_speech_cache_is_bounded_by_bytes_least_recently_used_first():
     assert all(cache.get(k) is not None for k in "acd")
     cache.put("huge", AudioClip(np.ones(10_000, np.float32), 16000))  # larger than the cache
     assert cache.get("huge") is None and cache.get("d") is not None
+
+
+def test_the_speech_cache_can_be_turned_off(tenant_a, settings):
+    from suite.ai.speech_cache import SPEECH_CACHE
+
+    settings.AI_SPEECH_CACHE_MB = 0
+    caller = gateway.Caller(tenant=tenant_a)
+    for _ in range(2):
+        list(gateway.synthesize_stream(caller, "您好。", model="espeak-ng"))
+    assert (SPEECH_CACHE.hits, SPEECH_CACHE.misses) == (0, 2)

@@ -96,6 +96,17 @@ def finish_transcript(
     )
 
 
+def drop_looped_tail(text: str, min_chars: int = 4) -> str:
+    """Greedy Whisper on a short window sometimes starts the utterance over once it has said it
+    ("怎么查话费呢?怎么查话费"): keep the first pass when everything after it (at least
+    `min_chars`) repeats it from its start."""
+    for cut in range(min_chars, len(text) - min_chars + 1):
+        head, tail = text[:cut], text[cut:]
+        if (head * (len(tail) // len(head) + 1)).startswith(tail):
+            return head.rstrip()
+    return text
+
+
 def decode_limits(options: dict[str, Any], length_name: str) -> dict[str, Any]:
     """Optional `temperature` (fixed, no fallback) and `max_new_tokens` from backend options."""
     limits: dict[str, Any] = {}
@@ -231,6 +242,6 @@ class FasterWhisperBackend(TranscribeBackend):
             suppress_blank=True,
             suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
         )[0]
-        text = tokenizer.decode(result.sequences_ids[0])
+        text = drop_looped_tail(tokenizer.decode(result.sequences_ids[0]))
         segments = [Segment(start=0.0, end=duration, text=text)] if text.strip() else []
         return finish_transcript(segments, language, probability, duration)
