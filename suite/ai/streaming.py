@@ -185,8 +185,10 @@ class StreamingTranscriber:
             self._silence_run += 1
         if self._silence_run >= self._silence_frames or len(self._frames) >= self._max_frames:
             return self._finish()
+        # Partials only while the caller speaks: one started in a pause could still be running
+        # at the endpoint, and the final would wait for it.
         frames_since = len(self._frames) - self._last_partial_frames
-        if frames_since * self.frame >= self.partial_interval_s * self.sample_rate:
+        if speech and frames_since * self.frame >= self.partial_interval_s * self.sample_rate:
             return self._partial()
         return []
 

@@ -52,6 +52,8 @@ def test_speech_silence_speech_gives_two_finals():
     assert finals[1].start_s == pytest.approx(4.2, abs=0.25)
     assert finals[1].end_s == pytest.approx(5.7, abs=0.35)
     assert finals[0].end_s < finals[1].start_s
+    # Partials run only while the caller speaks, never in the pause before an endpoint.
+    assert all(p.end_s <= (3.0, 5.7)[p.utterance] + 0.02 for p in partials)
     # Partials: at most one per second of utterance audio, and they grow.
     for index in (0, 1):
         ends = [p.end_s for p in partials if p.utterance == index]
