@@ -674,6 +674,16 @@ def evidence_check(*, upload: UploadedFile) -> None:
         if not data.startswith(b"%PDF-"):
             raise ValidationError({"evidence": _("This file is not a PDF document.")})
         return
+    # The image loader also reads WebP, BMP ...: the content must be what the name says, since
+    # the file is later served with the type its name implies.
+    signature = b"\x89PNG\r\n\x1a\n" if name.endswith(".png") else b"\xff\xd8\xff"
+    if not data.startswith(signature):
+        raise ValidationError(
+            {
+                "evidence": _("The file's content does not match its name: it is not a %(type)s.")
+                % {"type": "PNG" if name.endswith(".png") else "JPEG"}
+            }
+        )
     try:
         load_image(data, max_bytes=MAX_EVIDENCE_BYTES)
     except InvalidInput as exc:

@@ -327,6 +327,18 @@ def test_evidence_check_refuses_by_name_then_size_then_content(monkeypatch):
     assert "limited to 10 MB" in check("a.pdf", b"%PDF-1.4 0123456789")
     monkeypatch.undo()
     assert "not a PDF" in check("a.pdf", b"GIF89a")
+    # Images the loader would read, under another type's name.
+    from io import BytesIO
+
+    from PIL import Image
+
+    for fmt, name, named in (("WEBP", "a.jpg", "JPEG"), ("JPEG", "a.png", "PNG")):
+        buffer = BytesIO()
+        Image.new("RGB", (8, 8)).save(buffer, format=fmt)
+        assert f"not a {named}" in check(name, buffer.getvalue())
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    services.evidence_check(upload=SimpleUploadedFile("a.png", buffer.getvalue()))
     upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 fine")
     services.evidence_check(upload=upload)
     assert upload.read() == b"%PDF-1.4 fine"  # left readable from the start for the save
