@@ -36,10 +36,6 @@ class ModelLoad:
         self._running = 0
         self._runs: deque[tuple[float, float]] = deque()  # (start, end) of finished runs
 
-    def share(self) -> float:
-        with self._lock:
-            return self._share(self._clock())
-
     def _share(self, now: float) -> float:
         since = now - self.window_s
         while self._runs and self._runs[0][1] <= since:
