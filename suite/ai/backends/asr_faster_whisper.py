@@ -215,6 +215,7 @@ class FasterWhisperBackend(TranscribeBackend):
         from faster_whisper.transcribe import get_suppressed_tokens
 
         model = self._model
+        language = self._language(language)
         features = model.feature_extractor(samples)
         content = features.shape[-1] - 1
         frames = min(WINDOW_FRAMES, max(LIVE_MIN_FRAMES, content + LIVE_MARGIN_FRAMES))
@@ -222,7 +223,6 @@ class FasterWhisperBackend(TranscribeBackend):
         window = np.zeros((features.shape[0], frames), dtype=np.float32)
         window[:, :content] = features[:, :content]
         encoded = model.model.encode(ctranslate2.StorageView.from_array(window[None]), to_cpu=False)
-        language = self._language(language)
         probability = 1.0
         if language is None:
             token, probability = model.model.detect_language(encoded)[0][0]
