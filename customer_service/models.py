@@ -343,6 +343,8 @@ class TicketAttachment(TenantOwnedModel):
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # Staff files are internal unless the agent shares one with the subscriber who filed it.
+    shared_with_customer = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -115,9 +115,13 @@ def subscriber_conversation(tenant: Tenant, user, pk: int) -> Conversation:
     return Conversation.objects.for_tenant(tenant).get(pk=pk, subscriber=user)
 
 
-def ticket_attachment(ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
-    return (
-        TicketAttachment.objects.for_tenant(ticket.tenant)
-        .filter(ticket=ticket, pk=attachment_id)
-        .first()
-    )
+def ticket_attachments(ticket: Ticket, *, customer: bool = False):
+    """The ticket's files; for the subscriber (`customer`), only those shared with them."""
+    items = TicketAttachment.objects.for_tenant(ticket.tenant).filter(ticket=ticket)
+    return items.filter(shared_with_customer=True) if customer else items
+
+
+def ticket_attachment(
+    ticket: Ticket, attachment_id: int, *, customer: bool = False
+) -> TicketAttachment | None:
+    return ticket_attachments(ticket, customer=customer).filter(pk=attachment_id).first()

@@ -215,6 +215,7 @@ def ticket(request, pk: int):
                     ticket=item,
                     data=upload.read(tickets.MAX_ATTACHMENT_BYTES + 1),
                     name=upload.name,
+                    shared_with_customer=request.POST.get("shared_with_customer") == "on",
                     user=request.user,
                 )
             else:
@@ -541,22 +542,29 @@ def m_ticket(request, pk: int):
     """One of the subscriber's own tickets: status, history and attachments. Another
     subscriber's ticket is a 404, exactly like a missing one."""
     item = _get(selectors.subscriber_ticket, request.tenant, request.user, pk)
-    # Status changes and the like only: comments are the agents' working notes.
-    events = list(item.events.exclude(kind=TicketEventKind.COMMENT))
+    # Status changes and the like only: comments are the agents' working notes, and internal
+    # files are named in attachment events (the shared ones are listed below).
+    events = list(
+        item.events.exclude(kind__in=[TicketEventKind.COMMENT, TicketEventKind.ATTACHMENT])
+    )
     names = dict(TicketStatus.choices)
     for event in events:
         event.to_status_label = names.get(event.to_status, event.to_status)
     return render(
         request,
         "customer_service/m_ticket.html",
-        {"ticket": item, "events": events, "attachments": item.attachments.all()},
+        {
+            "ticket": item,
+            "events": events,
+            "attachments": selectors.ticket_attachments(item, customer=True),
+        },
     )
 
 
 @subscriber_required
 def m_ticket_attachment(request, pk: int, attachment_id: int):
     ticket = _get(selectors.subscriber_ticket, request.tenant, request.user, pk)
-    item = selectors.ticket_attachment(ticket, attachment_id)
+    item = selectors.ticket_attachment(ticket, attachment_id, customer=True)
     if item is None:
         raise Http404
     return attachment_response(item)

@@ -214,7 +214,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
 class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketAttachment
-        fields = ["id", "name", "content_type", "size", "created_at"]
+        fields = ["id", "name", "content_type", "size", "shared_with_customer", "created_at"]
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -299,3 +299,6 @@ class CommentSerializer(serializers.Serializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+    shared_with_customer = serializers.BooleanField(
+        default=False, help_text="Let the subscriber who filed the ticket see this file."
+    )

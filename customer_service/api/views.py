@@ -568,7 +568,7 @@ class TicketViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         upload = data["file"]
         tickets.ticket_attach(
             ticket=ticket, data=upload.read(tickets.MAX_ATTACHMENT_BYTES + 1), name=upload.name,
-            user=request.user,
+            shared_with_customer=data["shared_with_customer"], user=request.user,
         )  # fmt: skip
         return self._detail(ticket, status.HTTP_201_CREATED)
 

@@ -273,7 +273,9 @@ def validate_attachment(data: bytes, name: str) -> str:
 
 
 @transaction.atomic
-def ticket_attach(*, ticket: Ticket, data: bytes, name: str, user=None) -> TicketAttachment:
+def ticket_attach(
+    *, ticket: Ticket, data: bytes, name: str, shared_with_customer: bool = False, user=None
+) -> TicketAttachment:
     from django.core.files.base import ContentFile
 
     kind = validate_attachment(data, name)
@@ -284,6 +286,7 @@ def ticket_attach(*, ticket: Ticket, data: bytes, name: str, user=None) -> Ticke
         name=(name or "attachment")[:200],
         content_type=kind,
         size=len(data),
+        shared_with_customer=shared_with_customer,
         uploaded_by=_actor(user),
     )
     attachment.file.save(safe_name or "attachment", ContentFile(data), save=False)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -30,12 +31,13 @@ def png_bytes() -> bytes:
     return buf.getvalue()
 
 
-def attached(tenant, subscriber=None, name="光猫 照片.png"):
+def attached(tenant, subscriber=None, name="光猫 照片.png", shared=True):
     ticket = tickets.ticket_create(
         tenant=tenant, type="fault_repair", summary="宽带报修", subscriber=subscriber
     )
     data = png_bytes()
-    return ticket, tickets.ticket_attach(ticket=ticket, data=data, name=name), data
+    item = tickets.ticket_attach(ticket=ticket, data=data, name=name, shared_with_customer=shared)
+    return ticket, item, data
 
 
 def body(response) -> bytes:
@@ -117,6 +119,49 @@ def test_subscriber_sees_only_their_own_ticket(client, tenant_a, tenant_b):
             == 404
         )
     assert client.get(reverse("customer_service:m_ticket", args=[999999])).status_code == 404
+
+
+def test_internal_attachments_stay_with_staff(client, tenant_a):
+    sub = member(tenant_a, Role.SUBSCRIBER, username="sub", phone="13800138000")
+    ticket, shared, _ = attached(tenant_a, subscriber=sub, name="上门维修单.png")
+    internal = tickets.ticket_attach(
+        ticket=ticket, data=png_bytes(), name="内部截图.png", shared_with_customer=False
+    )
+    client.force_login(sub)
+    page = client.get(reverse("customer_service:m_ticket", args=[ticket.pk])).content.decode()
+    assert "上门维修单.png" in page and "内部截图.png" not in page  # not even in the history
+    own = reverse("customer_service:m_ticket_attachment", args=[ticket.pk, shared.pk])
+    hidden = reverse("customer_service:m_ticket_attachment", args=[ticket.pk, internal.pk])
+    assert client.get(own).status_code == 200
+    assert client.get(hidden).status_code == 404  # like a missing file
+    # Staff see both, each marked.
+    client.force_login(member(tenant_a, Role.CS_AGENT, username="agent"))
+    staff_page = client.get(reverse("customer_service:ticket", args=[ticket.pk]))
+    text = staff_page.content.decode()
+    assert "内部截图.png" in text and "上门维修单.png" in text
+    staff_file = reverse("customer_service:ticket_attachment", args=[ticket.pk, internal.pk])
+    assert client.get(staff_file).status_code == 200
+
+
+def test_staff_share_a_file_from_the_portal_and_over_rest(client, tenant_a):
+    sub = member(tenant_a, Role.SUBSCRIBER, username="sub", phone="13800138000")
+    agent = member(tenant_a, Role.CS_AGENT, username="agent")
+    ticket = tickets.ticket_create(
+        tenant=tenant_a, type="fault_repair", summary="宽带报修", subscriber=sub
+    )
+    client.force_login(agent)
+    url = reverse("customer_service:ticket", args=[ticket.pk])
+    for name, extra in (("internal.png", {}), ("shared.png", {"shared_with_customer": "on"})):
+        upload = SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+        client.post(url, {"action": "attach", "file": upload, **extra})
+    api = APIClient()
+    api.force_login(agent)
+    endpoint = f"/api/v1/customer-service/tickets/{ticket.pk}/attachments/"
+    upload = SimpleUploadedFile("api.png", png_bytes(), content_type="image/png")
+    response = api.post(endpoint, {"file": upload, "shared_with_customer": "true"})
+    assert response.status_code == 201, response.content
+    flags = {a["name"]: a["shared_with_customer"] for a in response.json()["attachments"]}
+    assert flags == {"internal.png": False, "shared.png": True, "api.png": True}
 
 
 async def _receive(layer, channel, timeout=2.0):
