@@ -36,12 +36,10 @@ from .models import (
     TicketType,
     TurnRole,
 )
+from .roles import EDITORS, STAFF
 from .services import dialogue, lexicon, tickets
 from .services import knowledge as kb
 from .summary import call_prefill
-
-STAFF = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)
-EDITORS = (Role.TENANT_ADMIN, Role.CS_SUPERVISOR)
 
 staff = staff_required(roles=STAFF)
 editors = staff_required(roles=EDITORS)

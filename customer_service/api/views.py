@@ -34,12 +34,11 @@ from ..models import (
     Turn,
     TurnRole,
 )
+from ..roles import EDITORS, STAFF
 from ..services import dialogue, lexicon, tickets
 from ..services import knowledge as kb
 from . import serializers as s
 
-STAFF = (Role.TENANT_ADMIN, Role.CS_AGENT, Role.CS_SUPERVISOR)
-EDITORS = (Role.TENANT_ADMIN, Role.CS_SUPERVISOR)
 SUBSCRIBERS = (Role.SUBSCRIBER,)
 
 

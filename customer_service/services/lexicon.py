@@ -4,9 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from suite.tenancy.models import Role, Tenant
+from suite.tenancy.models import Tenant
 
 from ..models import AgentSkill, Dialect, LexiconEntry
+from ..roles import STAFF
 
 
 def _clean(dialect: str, term: str, mandarin: str) -> tuple[str, str, str]:
@@ -56,7 +57,7 @@ def agent_skill_set(*, tenant: Tenant, user, dialects: list[str]) -> AgentSkill:
     """The dialects an agent serves; handoffs in other dialects are not offered to them."""
     from suite.tenancy.selectors import user_has_role
 
-    if not user_has_role(user, tenant, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.TENANT_ADMIN):
+    if not user_has_role(user, tenant, *STAFF):
         raise ValidationError({"user": _("This user is not an agent of this tenant.")})
     unknown = sorted(set(dialects) - set(Dialect.values))
     if unknown:

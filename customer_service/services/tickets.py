@@ -15,7 +15,7 @@ from suite.media.audio import decode_audio
 from suite.media.images import load_image
 from suite.privacy import mask_phone
 from suite.realtime.publish import tenant_group_send
-from suite.tenancy.models import Role, Tenant
+from suite.tenancy.models import Tenant
 from suite.tenancy.selectors import user_has_role
 
 from ..models import (
@@ -28,6 +28,7 @@ from ..models import (
     TicketStatus,
     TicketType,
 )
+from ..roles import STAFF
 
 # Hours to resolve, by type, then shortened by priority.
 SLA_HOURS = {
@@ -152,9 +153,7 @@ def ticket_create(
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee, user=None) -> Ticket:
-    if assignee is not None and not user_has_role(
-        assignee, ticket.tenant, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.TENANT_ADMIN
-    ):
+    if assignee is not None and not user_has_role(assignee, ticket.tenant, *STAFF):
         raise ValidationError({"assignee": _("The assignee is not an agent of this tenant.")})
     ticket.assignee = assignee
     TicketEvent.objects.create(

@@ -1,6 +1,9 @@
 from typing import ClassVar
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from suite.tenancy.selectors import roles_in_tenant
 
 from .publish import current_seq, group_name
 
@@ -13,11 +16,13 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
     """Joins only the connecting tenant's groups; forwards group events with their seq.
 
     Subclasses list `tenant_groups` (or override `join_groups()` when who joins what depends on the
-    connection) and, if API keys may connect, the `api_key_scope`.
+    connection), if API keys may connect, the `api_key_scope`, and, if only some users may,
+    their `required_roles` in the tenant (any one of them).
     """
 
     tenant_groups: ClassVar[tuple[str, ...]] = ()
     api_key_scope: ClassVar[str | None] = None
+    required_roles: ClassVar[frozenset[str]] = frozenset()
 
     async def connect(self):
         self.tenant = self.scope.get("tenant")
@@ -28,6 +33,9 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         if key is not None and (
             self.api_key_scope is None or not key.has_scope(self.api_key_scope)
         ):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if key is None and self.required_roles and not await self._has_required_role():
             await self.close(code=CLOSE_FORBIDDEN)
             return
         names = await self.join_groups()
@@ -42,6 +50,10 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
                 "seq": {name: current_seq(self.tenant.pk, name) for name in names},
             }
         )
+
+    async def _has_required_role(self) -> bool:
+        roles = await database_sync_to_async(roles_in_tenant)(self.scope.get("user"), self.tenant)
+        return bool(roles & {str(role) for role in self.required_roles})
 
     async def join_groups(self) -> tuple[str, ...]:
         """The tenant groups this connection joins (called once the tenant is known)."""
