@@ -177,13 +177,8 @@ class AgentSkillViewSet(TenantModelViewSet):
         self._save(serializer, serializer.instance.user_id)
 
 
-class CategoryViewSet(TenantModelViewSet):
-    """Agents read the categories; supervisors and administrators edit them."""
-
-    queryset = KbCategory.objects.all()
-    serializer_class = s.CategorySerializer
-    required_roles = STAFF
-    pagination_class = None
+class KnowledgeEditing:
+    """Agents read the knowledge base; writes need an editor role."""
 
     def _editor(self):
         from suite.tenancy.selectors import user_has_role
@@ -193,6 +188,15 @@ class CategoryViewSet(TenantModelViewSet):
                 self.request,
                 message=_("Only supervisors and administrators edit the knowledge base."),
             )
+
+
+class CategoryViewSet(KnowledgeEditing, TenantModelViewSet):
+    """Agents read the categories; supervisors and administrators edit them."""
+
+    queryset = KbCategory.objects.all()
+    serializer_class = s.CategorySerializer
+    required_roles = STAFF
+    pagination_class = None
 
     def perform_create(self, serializer):
         self._editor()
@@ -215,22 +219,13 @@ class CategoryViewSet(TenantModelViewSet):
         kb.category_delete(category=instance, user=self.request.user)
 
 
-class ArticleViewSet(TenantModelViewSet):
+class ArticleViewSet(KnowledgeEditing, TenantModelViewSet):
     queryset = KbArticle.objects.select_related("category")
     serializer_class = s.ArticleSerializer
     required_roles = STAFF
     filterset_fields = ["status", "category", "source"]
     ordering_fields = ["title", "updated_at", "version"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def _editor(self):
-        from suite.tenancy.selectors import user_has_role
-
-        if not user_has_role(self.request.user, self.tenant, *EDITORS):
-            self.permission_denied(
-                self.request,
-                message=_("Only supervisors and administrators edit the knowledge base."),
-            )
 
     def perform_create(self, serializer):
         self._editor()

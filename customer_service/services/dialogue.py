@@ -564,27 +564,32 @@ def conversation_agent_reply(*, conversation: Conversation, agent, text: str) ->
     return turn
 
 
-@transaction.atomic
-def conversation_close(*, conversation: Conversation, user=None) -> Conversation:
-    """Ends the conversation, writes the summary and asks for a satisfaction rating."""
-    _check_open(conversation)
+def _summary(conversation: Conversation, escalation_reason: str) -> dict:
+    """The after-conversation summary and ticket prefill, from the customer's turns."""
     lines = list(
         Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER).values_list(
             "normalized_text", flat=True
         )
     )
     outcome = ""
-    if conversation.escalation_reason:
+    if escalation_reason:
         outcome = _("Handed to an agent: %(reason)s.") % {
-            "reason": conversation.get_escalation_reason_display()
+            "reason": EscalationReason(escalation_reason).label
         }
-    result = summarize_lines(
+    return summarize_lines(
         lines,
         slots=(conversation.state or {}).get("slots"),
         intent=conversation.intent,
         dialect=conversation.dialect,
         outcome=outcome,
     )
+
+
+@transaction.atomic
+def conversation_close(*, conversation: Conversation, user=None) -> Conversation:
+    """Ends the conversation, writes the summary and asks for a satisfaction rating."""
+    _check_open(conversation)
+    result = _summary(conversation, conversation.escalation_reason)
     conversation.summary = result["summary"]
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = timezone.now()

@@ -25,8 +25,7 @@ from ..models import (
     Turn,
     TurnRole,
 )
-from ..summary import summarize_lines
-from .dialogue import _publish, _turn
+from .dialogue import _publish, _summary, _turn
 
 
 @transaction.atomic
@@ -127,23 +126,7 @@ def conversation_close_call(
         raise ValidationError({"score": _("The rating must be a whole number from 1 to 5.")})
     if handed_to_agent and not escalation_reason:
         escalation_reason = EscalationReason.EXPLICIT
-    lines = list(
-        Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER).values_list(
-            "normalized_text", flat=True
-        )
-    )
-    outcome = ""
-    if escalation_reason:
-        outcome = _("Handed to an agent: %(reason)s.") % {
-            "reason": EscalationReason(escalation_reason).label
-        }
-    result = summarize_lines(
-        lines,
-        slots=(conversation.state or {}).get("slots"),
-        intent=conversation.intent,
-        dialect=conversation.dialect,
-        outcome=outcome,
-    )
+    result = _summary(conversation, escalation_reason)
     conversation.summary = result["summary"]
     conversation.escalation_reason = escalation_reason
     conversation.status = ConversationStatus.CLOSED
