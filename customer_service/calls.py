@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from suite.ai.streaming import StreamEvent
-from suite.privacy import mask_phone, mask_text
+from suite.privacy import mask_text
 from suite.realtime.publish import tenant_group_send
 from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallUtterance
-from suite.telephony.selectors import call_utterances, calls_active
+from suite.telephony.selectors import call_summary, call_utterances, calls_active
 from suite.telephony.services import call_utterance_annotate
 from suite.tenancy.models import Tenant
 
@@ -34,18 +34,6 @@ logger = logging.getLogger("customer_service.calls")
 CALLS_GROUP = "cs.calls"
 # How many earlier caller utterances assist sees for context.
 HISTORY = 3
-
-
-def call_summary(call: Call) -> dict:
-    """What an agent list shows of a call: the number masked."""
-    return {
-        "id": str(call.id),
-        "protocol": call.protocol,
-        "caller": mask_phone(call.caller_number),
-        "status": call.status,
-        "dialect": call.dialect,
-        "started_at": call.started_at.isoformat() if call.started_at else None,
-    }
 
 
 def publish(call: Call, event: dict) -> None:

@@ -16,11 +16,11 @@ from django.urls import reverse
 
 from suite.ai.errors import AiError
 from suite.ai.streaming import StreamEvent
-from suite.privacy import mask_phone, mask_text
+from suite.privacy import mask_text
 from suite.realtime.publish import tenant_group_send
 from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallUtterance
-from suite.telephony.selectors import call_utterances, calls_recent
+from suite.telephony.selectors import call_summary, call_utterances, calls_recent
 from suite.tenancy.models import Tenant
 
 from .drafting import draft_build
@@ -31,16 +31,6 @@ PRODUCT = "gov_hotline"
 logger = logging.getLogger("gov_hotline.calls")
 # The hotline agent desk's group, per tenant (suite.realtime.publish.group_name adds the tenant).
 CALLS_GROUP = "hotline.calls"
-
-
-def call_summary(call: Call) -> dict:
-    return {
-        "id": str(call.id),
-        "protocol": call.protocol,
-        "caller": mask_phone(call.caller_number),
-        "status": call.status,
-        "started_at": call.started_at.isoformat() if call.started_at else None,
-    }
 
 
 def desk_draft(draft: dict) -> dict:

@@ -6,6 +6,7 @@ import uuid
 
 from django.db.models import Max, QuerySet
 
+from suite.privacy import mask_phone
 from suite.tenancy.models import Tenant
 
 from .models import Call, CallStatus, CallUtterance
@@ -41,3 +42,15 @@ def call_next_utterance_index(*, call: Call) -> int:
     """Numbered per call, not per connection: a resumed call continues where it left off."""
     last = call_utterances(call=call).aggregate(m=Max("index"))["m"]
     return 0 if last is None else last + 1
+
+
+def call_summary(call: Call) -> dict:
+    """What an agent's list or desk shows of a call: the caller's number masked."""
+    return {
+        "id": str(call.id),
+        "protocol": call.protocol,
+        "caller": mask_phone(call.caller_number),
+        "status": call.status,
+        "dialect": call.dialect,
+        "started_at": call.started_at.isoformat() if call.started_at else None,
+    }
