@@ -191,16 +191,17 @@ class StreamingTranscriber:
     def _partial(self) -> list[StreamEvent]:
         if self._speech_frames < self._min_speech_frames:
             return []
-        samples = np.concatenate(self._frames)
+        frames = list(self._frames)
+        # Joined only once the run is granted: a refused partial is retried every speech frame.
         text = self._load.run(
-            lambda: self._transcribe(AudioClip(samples, self.sample_rate)).text,
+            lambda: self._transcribe(AudioClip(np.concatenate(frames), self.sample_rate)).text,
             optional=True,
             max_share=self.partial_max_load,
         )
         if text is None:
             return []
-        self._last_partial_frames = len(self._frames)
-        end = self._start_sample + samples.size
+        self._last_partial_frames = len(frames)
+        end = self._start_sample + len(frames) * self.frame
         return [self._event("partial", text, end)]
 
     def _finish(self) -> list[StreamEvent]:

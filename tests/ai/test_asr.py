@@ -238,7 +238,7 @@ def test_live_utterance_path_encodes_the_utterance_not_a_30s_window(bundled_dir,
     assert shapes and all(shape[2] == 3000 for shape in shapes)
 
 
-def test_live_utterance_of_silence_is_empty_and_short(tiny_ct2):
+def test_live_utterance_decoding_is_length_bounded(tiny_ct2):
     cls = engine_class("faster-whisper")
     backend = cls(
         BackendSpec("faster-whisper", str(tiny_ct2), {"compute_type": "float32", **TINY_OPTIONS})
