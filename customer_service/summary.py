@@ -1,16 +1,24 @@
-"""After-chat / after-call summary and ticket pre-fill, built by rules from the transcript.
+"""After-chat / after-call summary and ticket pre-fill from the transcript.
 
-No language model is involved (none is available offline), so the summary is labelled as
-rule-based: the intent, the customer's key sentences (the ones that carry the intent or a slot),
-the slots and the outcome. Phone numbers and ID numbers are masked in the summary text; the
-pre-filled ticket keeps the phone number itself for the agent to confirm.
+The rules always run: the intent, the customer's key sentences (the ones that carry the intent
+or a slot), the slots and the outcome. When the tenant has a language model, it then rewrites the
+summary as one sentence that states the problem and what the customer asks for, and judges the
+priority, in JSON constrained by a schema; the result says which model wrote it. Without one (or
+when it fails) the rules' summary stands, labelled as rule-based. Phone numbers and ID numbers are
+masked in the summary and in the prompt; the pre-filled ticket keeps the phone number itself for
+the agent to confirm.
 """
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from suite.ai import gateway, registry
+from suite.ai.errors import AiError
+from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
 from . import nlu
@@ -97,6 +105,56 @@ def summarize_lines(
     }
 
 
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string", "maxLength": 80},
+        "priority": {"type": "string", "enum": ["normal", "high"]},
+    },
+    "required": ["summary", "priority"],
+}
+SUMMARY_PROMPT = (
+    "你是电信运营商的客服主管。根据客户在对话中说的话，用一句中文写工单摘要："
+    "客户遇到了什么问题、要求我们做什么；不写电话号码和身份证号，不编造客户没说的内容。"
+    "priority：客户生气、投诉或问题影响正常使用时为 high，否则为 normal。"
+)
+
+
+def summarize(tenant, customer_lines: list[str], **rules) -> dict:
+    """The rules' summary, rewritten by the tenant's language model when it has one.
+    Call it outside a transaction: it may ask a model."""
+    result = summarize_lines(customer_lines, **rules)
+    lines = [mask_text(line.strip()) for line in customer_lines if line and line.strip()]
+    if not lines or not registry.language_model_configured(tenant):
+        return result
+    try:
+        served = gateway.chat(
+            gateway.Caller(tenant=tenant),
+            [ChatMessage("system", SUMMARY_PROMPT), ChatMessage("user", "\n".join(lines[-12:]))],
+            max_tokens=120,
+            temperature=0.0,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "summary", "schema": SUMMARY_SCHEMA},
+            },
+        )
+        data = json.loads(served.value.text) if served.info.generative else None
+    except (AiError, ValueError):
+        return result
+    if not isinstance(data, dict) or not str(data.get("summary") or "").strip():
+        return result
+    category = result["ticket"]["category"]
+    written = mask_text(str(data["summary"]).strip())
+    summary = _("[%(category)s]") % {"category": category} + " " + written
+    if rules.get("outcome"):
+        summary += " " + rules["outcome"]
+    result.update(summary=summary, rule_based=False, model=served.info.model)
+    result["ticket"]["summary"] = summary
+    if data.get("priority") == "high":
+        result["ticket"]["priority"] = "high"
+    return result
+
+
 def call_prefill(call) -> dict:
     """After-call summary and ticket pre-fill from a finished (or live) call's caller turns."""
     from suite.telephony.models import Speaker
@@ -109,7 +167,7 @@ def call_prefill(call) -> dict:
     ]
     dialects = [u.dialect for u in call_utterances(call=call) if u.dialect]
     dialect = call.dialect or (max(set(dialects), key=dialects.count) if dialects else "mandarin")
-    result = summarize_lines(lines, dialect=dialect)
+    result = summarize(call.tenant, lines, dialect=dialect)
     if not result["ticket"]["phone"] and call.caller_number:
         result["ticket"]["phone"] = "".join(c for c in call.caller_number if c.isdigit())[-11:]
     return result

@@ -611,6 +611,7 @@ def call_ticket(request, call_id):
             "call": call,
             "masked_phone": mask_phone(call.caller_number),
             "summary": prefill["summary"],
+            "summary_model": prefill.get("model", ""),
             "prefill": prefill["ticket"],
             "ticket_types": TicketType.choices,
             "priorities": TicketPriority.choices,

@@ -2,24 +2,24 @@
 
 Fields come from: the tenant's classifier (subcategory and request type, over gateway
 embeddings), the rule-based extractors (district, address, contact, urgency, emergency line,
-demand), and, when the tenant has a chat model configured, a refinement by that model among the
-classifier's top candidates. Without one the draft says the classifier alone answered."""
+demand), and, when the tenant has a language model configured, a refinement by that model in
+JSON constrained by a schema (category among the classifier's top candidates, request type, the
+tenant's own districts, address, caller's name, a one-sentence summary, urgency with a reason).
+Without one the draft says the classifier and rules alone answered."""
 
 from __future__ import annotations
 
 import json
-import re
 
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway, registry
-from suite.ai.capabilities import Capability
 from suite.ai.errors import AiError
 from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
 from . import classifier, extraction
-from .models import ClassifierModel, District, RequestType
+from .models import ClassifierModel, District, RequestType, Urgency
 from .services import clean_text
 from .training import classifier_training
 
@@ -28,45 +28,77 @@ def active_classifier(tenant) -> ClassifierModel | None:
     return ClassifierModel.objects.for_tenant(tenant).filter(is_active=True).first()
 
 
-def chat_model_configured(tenant) -> bool:
-    """True when a real language model (not the embedded extractive answerer) is configured."""
-    return any(
-        m.spec.engine not in registry.EMBEDDED_FALLBACK_ENGINES
-        for m in registry.configured_models(tenant, Capability.CHAT)
-    )
+def _draft_schema(candidates: list[str], districts: list[str]) -> dict:
+    """The JSON the model must write: enums keep it to the tenant's own catalogue and districts
+    (llama.cpp and vLLM turn the schema into a grammar, so nothing else can be decoded)."""
+    return {
+        "type": "object",
+        "properties": {
+            "subcategory": {"type": "string", "enum": candidates},
+            "request_type": {"type": "string", "enum": list(RequestType.values)},
+            "summary": {"type": "string", "maxLength": 60},
+            "district": {"type": "string", "enum": [*districts, ""]},
+            "address": {"type": "string", "maxLength": 80},
+            "contact_name": {"type": "string", "maxLength": 20},
+            "urgency": {"type": "string", "enum": list(Urgency.values)},
+            "urgency_reason": {"type": "string", "maxLength": 40},
+        },
+        "required": ["subcategory", "request_type", "summary", "district", "address", "urgency"],
+    }
 
 
-_JSON = re.compile(r"\{.*\}", re.S)
-
-
-def _refine_with_chat(caller, text: str, candidates: list[str], request_type: str) -> dict | None:
+def _refine_with_chat(
+    caller, text: str, candidates: list[str], request_type: str, districts: list[str]
+) -> dict | None:
     prompt = (
-        "你是12345政务服务热线的工单分类助手。根据市民诉求，从候选分类中选出最合适的一个，"
-        "并判断诉求类型（咨询、求助、投诉、举报、建议、表扬之一），用一句话概括诉求。"
-        '只输出JSON：{"subcategory": "一级/二级", "request_type": "...", "summary": "..."}\n'
+        "你是12345政务服务热线的工单助手。阅读市民诉求，填写工单："
+        "subcategory 从候选分类中选最合适的一个；request_type 是诉求类型；"
+        "summary 用一句话写清楚发生了什么问题、市民要求做什么（不写姓名电话）；"
+        "district 是诉求所在的区（没有提到就留空）；address 是具体地点（街道、小区、路名），"
+        "不要包含“我是”“我住在”之类的话；contact_name 是来电人的称呼（如“王先生”，没有就留空）；"
+        "urgency 是 normal、urgent 或 critical，urgency_reason 说明理由。\n"
         f"候选分类：{'；'.join(candidates)}\n分类器判断的诉求类型：{request_type}"
     )
     served = gateway.chat(
         caller,
         [ChatMessage("system", prompt), ChatMessage("user", mask_text(text))],
-        max_tokens=200,
+        max_tokens=260,
         temperature=0.0,
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "work_order", "schema": _draft_schema(candidates, districts)},
+        },
     )
     if not served.info.generative:
         return None
-    match = _JSON.search(served.value.text)
-    if not match:
-        return None
     try:
-        data = json.loads(match.group(0))
+        data = json.loads(served.value.text)
     except ValueError:
         return None
-    if data.get("subcategory") not in candidates:
+    if not isinstance(data, dict) or data.get("subcategory") not in candidates:
         return None
     if data.get("request_type") not in RequestType.values:
         data["request_type"] = request_type
     data["model"] = served.info.model
     return data
+
+
+def _take_refined(fields: dict, refined: dict, text: str, districts: list[str]) -> None:
+    """The model's fields replace the rules' where it gave a usable value; the address and name
+    only when they really occur in what the citizen said (a model must not invent a place)."""
+    if refined.get("summary"):
+        fields["summary"] = extraction.Field(mask_text(str(refined["summary"]))[:60], 0.8)
+    if refined.get("district") in districts:
+        fields["district"] = extraction.Field(refined["district"], 0.8)
+    address = str(refined.get("address") or "").strip()
+    if address and address in text:
+        at = text.index(address)
+        fields["address"] = extraction.Field(address, 0.8, at, at + len(address))
+    name = str(refined.get("contact_name") or "").strip()
+    if name and name[0] in text:
+        fields["contact_name"] = extraction.Field(name, 0.7)
+    if refined.get("urgency") in Urgency.values and not fields["emergency_line"].value:
+        fields["urgency"] = extraction.Field(refined["urgency"], 0.7)
 
 
 def draft_build(*, caller: gateway.Caller, text: str) -> dict:
@@ -106,10 +138,10 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
             {"subcategory": s, "confidence": round(c, 3)} for s, c in prediction.candidates
         ]
         sources["classifier"] = f"v{model_row.version}"
-        if chat_model_configured(tenant):
+        if registry.language_model_configured(tenant):
             try:
                 refined = _refine_with_chat(
-                    caller, text, [s for s, _c in prediction.candidates], request_type
+                    caller, text, [s for s, _c in prediction.candidates], request_type, districts
                 )
             except AiError:
                 refined = None
@@ -121,10 +153,7 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
                     subcategory, max(prediction.sub_confidence, 0.8)
                 )
                 fields["request_type"].value = request_type
-                if refined.get("summary"):
-                    fields["summary"] = extraction.Field(
-                        mask_text(str(refined["summary"]))[:60], 0.8
-                    )
+                _take_refined(fields, refined, text, districts)
                 sources["chat"] = refined["model"]
             else:
                 sources["chat"] = "unavailable"
@@ -147,11 +176,14 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         "request_type": fields["request_type"].value,
         "category": fields["category"].value,
         "subcategory": fields["subcategory"].value,
-        "district": district.value,
-        "address": address.value,
+        "district": fields["district"].value,
+        "address": fields["address"].value,
         "summary": fields["summary"].value,
-        "urgency": urgency.value,
-        "contact": {"name": name.value, "phone": extraction.masked_contact(phone.value)},
+        "urgency": fields["urgency"].value,
+        "contact": {
+            "name": fields["contact_name"].value,
+            "phone": extraction.masked_contact(phone.value),
+        },
         "emergency_line": emergency.value,
         "confidence": {k: round(f.confidence, 3) for k, f in fields.items()},
         "evidence": {k: d["evidence"] for k, d in details.items() if d["evidence"]},

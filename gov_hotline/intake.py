@@ -30,7 +30,8 @@ def order_from_text(
     *, caller: gateway.Caller, overrides: dict, request=None, channel: str | None = None
 ) -> WorkOrder:
     """Saves an order from the submitter's text; fields they did not give come from the draft.
-    A submission the draft cannot classify needs its category from the submitter."""
+    A submission the draft cannot classify needs its category from the submitter.
+    Called outside a transaction: the draft asks models, and `order_create` is atomic itself."""
     draft = draft_build(caller=caller, text=overrides.get("text", ""))
     values = {
         "request_type": overrides.get("request_type") or draft["request_type"] or RequestType.HELP,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
+from suite.ai.backends.chat_openai import NO_ANSWER
 from suite.ai.search import Document, HybridIndex
 from suite.ai.types import ChatMessage, Passage
 from suite.tenancy.models import Tenant
@@ -44,7 +45,6 @@ def kb_open(caller: gateway.Caller) -> HybridIndex:
     return HybridIndex.open(index_dir(caller.tenant), embed=_embedder(caller))
 
 
-@transaction.atomic
 def article_save(
     *,
     caller: gateway.Caller,
@@ -69,6 +69,7 @@ def article_save(
     article.question, article.source = question.strip()[:300], source.strip()[:300]
     article.category = category
     article.save()
+    # Embedding runs after the save has committed: no model call holds a transaction open.
     index = kb_open(caller)
     index.add([_document(article)])
     index.save()
@@ -124,18 +125,22 @@ def kb_answer(*, caller: gateway.Caller, question: str) -> KbAnswer:
         [
             ChatMessage(
                 "system",
-                "你是12345热线的政策助手。只根据给出的政策资料回答市民问题，注明依据；资料没有的就说不知道。",
+                "你是12345政务服务热线的政策助手，回答要让坐席能直接读给市民听。",
             ),
             ChatMessage("user", question),
         ],
         passages=passages,
-        max_tokens=400,
-        temperature=0.2,
+        max_tokens=300,
+        temperature=0.0,
     )
+    result = served.value
+    if served.info.generative and NO_ANSWER in result.text:
+        # The model read the passages and found no answer: nothing to cite.
+        return KbAnswer(result.text, [], engine=served.info.engine)
     citations = [
         {"id": h.id, "title": h.metadata.get("title", ""), "source": h.metadata.get("source", "")}
         for h in hits
     ]
-    return KbAnswer(
-        served.value.text, citations, engine=served.info.engine, fallback=served.info.fallback
-    )
+    # Only what the answer cites; the first hit when it cites nothing recognisable.
+    cited = [c for c in citations if c["title"] in result.citations] or citations[:1]
+    return KbAnswer(result.text, cited, engine=served.info.engine, fallback=served.info.fallback)

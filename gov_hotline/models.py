@@ -346,6 +346,11 @@ class ClassifierModel(TenantOwnedModel):
     metrics = models.JSONField(default=dict)
     embed_model = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True)
+    # The training job that made this version: a job run again after its worker died finds
+    # the version it made instead of making another (unique; empty for direct calls).
+    job = models.OneToOneField(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -658,10 +658,11 @@ def extension_decide(*, extension: ExtensionRequest, approve: bool, user=None) -
 
 def evidence_check(*, upload: UploadedFile) -> None:
     """Validates a department's evidence file before anything else touches it: its type by
-    name, its size, then its content (a PDF header, or an image whose pixel count is checked
-    from the header before any pixel is decoded)."""
+    name, its size, that the content is what the name says (the file is later served with the
+    type its name implies), then suite's one file check (a whole PDF, or an image whose pixel
+    count is checked from the header before any pixel is decoded)."""
     from suite.ai.errors import InvalidInput
-    from suite.media.images import load_image
+    from suite.media import files
 
     name = (upload.name or "").lower()
     if not name.endswith(EVIDENCE_TYPES):
@@ -670,24 +671,22 @@ def evidence_check(*, upload: UploadedFile) -> None:
         raise ValidationError({"evidence": _("Evidence files are limited to 10 MB.")})
     data = upload.read()
     upload.seek(0)
-    if name.endswith(".pdf"):
-        if not data.startswith(b"%PDF-"):
+    named = (
+        files.PDF if name.endswith(".pdf") else files.PNG if name.endswith(".png") else files.JPEG
+    )
+    if files.sniff_file(data) != named:
+        if named == files.PDF:
             raise ValidationError({"evidence": _("This file is not a PDF document.")})
-        return
-    # The image loader also reads WebP, BMP ...: the content must be what the name says, since
-    # the file is later served with the type its name implies.
-    signature = b"\x89PNG\r\n\x1a\n" if name.endswith(".png") else b"\xff\xd8\xff"
-    if not data.startswith(signature):
         raise ValidationError(
             {
                 "evidence": _("The file's content does not match its name: it is not a %(type)s.")
-                % {"type": "PNG" if name.endswith(".png") else "JPEG"}
+                % {"type": files.LABELS[named]}
             }
         )
     try:
-        load_image(data, max_bytes=MAX_EVIDENCE_BYTES)
+        files.validate_file(data, kinds=(named,), filename=name, max_bytes=MAX_EVIDENCE_BYTES)
     except InvalidInput as exc:
-        raise ValidationError({"evidence": str(exc)}) from exc
+        raise ValidationError({"evidence": exc.message}) from exc
 
 
 @transaction.atomic

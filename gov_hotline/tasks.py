@@ -36,6 +36,7 @@ class TrainClassifierTask(TenantJobTask):
             tenant=tenant,
             caller=gateway.Caller(tenant=tenant, user=job.created_by),
             progress=lambda p, m: job_set_progress(job=job, progress=p, message=m),
+            job=job,
         )
         return {"version": model.version, "examples": model.examples, "metrics": model.metrics}
 

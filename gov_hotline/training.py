@@ -59,11 +59,21 @@ def examples_import_labelled(*, tenant: Tenant, rows: list[dict] | None = None) 
     return len(new)
 
 
-def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -> ClassifierModel:
+def classifier_train(
+    *, tenant: Tenant, caller: gateway.Caller, progress=None, job: Job | None = None
+) -> ClassifierModel:
     """Embeds the examples not yet embedded (cached on the row), fits, measures on a held-out
-    fifth, refits on everything and activates the new version."""
+    fifth, refits on everything and activates the new version.
+
+    With a `job`, one job makes one version: a second run of the same job (re-queued after its
+    worker died, possibly after the version was saved) returns the version it already made.
+    """
     from sklearn.model_selection import train_test_split
 
+    if job is not None:
+        made = ClassifierModel.objects.for_tenant(tenant).filter(job=job).first()
+        if made is not None:
+            return made
     examples = list(
         TrainingExample.objects.for_tenant(tenant)
         .filter(subcategory__is_active=True)
@@ -126,6 +136,13 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
         metrics = {"note": "too few examples per class for a held-out measurement"}
     model = classifier.fit(texts, vectors, subs, types, embed_model, prototypes)
     with transaction.atomic():
+        # Versions are numbered under the tenant's row lock, so two trainings (or two runs of
+        # one job) never race for a number; the loser of a job's race sees the winner's version.
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        if job is not None:
+            made = ClassifierModel.objects.for_tenant(tenant).filter(job=job).first()
+            if made is not None:
+                return made
         version = (
             ClassifierModel.objects.for_tenant(tenant)
             .order_by("-version")
@@ -143,6 +160,7 @@ def classifier_train(*, tenant: Tenant, caller: gateway.Caller, progress=None) -
             examples=len(examples),
             metrics=metrics,
             embed_model=embed_model,
+            job=job,
         )
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from suite.ai import gateway
 from suite.ai.errors import AiError
+from suite.api.parsers import JsonBodyError, load_json
 from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
@@ -291,9 +292,10 @@ def intake_recording_page(request, pk: int):
 
 
 def _json(raw, default):
+    # The page's own hidden fields; a tampered one (too deep, invalid text) reads as absent.
     try:
-        return json.loads(raw) if raw else default
-    except ValueError:
+        return load_json(raw) if raw else default
+    except JsonBodyError:
         return default
 
 

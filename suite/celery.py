@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
@@ -54,21 +55,29 @@ def _configure() -> None:
 
 
 def collect_periodic_tasks(celery_app: Celery) -> dict:
-    """Adds each product's `periodic_tasks` (declared on its AppConfig:
-    `{name: {"task": ..., "schedule": seconds}}`) to the beat schedule. Runs once Django's
-    app registry is ready: beat finalizes the app after its loader has set Django up."""
+    """Adds each app's `periodic_tasks` (declared on its AppConfig, the products' and the
+    core's alike: `{name: {"task": ..., "schedule": seconds}}`) to the beat schedule. Runs once
+    Django's app registry is ready: beat finalizes the app after its loader has set Django up."""
     from django.apps import apps
 
     if not apps.ready:
         return {}
-    from suite.products import product_apps
+    from suite.products import periodic_task_apps
 
     declared = {}
-    for config in product_apps():
+    for config in periodic_task_apps():
         for name, entry in getattr(config, "periodic_tasks", {}).items():
             declared[name] = dict(entry)
     celery_app.conf.beat_schedule = {**(celery_app.conf.beat_schedule or {}), **declared}
     return declared
+
+
+@worker_init.connect
+def _workers_run_models_themselves(**kwargs) -> None:
+    """A Celery worker is already a process for heavy work (its pool children inherit this)."""
+    from suite.ai.model_processes import keep_models_in_process
+
+    keep_models_in_process()
 
 
 app.on_configure.connect(lambda sender, **kwargs: _configure(), weak=False)

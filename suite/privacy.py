@@ -33,6 +33,20 @@ def mask_id_number(value: str | None) -> str:
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
 
 
+def mask_address(value: str | None) -> str:
+    """Keep the area (the first six characters), hide the street, building and room."""
+    if not value:
+        return ""
+    return value[:6] + "****" if len(value) > 6 else "*" * len(value)
+
+
+def mask_name(value: str | None) -> str:
+    """王** for 王小明: the family name stays so a caller can still be addressed politely."""
+    if not value:
+        return ""
+    return value[0] + "*" * max(len(value) - 1, 1)
+
+
 def mask_text(text: str) -> str:
     """Mask every phone and ID number found in free text."""
     text = _ID_RE.sub(lambda m: f"{m.group(1)[:3]}{'*' * 11}{m.group(2)}", text)

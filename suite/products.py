@@ -7,7 +7,8 @@ A product AppConfig sets `url_prefix` (portal pages at /<prefix>/, API at /api/v
   demo tenants and users exist (it must be idempotent);
 - a `locale/` folder with the product's own zh_Hans catalogue;
 - `periodic_tasks`: {name: {"task": "<celery task name>", "schedule": seconds}}, added to
-  celery beat's schedule by `suite.celery.collect_periodic_tasks`.
+  celery beat's schedule by `suite.celery.collect_periodic_tasks` (core apps may declare
+  them too: `suite.jobs` sweeps jobs whose worker died).
 """
 
 from importlib import import_module
@@ -19,6 +20,11 @@ from django.urls import reverse
 
 def product_apps() -> list[AppConfig]:
     return [config for config in apps.get_app_configs() if getattr(config, "url_prefix", None)]
+
+
+def periodic_task_apps() -> list[AppConfig]:
+    """Every app that declares `periodic_tasks`: the products, and core apps such as jobs."""
+    return [config for config in apps.get_app_configs() if getattr(config, "periodic_tasks", None)]
 
 
 def has_module(config: AppConfig, submodule: str) -> bool:

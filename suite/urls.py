@@ -1,6 +1,6 @@
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from suite.api.health import healthz
 from suite.products import has_module, product_apps
@@ -18,7 +18,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("v1/", include("suite.ai.openai_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its init script as a file: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/ai/", include("suite.ai.urls")),
     path("", include("suite.portal.urls")),
     *products,

@@ -27,11 +27,17 @@ async def _calls_end_with_the_test():
 
 
 async def desk_connects(path: str, user) -> bool:
-    """Whether the user's browser session (with an allowed Origin) may open the desk."""
-    connected, _ = await WebsocketCommunicator(
-        application, path, headers=await _browser(user)
-    ).connect()
-    return connected
+    """Whether the user's browser session (with an allowed Origin) may open the desk: its hello
+    arrives; a refused one is accepted and then closed with 4403."""
+    ws = WebsocketCommunicator(application, path, headers=await _browser(user))
+    connected, _ = await ws.connect()
+    assert connected, "refused in the handshake instead of with a close code"
+    message = await ws.receive_output(timeout=5)
+    if message["type"] == "websocket.close":
+        assert message["code"] == 4403, message
+        return False
+    await ws.disconnect()
+    return True
 
 
 async def open_desk(path: str, tenant, username: str, role) -> WebsocketCommunicator:

@@ -1,6 +1,7 @@
 """Every fixture set has a second tenant, in another tree, that the user must never see."""
 
 import pytest
+from channels.layers import channel_layers
 from rest_framework.test import APIClient
 
 from suite.accounts.services import api_key_create
@@ -11,7 +12,7 @@ from suite.tenancy.services import tenant_create
 from tests.db import close_sync_thread_connections
 from tests.factories import member
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.llm"]
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,15 @@ def _no_connection_left_in_the_sync_thread():
     # Async tests reach the ORM through sync_to_async, in a thread that outlives them.
     yield
     close_sync_thread_connections()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # A layer instance remembers the event loop its receivers run on. A server thread stopped
+    # by force under load (tests.browser) can leave a receiver behind on its dead loop, and the
+    # next test's loop would then trip over that receiver's lock: every test gets new layers.
+    yield
+    channel_layers.backends = {}
 
 
 @pytest.fixture(autouse=True)

@@ -110,6 +110,14 @@ class CameraAnalyser:
 
     def _record(self, firing, frame: Frame, received: float) -> Event:
         rule = self.rules.get(firing.rule.id)
+        # The same clip through the same pipeline fires the same (rule, frame, track) again,
+        # so a re-run of an analysis finds what its dead first run recorded.
+        key = f"{firing.rule.id}:{frame.index}:{firing.track.id if firing.track else '-'}"
+        if self.analysis is not None:
+            recorded = services.analysis_event(analysis=self.analysis, key=key)
+            if recorded is not None:
+                self._keep(recorded, with_clip=not recorded.clip)
+                return recorded
         snapshot_image = frame.blurred
         if firing.track is not None:
             import cv2
@@ -155,15 +163,19 @@ class CameraAnalyser:
             scene_tags=frame.tags,
             track=track,
             frame_at=received,
+            key=key if self.analysis is not None else "",
         )
+        self._keep(event, with_clip=not event.clip)
+        return event
+
+    def _keep(self, event: Event, *, with_clip: bool) -> None:
         self.outcome.events.append(event)
-        if not self.keyframe_only:
+        if with_clip and not self.keyframe_only:
             clip = PendingClip(event, list(self.buffer), self.post_frames)
             if clip.remaining <= 0:
                 self._write_clip(clip)
             else:
                 self.pending.append(clip)
-        return event
 
     def _write_clip(self, clip: PendingClip) -> None:
         if clip in self.pending:
@@ -216,6 +228,17 @@ def analysis_run(
     from .ingest import sample_clip
 
     camera = analysis.camera
+    analysis.refresh_from_db()
+    if analysis.status == AnalysisStatus.DONE:
+        # Its worker finished the analysis but died before the job was marked done: report
+        # what was recorded (the clip itself may be gone already).
+        _drop_input(analysis)
+        return {
+            "frames": analysis.frames_analysed,
+            "events": analysis.events_found,
+            "timings": analysis.timings,
+            "engines": analysis.engines,
+        }
     Analysis.objects.filter(pk=analysis.pk).update(status=AnalysisStatus.RUNNING)
     analyser = CameraAnalyser(
         camera=camera,
@@ -245,7 +268,6 @@ def analysis_run(
             timings=analyser.pipeline.timing_report(),
         )
         raise
-    _drop_input(analysis)
     result = {
         "frames": outcome.frames,
         "events": len(outcome.events),
@@ -261,6 +283,8 @@ def analysis_run(
             engines=result["engines"],
             finished_at=timezone.now(),
         )
+    # After DONE is stored: a run that dies in between finds DONE and drops the clip then.
+    _drop_input(analysis)
     return result
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from suite.ai.errors import InvalidInput
+from suite.netguard import Policy, TargetRefused, check_file_url, check_url
 
 logger = logging.getLogger("video_analytics")
 
@@ -178,17 +179,49 @@ class StreamUnavailable(Exception):
     pass
 
 
+class StreamRefused(StreamUnavailable):
+    """The operator's rules forbid this source: retrying will not change the answer."""
+
+
+NETWORK_SCHEMES = ("rtsp", "rtsps", "http", "https")
+
+
+def stream_source(url: str, *, resolve: bool) -> str:
+    """What may be opened for a camera URL, or TargetRefused saying why not. A file:// URL
+    must lie under VIDEO_ANALYTICS_FILE_ROOTS (the checked path is returned: open that); a
+    network source may not reach loopback, link-local, metadata or "any" addresses unless
+    VIDEO_ANALYTICS_STREAM_HOSTS lists it (private networks are camera networks: allowed).
+    `resolve` (at connect time) checks every address the name resolves to."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "file":
+        return str(check_file_url(url, getattr(settings, "VIDEO_ANALYTICS_FILE_ROOTS", [])))
+    if scheme not in NETWORK_SCHEMES:
+        raise TargetRefused(
+            _("A stream URL starts with %(schemes)s.")
+            % {"schemes": " / ".join(f"{s}://" for s in (*NETWORK_SCHEMES, "file"))}
+        )
+    policy = Policy.of(getattr(settings, "VIDEO_ANALYTICS_STREAM_HOSTS", []), private_ok=True)
+    check_url(url, policy, resolve=resolve)
+    return url
+
+
 def open_stream(url: str):
-    """An OpenCV capture of the URL. Network sources get open and read timeouts
-    (VIDEO_ANALYTICS_STREAM_TIMEOUT_S, default 10 s): a source that accepts the connection and
-    then says nothing fails like an unreachable one instead of holding the reader."""
+    """An OpenCV capture of the URL, once the operator's rules allow it (checked again at every
+    connection, after DNS: StreamRefused otherwise). Network sources get open and read
+    timeouts (VIDEO_ANALYTICS_STREAM_TIMEOUT_S, default 10 s): a source that accepts the
+    connection and then says nothing fails like an unreachable one instead of holding the
+    reader."""
     import cv2
 
-    if url.startswith("file://") or "://" not in url:
-        return cv2.VideoCapture(url.removeprefix("file://"))
+    try:
+        source = stream_source(url, resolve=True)
+    except TargetRefused as exc:
+        raise StreamRefused(str(exc)) from exc
+    if url.startswith("file://"):
+        return cv2.VideoCapture(source)
     ms = 1000 * limit("VIDEO_ANALYTICS_STREAM_TIMEOUT_S", 10)
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+    return cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
 
 
 def pull_stream(

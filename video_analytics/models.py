@@ -209,10 +209,21 @@ class Event(TenantOwnedModel):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # Which firing of its analysis this is ("<rule>:<frame>:<track>"): an analysis run again
+    # (its worker died, the job was re-queued) finds the events it already recorded instead
+    # of recording, alerting and delivering them twice. Empty for live streams.
+    key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["tenant", "camera", "occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["analysis", "key"],
+                condition=models.Q(analysis__isnull=False) & ~models.Q(key=""),
+                name="va_uniq_event_per_analysis_firing",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.description

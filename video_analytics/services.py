@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,13 @@ from suite.accounts.models import ApiKey
 from suite.ai.errors import InvalidInput
 from suite.audit.services import audit_record
 from suite.jobs.services import job_enqueue
+from suite.netguard import Policy, TargetRefused, check_url
 from suite.realtime.publish import tenant_group_send
 from suite.tenancy.models import Tenant
 
 from . import crypto, storage
 from .geometry import validate_points
-from .ingest import check_upload, probe_clip
+from .ingest import check_upload, probe_clip, stream_source
 from .models import (
     SEVERITY_ORDER,
     Analysis,
@@ -92,6 +93,16 @@ def _check_camera_fields(*, latitude, longitude, sample_fps, stages, source_kind
                 % {"kind": source_kind, "schemes": " / ".join(f"{s}://" for s in sorted(allowed))},
                 param="stream_url",
             )
+        _check_stream_target(stream_url)
+
+
+def _check_stream_target(url: str) -> None:
+    """The operator's rules for what a camera may reach (files, internal addresses); the
+    watcher checks again after DNS before every connection."""
+    try:
+        stream_source(url, resolve=False)
+    except TargetRefused as exc:
+        raise InvalidInput(str(exc), param="stream_url") from exc
 
 
 def people_models(tenant: Tenant) -> list[str]:
@@ -150,6 +161,7 @@ def camera_create(
     sample_fps: float = 5.0,
     stages: list[str] | None = None,
     people_model: str = "",
+    status: str = CameraStatus.ACTIVE,
     actor=None,
 ) -> Camera:
     name = (name or "").strip()
@@ -180,6 +192,7 @@ def camera_create(
         tags=[t.strip() for t in (tags or []) if t.strip()],
         sample_fps=sample_fps,
         stages=list(stages) if stages else [],
+        status=status,
     )
     if stream_url:
         _set_stream(camera, stream_url)
@@ -278,7 +291,9 @@ def camera_watch_start(*, camera: Camera, seconds: float = 30) -> None:
         )
     if camera.status == CameraStatus.DISABLED:
         raise InvalidInput(_("The camera is disabled."), param="status")
-    camera_stream_url(camera)  # a key change is reported now, not in the worker's log
+    # a key change, or a URL stored before the operator's rules, is reported now, not in the
+    # worker's log
+    _check_stream_target(camera_stream_url(camera))
     transaction.on_commit(
         lambda: tasks.watch_camera.apply_async(
             kwargs={"tenant_id": camera.tenant_id, "camera_id": camera.pk, "max_seconds": seconds}
@@ -536,6 +551,11 @@ def event_payload(event: Event) -> dict:
     }
 
 
+def analysis_event(*, analysis: Analysis, key: str) -> Event | None:
+    """The event an analysis already recorded for one firing, if any."""
+    return Event.objects.for_tenant(analysis.tenant).filter(analysis=analysis, key=key).first()
+
+
 @transaction.atomic
 def event_create(
     *,
@@ -554,29 +574,47 @@ def event_create(
     scene_tags: list | None = None,
     track: list | None = None,
     frame_at: float | None = None,
+    key: str = "",
 ) -> Event:
     """Records the event, then (after commit) pushes the alert to the tenant's portal sockets
-    and queues one signed delivery per matching webhook."""
+    and queues one signed delivery per matching webhook.
+
+    An `analysis` event with a `key` is recorded once: when that firing is already recorded
+    (the analysis runs again after its worker died), the recorded event is returned and
+    nothing is alerted or delivered again.
+    """
     from . import tasks
 
-    event = Event.objects.create(
-        tenant=camera.tenant,
-        camera=camera,
-        rule=rule,
-        zone=zone,
-        analysis=analysis,
-        kind=kind,
-        severity=severity,
-        description=description[:500],
-        occurred_at=occurred_at,
-        frame_index=frame_index,
-        video_time_s=round(video_time_s, 3),
-        snapshot=snapshot,
-        ocr_text=ocr_text,
-        scene_tags=scene_tags or [],
-        track=track or [],
-        bytes_stored=storage.size_of(snapshot),
-    )
+    keyed = analysis is not None and bool(key)
+    if keyed and (recorded := analysis_event(analysis=analysis, key=key)) is not None:
+        return recorded
+    try:
+        # A savepoint: a concurrent run of the same analysis may insert the same firing first.
+        with transaction.atomic():
+            event = Event.objects.create(
+                tenant=camera.tenant,
+                camera=camera,
+                rule=rule,
+                zone=zone,
+                analysis=analysis,
+                kind=kind,
+                severity=severity,
+                description=description[:500],
+                occurred_at=occurred_at,
+                frame_index=frame_index,
+                video_time_s=round(video_time_s, 3),
+                snapshot=snapshot,
+                ocr_text=ocr_text,
+                scene_tags=scene_tags or [],
+                track=track or [],
+                bytes_stored=storage.size_of(snapshot),
+                key=key,
+            )
+    except IntegrityError:
+        if not keyed:
+            raise
+        storage.delete(snapshot)  # the other run's event has its own
+        return Event.objects.get(analysis=analysis, key=key)
     payload = event_payload(event)
     if frame_at is not None:
         payload["frame_at"] = frame_at  # wall clock of the frame, for latency measurement
@@ -769,41 +807,19 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
 
 
 def webhook_host_allowed(url: str, *, resolve: bool) -> bool:
-    """Webhooks may not reach the operator's own network (loopback, private, link-local
-    addresses) unless the host is listed in VIDEO_ANALYTICS_WEBHOOK_HOSTS ("*": any): a tenant
-    must not be able to aim the server at internal services. `resolve` also checks what the
-    name resolves to, at delivery time."""
-    import ipaddress
-    import socket
-    from urllib.parse import urlsplit
-
+    """Webhooks may not reach the operator's own network (loopback, private, link-local,
+    metadata addresses) unless the host is listed in VIDEO_ANALYTICS_WEBHOOK_HOSTS (names,
+    IPs or CIDRs; "*": any): a tenant must not be able to aim the server at internal services.
+    `resolve` also checks what the name resolves to, at delivery time."""
     from django.conf import settings
 
-    host = urlsplit(url).hostname or ""
-    allowed = getattr(settings, "VIDEO_ANALYTICS_WEBHOOK_HOSTS", [])
-    if "*" in allowed or host in allowed:
-        return True
+    policy = Policy.of(getattr(settings, "VIDEO_ANALYTICS_WEBHOOK_HOSTS", []), private_ok=False)
     try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        if host in ("localhost", "") or host.endswith(".localhost"):
-            return False
-        if not resolve:
-            return True
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError:
-            return True  # unresolvable: the delivery fails on its own and is retried
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    return not any(
-        a.is_private
-        or a.is_loopback
-        or a.is_link_local
-        or a.is_reserved
-        or a.is_multicast
-        or a.is_unspecified
-        for a in addresses
-    )
+        check_url(url, policy, resolve=resolve)
+    except TargetRefused as exc:
+        # an unresolvable name is no internal address: the delivery fails and is retried
+        return exc.unresolvable
+    return True
 
 
 def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -12,11 +12,12 @@ from suite.ai.capabilities import QUEUE_FOR, Capability
 from suite.ai.errors import AiError
 from suite.celery import app
 from suite.jobs.models import Job
-from suite.jobs.services import job_set_progress
+from suite.jobs.services import backoff_claim, backoff_record, job_set_progress
 from suite.jobs.tasks_base import TenantJobTask
 from suite.tenancy.models import Tenant
 
 from . import services
+from .ingest import Backoff
 from .models import Analysis, Camera, CameraStatus
 
 logger = logging.getLogger("video_analytics")
@@ -63,30 +64,68 @@ def deliver_webhook(self, *, tenant_id: int, delivery_id: int) -> str:
     return outcome
 
 
+# A beat-driven stretch tries a dead stream once or twice, not for minutes: the back-off
+# between stretches (below) is what keeps retrying it, without holding a worker.
+STRETCH_BACKOFF = Backoff(base_s=1.0, cap_s=4.0, max_failures=2)
+# Between stretches of a stream that could not be reached: 1 min, 2, 4, ... up to 30 min.
+RETRY_BASE_S = 60.0
+RETRY_CAP_S = 30 * 60.0
+# A stretch still queued or running holds its camera this long at most (then it is presumed
+# lost with its worker and the camera may be scheduled again).
+STRETCH_HOLD_S = 10 * 60.0
+
+
+def _backoff_key(camera_id: int) -> str:
+    return f"video_analytics.camera:{camera_id}"
+
+
 @app.task(name="video_analytics.watch_camera", acks_late=True, ignore_result=True)
-def watch_camera(*, tenant_id: int, camera_id: int, max_seconds: float = 60) -> dict:
-    """One bounded stretch of a live stream; schedule it (beat or a loop) for continuous
-    watching. A stream that cannot be reached leaves the camera offline, never a crash."""
+def watch_camera(
+    *, tenant_id: int, camera_id: int, max_seconds: float = 60, scheduled: bool = False
+) -> dict:
+    """One bounded stretch of a live stream; `watch_streams` schedules them (scheduled=True)
+    for continuous watching. A stream that cannot be reached leaves the camera offline, never
+    a crash, and is tried again after a growing wait."""
     from .analysis import stream_watch
 
     camera = (
         Camera.objects.filter(tenant_id=tenant_id, pk=camera_id).select_related("tenant").first()
     )
-    if camera is None or camera.status == CameraStatus.DISABLED or not camera.stream_secret:
-        return {"skipped": True}
+    result: dict = {"skipped": True}
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            return stream_watch(
-                camera=camera, caller=gateway.Caller(tenant=camera.tenant), max_seconds=max_seconds
+        if camera is None or camera.status == CameraStatus.DISABLED or not camera.stream_secret:
+            return result
+        try:
+            with translation.override(settings.LANGUAGE_CODE):
+                result = stream_watch(
+                    camera=camera,
+                    caller=gateway.Caller(tenant=camera.tenant),
+                    max_seconds=max_seconds,
+                    backoff=STRETCH_BACKOFF,
+                )
+        except Exception as exc:  # the worker stays up; the camera says what went wrong
+            logger.exception("watching camera %s failed", camera_id)
+            detail = exc.message if isinstance(exc, AiError) else type(exc).__name__
+            services.camera_set_health(camera=camera, status=CameraStatus.OFFLINE, detail=detail)
+            result = {"error": type(exc).__name__}
+        return result
+    finally:
+        if scheduled:
+            ok = not result.get("error") and bool(result.get("frames"))
+            wait = backoff_record(
+                tenant_id=tenant_id,
+                key=_backoff_key(camera_id),
+                ok=ok or bool(result.get("skipped")),
+                base_s=RETRY_BASE_S,
+                cap_s=RETRY_CAP_S,
             )
-    except Exception as exc:  # the worker stays up; the camera says what went wrong
-        logger.exception("watching camera %s failed", camera_id)
-        detail = exc.message if isinstance(exc, AiError) else type(exc).__name__
-        services.camera_set_health(camera=camera, status=CameraStatus.OFFLINE, detail=detail)
-        return {"error": type(exc).__name__}
+            if wait:
+                result["retry_in_s"] = wait
 
 
-watch_camera.route_queue = QUEUE_FOR[Capability.DETECT]
+# Watchers run for a minute at a time: on their own queue and worker, never in the pool that
+# users' jobs wait for (scripts/run.sh and README "Production" start it).
+watch_camera.route_queue = "streams"
 
 
 @app.task(name="video_analytics.retention_sweep", ignore_result=True)
@@ -103,7 +142,8 @@ def retention_sweep_all() -> dict:
 @app.task(name="video_analytics.watch_streams", ignore_result=True)
 def watch_streams(*, stretch_s: float = 55) -> int:
     """Periodic (every minute under celery beat): one bounded watch per stream camera that is
-    not disabled, on the vision queue, so a worker restart or a lost task costs one minute.
+    not disabled and not backing off, on the streams queue, so a worker restart or a lost task
+    costs one minute (or the hold, if the worker died with the stretch).
     Stands aside while `manage.py watch_cameras` runs (it watches continuously)."""
     from .models import SourceKind
     from .watching import supervisor_alive
@@ -117,8 +157,21 @@ def watch_streams(*, stretch_s: float = 55) -> int:
         .exclude(stream_secret="")
         .values_list("tenant_id", "pk")
     )
+    queued = 0
     for tenant_id, camera_id in cameras:
+        # Skips a camera whose stream is backing off, or whose previous stretch is still
+        # queued or running (one slow worker must not pile up a stretch a minute per camera).
+        if not backoff_claim(
+            tenant_id=tenant_id, key=_backoff_key(camera_id), hold_s=STRETCH_HOLD_S
+        ):
+            continue
         watch_camera.apply_async(
-            kwargs={"tenant_id": tenant_id, "camera_id": camera_id, "max_seconds": stretch_s}
+            kwargs={
+                "tenant_id": tenant_id,
+                "camera_id": camera_id,
+                "max_seconds": stretch_s,
+                "scheduled": True,
+            }
         )
-    return len(cameras)
+        queued += 1
+    return queued

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from suite.ai.charts import stacked_bar_chart
 from suite.ai.errors import InvalidInput
+from suite.api.parsers import JsonBodyError, load_json
 from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
 from suite.tenancy.models import Role
@@ -183,9 +183,14 @@ def zone_save(request, pk: int):
     """JSON from the zone editor: {"id"?, "name", "kind", "points": [[x, y], ...]}."""
     camera = selectors.camera_get(tenant=request.tenant, pk=pk)
     try:
-        body = json.loads(request.body or b"{}")
-    except json.JSONDecodeError:
-        return JsonResponse({"error": _("The request is not valid JSON.")}, status=400)
+        body = load_json(request.body or b"{}")
+    except JsonBodyError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    if not isinstance(body, dict):
+        return JsonResponse({"error": _("The request body must be a JSON object.")}, status=400)
+    if body.get("id") is not None and (type(body["id"]) is not int or body["id"] < 1):
+        message = _("id must be a positive integer.")
+        return JsonResponse({"error": message, "field": "id"}, status=400)
     zone = None
     if body.get("id"):
         zone = Zone.objects.for_tenant(request.tenant).filter(camera=camera, pk=body["id"]).first()

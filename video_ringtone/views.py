@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from suite.jobs.models import Job, JobStatus
-from suite.jobs.selectors import jobs_for
+from suite.jobs.selectors import job_queue_position, job_status_label, jobs_for
 from suite.portal.access import staff_required
 from suite.portal.forms import add_service_errors
 from suite.tenancy.models import Role, TenantKind
@@ -334,9 +334,13 @@ def m_draft_status(request, pk: int):
         "candidates": selectors.draft_candidates(draft).count(),
     }
     if latest is not None:
+        position = job_queue_position(job) if job else None
         body["render"] = {
             "id": str(latest.pk),
             "status": latest.status,
+            # while the render waits for a worker: its place in line, "排队中（第 3 位）"
+            "queue_position": position,
+            "status_display": job_status_label(job, position=position) if job else "",
             "progress": job.progress if job else 0,
             "message": job.message if job else "",
             "error": latest.error,

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from suite.api.masking import MaskPersonalData
 from suite.privacy import mask_phone, mask_text
 
 from ..models import (
@@ -39,6 +40,8 @@ class LexiconEntrySerializer(serializers.ModelSerializer):
         model = LexiconEntry
         fields = ["id", "dialect", "term", "mandarin", "created_at"]
         read_only_fields = ["id", "created_at"]
+        # The model allows a blank Mandarin reading; the service needs the value.
+        extra_kwargs = {"mandarin": {"default": ""}}
         validators: list = []
 
 
@@ -124,6 +127,7 @@ class TurnSerializer(serializers.ModelSerializer):
             "sentiment_score",
             "citations",
             "fallback",
+            "model",
             "created_at",
         ]
 
@@ -217,12 +221,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "content_type", "size", "shared_with_customer", "created_at"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
-    """Lists mask the phone number and the address; the detail view shows them to staff."""
+class TicketSerializer(MaskPersonalData, serializers.ModelSerializer):
+    """Lists mask the phone number, the address and numbers in the summary; the detail view
+    shows them to staff."""
 
-    assignee = serializers.StringRelatedField()
-    phone = serializers.SerializerMethodField()
-    address = serializers.SerializerMethodField()
+    assignee = serializers.StringRelatedField(allow_null=True)
     type = serializers.CharField(read_only=True, help_text=TYPES_HELP)
     priority = serializers.CharField(read_only=True, help_text=PRIORITIES_HELP)
     status = serializers.CharField(read_only=True)
@@ -249,17 +252,9 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolved_at",
             "sla_breached_at",
         ]
-
-    def _masked(self) -> bool:
-        return self.context.get("masked", True)
-
-    def get_phone(self, obj) -> str:
-        return mask_phone(obj.phone) if self._masked() else obj.phone
-
-    def get_address(self, obj) -> str:
-        if not self._masked() or not obj.address:
-            return obj.address
-        return obj.address[:6] + "****"
+        mask_text = ["summary"]
+        mask_phone = ["phone"]
+        mask_address = ["address"]
 
 
 class TicketDetailSerializer(TicketSerializer):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.accounts.models import User
 from suite.ai.errors import AiError
+from suite.api.parsers import JSONParser
 from suite.api.viewsets import (
     TenantAPIView,
     TenantModelViewSet,
@@ -275,12 +276,12 @@ class ArticleViewSet(KnowledgeEditing, TenantModelViewSet):
         return Response(s.ArticleSerializer(article).data)
 
     @extend_schema(responses=s.ArticleVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, pk=None):
         article = self.get_object()
         return Response(s.ArticleVersionSerializer(article.versions.all(), many=True).data)
 
-    @extend_schema(request=s.ImportSerializer, responses=dict)
+    @extend_schema(request=s.ImportSerializer, responses={201: dict})
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_(self, request):
         self._editor()
@@ -314,8 +315,12 @@ class ConversationViewSet(TenantReadOnlyViewSet):
     def get_serializer_class(self):
         return s.ConversationDetailSerializer if self.action != "list" else s.ConversationSerializer
 
-    @extend_schema(responses=s.ConversationSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("all", str, enum=["1"], description="1: every dialect")],
+        responses=s.ConversationSerializer(many=True),
+    )
+    # At most 100 handoffs, oldest first: one list, not pages.
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def queue(self, request):
         """Handoffs waiting for an agent, in the dialects this agent speaks."""
         dialects_ = selectors.agent_dialects(self.tenant, request.user)
@@ -332,7 +337,7 @@ class ConversationViewSet(TenantReadOnlyViewSet):
         )
         return Response(s.ConversationDetailSerializer(conversation).data)
 
-    @extend_schema(request=s.MessageSerializer, responses=s.TurnSerializer)
+    @extend_schema(request=s.MessageSerializer, responses={201: s.TurnSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
         data = _valid(s.MessageSerializer, request)
@@ -349,7 +354,9 @@ class ConversationViewSet(TenantReadOnlyViewSet):
         )
         return Response(s.ConversationDetailSerializer(conversation).data)
 
-    @extend_schema(request=s.TicketFromConversationSerializer, responses=s.TicketDetailSerializer)
+    @extend_schema(
+        request=s.TicketFromConversationSerializer, responses={201: s.TicketDetailSerializer}
+    )
     @action(detail=True, methods=["post"])
     def ticket(self, request, pk=None):
         """Confirm the pre-filled ticket (any field may be corrected)."""
@@ -401,7 +408,7 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.MessageSerializer, responses=dict)
+    @extend_schema(request=s.MessageSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def messages(self, request, pk=None):
         conversation = self.get_object()
@@ -409,7 +416,7 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         reply = _ai(dialogue.conversation_message, conversation=conversation, text=data["text"])
         return self._reply(conversation, reply.customer_turn.seq - 1)
 
-    @extend_schema(request=s.VoiceSerializer, responses=dict)
+    @extend_schema(request=s.VoiceSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def voice(self, request, pk=None):
         """A push-to-talk recording: transcribed through the gateway, then answered."""
@@ -546,7 +553,7 @@ class TicketViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         )  # fmt: skip
         return self._detail(ticket)
 
-    @extend_schema(request=s.CommentSerializer, responses=s.TicketDetailSerializer)
+    @extend_schema(request=s.CommentSerializer, responses={201: s.TicketDetailSerializer})
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         ticket = self.get_object()
@@ -554,7 +561,7 @@ class TicketViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         tickets.ticket_comment(ticket=ticket, text=data["text"], user=request.user)
         return self._detail(ticket, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AttachmentUploadSerializer, responses=s.TicketDetailSerializer)
+    @extend_schema(request=s.AttachmentUploadSerializer, responses={201: s.TicketDetailSerializer})
     @action(detail=True, methods=["post"])
     def attachments(self, request, pk=None):
         ticket = self.get_object()

@@ -16,6 +16,7 @@ The dialect is stored on every turn; replies to a dialect speaker name the diale
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -24,7 +25,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, safety
+from suite.ai import gateway, registry, safety
+from suite.ai.backends.chat_openai import NO_ANSWER
+from suite.ai.citations import CITATION
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record
@@ -44,7 +47,7 @@ from ..models import (
     Turn,
     TurnRole,
 )
-from ..summary import INTENT_TICKET_TYPE, summarize_lines
+from ..summary import INTENT_TICKET_TYPE, summarize, summarize_lines
 from .knowledge import article_create
 from .tickets import ticket_create
 
@@ -56,6 +59,8 @@ LOW_ASR_CONFIDENCE = 0.4
 FAILURES_BEFORE_HANDOFF = 2
 FLOW_MIN_CONFIDENCE = 0.45
 KB_PASSAGES = 3
+MODEL_PASSAGES = 4
+KB_ANSWER_TOKENS = 160
 
 # Slots each business flow needs before it can be confirmed.
 FLOW_SLOTS: dict[str, tuple[str, ...]] = {
@@ -178,7 +183,6 @@ def _clean_text(text: str) -> str:
     return text
 
 
-@transaction.atomic
 def conversation_message(
     *,
     conversation: Conversation,
@@ -187,7 +191,11 @@ def conversation_message(
     asr_confidence: float | None = None,
     audio_seconds: float = 0.0,
 ) -> Reply:
-    """Records the customer's message and, while the assistant holds the chat, its reply."""
+    """Records the customer's message and, while the assistant holds the chat, its reply.
+
+    Not one transaction: the reply asks models (retrieval, the answer), which must never hold a
+    transaction's row locks while they think. Each write commits on its own, so a failed answer
+    still leaves the customer's message stored."""
     _check_open(conversation)
     text = _clean_text(text)
     tenant = conversation.tenant
@@ -316,10 +324,21 @@ def _escalation_reason(understood: dict, asr_confidence: float | None) -> str:
 
 
 def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn | None:
-    """A grounded answer with citations, or None when the knowledge base has nothing relevant."""
+    """A grounded answer with citations, or None when the knowledge base has nothing relevant.
+
+    With a language model the best passages go to it whatever words they share with the
+    question (it reads paraphrases; it says NO_ANSWER when they do not answer). The extractive
+    fallback cannot tell, so it only gets hits that share words with the question."""
     tenant = conversation.tenant
-    hits, _vectors = knowledge.search(tenant, question, k=KB_PASSAGES)
-    hits = [h for h in hits if knowledge.relevant(h)]
+    if registry.language_model_configured(tenant):
+        hits, _vectors = knowledge.search(tenant, question, k=MODEL_PASSAGES + 1)
+        # A paraphrase is found by meaning, not words: the hit either ranking puts first leads
+        # (small models lean on the first passage).
+        hits.sort(key=lambda h: (min(h.vector_rank or 99, h.lexical_rank or 99), -h.score))
+        hits = hits[:MODEL_PASSAGES]
+    else:
+        hits, _vectors = knowledge.search(tenant, question, k=KB_PASSAGES)
+        hits = [h for h in hits if knowledge.relevant(h)]
     if not hits:
         return None
     articles = {
@@ -328,7 +347,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     passages = [
         Passage(
             id=str(h.id),
-            text=articles[h.id].body,
+            text=f"{h.title}：{articles[h.id].body}",
             source=f"KB-{h.id} {h.title}",
             score=h.score,
         )
@@ -342,24 +361,23 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         )
         for t in Turn.objects.filter(conversation=conversation)
         .exclude(role=TurnRole.SYSTEM)
+        # The canned greeting before the first question is not context (and is in the UI's
+        # language, which would steer the model's).
+        .filter(seq__gte=_first_customer_seq(conversation))
         .order_by("-seq")[1:5]
         # A refused message must not poison every later question of the conversation.
         if not _refused(t.normalized_text or t.text)
     ][::-1]
     messages = [
-        ChatMessage(
-            role="system",
-            content=(
-                "你是电信运营商的在线客服。只根据给出的知识库资料回答，简洁、礼貌，"
-                "并用[n]标注引用的资料编号；资料里没有的内容不要编造。"
-            ),
-        ),
+        ChatMessage(role="system", content="你是电信运营商的在线客服，语气礼貌、简洁。"),
         *history,
         ChatMessage(role="user", content=question),
     ]
     caller = gateway.Caller(tenant=tenant, user=conversation.subscriber)
     try:
-        served = gateway.chat(caller, messages, passages=passages, max_tokens=400)
+        served = gateway.chat(
+            caller, messages, passages=passages, max_tokens=KB_ANSWER_TOKENS, temperature=0.0
+        )
     except ContentBlocked:
         return _turn(
             conversation,
@@ -372,7 +390,10 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         )
     except AiError as exc:
         logger.warning("chat failed for conversation %s: %s", conversation.pk, exc)
-        best = hits[0]
+        relevant = [h for h in hits if knowledge.relevant(h)]
+        if not relevant:
+            return None
+        best = relevant[0]
         text = _("(Knowledge-base extract; the answering model is unavailable.)") + (
             f"\n{best.snippet}[1]"
         )
@@ -384,21 +405,45 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
             fallback=True,
         )
     result = served.value
-    cited = [
-        {"id": int(p.id), "title": p.source.split(" ", 1)[1]}
-        for p in passages
-        if p.source in result.citations
-    ] or [{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in passages[:1]]
-    if not result.citations and not served.info.generative:
-        # The extractive answerer found no sentence worth quoting: that is not an answer.
+    if served.info.generative and (NO_ANSWER in result.text or not _said_something(result.text)):
         return None
+    if not served.info.generative and (not result.citations or not knowledge.relevant(hits[0])):
+        # The extractive answerer found nothing worth quoting: that is not an answer.
+        return None
+    used = [p for p in passages if p.source in result.citations] or passages[:1]
+    cited = [{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in used]
     return _turn(
         conversation,
         TurnRole.BOT,
-        result.text,
+        _renumbered(result.text, passages, used),
         citations=cited,
         fallback=served.info.fallback or not served.info.generative,
+        model=served.info.model if served.info.generative else "",
     )
+
+
+def _renumbered(text: str, passages: list[Passage], used: list[Passage]) -> str:
+    """[n] markers point into the prompt's passages; the reader sees only the sources the answer
+    draws on, so "[3]" becomes the number of that source in the list under the answer. A marker
+    the citation check overruled points to the one source when there is only one."""
+
+    def number(match: re.Match) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= len(passages) and passages[n - 1] in used:
+            return f"[{used.index(passages[n - 1]) + 1}]"
+        return "[1]" if len(used) == 1 else ""
+
+    return CITATION.sub(number, text)
+
+
+def _first_customer_seq(conversation: Conversation) -> int:
+    seqs = Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER)
+    return seqs.order_by("seq").values_list("seq", flat=True).first() or 0
+
+
+def _said_something(text: str) -> bool:
+    # Small models sometimes answer with a bare citation ("[1]"): that is not an answer.
+    return bool(CITATION.sub("", text).strip(" 。，,.\n"))
 
 
 def _refused(text: str) -> bool:
@@ -454,8 +499,8 @@ def _confirmed(reply: Reply, state: dict) -> Reply:
             "normalized_text", flat=True
         )
     )
-    prefill = summarize_lines(
-        customer_lines, slots=slots, intent=flow, dialect=conversation.dialect
+    prefill = summarize(
+        conversation.tenant, customer_lines, slots=slots, intent=flow, dialect=conversation.dialect
     )
     ticket = ticket_create(
         tenant=conversation.tenant,
@@ -565,7 +610,8 @@ def conversation_agent_reply(*, conversation: Conversation, agent, text: str) ->
 
 
 def _summary(conversation: Conversation, escalation_reason: str) -> dict:
-    """The after-conversation summary and ticket prefill, from the customer's turns."""
+    """The after-conversation summary and ticket prefill, from the customer's turns (by the
+    tenant's language model when it has one: call outside a transaction)."""
     lines = list(
         Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER).values_list(
             "normalized_text", flat=True
@@ -576,7 +622,8 @@ def _summary(conversation: Conversation, escalation_reason: str) -> dict:
         outcome = _("Handed to an agent: %(reason)s.") % {
             "reason": EscalationReason(escalation_reason).label
         }
-    return summarize_lines(
+    return summarize(
+        conversation.tenant,
         lines,
         slots=(conversation.state or {}).get("slots"),
         intent=conversation.intent,
@@ -585,16 +632,21 @@ def _summary(conversation: Conversation, escalation_reason: str) -> dict:
     )
 
 
-@transaction.atomic
 def conversation_close(*, conversation: Conversation, user=None) -> Conversation:
     """Ends the conversation, writes the summary and asks for a satisfaction rating."""
     _check_open(conversation)
-    result = _summary(conversation, conversation.escalation_reason)
+    result = _summary(conversation, conversation.escalation_reason)  # may ask a model
+    with transaction.atomic():
+        return _closed(conversation, result)
+
+
+def _closed(conversation: Conversation, result: dict) -> Conversation:
     conversation.summary = result["summary"]
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = timezone.now()
     state = conversation.state or {}
     state["prefill"] = result["ticket"]
+    state["summary_model"] = result.get("model", "")
     state["awaiting_survey"] = True
     conversation.state = state
     conversation.save()

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from suite.ai.errors import InvalidInput
 from suite.audit.services import audit_record
-from suite.media.audio import decode_audio
-from suite.media.images import load_image
+from suite.media import files
+from suite.media.files import validate_file
 from suite.privacy import mask_phone
 from suite.realtime.publish import tenant_group_send
 from suite.tenancy.models import Tenant
@@ -54,14 +54,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENT_PIXELS = 40_000_000
 MAX_ATTACHMENT_AUDIO_S = 30 * 60
-ATTACHMENT_KINDS = (
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "application/pdf",
-    "audio/wav",
-    "audio/mpeg",
-)
+ATTACHMENT_KINDS = (files.JPEG, files.PNG, files.WEBP, files.PDF, files.WAV, files.MP3)
 
 
 def sla_due(ticket_type: str, priority: str, start=None):
@@ -220,55 +213,19 @@ def ticket_comment(*, ticket: Ticket, text: str, user=None) -> TicketEvent:
     )
 
 
-def sniff_attachment(data: bytes) -> str:
-    """The attachment's real type from its content (the declared type is not trusted)."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "audio/wav"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
-    return ""
-
-
 def validate_attachment(data: bytes, name: str) -> str:
-    if not data:
-        raise ValidationError({"file": _("The file is empty.")})
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            {"file": _("The file is larger than %(n)d MB.") % {"n": MAX_ATTACHMENT_BYTES // 2**20}}
-        )
-    kind = sniff_attachment(data)
-    if kind not in ATTACHMENT_KINDS:
-        raise ValidationError(
-            {
-                "file": _(
-                    "Only JPEG, PNG or WebP images, PDF documents and WAV or MP3 audio "
-                    "can be attached."
-                )
-            }
-        )
+    """The attachment's real type, read from its content by suite's one file check."""
     try:
-        if kind.startswith("image/"):
-            load_image(data, max_bytes=MAX_ATTACHMENT_BYTES, max_pixels=MAX_ATTACHMENT_PIXELS)
-        elif kind.startswith("audio/"):
-            decode_audio(
-                data,
-                filename=name,
-                max_bytes=MAX_ATTACHMENT_BYTES,
-                max_seconds=MAX_ATTACHMENT_AUDIO_S,
-            )
-        elif b"%%EOF" not in data[-1024:]:
-            raise InvalidInput(_("The PDF file is truncated."))
+        return validate_file(
+            data,
+            kinds=ATTACHMENT_KINDS,
+            filename=name,
+            max_bytes=MAX_ATTACHMENT_BYTES,
+            max_pixels=MAX_ATTACHMENT_PIXELS,
+            max_audio_s=MAX_ATTACHMENT_AUDIO_S,
+        )
     except InvalidInput as exc:
         raise ValidationError({"file": exc.message}) from exc
-    return kind
 
 
 @transaction.atomic

@@ -107,7 +107,6 @@ def conversation_add_call_turn(
     )
 
 
-@transaction.atomic
 def conversation_close_call(
     *,
     conversation: Conversation,
@@ -126,16 +125,18 @@ def conversation_close_call(
         raise ValidationError({"score": _("The rating must be a whole number from 1 to 5.")})
     if handed_to_agent and not escalation_reason:
         escalation_reason = EscalationReason.EXPLICIT
-    result = _summary(conversation, escalation_reason)
-    conversation.summary = result["summary"]
-    conversation.escalation_reason = escalation_reason
-    conversation.status = ConversationStatus.CLOSED
-    conversation.closed_at = timezone.now()
-    if satisfaction is not None:
-        conversation.satisfaction = satisfaction
-    state = conversation.state or {}
-    state["prefill"] = result["ticket"]
-    conversation.state = state
-    conversation.save()
+    result = _summary(conversation, escalation_reason)  # may ask a model: no transaction yet
+    with transaction.atomic():
+        conversation.summary = result["summary"]
+        conversation.escalation_reason = escalation_reason
+        conversation.status = ConversationStatus.CLOSED
+        conversation.closed_at = timezone.now()
+        if satisfaction is not None:
+            conversation.satisfaction = satisfaction
+        state = conversation.state or {}
+        state["prefill"] = result["ticket"]
+        state["summary_model"] = result.get("model", "")
+        conversation.state = state
+        conversation.save()
     _publish(conversation, "conversation.closed")
     return conversation

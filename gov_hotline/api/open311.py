@@ -9,18 +9,19 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from suite.accounts.authentication import ApiKeyPrincipal, BearerAuthentication, api_key_from_raw
 from suite.ai import gateway
+from suite.api.parsers import JSONParser
 from suite.api.viewsets import TenantAPIView
+from suite.privacy import mask_address, mask_text
 
 from ..intake import order_from_text
 from ..models import OPEN_STATUSES, Category, Channel, Urgency, WorkOrder
@@ -209,13 +210,14 @@ def _request_row(order: WorkOrder) -> dict:
         "status_notes": order.get_status_display(),
         "service_name": order.subcategory.name if order.subcategory else "",
         "service_code": order.subcategory.code if order.subcategory else "",
-        "description": order.summary,
+        # A public feed: personal data stays masked here, even for one request.
+        "description": mask_text(order.summary),
         "agency_responsible": lead.department.name if lead else "",
         "service_notice": "",
         "requested_datetime": timezone.localtime(order.created_at).isoformat(),
         "updated_datetime": timezone.localtime(order.updated_at).isoformat(),
         "expected_datetime": timezone.localtime(order.due_at).isoformat() if order.due_at else "",
-        "address": order.address,
+        "address": mask_address(order.address),
         "address_id": "",
         "zipcode": "",
         "lat": order.latitude if order.latitude is not None else "",
@@ -303,23 +305,22 @@ class RequestsView(Open311View):
             api_key=getattr(request._request, "api_key", None),
             request=request._request,
         )
-        with transaction.atomic():
-            order = order_from_text(
-                caller=caller,
-                channel=Channel.OPEN311,
-                request=request._request,
-                overrides={
-                    "text": description,
-                    "category": sub.parent.name,
-                    "subcategory": sub.name,
-                    "address": address or address_id,
-                    "urgency": urgency,
-                    "contact_name": name[:60],
-                    "contact_phone": (data.get("phone") or "")[:20],
-                    "latitude": lat_f,
-                    "longitude": lon_f,
-                },
-            )
+        order = order_from_text(
+            caller=caller,
+            channel=Channel.OPEN311,
+            request=request._request,
+            overrides={
+                "text": description,
+                "category": sub.parent.name,
+                "subcategory": sub.name,
+                "address": address or address_id,
+                "urgency": urgency,
+                "contact_name": name[:60],
+                "contact_phone": (data.get("phone") or "")[:20],
+                "latitude": lat_f,
+                "longitude": lon_f,
+            },
+        )
         row = {"service_request_id": order.number, "service_notice": "", "account_id": None}
         return respond(fmt, "service_requests", "request", [row], status=201)
 

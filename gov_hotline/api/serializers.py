@@ -3,6 +3,8 @@ import mimetypes
 from django.urls import reverse
 from rest_framework import serializers
 
+from suite.api.masking import MaskPersonalData
+
 from ..models import Assignment, Channel, RequestType, Urgency, WorkOrder
 
 
@@ -30,11 +32,13 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(MaskPersonalData, serializers.ModelSerializer):
+    """Lists (and answers to actions) mask the caller's name, number and address and numbers
+    in the summary; one order's detail shows them to the hotline's staff."""
+
     category = serializers.CharField(source="category.name", default="")
     subcategory = serializers.CharField(source="subcategory.name", default="")
     district = serializers.CharField(source="district.name", default="")
-    contact_phone = serializers.CharField(source="masked_phone")
 
     class Meta:
         model = WorkOrder
@@ -57,6 +61,10 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "closed_at",
         ]
+        mask_text = ["summary"]
+        mask_phone = ["contact_phone"]
+        mask_address = ["address"]
+        mask_name = ["contact_name"]
 
 
 class DispatchSerializer(serializers.Serializer):
@@ -101,7 +109,7 @@ def evidence_content_type(assignment: Assignment) -> str:
     return mimetypes.guess_type(evidence_name(assignment))[0] or "application/octet-stream"
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(MaskPersonalData, serializers.ModelSerializer):
     order_number = serializers.CharField(source="order.number", read_only=True)
     department = serializers.CharField(source="department.name", read_only=True)
     evidence = serializers.SerializerMethodField(
@@ -127,6 +135,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "replied_at",
         ]
         read_only_fields = fields
+        mask_text = ["reason", "objection", "reply"]
 
     def get_evidence(self, assignment: Assignment) -> str | None:
         return evidence_name(assignment) if assignment.evidence else None
@@ -165,10 +174,11 @@ class EvidenceSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
-class ExtensionSerializer(serializers.ModelSerializer):
+class ExtensionSerializer(MaskPersonalData, serializers.ModelSerializer):
     class Meta:
         from ..models import ExtensionRequest
 
         model = ExtensionRequest
         fields = ["id", "assignment", "working_days", "reason", "status", "created_at"]
         read_only_fields = fields
+        mask_text = ["reason"]

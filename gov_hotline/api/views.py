@@ -3,7 +3,6 @@
 reply; extension decisions; the orders' evidence files). Thin: services decide, and enforce
 the states."""
 
-from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -83,6 +82,7 @@ class DraftView(TenantAPIView):
     required_roles = HOTLINE_ROLES
     serializer_class = s.DraftRequestSerializer
 
+    @extend_schema(request=s.DraftRequestSerializer, responses=dict)
     def post(self, request):
         body = s.DraftRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -100,6 +100,7 @@ class OrderViewSet(
 
     api_key_scope = "hotline"
     required_roles = HOTLINE_ROLES
+    personal_data_roles = HOTLINE_ROLES
     queryset = WorkOrder.objects.select_related("category", "subcategory", "district")
     serializer_class = s.OrderSerializer
     filterset_fields = ["status", "request_type", "urgency"]
@@ -108,10 +109,9 @@ class OrderViewSet(
     def create(self, request):
         body = s.OrderCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with transaction.atomic():
-            order = order_from_text(
-                caller=caller_of(self), overrides=body.validated_data, request=request._request
-            )
+        order = order_from_text(
+            caller=caller_of(self), overrides=body.validated_data, request=request._request
+        )
         data = s.OrderSerializer(order).data
         data["message"] = _("Order %(n)s created.") % {"n": order.number}
         return Response(data, status=status.HTTP_201_CREATED)
@@ -200,6 +200,7 @@ class AssignmentViewSet(
 
     api_key_scope = "hotline"
     required_roles = DEPARTMENT_ROLES
+    personal_data_roles = DEPARTMENT_ROLES
     queryset = Assignment.objects.select_related("order", "department")
     serializer_class = s.AssignmentSerializer
     filterset_fields = ["status", "role"]
@@ -233,6 +234,7 @@ class AssignmentViewSet(
         )
         return self._done(assignment, _("Returned to the dispatcher."))
 
+    @extend_schema(request=s.ExtensionAskSerializer, responses={201: s.ExtensionSerializer})
     @action(detail=True, methods=["post"])
     def extension(self, request, pk=None):
         assignment = self.get_object()
@@ -283,6 +285,7 @@ class ExtensionViewSet(
 
     api_key_scope = "hotline"
     required_roles = DISPATCH_ROLES
+    personal_data_roles = DISPATCH_ROLES
     queryset = ExtensionRequest.objects.order_by("-created_at", "-id")
     serializer_class = s.ExtensionSerializer
     filterset_fields = ["status"]

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -16,15 +19,29 @@ class User(AbstractUser):
 
 
 class LoginThrottle(models.Model):
-    """Failed-login counter per username (also for unknown names, so lockout leaks nothing)."""
+    """Failed-login counter for one (user name, client address) pair, or, with an empty
+    username, for a client address across all names.
 
-    username = models.CharField(max_length=150, unique=True)
+    Keyed by address as well as name so that nobody can lock another person out by failing
+    that person's password from elsewhere; the per-address row stops one address from spraying
+    many names. Unknown names are counted too, so a lockout says nothing about which exist.
+    """
+
+    username = models.CharField(max_length=150, blank=True)
+    # "" when the request carried no address (never in production behind a server).
+    ip = models.CharField(max_length=45, blank=True)
     failures = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["username", "ip"], name="login_throttle_name_ip_unique")
+        ]
+
     def __str__(self) -> str:
-        return f"{self.username}: {self.failures} failures"
+        who = self.username or "*"
+        return f"{who}@{self.ip or '?'}: {self.failures} failures"
 
 
 class PhoneOtp(models.Model):
@@ -96,6 +113,44 @@ class UserToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (
-            self.expires_at is None or self.expires_at > timezone.now()
+        now = timezone.now()
+        # The TTL is applied from created_at as well, so lowering AUTH_TOKEN_TTL_HOURS also
+        # ends tokens issued under the old value.
+        ttl_end = self.created_at + timedelta(hours=settings.AUTH_TOKEN_TTL_HOURS)
+        return (
+            self.revoked_at is None
+            and ttl_end > now
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+
+class Invitation(TenantOwnedModel):
+    """A tenant admin's offer of a role to an existing account, which that account accepts.
+
+    Kept by user name, whether or not such an account exists, so neither the answer nor the
+    pending list tells the inviting admin which names are taken.
+    """
+
+    username = models.CharField(max_length=150, db_index=True)
+    role = models.CharField(max_length=32)
+    invited_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} → {self.tenant_id} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.declined_at is None
+            and self.expires_at > timezone.now()
         )

@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from suite.audit.services import audit_record, client_ip
 from suite.tenancy.models import Membership, Role, Tenant
 
-from .models import ApiKey, ApiKeyScope, LoginThrottle, PhoneOtp, User, UserToken
+from .models import (
+    ApiKey,
+    ApiKeyScope,
+    Invitation,
+    LoginThrottle,
+    PhoneOtp,
+    User,
+    UserToken,
+)
 from .secrets import hash_code, hash_secret, new_secret
 from .sms import get_sms_sender
 
@@ -47,11 +55,30 @@ def normalize_phone(raw: str) -> str:
 # --- Staff login with lockout ------------------------------------------------------
 
 
-def _throttle_for(username: str) -> LoginThrottle:
-    throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(
-        username=username.lower()
-    )
-    return throttle
+def _throttles_for(username: str, ip: str) -> tuple[LoginThrottle, LoginThrottle]:
+    """(this name from this address, this address for any name), both locked for update.
+
+    Always taken in the same order (address row first) so concurrent sign-ins cannot deadlock.
+    """
+    rows = LoginThrottle.objects.select_for_update()
+    per_ip, _created = rows.get_or_create(username="", ip=ip)
+    per_name, _created = rows.get_or_create(username=username.lower(), ip=ip)
+    return per_name, per_ip
+
+
+def _still_locked(throttle: LoginThrottle, now) -> bool:
+    return bool(throttle.locked_until and throttle.locked_until > now)
+
+
+def _count_failure(throttle: LoginThrottle, *, limit: int, now) -> None:
+    lockout = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    # A quiet lockout period forgives earlier failures: an office behind one address must
+    # not accumulate its typos for ever.
+    if throttle.pk and throttle.updated_at and throttle.updated_at < now - lockout:
+        throttle.failures = 0
+    throttle.failures += 1
+    if throttle.failures >= limit:
+        throttle.locked_until, throttle.failures = now + lockout, 0
 
 
 def _audit_failed_sign_in(*, request, action: str, accounts, label: str) -> None:
@@ -78,38 +105,41 @@ def _audit_failed_sign_in(*, request, action: str, accounts, label: str) -> None
 
 
 def staff_login_check(*, request, username: str, password: str) -> User | None:
-    """Authenticate with lockout after LOGIN_MAX_FAILURES failures; raises LoginLocked.
+    """Authenticate, refusing (LoginLocked) a name after LOGIN_MAX_FAILURES failures from one
+    client address, and an address after LOGIN_MAX_FAILURES_PER_IP failures over all names.
 
-    The counter is written in its own transaction and the exception raised after it commits,
-    so a failure is never rolled back by the error that reports it.
+    Another address is not affected, so failing someone's password from elsewhere cannot lock
+    them out. A success clears only its own name's counter: signing in to one's own account
+    must not reset the budget an address has for guessing other names.
+    The counters are written in their own transaction and the exception raised after it
+    commits, so a failure is never rolled back by the error that reports it.
     """
+    ip = client_ip(request) or ""
     with transaction.atomic():
-        throttle = _throttle_for(username)
+        per_name, per_ip = _throttles_for(username, ip)
         now = timezone.now()
-        locked_until = (
-            throttle.locked_until if throttle.locked_until and throttle.locked_until > now else None
-        )
+        locked = _still_locked(per_name, now) or _still_locked(per_ip, now)
         user = None
-        if locked_until is None:
+        if not locked:
             user = authenticate(request, username=username, password=password)
             if user is None or not user.is_active:
                 user = None
-                throttle.failures += 1
-                if throttle.failures >= settings.LOGIN_MAX_FAILURES:
-                    locked_until = now + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-                    throttle.locked_until, throttle.failures = locked_until, 0
+                _count_failure(per_name, limit=settings.LOGIN_MAX_FAILURES, now=now)
+                _count_failure(per_ip, limit=settings.LOGIN_MAX_FAILURES_PER_IP, now=now)
+                per_ip.save()
+                locked = _still_locked(per_name, now) or _still_locked(per_ip, now)
             else:
-                throttle.failures, throttle.locked_until = 0, None
-            throttle.save()
+                per_name.failures, per_name.locked_until = 0, None
+            per_name.save()
         if user is None:
             _audit_failed_sign_in(
                 request=request,
-                action="auth.login_locked" if locked_until else "auth.login_failed",
+                action="auth.login_locked" if locked else "auth.login_failed",
                 accounts=User.objects.filter(username=username),
                 label=username,
             )
-    if locked_until is not None:
-        raise LoginLocked(locked_until)
+    if locked:
+        raise LoginLocked(max(t.locked_until for t in (per_name, per_ip) if _still_locked(t, now)))
     return user
 
 
@@ -130,6 +160,8 @@ def password_change(*, request, user: User, old_password: str, new_password: str
         actor=user,
         obj=user,
     )
+    # A token taken with the old password must not outlive it (it may be why it changed).
+    user_tokens_revoke_all(user=user, request=request, actor=user)
 
 
 # --- Subscriber login by phone + one-time code --------------------------------------
@@ -274,16 +306,14 @@ def api_key_revoke(*, key: ApiKey, request=None) -> ApiKey:
 
 
 @transaction.atomic
-def user_token_create(
-    *, user: User, name: str, days: int | None = 90, request=None
-) -> IssuedSecret:
+def user_token_create(*, user: User, name: str, request=None) -> IssuedSecret:
     raw = new_secret(USER_TOKEN_PREFIX)
     token = UserToken.objects.create(
         user=user,
         name=name.strip() or "token",
         prefix=raw[:10],
         hashed_key=hash_secret(raw),
-        expires_at=timezone.now() + timedelta(days=days) if days else None,
+        expires_at=timezone.now() + timedelta(hours=settings.AUTH_TOKEN_TTL_HOURS),
     )
     audit_record(
         action="user_token.created",
@@ -295,7 +325,59 @@ def user_token_create(
     return IssuedSecret(raw=raw, record=token)
 
 
+@transaction.atomic
+def user_token_revoke(*, token: UserToken, request=None) -> None:
+    """Revoke one token (its holder signing out of an API client)."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            action="user_token.revoked",
+            tenant=getattr(request, "tenant", None),
+            request=request,
+            actor=token.user,
+            obj=token,
+            data={"prefix": token.prefix},
+        )
+
+
+@transaction.atomic
+def user_tokens_revoke_all(
+    *, user: User, request=None, actor: User | None = None, tenant: Tenant | None = None
+) -> int:
+    """Revoke every live token of the user; returns how many were live."""
+    revoked = UserToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit_record(
+        action="user_token.revoked_all",
+        tenant=tenant or getattr(request, "tenant", None),
+        request=request,
+        actor=actor,
+        obj=user,
+        data={"username": user.username, "revoked": revoked},
+    )
+    return revoked
+
+
 # --- Members --------------------------------------------------------------------------
+
+
+def _new_member_user(*, username: str, password: str, display_name: str, phone: str | None):
+    try:
+        normalized_phone = normalize_phone(phone) if phone else None
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
+    user = User(username=username, display_name=display_name, phone=normalized_phone)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    # Username characters, a taken user name, and a phone number already used by another account.
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
 
 
 @transaction.atomic
@@ -308,40 +390,119 @@ def member_add(
     password: str | None = None,
     display_name: str = "",
     phone: str | None = None,
-) -> Membership:
-    """Give a user a role in the tenant, creating the user when a password is supplied."""
+) -> Membership | Invitation:
+    """Give a role in the tenant: directly to someone already a member of it, to a new account
+    created with the initial password, and to anyone else only by an invitation they accept.
+
+    Inviting answers the same whether or not the name exists (no account enumeration), and an
+    account of another tenant is never joined to this one without its consent.
+    """
     user = User.objects.filter(username=username).first()
-    if user is None:
-        if not password:
-            raise ValidationError(
-                {
-                    "password": _("No user %(u)s exists; set an initial password to create one.")
-                    % {"u": username}
-                }
+    if user is not None and Membership.objects.filter(user=user, tenant=tenant).exists():
+        membership, created = Membership.objects.get_or_create(user=user, tenant=tenant, role=role)
+        if created:
+            audit_record(
+                action="member.role_granted",
+                tenant=tenant,
+                request=request,
+                obj=membership,
+                data={"username": user.username, "role": role},
             )
-        try:
-            normalized_phone = normalize_phone(phone) if phone else None
-        except ValidationError as exc:
-            raise ValidationError({"phone": exc.messages}) from exc
-        user = User(username=username, display_name=display_name, phone=normalized_phone)
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-        user.set_password(password)
-        # Username characters, and a phone number already used by another account.
-        user.full_clean(exclude=["password"])
-        user.save()
-    membership, created = Membership.objects.get_or_create(user=user, tenant=tenant, role=role)
-    if created:
+        return membership
+    if password:
+        user = _new_member_user(
+            username=username, password=password, display_name=display_name, phone=phone
+        )
+        membership = Membership.objects.create(user=user, tenant=tenant, role=role)
         audit_record(
             action="member.role_granted",
             tenant=tenant,
             request=request,
             obj=membership,
-            data={"username": user.username, "role": role},
+            data={"username": user.username, "role": role, "created": True},
         )
+        return membership
+    return invitation_create(tenant=tenant, username=username, role=role, request=request)
+
+
+@transaction.atomic
+def invitation_create(*, tenant: Tenant, username: str, role: str, request=None) -> Invitation:
+    invited_by = getattr(request, "user", None)
+    invitation, _created = Invitation.objects.update_or_create(
+        tenant=tenant,
+        username=username,
+        role=role,
+        accepted_at__isnull=True,
+        declined_at__isnull=True,
+        defaults={
+            "invited_by": invited_by if isinstance(invited_by, User) else None,
+            "expires_at": timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        },
+    )
+    audit_record(
+        action="member.invited",
+        tenant=tenant,
+        request=request,
+        obj=invitation,
+        data={"username": username, "role": role},
+    )
+    return invitation
+
+
+def invitations_pending_for(user: User):
+    return Invitation.objects.select_related("tenant").filter(
+        username=user.get_username(),
+        accepted_at__isnull=True,
+        declined_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        tenant__is_active=True,
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User, request=None) -> Membership:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending or invitation.username != user.get_username():
+        raise ValidationError(_("This invitation is no longer open."))
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    membership, _created = Membership.objects.get_or_create(
+        user=user, tenant=invitation.tenant, role=invitation.role
+    )
+    audit_record(
+        action="member.invitation_accepted",
+        tenant=invitation.tenant,
+        request=request,
+        actor=user,
+        obj=membership,
+        data={"username": user.username, "role": invitation.role},
+    )
     return membership
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, user: User, request=None) -> None:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending or invitation.username != user.get_username():
+        raise ValidationError(_("This invitation is no longer open."))
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    audit_record(
+        action="member.invitation_declined",
+        tenant=invitation.tenant,
+        request=request,
+        actor=user,
+        obj=invitation,
+        data={"username": user.username, "role": invitation.role},
+    )
+
+
+def invitation_sent_message(username: str) -> str:
+    """The one answer to an invitation, whether or not the name exists."""
+    return _(
+        "If an account named %(u)s exists, it has been invited; the role applies once its "
+        "holder accepts. To create a new account instead, set an initial password."
+    ) % {"u": username}
 
 
 @transaction.atomic

@@ -18,6 +18,11 @@ class InvalidInput(AiError):
     code = "invalid_input"
 
 
+class RequestTooLarge(InvalidInput):
+    status = 413
+    code = "request_too_large"
+
+
 class ContentBlocked(AiError):
     """Prohibited content or a prompt-injection attempt in an input or an output."""
 

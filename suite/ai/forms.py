@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from suite.api.parsers import JSONFormField
+
 from .capabilities import Capability, Unit
 from .models import ENGINE_CHOICES, AiModel, Period, SafetyCategory
 
@@ -20,7 +22,7 @@ class AiModelForm(forms.Form):
             "Chat servers: the base URL."
         ),
     )
-    options = forms.JSONField(
+    options = JSONFormField(
         label=_("Options (JSON)"),
         required=False,
         initial=dict,

@@ -146,6 +146,7 @@ def chat(
     passages: list[Passage] | None = None,
     max_tokens: int = 512,
     temperature: float = 0.7,
+    response_format: dict | None = None,
 ) -> Served[ChatResult]:
     checked = checked_messages(caller, messages)
     masked = masked_passages(passages)
@@ -164,7 +165,11 @@ def chat(
         model=model,
         reserve={Unit.TOKENS: prompt_tokens + max_tokens},
         invoke=lambda b: b.chat(
-            checked, passages=masked, max_tokens=max_tokens, temperature=temperature
+            checked,
+            passages=masked,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
         ),
         measure=lambda r: {Unit.TOKENS: r.prompt_tokens + r.completion_tokens},
         check_output=check_output,

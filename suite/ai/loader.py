@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .backends import engine_class
 from .backends.base import Backend, BackendSpec
 from .errors import BackendUnavailable
+from .model_processes import ModelProcessBackend, runs_elsewhere, shutdown
 
 logger = logging.getLogger("suite.ai")
 
@@ -33,7 +34,7 @@ def get_backend(spec: BackendSpec) -> Backend:
         cls = engine_class(spec.engine)
         if cls is None:
             raise BackendUnavailable(_("Unknown engine %(engine)s.") % {"engine": spec.engine})
-        backend = cls(spec)
+        backend = ModelProcessBackend(cls, spec) if runs_elsewhere(cls) else cls(spec)
         try:
             backend.load()
         except BackendUnavailable:
@@ -45,7 +46,7 @@ def get_backend(spec: BackendSpec) -> Backend:
                 % {"engine": spec.engine, "error": exc}
             ) from exc
         _loaded[key] = backend
-        logger.info("loaded %s from %r", spec.engine, spec.path or "(bundled)")
+        logger.info("loaded %s from %r (%r)", spec.engine, spec.path or "(bundled)", backend)
         return backend
 
 
@@ -56,3 +57,4 @@ def loaded_engines() -> list[str]:
 def unload_all() -> None:
     """For tests and for an admin who replaced a model folder on disk."""
     _loaded.clear()
+    shutdown()

@@ -28,6 +28,7 @@ from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput
 from .loader import get_backend
 from .metering_db import metering_transaction
 from .models import CallStatus, UsageRecord
+from .transactions import refuse_inside_transaction
 from .types import (
     AudioClip,
     CallInfo,
@@ -167,6 +168,7 @@ def metered(capability: Capability):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(caller: Caller, *args, **kwargs):
+            refuse_inside_transaction(capability.value)
             with _recorded_failures(caller, capability, kwargs.get("model")):
                 return fn(caller, *args, **kwargs)
 

@@ -94,6 +94,14 @@ def _configured(tenant: Tenant, capability: Capability | str) -> list[ResolvedMo
     return models_
 
 
+def language_model_configured(tenant: Tenant) -> bool:
+    """True when a real language model (not the embedded extractive answerer) is configured."""
+    return any(
+        m.spec.engine not in EMBEDDED_FALLBACK_ENGINES
+        for m in configured_models(tenant, Capability.CHAT)
+    )
+
+
 def resolve(
     tenant: Tenant,
     capability: Capability | str,

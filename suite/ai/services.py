@@ -67,17 +67,41 @@ def _check_engine(engine: str, capability: str) -> dict[str, list[str]]:
     return {}
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _allowed_endpoint(entry: str) -> tuple[str, int | None]:
+    """ "gpu-1:8000" pins host and port; a bare "gpu-1" allows only the scheme's default port."""
+    host, sep, port = entry.strip().rpartition(":")
+    if sep and port.isdigit() and not host.endswith(":"):
+        return host.strip("[]").lower(), int(port)
+    return entry.strip().strip("[]").lower(), None
+
+
 def _check_url(url: str, field: str) -> dict[str, list[str]]:
-    # Tenant admins choose these URLs and the server calls them: without an allowlist a tenant
-    # could make it reach internal addresses (metadata services, admin ports).
+    # Tenant admins choose these URLs and the server calls them: without an allowlist of host
+    # AND port a tenant could make it reach internal services (metadata, Redis on localhost).
     allowed = settings.AI_CHAT_HOSTS
-    host = urlparse(url).hostname or ""
-    if "*" in allowed or host in allowed:
+    if "*" in allowed:
         return {}
+    parsed = urlparse(url)
+    try:
+        port = parsed.port or _DEFAULT_PORTS.get(parsed.scheme)
+    except ValueError:
+        port = None
+    host = (parsed.hostname or "").lower()
+    for entry in allowed:
+        allowed_host, allowed_port = _allowed_endpoint(entry)
+        if host != allowed_host or port is None:
+            continue
+        if port == allowed_port or (
+            allowed_port is None and port == _DEFAULT_PORTS.get(parsed.scheme)
+        ):
+            return {}
     return {
         field: [
-            _("Chat servers must be on one of the hosts %(hosts)s (setting AI_CHAT_HOSTS).")
-            % {"hosts": ", ".join(allowed)}
+            _("Chat servers must be at one of %(hosts)s (host and port; setting AI_CHAT_HOSTS).")
+            % {"hosts": ", ".join(allowed) or "—"}
         ]
     }
 

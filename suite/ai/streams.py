@@ -135,6 +135,7 @@ def chat_stream(
     passages: list[Passage] | None = None,
     max_tokens: int = 512,
     temperature: float = 0.7,
+    response_format: dict | None = None,
 ) -> ChatStream:
     """Streaming chat. Quota and input checks happen before the first byte; the output filter
     runs on the text so far and ends the stream with finish_reason content_filter on a hit."""
@@ -149,7 +150,11 @@ def chat_stream(
 
     def open_stream(backend: Backend) -> tuple[Iterator, str | ChatResult]:
         stream = backend.chat_stream(
-            checked, passages=masked, max_tokens=max_tokens, temperature=temperature
+            checked,
+            passages=masked,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
         )
         return stream, next(stream)  # the first item proves the backend is answering
 

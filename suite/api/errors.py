@@ -3,7 +3,7 @@
 {"error": {"code": "not_found", "message": "...", "fields": {...}}}
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -38,6 +38,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF reads request.body itself once something has touched the stream (the CSRF check).
+        from .parsers import RequestTooLarge, too_large_message
+
+        exc = RequestTooLarge(too_large_message())
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,6 +1,8 @@
 from django.apps import apps
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
 
 class BearerAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -26,3 +28,42 @@ class SuiteAutoSchema(AutoSchema):
             return name
         prefix = "".join(part.capitalize() for part in config.label.split("_"))
         return name if name.startswith(prefix) else prefix + name
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {**_ERRORS, **(_BODY_ERRORS if self.method in ("POST", "PUT", "PATCH") else {})}
+        for code, description in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description),
+                    code,
+                    media_types=["application/json"],
+                    direction=direction,
+                )
+        return responses
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False, help_text="Per-field messages (400 only).")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the REST API (suite.api.errors)."""
+
+    error = ErrorDetailSerializer()
+
+
+# Every operation can answer these (bad parameters, no/wrong credentials, no role, unknown
+# object or page); operations with a body also refuse an oversize or unparseable one.
+_ERRORS = {
+    "400": "Invalid input; `error.fields` names the fields.",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but not allowed here.",
+    "404": "Not found (another tenant's object reads as missing).",
+}
+_BODY_ERRORS = {
+    "413": "The request body is too large.",
+    "415": "Unsupported media type.",
+}

@@ -1,11 +1,15 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from suite.accounts.models import ApiKey, ApiKeyScope, User
+from suite.accounts.models import ApiKey, ApiKeyScope, Invitation, User
 from suite.audit.models import AuditEntry
 from suite.jobs.models import Job
+from suite.jobs.selectors import job_queue_position, job_status_label
 from suite.privacy import mask_phone
 from suite.tenancy.models import Membership, Role, Tenant
+
+from .masking import MaskPersonalData
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -66,6 +70,20 @@ class MemberCreateSerializer(serializers.Serializer):
     )
 
 
+class InvitationSentSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    tenant = TenantSerializer()
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "tenant", "role", "created_at", "expires_at"]
+
+
 class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
@@ -85,7 +103,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(MaskPersonalData, serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [
@@ -98,15 +116,26 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "ip",
             "data",
         ]
+        mask_text = ["actor_label"]
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(MaskPersonalData, serializers.ModelSerializer):
+    status_display = serializers.SerializerMethodField(
+        help_text="The state as a person reads it, e.g. 排队中（第 3 位）."
+    )
+    queue_position = serializers.SerializerMethodField(
+        help_text="While queued: 1 for the next job its queue's workers take; otherwise null."
+    )
+
     class Meta:
         model = Job
         fields = [
             "id",
             "kind",
             "status",
+            "status_display",
+            "queue",
+            "queue_position",
             "progress",
             "message",
             "result",
@@ -115,6 +144,20 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        mask_text = ["message", "error"]
+
+    def _position(self, job: Job) -> int | None:
+        cache = self.context.setdefault("job_positions", {})
+        if job.pk not in cache:
+            cache[job.pk] = job_queue_position(job)
+        return cache[job.pk]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_queue_position(self, job: Job) -> int | None:
+        return self._position(job)
+
+    def get_status_display(self, job: Job) -> str:
+        return job_status_label(job, position=self._position(job))
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -126,6 +169,10 @@ class TokenRequestSerializer(serializers.Serializer):
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokensRevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text=_("How many live tokens were revoked."))
 
 
 class PasswordChangeSerializer(serializers.Serializer):

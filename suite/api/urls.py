@@ -5,6 +5,7 @@ from . import views
 
 router = DefaultRouter(trailing_slash=True)
 router.register("members", views.MemberViewSet, basename="member")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
 router.register("api-keys", views.ApiKeyViewSet, basename="api-key")
 router.register("audit-log", views.AuditEntryViewSet, basename="audit-entry")
 router.register("jobs", views.JobViewSet, basename="job")

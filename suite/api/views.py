@@ -1,20 +1,21 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from suite.accounts import services as accounts
-from suite.accounts.models import ApiKey, User
+from suite.accounts.models import ApiKey, Invitation, User, UserToken
 from suite.audit.models import AuditEntry
 from suite.jobs.models import Job
 from suite.jobs.selectors import jobs_visible_to
 from suite.tenancy.models import STAFF_ROLES, Membership, Role
 
 from . import serializers as s
+from .schema import ErrorSerializer
 from .viewsets import TenantReadOnlyViewSet, TenantScopedMixin
 
 
@@ -29,12 +30,29 @@ class MeView(APIView):
 
 
 class TokenView(APIView):
-    """Exchange a staff username and password for a personal bearer token (ut_...)."""
+    """POST: exchange a staff username and password for a personal bearer token (ut_...).
+    DELETE: revoke the token the request was made with (sign an API client out)."""
 
-    permission_classes = [AllowAny]
-    authentication_classes = []
+    def get_authenticators(self):
+        # Issuing a token must not trip over a stale Authorization header or a session's CSRF.
+        if self._issuing():
+            return []
+        return super().get_authenticators()
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={201: s.TokenResponseSerializer})
+    def get_permissions(self):
+        return [AllowAny()] if self._issuing() else [IsAuthenticated()]
+
+    def _issuing(self) -> bool:
+        # No request while the OpenAPI schema is generated.
+        return getattr(self.request, "method", None) == "POST"
+
+    @extend_schema(
+        request=s.TokenRequestSerializer,
+        responses={
+            201: s.TokenResponseSerializer,
+            429: OpenApiResponse(ErrorSerializer, "Too many failed sign-ins: locked out."),
+        },
+    )
     def post(self, request):
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -56,6 +74,18 @@ class TokenView(APIView):
         )
         body = {"token": issued.raw, "expires_at": issued.record.expires_at}
         return Response(s.TokenResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, UserToken):
+            raise ValidationError(
+                _(
+                    "Only a personal token (ut_...) can be revoked here: send it in the "
+                    "Authorization header. API keys are revoked under api-keys/."
+                )
+            )
+        accounts.user_token_revoke(token=request.auth, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeView(APIView):
@@ -84,17 +114,75 @@ class MemberViewSet(
     filterset_fields = ["role"]
     ordering_fields = ["created_at", "role"]
 
-    @extend_schema(request=s.MemberCreateSerializer, responses={201: s.MemberSerializer})
+    @extend_schema(
+        request=s.MemberCreateSerializer,
+        responses={201: s.MemberSerializer, 202: s.InvitationSentSerializer},
+        description="Grants the role to a member of this tenant, or creates a new account when "
+        "`password` is set. Anyone else is invited (202): the answer is the same whether or "
+        "not the name exists, and the role applies once the account's holder accepts.",
+    )
     def create(self, request):
         data = s.MemberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = accounts.member_add(
+        result = accounts.member_add(
             tenant=self.tenant, request=request._request, **data.validated_data
         )
-        return Response(s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        if isinstance(result, Invitation):
+            body = {
+                "username": result.username,
+                "role": result.role,
+                "detail": accounts.invitation_sent_message(result.username),
+            }
+            return Response(s.InvitationSentSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.MemberSerializer(result).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         accounts.member_remove(membership=instance, request=self.request._request)
+
+    @extend_schema(request=None, responses=s.TokensRevokedSerializer)
+    @action(detail=True, methods=["post"], url_path="revoke-tokens")
+    def revoke_tokens(self, request, pk=None):
+        """Revoke every personal token of this member's user (e.g. a lost laptop)."""
+        membership = self.get_object()
+        revoked = accounts.user_tokens_revoke_all(
+            user=membership.user,
+            request=request._request,
+            actor=request.user,
+            tenant=self.tenant,
+        )
+        return Response(s.TokensRevokedSerializer({"revoked": revoked}).data)
+
+
+class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's open invitations to other tenants: accept or decline them.
+    Someone else's invitation is a 404, like a missing one."""
+
+    serializer_class = s.InvitationSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
+            return Invitation.objects.none()
+        user = self.request.user
+        if not isinstance(user, User):
+            raise AuthenticationFailed(_("This endpoint needs a user, not an API key."))
+        return accounts.invitations_pending_for(user)
+
+    @extend_schema(request=None, responses=s.MemberSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        membership = accounts.invitation_accept(
+            invitation=self.get_object(), user=request.user, request=request._request
+        )
+        return Response(s.MemberSerializer(membership).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        accounts.invitation_decline(
+            invitation=self.get_object(), user=request.user, request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiKeyViewSet(

@@ -6,10 +6,12 @@ is applied here, after the subclass, and overriding `get_queryset` is refused at
 
 from typing import ClassVar
 
+from django.contrib.auth import get_user_model
 from rest_framework import generics, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from suite.tenancy.models import Tenant
+from suite.tenancy.selectors import user_has_role
 
 from .permissions import TenantAccess
 
@@ -20,6 +22,9 @@ class TenantScopedMixin:
     permission_classes: ClassVar = [IsAuthenticated, TenantAccess]
     api_key_scope: ClassVar[str | None] = None
     required_roles: ClassVar[tuple[str, ...]] = ()
+    # Roles shown personal data unmasked on one object's detail; lists always mask it
+    # (serializers built on suite.api.masking.MaskPersonalData).
+    personal_data_roles: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -39,6 +44,20 @@ class TenantScopedMixin:
 
     def scope_queryset(self, queryset):
         return queryset
+
+    def shows_personal_data(self) -> bool:
+        if getattr(self, "action", None) != "retrieve" or not self.personal_data_roles:
+            return False
+        user = self.request.user
+        # An API key carries no role: integrators get the masked view.
+        if not isinstance(user, get_user_model()):
+            return False
+        return user_has_role(user, self.tenant, *self.personal_data_roles)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.setdefault("masked", not self.shows_personal_data())
+        return context
 
     def get_queryset(self):
         queryset = self.scope_queryset(super().get_queryset())

@@ -1,5 +1,7 @@
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.db import models
 
 from suite.privacy import mask_text
@@ -10,10 +12,35 @@ from .models import AuditEntry
 logger = logging.getLogger("suite.audit")
 
 
+def _trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXIES)
+
+
 def client_ip(request) -> str | None:
+    """The address of whoever sent the request: the one client-IP rule of the whole suite.
+
+    X-Forwarded-For counts only when the connection comes from a proxy the operator listed in
+    TRUSTED_PROXIES (empty by default); then the nearest hop that is no trusted proxy is the
+    client. Anyone else could write any address there and slip past per-IP limits.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if remote is None or not _trusted_proxy(remote):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if _trusted_proxy(hop):
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return remote  # a garbled header: fall back to the proxy itself
+    return remote
 
 
 def actor_of(request):

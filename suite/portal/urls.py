@@ -12,6 +12,12 @@ urlpatterns = [
     path("switch-tenant/", views.switch_tenant, name="switch_tenant"),
     path("admin/members/", views.members, name="members"),
     path("admin/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/", views.invitations, name="invitations"),
+    path(
+        "invitations/<int:pk>/<str:answer>/",
+        views.invitation_answer,
+        name="invitation_answer",
+    ),
     path("admin/api-keys/", views.api_keys, name="api_keys"),
     path("admin/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("admin/audit/", views.audit_log, name="audit_log"),

@@ -5,13 +5,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from suite.accounts import services as accounts
-from suite.accounts.models import ApiKey
+from suite.accounts.models import ApiKey, Invitation
 from suite.audit.selectors import audit_entries
 from suite.audit.services import audit_record
 from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
@@ -48,8 +49,8 @@ def login_view(request):
             form.add_error(
                 None,
                 _(
-                    "Too many failed sign-ins. The account is locked for a while; "
-                    "try again later or ask your administrator."
+                    "Too many failed sign-ins from your network. Wait a while and try "
+                    "again, or ask your administrator."
                 ),
             )
         else:
@@ -117,7 +118,8 @@ def switch_tenant(request):
 @staff_required
 def home(request):
     jobs = jobs_for(tenant=request.tenant)[:10]
-    return render(request, "portal/home.html", {"jobs": jobs})
+    invitations = accounts.invitations_pending_for(request.user).count()
+    return render(request, "portal/home.html", {"jobs": jobs, "invitations": invitations})
 
 
 @admin_required
@@ -125,18 +127,56 @@ def members(request):
     form = forms.MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.member_add(tenant=request.tenant, request=request, **form.cleaned_data)
+            result = accounts.member_add(
+                tenant=request.tenant, request=request, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Role granted."))
+            if isinstance(result, Invitation):
+                messages.success(request, accounts.invitation_sent_message(result.username))
+            else:
+                messages.success(request, _("Role granted."))
             return redirect("portal:members")
     memberships = (
         Membership.objects.filter(tenant=request.tenant)
         .select_related("user")
         .order_by("user__username", "role")
     )
-    return render(request, "portal/members.html", {"form": form, "memberships": memberships})
+    invited = Invitation.objects.for_tenant(request.tenant).filter(
+        accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return render(
+        request,
+        "portal/members.html",
+        {"form": form, "memberships": memberships, "invited": invited},
+    )
+
+
+@staff_required(roles=(*Role.values,))
+def invitations(request):
+    pending = accounts.invitations_pending_for(request.user)
+    return render(request, "portal/invitations.html", {"invitations": pending})
+
+
+@staff_required(roles=(*Role.values,))
+@require_POST
+def invitation_answer(request, pk: int, answer: str):
+    if answer not in ("accept", "decline"):
+        raise Http404
+    # Only the signed-in account's own open invitations can be found: others are a 404.
+    invitation = get_object_or_404(accounts.invitations_pending_for(request.user), pk=pk)
+    if answer == "accept":
+        accounts.invitation_accept(invitation=invitation, user=request.user, request=request)
+        messages.success(
+            request,
+            _("You are now a member of %(t)s; switch to it in the tenant menu.")
+            % {"t": invitation.tenant.name},
+        )
+    else:
+        accounts.invitation_decline(invitation=invitation, user=request.user, request=request)
+        messages.success(request, _("Invitation declined."))
+    return redirect("portal:invitations")
 
 
 @admin_required

@@ -57,6 +57,8 @@ class TenantWebsocketMiddleware:
         scope = dict(scope)
         scope["tenant"] = None
         scope["api_key"] = None
+        # A browser from a foreign site: refused whatever its cookies (consumers close 4403).
+        scope["origin_refused"] = bool(_header(scope, b"origin")) and not origin_allowed(scope)
         raw_key = _raw_api_key(scope)
         if raw_key:
             key = await database_sync_to_async(api_key_from_raw)(raw_key)

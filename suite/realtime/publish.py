@@ -32,14 +32,16 @@ def next_seq(tenant_id: int, name: str) -> int:
 
 
 def tenant_group_send(tenant_id: int, name: str, event: dict) -> None:
+    """Best effort, never an error for the caller: a job's progress or a call's turn must not
+    fail because Redis (the sequence counter or the channel layer) is unreachable for a moment.
+    Clients resync on a sequence gap, or on the hello of their reconnect."""
     layer = get_channel_layer()
     if layer is None:
         return
-    payload = {**event, "group": name, "seq": next_seq(tenant_id, name)}
     try:
+        payload = {**event, "group": name, "seq": next_seq(tenant_id, name)}
         async_to_sync(layer.group_send)(
             group_name(tenant_id, name), {"type": "group.event", "payload": payload}
         )
     except Exception:
-        # Real-time delivery is best effort; clients resync on the sequence gap.
         logger.exception("group_send to %s failed", group_name(tenant_id, name))

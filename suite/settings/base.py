@@ -17,6 +17,9 @@ DEBUG = env_bool("DJANGO_DEBUG", default=DJANGO_ENV != "production")
 SECRET_KEY = env_str("SECRET_KEY", "embedded-default-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed (suite.audit.services.client_ip);
+# empty: the connection's own address is the client, whatever headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "suite.portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "suite.portal.middleware.PortalLocaleMiddleware",
@@ -109,10 +113,26 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # redis-py 8 reads with a 5 s socket timeout by default, exactly channels-redis's 5 s
+    # blocking pop: every consumer whose channel stayed quiet for 5 s lost the race and died
+    # with redis.exceptions.TimeoutError (a live call, as soon as its caller paused). Reads
+    # get a timeout well above the pop; a dead server is still noticed by the health check.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": env_int("REDIS_CHANNEL_READ_TIMEOUT_S", 30),
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                    }
+                ],
+                "capacity": 1000,
+                "expiry": 60,
+            },
         }
     }
 else:
@@ -123,7 +143,9 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 
-CELERY_QUEUES = ("default", "asr", "tts", "image", "video", "vision")
+# "streams" holds only the long-running live-stream watchers: its own worker process, so they
+# never take a slot a user's job is waiting for (scripts/run.sh, README "Production").
+CELERY_QUEUES = ("default", "asr", "tts", "image", "video", "vision", "streams")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_RESULT_BACKEND = env_str(
     "CELERY_RESULT_BACKEND", REDIS_URL or f"file://{VAR_DIR / 'celery' / 'results'}"
@@ -132,6 +154,17 @@ CELERY_BROKER_DIR = VAR_DIR / "celery" / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Redis redelivers an unacknowledged task after this; it must exceed the longest task.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60)
+# The longest a task may run: the soft limit raises inside it (the job fails with the reason),
+# the hard one kills it. The visibility timeout above must exceed it (a system check says so).
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 60)
+# A running job's lease: renewed by every progress update and by a heartbeat every
+# JOBS_HEARTBEAT_SECONDS; a job whose lease lapsed lost its worker. The sweep (celery beat,
+# every JOBS_SWEEP_SECONDS) re-queues it JOBS_LOST_REQUEUES times, then fails it.
+JOBS_LEASE_SECONDS = env_int("JOBS_LEASE_SECONDS", 120)
+JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 30)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 60)
+JOBS_LOST_REQUEUES = env_int("JOBS_LOST_REQUEUES", 1)
 
 # --- Auth ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -145,9 +178,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Content-Security-Policy (suite.portal.csp): sources to add to the built-in 'self'-only policy,
+# one "<directive> <source> ..." per entry, e.g. "img-src https://tiles.example.com".
+CSP_EXTRA_SOURCES = env_list("CSP_EXTRA_SOURCES", [])
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+# Failed sign-ins from one client address, over all user names, before that address is paused
+# (LOGIN_MAX_FAILURES counts one name from one address). Offices behind one NAT share it.
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 5 * 60)
 OTP_RESEND_SECONDS = env_int("OTP_RESEND_SECONDS", 60)
@@ -155,6 +194,11 @@ OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_MAX_PER_IP_PER_HOUR = env_int("OTP_MAX_PER_IP_PER_HOUR", 20)
 SMS_SENDER = env_str("SMS_SENDER", "suite.accounts.sms.LoggingSmsSender")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# Personal API tokens (ut_...) stop working this many hours after they were issued, also those
+# issued before the value was lowered.
+AUTH_TOKEN_TTL_HOURS = env_int("AUTH_TOKEN_TTL_HOURS", 30 * 24)
+# Days a membership invitation stays open for the invited account to accept.
+INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 14)
 
 # --- i18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -185,33 +229,63 @@ AI_MAX_UPLOAD_BYTES = env_int("AI_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 AI_MAX_AUDIO_SECONDS = env_int("AI_MAX_AUDIO_SECONDS", 600)
 AI_MAX_IMAGE_PIXELS = env_int("AI_MAX_IMAGE_PIXELS", 16_000_000)
 AI_MAX_TEXT_CHARS = env_int("AI_MAX_TEXT_CHARS", 20_000)
+# Heavy engines (Whisper, Kokoro, Coqui, e5) run in this many worker processes per capability,
+# outside the web/ASGI process (suite.ai.model_processes); "none" keeps them in-process.
+AI_MODEL_PROCESSES = {
+    name: int(count)
+    for name, _sep, count in (
+        item.partition("=")
+        for item in env_list("AI_MODEL_PROCESSES", ["transcribe=1", "synthesize=1", "embed=1"])
+        if item != "none"
+    )
+}
 # Sentences recently spoken by streamed speech (live calls), per process; 0 turns it off.
 AI_SPEECH_CACHE_MB = env_int("AI_SPEECH_CACHE_MB", 64)
 # An OpenAI-compatible chat server (vLLM, Ollama, a cloud endpoint); empty: extractive fallback.
 AI_CHAT_URL = env_str("AI_CHAT_URL")
 AI_CHAT_MODEL = env_str("AI_CHAT_MODEL")
 AI_CHAT_API_KEY = env_str("AI_CHAT_API_KEY")
+# Seconds a chat answer may take before the gateway falls back (the labelled extractive answerer).
+AI_CHAT_TIMEOUT_S = env_int("AI_CHAT_TIMEOUT_S", 30)
+# The host's own language-model server (`manage.py serve_llm`, started by `make run`): a bundle
+# key (qwen2.5-1.5b, qwen2.5-0.5b) or a .gguf path. Used for chat when AI_CHAT_URL is empty.
+AI_LOCAL_LLM = env_str("AI_LOCAL_LLM")
+AI_LOCAL_LLM_PORT = env_int("AI_LOCAL_LLM_PORT", 8080)
+AI_LOCAL_LLM_SLOTS = env_int("AI_LOCAL_LLM_SLOTS", 4)
+AI_LOCAL_LLM_CONTEXT = env_int("AI_LOCAL_LLM_CONTEXT", 3072)
+AI_LOCAL_LLM_THREADS = env_int("AI_LOCAL_LLM_THREADS", 0)
 # A local diffusers folder (SD 1.5 / SDXL / Turbo); empty: the OpenCV fallback.
 AI_IMAGE_MODEL_DIR = env_str("AI_IMAGE_MODEL_DIR")
 # Where tenant admins may point model paths, and which hosts their chat-server URLs may name
 # ("*": any). Both keep a tenant from aiming the server at files or addresses it must not touch.
 AI_MODEL_ROOTS = env_list("AI_MODEL_ROOTS", [str(AI_CACHE_DIR), "/models"])
+# Entries pin host AND port ("gpu-1:8000"); a bare host allows only ports 80/443. The default
+# is AI_CHAT_URL's server, else the local model server's usual port (llama.cpp: 8080).
 AI_CHAT_HOSTS = env_list(
     "AI_CHAT_HOSTS",
-    ["localhost", "127.0.0.1"] + ([urlparse(AI_CHAT_URL).hostname or ""] if AI_CHAT_URL else []),
+    [f"{urlparse(AI_CHAT_URL).hostname}:{urlparse(AI_CHAT_URL).port or 80}"]
+    if AI_CHAT_URL
+    else [f"127.0.0.1:{AI_LOCAL_LLM_PORT}", f"localhost:{AI_LOCAL_LLM_PORT}"],
 )
 
 
 def _default_models() -> dict[str, list[dict]]:
     """Per capability, in fallback order, what a tenant gets when its tree configured nothing."""
     chat = [{"name": "extractive-answerer", "engine": "extractive"}]
+    server = {"api_key": AI_CHAT_API_KEY, "timeout": AI_CHAT_TIMEOUT_S}
     if AI_CHAT_URL:
+        server.update(base_url=AI_CHAT_URL, model=AI_CHAT_MODEL)
+    elif AI_LOCAL_LLM:
+        served = Path(AI_LOCAL_LLM).stem if AI_LOCAL_LLM.endswith(".gguf") else AI_LOCAL_LLM
+        server.update(base_url=f"http://127.0.0.1:{AI_LOCAL_LLM_PORT}/v1", model=served)
+    if "base_url" in server:
         chat.insert(
             0,
             {
-                "name": AI_CHAT_MODEL or "chat",
+                "name": server["model"] or "chat",
                 "engine": "openai-compatible",
-                "options": {"base_url": AI_CHAT_URL, "model": AI_CHAT_MODEL},
+                "options": server,
+                "timeout_s": AI_CHAT_TIMEOUT_S,
             },
         )
     images = [{"name": "opencv-stylize", "engine": "opencv-stylize"}]
@@ -238,7 +312,17 @@ def _default_models() -> dict[str, list[dict]]:
 AI_DEFAULT_MODELS = _default_models()
 
 # --- API -------------------------------------------------------------------------
+# JSON request bodies (every DRF endpoint and the /v1/ API): larger ones answer 413, deeper
+# nesting answers 400. Django applies the same byte limit to form bodies.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "suite.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "suite.api.metadata.Metadata",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "suite.accounts.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -275,10 +359,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Where tenants may point the server (suite.netguard) ---------------------------
+# Camera stream URLs may not reach loopback, link-local, cloud metadata or "any" addresses unless
+# the host, IP or CIDR is listed here (e.g. a go2rtc restreamer on 127.0.0.1); private networks
+# are camera networks and stay allowed. Checked when saved and again after DNS at each connect.
+VIDEO_ANALYTICS_STREAM_HOSTS = env_list("VIDEO_ANALYTICS_STREAM_HOSTS", [])
+# Folders file:// camera sources may be read from: none in production unless set; in development
+# VAR_DIR/streams, where clips to replay as cameras can be dropped.
+VIDEO_ANALYTICS_FILE_ROOTS = env_list(
+    "VIDEO_ANALYTICS_FILE_ROOTS", [] if DJANGO_ENV == "production" else [str(VAR_DIR / "streams")]
+)
+
 # --- WebSocket -------------------------------------------------------------------
 # Browser clients must come from one of these origins; non-browser clients (no Origin
 # header) must authenticate with an API key.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", [])
+# How often an open feed rechecks its credentials (a revoked key, a deactivated user or a removed
+# role closes it with 4401/4403), in seconds.
+WEBSOCKET_RECHECK_S = env_int("WEBSOCKET_RECHECK_S", 10)
+# Live calls (suite.telephony): how long a dropped connection may resume its call, and how often
+# the holding process renews a call's mark and rechecks its API key (a revoked key ends the
+# call; a call nobody renews past the resume window is swept as dropped).
+TELEPHONY_RESUME_WINDOW_S = env_int("TELEPHONY_RESUME_WINDOW_S", 60)
+TELEPHONY_KEEPALIVE_S = env_int("TELEPHONY_KEEPALIVE_S", 10)
+# A text frame larger than this is refused as a bad frame (0.2 s of base64 PCM is ~8.6 KB).
+TELEPHONY_MAX_TEXT_FRAME_BYTES = env_int("TELEPHONY_MAX_TEXT_FRAME_BYTES", 256 * 1024)
 
 # --- Logging: personal data is masked on every handler ---------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

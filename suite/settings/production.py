@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import DATABASE_URL, REDIS_URL, SECRET_KEY
+from .base import DATABASE_URL, DATABASES, REDIS_URL, SECRET_KEY
 from .env import env_bool, env_int
 
 DEBUG = False
@@ -13,6 +13,19 @@ if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("Production needs DATABASE_URL pointing at PostgreSQL.")
 if not REDIS_URL:
     raise ImproperlyConfigured("Production needs REDIS_URL (Celery broker, cache, channel layer).")
+
+# A bounded pool of PostgreSQL connections per process (psycopg_pool): without it every request
+# opened its own connection, and two uvicorn workers under load ran PostgreSQL out of
+# connections ("too many clients") and answered 5xx. A request beyond the pool waits for a free
+# connection (DB_POOL_TIMEOUT_S) instead. The pool replaces persistent connections.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env_int("DB_POOL_TIMEOUT_S", 20),
+    }
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

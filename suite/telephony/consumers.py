@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from suite.accounts.authentication import api_key_from_raw
 from suite.accounts.models import ApiKeyScope
 from suite.ai.errors import AiError
 from suite.ai.pipeline import Caller
+from suite.api.parsers import JsonBodyError, load_json
 from suite.realtime.middleware import origin_allowed
 
 from . import codecs
@@ -26,12 +28,12 @@ from .codecs import FrameError
 from .handlers import CallHandler
 from .models import Call, CallProtocol
 from .services import call_end, call_resume, call_start
-from .session import CallSession, in_worker, live_session
+from .session import CLOSE_UNAUTHENTICATED, CallSession, in_worker, live_session
 
 logger = logging.getLogger("suite.telephony")
 
-# Close codes (4000-4999 are the application's).
-CLOSE_UNAUTHENTICATED = 4401  # no API key, or an unknown / revoked one
+# Close codes (4000-4999 are the application's). CLOSE_UNAUTHENTICATED (4401): no API key, or
+# an unknown or revoked one (also mid-call, see CallSession._keepalive_loop).
 CLOSE_FORBIDDEN = 4403  # the key lacks the callcenter scope, or a browser Origin is not allowed
 CLOSE_UNKNOWN_CALL = 4404  # resume of a call that does not exist here (or not for this tenant)
 CLOSE_TAKEN_OVER = 4409  # a newer connection resumed this call
@@ -40,6 +42,17 @@ CLOSE_NORMAL = 1000
 
 NATIVE_SAMPLE_RATE = 16000
 NATIVE_ENCODING = "pcm_s16le"
+
+
+def parse_frame(text: str | None) -> dict[str, Any] | None:
+    """A text frame's JSON object, or None: the REST API's bounds apply (nesting depth, no
+    unpaired surrogates or NUL), so a frame that would exhaust the parser's stack or could not
+    be stored is refused like any malformed one, and the socket stays up."""
+    try:
+        message = load_json(text or "")
+    except JsonBodyError:
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def _has_origin(scope) -> bool:
@@ -86,14 +99,50 @@ class CallConsumer(AsyncWebsocketConsumer):
         self.authenticated = True
         return True
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the connection ended (a crash included, which skips disconnect()), the
+            # call is left to resume or to expire: never held open forever.
+            if getattr(self, "session", None) is not None:
+                self.session.detach(self.deliver)
+
     async def disconnect(self, code):
         if self.session is not None:
             self.session.detach(self.deliver)
+
+    async def websocket_receive(self, message):
+        """One frame. Whatever is wrong with it is that frame's error; the call goes on."""
+        text = message.get("text")
+        if text is not None and len(text) > settings.TELEPHONY_MAX_TEXT_FRAME_BYTES:
+            if getattr(self, "authenticated", False):
+                await self.frame_error(
+                    "bad_frame",
+                    _("A text frame may hold at most %(n)s bytes; send audio in smaller frames.")
+                    % {"n": settings.TELEPHONY_MAX_TEXT_FRAME_BYTES},
+                )
+            return
+        try:
+            await super().websocket_receive(message)
+        except Exception:
+            logger.exception("call socket: a frame could not be handled")
+            await self.frame_error(
+                "internal_error", _("The server could not handle this frame; the call goes on.")
+            )
 
     async def deliver(self, event: dict) -> None:
         raise NotImplementedError
 
     # --- shared steps ---------------------------------------------------------------------
+
+    async def close_for(self, event: dict) -> bool:
+        """The session asks this connection to close (taken over, key revoked)."""
+        if "close" not in event:
+            return False
+        await self.close(code=event["close"])
+        self.session = None
+        return True
 
     async def begin(self, call: Call, *, resumed: bool, after_seq: int | None = None) -> bool:
         session = live_session(self.tenant.pk, str(call.id))
@@ -114,6 +163,15 @@ class CallConsumer(AsyncWebsocketConsumer):
                     {"type": "error", "code": exc.code, "message": str(exc), "seq": 0}
                 )
                 await self.close(code=CLOSE_QUOTA if exc.code == "quota_exceeded" else 1011)
+                return False
+            except Exception:
+                logger.exception("call %s could not start", call.id)
+                await in_worker(call_end, call=call, dropped=True)
+                message = _("The call could not start; try again.")
+                await self.deliver(
+                    {"type": "error", "code": "start_failed", "message": message, "seq": 0}
+                )
+                await self.close(code=1011)
                 return False
         else:
             session.encode = self.encoder()
@@ -160,9 +218,7 @@ class NativeStreamConsumer(CallConsumer):
     protocol = CallProtocol.STREAM
 
     async def deliver(self, event: dict) -> None:
-        if event.get("type") == "taken_over":
-            await self.close(code=CLOSE_TAKEN_OVER)
-            self.session = None
+        if await self.close_for(event):
             return
         await self.send(text_data=json.dumps(event, ensure_ascii=False))
 
@@ -176,12 +232,8 @@ class NativeStreamConsumer(CallConsumer):
         if bytes_data is not None:
             await self.audio(bytes_data, None)
             return
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            await self.frame_error("bad_frame", _("A text frame must be one JSON object."))
-            return
-        if not isinstance(message, dict):
+        message = parse_frame(text_data)
+        if message is None:
             await self.frame_error("bad_frame", _("A text frame must be one JSON object."))
             return
         kind = message.get("type")
@@ -264,6 +316,7 @@ class NativeStreamConsumer(CallConsumer):
             language=str(message.get("language") or "zh"),
             speak_replies=bool(message.get("speak_replies", False)),
             metadata=metadata,
+            api_key=self.caller.api_key,
         )
         await self.begin(call, resumed=False)
 
@@ -311,10 +364,9 @@ class TwilioMediaStreamConsumer(CallConsumer):
     async def deliver(self, event: dict) -> None:
         kind = event.get("type")
         sid = getattr(self, "stream_sid", "")
-        if kind == "taken_over":
-            await self.close(code=CLOSE_TAKEN_OVER)
-            self.session = None
-        elif kind == "media":
+        if await self.close_for(event):
+            return
+        if kind == "media":
             await self._send(
                 {"event": "media", "streamSid": sid, "media": {"payload": event["payload"]}}
             )
@@ -332,11 +384,8 @@ class TwilioMediaStreamConsumer(CallConsumer):
         return codecs.encode_mulaw_frames
 
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "")
-            if not isinstance(message, dict):
-                raise ValueError
-        except ValueError:
+        message = parse_frame(text_data)
+        if message is None:
             if not self.authenticated:
                 return
             await self.frame_error("bad_frame", _("A Twilio message must be one JSON object."))
@@ -443,6 +492,7 @@ class TwilioMediaStreamConsumer(CallConsumer):
             language=str(params.get("language") or "zh"),
             speak_replies=str(params.get("speak_replies", "")).lower() in ("1", "true", "yes"),
             metadata={k: str(v)[:200] for k, v in params.items() if k not in ("caller", "api_key")},
+            api_key=self.caller.api_key,
         )
         await self.begin(call, resumed=False)
 

@@ -42,6 +42,13 @@ class Call(TenantOwnedModel):
     audio_seconds = models.FloatField(default=0.0)
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the process that holds the call while it does; a call whose process died
+    # stops renewing it and the sweep ends it (services.call_sweep_orphaned).
+    alive_at = models.DateTimeField(null=True, blank=True)
+    # The key the platform streams with: revoking it ends the call (services.call_keepalive).
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_at"]

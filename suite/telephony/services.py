@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from suite.accounts.models import ApiKey
 from suite.tenancy.models import Tenant
 
 from .models import Call, CallStatus, CallUtterance, Speaker
@@ -24,8 +28,11 @@ def call_start(
     language: str = "",
     speak_replies: bool = False,
     metadata: dict | None = None,
+    api_key: ApiKey | None = None,
 ) -> Call:
     return Call.objects.create(
+        alive_at=timezone.now(),
+        api_key=api_key,
         tenant=tenant,
         product=product,
         protocol=protocol,
@@ -52,11 +59,36 @@ def call_resume(*, tenant: Tenant, call_id: str | uuid.UUID, product: str) -> Ca
         return None
     if call.status == CallStatus.ENDED:
         return None
+    call.alive_at = timezone.now()
+    fields = ["alive_at"]
     if call.status == CallStatus.DROPPED:
         call.status = CallStatus.ACTIVE
         call.ended_at = None
-        call.save(update_fields=["status", "ended_at"])
+        fields += ["status", "ended_at"]
+    call.save(update_fields=fields)
     return call
+
+
+def call_keepalive(*, call: Call) -> bool:
+    """The holding process is alive: renew the call's mark. False when the call's API key was
+    revoked meanwhile (the call must end: a revoked key opens nothing, not even a call in
+    progress)."""
+    Call.objects.filter(pk=call.pk, status=CallStatus.ACTIVE).update(alive_at=timezone.now())
+    if call.api_key_id is None:
+        return True
+    return ApiKey.objects.filter(pk=call.api_key_id, revoked_at__isnull=True).exists()
+
+
+def call_sweep_orphaned(*, now=None) -> int:
+    """End as dropped every active call that no process has renewed for longer than a resume
+    could take: its server died (kill -9, OOM, a lost host), so nothing else will end it."""
+    now = now or timezone.now()
+    grace = settings.TELEPHONY_RESUME_WINDOW_S + 3 * settings.TELEPHONY_KEEPALIVE_S
+    stale = Call.objects.filter(status=CallStatus.ACTIVE).filter(
+        Q(alive_at__lt=now - timedelta(seconds=grace))
+        | Q(alive_at__isnull=True, started_at__lt=now - timedelta(seconds=grace))
+    )
+    return stale.update(status=CallStatus.DROPPED, ended_at=now)
 
 
 @transaction.atomic

@@ -35,11 +35,12 @@ from suite.ai.types import AudioClip
 from .handlers import CallHandler, Turn
 from .models import Call
 from .selectors import call_next_utterance_index
-from .services import call_end, call_utterance_add
+from .services import call_end, call_keepalive, call_utterance_add
 
 logger = logging.getLogger("suite.telephony")
 
 FRAME = 320  # 20 ms at 16 kHz
+CLOSE_UNAUTHENTICATED = 4401  # the connection's API key is no longer valid
 # Barge-in: this much loud audio while a reply is playing cuts the reply off.
 BARGE_IN_S = 0.2
 BARGE_IN_RMS = 0.02
@@ -123,6 +124,7 @@ class CallSession:
         self.audio_seconds = 0.0
         self._tasks: list[asyncio.Task] = []
         self._expiry: asyncio.Task | None = None
+        self._keepalive: asyncio.Task | None = None
         self._marks: set[str] = set()
         self._speaking = False
         self._cut = False
@@ -148,12 +150,19 @@ class CallSession:
             silence_s=float(setting("SILENCE_S", 0.6)),
             partial_max_load=float(setting("PARTIAL_MAX_LOAD", 0.3)),
         )
+        try:
+            # Before the call goes live: a handler that could not start (its database
+            # unreachable, say) leaves nothing running that would later end a half-made call.
+            await in_worker(handler.on_start, resumed=resumed)
+        except Exception:
+            await in_worker(session.stream.close)
+            raise
         SESSIONS[str(call.id)] = session
         session._tasks = [
             asyncio.create_task(session._audio_loop()),
             asyncio.create_task(session._turn_loop()),
         ]
-        await in_worker(handler.on_start, resumed=resumed)
+        session._keepalive = asyncio.create_task(session._keepalive_loop())
         return session
 
     def attach(self, sender: Sender) -> Sender | None:
@@ -177,17 +186,44 @@ class CallSession:
         if self.sender is None:
             await self.stop(dropped=True)
 
+    async def _keepalive_loop(self) -> None:
+        """Renews the call's mark for the orphan sweep, and ends the call if its API key was
+        revoked: revocation takes effect on open calls within one interval."""
+        interval = float(settings.TELEPHONY_KEEPALIVE_S)
+        while not self._stopping:
+            await asyncio.sleep(interval)
+            if self._stopping:
+                return
+            try:
+                key_active = await in_worker(call_keepalive, call=self.call)
+            except Exception:
+                logger.exception("call %s: keepalive failed", self.call.id)
+                continue
+            if not key_active:
+                await self.error(
+                    "key_revoked", _("The API key of this call was revoked; the call ends.")
+                )
+                await self.stop()
+                await self._deliver({"type": "closing", "close": CLOSE_UNAUTHENTICATED})
+                return
+
     async def stop(self, *, dropped: bool = False) -> None:
         """End of the call: the last utterance becomes final, every turn is answered."""
         if self._stopping:
             return
         self._stopping = True
+        if self._keepalive is not None and self._keepalive is not asyncio.current_task():
+            self._keepalive.cancel()
         await self.audio.put(None)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.finished = True
         SESSIONS.pop(str(self.call.id), None)
         await in_worker(call_end, call=self.call, dropped=dropped, audio_seconds=self.audio_seconds)
-        await in_worker(self.handler.on_end, dropped=dropped)
+        try:
+            await in_worker(self.handler.on_end, dropped=dropped)
+        except Exception:
+            # The call is ended either way; the client still gets its `stopped`.
+            logger.exception("call %s: the handler's on_end failed", self.call.id)
         await self.emit({"type": "stopped", "dropped": dropped})
 
     # --- outbound -------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def test_duplicate_model_name_is_refused_per_capability(client_a, tenant_a):
 
 
 def test_chat_server_url_is_accepted_as_the_path_of_a_remote_engine(tenant_a, settings):
-    settings.AI_CHAT_HOSTS = ["gpu-1"]
+    settings.AI_CHAT_HOSTS = ["gpu-1:8000"]
     model = make_model(tenant_a, engine="openai-compatible", path="http://gpu-1:8000/v1")
     assert model.path == "http://gpu-1:8000/v1"
 
@@ -372,3 +372,23 @@ def test_nav_links_to_model_access_for_admins_only(client_a, client, tenant_a):
     client.logout()
     client.force_login(member(tenant_a, Role.CS_AGENT))
     assert reverse("ai:models") not in client.get(reverse("portal:home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("http://127.0.0.1:8080/v1", True),
+        ("http://localhost:8080/v1", True),
+        ("http://127.0.0.1:6379/v1", False),  # Redis on the same host
+        ("http://localhost:5432/v1", False),
+        ("http://127.0.0.1/v1", False),
+        ("http://gpu-1/v1", True),  # a bare host: the scheme's default port only
+        ("https://gpu-1/v1", True),
+        ("http://gpu-1:9000/v1", False),
+    ],
+)
+def test_chat_hosts_pin_host_and_port(settings, url, ok):
+    from suite.ai.services import _check_url
+
+    settings.AI_CHAT_HOSTS = ["127.0.0.1:8080", "localhost:8080", "gpu-1"]
+    assert (_check_url(url, "path") == {}) is ok

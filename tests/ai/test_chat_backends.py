@@ -139,10 +139,14 @@ def test_chat_sends_grounded_request_and_maps_citations(server):
     assert body["max_tokens"] == 64 and body["temperature"] == 0.2
     assert body["stream"] is False
     system, user = body["messages"]
-    assert system["role"] == "system"
-    assert "[1]（来源：知识库/流量加油包）国内流量用完后" in system["content"]
-    assert "[2]（来源：知识库/国际漫游）" in system["content"]
-    assert user == {"role": "user", "content": "流量用完了怎么办？"}
+    # The rules in the system message (a cacheable prefix), the passages with the question.
+    assert system["role"] == "system" and "[1]" in system["content"]
+    assert "流量加油包" not in system["content"]
+    assert user["role"] == "user"
+    assert "[1] 国内流量用完后可以订购流量加油包" in user["content"]
+    assert "[2] 出国前可以开通国际漫游功能" in user["content"]
+    assert user["content"].endswith("问题：流量用完了怎么办？")
+    assert "知识库/" not in user["content"]  # source labels would be copied into answers
     assert result.text == "您可以订购流量加油包，10元1GB [1]。"
     assert (result.prompt_tokens, result.completion_tokens) == (123, 17)
     assert result.citations == ["知识库/流量加油包"]

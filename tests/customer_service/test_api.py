@@ -18,6 +18,7 @@ from suite.ai.models import UsageRecord
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member
+from tests.suite.test_media_files import TRUNCATED_PDF
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -475,6 +476,18 @@ def test_bad_attachments_are_refused(sup_a, tenant_a, content, name):
         reverse("api:cs-ticket-attachments", args=[ticket.pk]), {"file": upload}, format="multipart"
     )
     assert response.status_code == 400 and response.json()["error"]["message"]
+    assert not ticket.attachments.exists()
+
+
+def test_a_truncated_pdf_attachment_is_a_clear_400(sup_a, tenant_a):
+    ticket = tickets.ticket_create(tenant=tenant_a, type="complaint", summary="x")
+    upload = io.BytesIO(TRUNCATED_PDF)
+    upload.name = "invoice.pdf"
+    response = client_for(sup_a).post(
+        reverse("api:cs-ticket-attachments", args=[ticket.pk]), {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "PDF 文件不完整" in response.json()["error"]["message"]  # the API speaks zh-hans
     assert not ticket.attachments.exists()
 
 

@@ -46,6 +46,29 @@ def sign_in_as_subscriber(page, live_server, phone: str) -> None:
     )
 
 
+def test_the_language_model_answers_a_paraphrase_with_its_source(
+    mobile_page, live_server, shenzhen, language_model
+):
+    article_create(
+        tenant=shenzhen, title="剩余流量查询", category="流量", status="published",
+        body="剩余流量可以发送短信CXLL到10086查询，也可以在App首页查看实时用量。"
+        "流量统计可能有1到2小时延迟，以账单为准。",
+    )  # fmt: skip
+    page = mobile_page
+    sign_in_as_subscriber(page, live_server, "13800138000")
+    page.goto(f"{live_server.url}/customer-service/m/chat/")
+    page.fill("#cs-text", "怎么查我还剩多少流量？")
+    page.click("#cs-send")
+    answer = page.locator("#cs-messages .cs-bot").nth(1)
+    expect(answer).to_contain_text("CXLL", timeout=SLOW_MS)
+    expect(answer.locator(".cs-sources")).to_contain_text("剩余流量查询")
+    # Generated, and said so with the model's name; not the fallback's label.
+    expect(answer.locator(".cs-generated")).to_contain_text("AI生成")
+    expect(answer.locator(".cs-generated")).to_contain_text(language_model.served_name)
+    expect(answer.locator(".cs-fallback")).to_have_count(0)
+    screenshot(page, "cs-subscriber-chat-llm")
+
+
 def test_subscriber_chats_by_text_hears_the_reply_and_rates(mobile_page, live_server, shenzhen):
     page = mobile_page
     sign_in_as_subscriber(page, live_server, "13800138000")

@@ -112,7 +112,7 @@ def test_tickets_pages_mask_lists_and_hide_other_tenants(client, agent, tenant_a
     bad = io.BytesIO(b"not an image")
     bad.name = "x.png"
     response = client.post(url, {"action": "attach", "file": bad}, follow=True)
-    assert "只能上传 JPEG" in response.content.decode()
+    assert "仅接受 JPEG" in response.content.decode()
     mine.refresh_from_db()
     assert mine.status == "in_progress" and mine.attachments.count() == 1
     their_url = reverse("customer_service:ticket", args=[theirs.pk])

@@ -12,6 +12,7 @@ from PIL import Image
 from gov_hotline import services
 from gov_hotline.models import Assignment, Department, OrderEvent
 from tests.cross_tenant import covers
+from tests.suite.test_media_files import TRUNCATED_PDF
 
 from .conftest import new_order
 from .test_api_workflow import API, as_user, bearer
@@ -129,6 +130,7 @@ def test_bad_files_are_refused_with_a_reason_and_nothing_is_kept(hl_a, handler_a
         (_upload("notes.txt", b"hello"), "Evidence must be a JPEG, PNG or PDF file."),
         (_upload("photo.png", b"not an image at all"), "evidence:"),
         (_upload("report.pdf", b"<html>not a pdf</html>"), "This file is not a PDF document."),
+        (_upload("report.pdf", TRUNCATED_PDF), "The PDF file is truncated"),
         (_upload("bomb.png", _png_declaring(20_000, 20_000)), "20000x20000 pixels"),
         ({}, "evidence:"),
     ]

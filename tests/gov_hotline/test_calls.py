@@ -24,6 +24,7 @@ from tests.calls import (
 )
 from tests.cross_tenant import covers
 from tests.factories import member
+from tests.suite.test_realtime import closed_with
 from tests.suite.test_telephony_support import (
     PHRASES,
     receive_until,
@@ -154,8 +155,7 @@ async def test_the_desk_needs_a_hotline_role_or_a_hotline_key(hl_a, hotline_key_
     user = await sync_to_async(member)(hl_a, Role.RINGTONE_REVIEWER, username="rr")
     assert not await desk_connects(DESK, user)
     # A key without the hotline scope is refused; one with it joins the tenant's desk.
-    ws = WebsocketCommunicator(application, f"{DESK}?api_key={key_a}")
-    assert not (await ws.connect())[0]
+    assert await closed_with(f"{DESK}?api_key={key_a}") == 4403
     ws = WebsocketCommunicator(application, f"{DESK}?api_key={hotline_key_a}")
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["type"] == "hello"

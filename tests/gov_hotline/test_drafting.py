@@ -106,6 +106,24 @@ def test_kb_answer_cites_the_matching_article(hl_a):
     assert knowledge.kb_rebuild(caller=caller) == 2
 
 
+def test_the_bundled_model_answers_policy_questions_from_the_cited_article(hl_a, language_model):
+    caller = gateway.Caller(tenant=hl_a)
+    knowledge.article_save(
+        caller=caller,
+        title="居住证办理",
+        answer="持身份证、住所证明和劳动合同到居住地派出所申领居住证，15个工作日内办结。",
+    )
+    knowledge.article_save(
+        caller=caller,
+        title="低保申请条件",
+        answer="家庭人均收入低于当地低保标准的，可向户籍所在地镇街提出申请。",
+    )
+    answer = knowledge.kb_answer(caller=caller, question="外地人来这边上班，要办那个证得带啥材料")
+    assert answer.engine == "openai-compatible" and answer.fallback is False
+    assert "身份证" in answer.text
+    assert [c["title"] for c in answer.citations] == ["居住证办理"]
+
+
 def test_hotspot_warning_is_recorded_once(hl_a):
     for i in range(5):
         new_order(hl_a, text=f"天河区体育西路工地夜间施工噪音扰民，第{i}位市民反映")
@@ -155,3 +173,17 @@ def test_demo_seed_trains_the_classifier_in_a_job(db):
 
 
 TEXT_FOR_DEMO = "天河区体育西路的工地晚上还在打桩施工，噪音太大了"
+
+
+def test_the_bundled_model_drafts_the_order_in_the_schema(trained_a, language_model):
+    text = "我姓王，住在天河区体育西路华景花园3栋，楼下烧烤店每天吵到凌晨两点，希望派人管一管"
+    draft = draft_build(caller=gateway.Caller(tenant=trained_a.tenant), text=text)
+    assert draft["sources"]["chat"] == language_model.served_name
+    assert draft["fallback"] is False
+    subcategory = f"{draft['category']}/{draft['subcategory']}"
+    assert subcategory in [c["subcategory"] for c in draft["candidates"]]
+    assert draft["district"] == "天河区"  # one of the tenant's own districts
+    # The address is a place the citizen named, not "我是…" or an invented one.
+    assert draft["address"] and draft["address"] in text and not draft["address"].startswith("我")
+    assert draft["summary"] and draft["summary"] != text[:60]
+    assert draft["request_type"] in ("投诉", "求助", "举报", "建议", "咨询", "表扬")

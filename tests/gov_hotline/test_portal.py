@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -113,7 +114,11 @@ def test_intake_recording_shows_progress_until_the_job_ends(hl_a, agent_a):
     page = client.get(posted["Location"]).content.decode()
     assert 'id="gh-recording-progress"' in page  # not run yet: no worker in this test
     assert f'data-job-id="{started.job_id}"' in page
-    assert "/ws/jobs/" in page and "reload" in page
+    # The page follows the job over the jobs socket and reloads when it ends (a static script:
+    # the Content-Security-Policy forbids inline ones).
+    assert "gov_hotline/intake_recording.js" in page
+    script = (settings.BASE_DIR / "gov_hotline/static/gov_hotline/intake_recording.js").read_text()
+    assert "/ws/jobs/" in script and "reload" in script
     Job.objects.filter(pk=started.job_id).update(status=JobStatus.FAILED, error="ASR down")
     failed = client.get(posted["Location"]).content.decode()
     assert "could not be transcribed" in failed and "ASR down" in failed

@@ -339,6 +339,8 @@ def test_evidence_check_refuses_by_name_then_size_then_content(monkeypatch):
     buffer = BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, format="PNG")
     services.evidence_check(upload=SimpleUploadedFile("a.png", buffer.getvalue()))
-    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 fine")
+    assert "truncated" in check("a.pdf", b"%PDF-1.4 cut off here")
+    whole = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    upload = SimpleUploadedFile("a.pdf", whole)
     services.evidence_check(upload=upload)
-    assert upload.read() == b"%PDF-1.4 fine"  # left readable from the start for the save
+    assert upload.read() == whole  # left readable from the start for the save

@@ -1,9 +1,12 @@
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from suite.accounts import services
@@ -46,7 +49,8 @@ def test_staff_login_locks_after_repeated_failures(client, admin_a, settings):
     response = client.post(reverse("portal:login"), {"username": "admin_a", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert LoginThrottle.objects.get(username="admin_a").locked_until is not None
+    assert LoginThrottle.objects.get(username="admin_a", ip="127.0.0.1").locked_until is not None
+    assert "来自您所在网络的登录失败次数过多" in response.content.decode()
     assert AuditEntry.objects.filter(action="auth.login_locked").exists()
 
 
@@ -200,12 +204,14 @@ def test_members_api_creates_user_and_refuses_removing_last_admin(api_a, admin_a
     assert "至少需要一名管理员" in response.json()["error"]["message"]
 
 
-def test_members_api_needs_password_for_unknown_user(api_a):
+def test_members_api_invites_an_unknown_user_without_saying_so(api_a):
+    # Without a password no account is created; the answer is the invitation's (see
+    # test_invitations.py), which does not tell whether "ghost" exists.
     response = api_a.post(
         "/api/v1/members/", {"username": "ghost", "role": "cs_agent"}, format="json"
     )
-    assert response.status_code == 400
-    assert "password" in response.json()["error"]["fields"]
+    assert response.status_code == 202
+    assert not User.objects.filter(username="ghost").exists()
 
 
 def test_non_admin_cannot_manage_members(tenant_a):
@@ -279,3 +285,97 @@ def test_member_with_taken_phone_or_bad_username_is_a_clear_400(api_a, admin_a):
 
 def test_switch_tenant_with_garbage_is_404_not_500(client_a):
     assert client_a.post(reverse("portal:switch_tenant"), {"tenant": "abc"}).status_code == 404
+
+
+# --- Lockout per (name, address) and per address ----------------------------------------------
+
+ADDRESS_A, ADDRESS_B = "198.51.100.10", "203.0.113.20"
+
+
+def _portal_sign_in(username: str, password: str, ip: str) -> bool:
+    client = Client()
+    client.post(
+        reverse("portal:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+    return "_auth_user_id" in client.session
+
+
+def _token_sign_in(username: str, password: str, ip: str) -> int:
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+    return response.status_code
+
+
+def _sign_in(endpoint: str, username: str, password: str, ip: str) -> bool | str:
+    """True: signed in; False: wrong password; "locked": refused without trying."""
+    if endpoint == "portal":
+        if _portal_sign_in(username, password, ip):
+            return True
+        locked = AuditEntry.objects.filter(action="auth.login_locked").order_by("-pk").first()
+        fresh = locked is not None and locked.pk == AuditEntry.objects.latest("pk").pk
+        return "locked" if fresh else False
+    code = _token_sign_in(username, password, ip)
+    # A wrong password is 403: the issuing POST runs without authenticators, so DRF has no
+    # WWW-Authenticate challenge to make it a 401.
+    return {201: True, 401: False, 403: False, 429: "locked"}[code]
+
+
+@pytest.mark.parametrize("endpoint", ["portal", "token"])
+def test_a_name_locked_from_one_address_still_signs_in_from_another(endpoint, admin_a, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        _sign_in(endpoint, "admin_a", "wrong", ADDRESS_A)
+    assert _sign_in(endpoint, "admin_a", PASSWORD, ADDRESS_A) == "locked"
+    # The attacker's failures do not reach the real user at another address.
+    assert _sign_in(endpoint, "admin_a", PASSWORD, ADDRESS_B) is True
+
+
+@pytest.mark.parametrize("endpoint", ["portal", "token"])
+def test_one_address_is_throttled_across_names(endpoint, admin_a, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    settings.LOGIN_MAX_FAILURES_PER_IP = 4
+    # Spraying: one guess per name stays under the per-name limit, never under the per-address.
+    for name in ("ann", "bob", "cat", "dan"):
+        assert _sign_in(endpoint, name, "wrong", ADDRESS_A) in (False, "locked")
+    assert _sign_in(endpoint, "admin_a", PASSWORD, ADDRESS_A) == "locked"
+    assert _sign_in(endpoint, "admin_a", PASSWORD, ADDRESS_B) is True
+
+
+def test_own_sign_in_does_not_reset_the_address_budget(admin_a, settings):
+    settings.LOGIN_MAX_FAILURES_PER_IP = 3
+    for name in ("ann", "bob"):
+        _token_sign_in(name, "wrong", ADDRESS_A)
+    assert _token_sign_in("admin_a", PASSWORD, ADDRESS_A) == 201
+    assert _token_sign_in("cat", "wrong", ADDRESS_A) == 429
+    assert _token_sign_in("admin_a", PASSWORD, ADDRESS_A) == 429
+
+
+def test_address_failures_are_forgiven_after_a_quiet_lockout_period(admin_a, settings):
+    settings.LOGIN_MAX_FAILURES_PER_IP = 2
+    _token_sign_in("ann", "wrong", ADDRESS_A)
+    past = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS + 1)
+    LoginThrottle.objects.filter(ip=ADDRESS_A).update(updated_at=past)
+    assert _sign_in("token", "bob", "wrong", ADDRESS_A) is False
+    assert _token_sign_in("admin_a", PASSWORD, ADDRESS_A) == 201
+
+
+def test_lockout_follows_the_forwarded_address_only_behind_a_trusted_proxy(admin_a, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    for _ in range(2):
+        APIClient().post(
+            "/api/v1/auth/token/",
+            {"username": "admin_a", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR=ADDRESS_A,
+        )
+    assert LoginThrottle.objects.get(username="admin_a").ip == ADDRESS_A
+    # Another client behind the same proxy is not affected.
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": "admin_a", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR=ADDRESS_B,
+    )
+    assert response.status_code == 201

@@ -98,6 +98,7 @@ def test_celery_is_configured_for_safe_redelivery():
         "image",
         "video",
         "vision",
+        "streams",
     }
     assert export_audit_csv.max_retries == 3
 

@@ -9,7 +9,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import path
 
-from suite.accounts.services import api_key_create
+from suite.accounts.services import api_key_create, api_key_revoke
 from suite.asgi import application
 from suite.jobs.services import JOBS_GROUP
 from suite.realtime.consumers import TenantConsumer
@@ -33,6 +33,17 @@ async def _connect(headers=(), path="/ws/jobs/"):
     communicator = WebsocketCommunicator(application, path, headers=list(headers))
     connected, code = await communicator.connect()
     return communicator, connected, code
+
+
+async def closed_with(path: str, headers=(), app=application) -> int:
+    """The close code of a socket the server accepted and then refused (README: 4401 no valid
+    credentials, 4403 not for this socket); fails when the handshake itself was refused."""
+    communicator = WebsocketCommunicator(app, path, headers=list(headers))
+    connected, code = await communicator.connect()
+    assert connected, f"{path}: refused in the handshake ({code}), not with a close code"
+    message = await communicator.receive_output(timeout=5)
+    assert message["type"] == "websocket.close", message
+    return message["code"]
 
 
 async def _browser(user):
@@ -72,24 +83,24 @@ async def test_session_auth_needs_an_allowed_origin(admin_a):
     assert (await ws.receive_json_from())["tenant"] == "gd-sz"
     await ws.disconnect()
 
-    _, ok, _ = await _connect([*base, (b"origin", b"https://evil.example")])
-    assert not ok
-    _, ok, _ = await _connect(base)  # no Origin: a non-browser client must use an API key
-    assert not ok
+    assert await closed_with("/ws/jobs/", [*base, (b"origin", b"https://evil.example")]) == 4403
+    # no Origin: a non-browser client must use an API key
+    assert await closed_with("/ws/jobs/", base) == 4401
 
 
 async def test_bad_or_revoked_or_unscoped_keys_are_refused(tenant_a):
-    _, ok, _ = await _connect([(b"authorization", b"Bearer sk-wrong")])
-    assert not ok
+    assert await closed_with("/ws/jobs/", [(b"authorization", b"Bearer sk-wrong")]) == 4401
     issued = await sync_to_async(api_key_create)(tenant=tenant_a, name="hl", scopes=["hotline"])
-    _, ok, _ = await _connect(path=f"/ws/jobs/?api_key={issued.raw}")
-    # /ws/jobs/ takes no API-key scope: it is for the portal's session users.
-    assert not ok
+    await sync_to_async(api_key_revoke)(key=issued.record)
+    assert await closed_with(f"/ws/jobs/?api_key={issued.raw}") == 4401
+    unscoped = await sync_to_async(api_key_create)(tenant=tenant_a, name="m", scopes=["maas"])
+    assert await closed_with("/ws/probe/", [], app=probe_app_for(unscoped.raw)) == 4403
 
 
 class CallcenterProbeConsumer(TenantConsumer):
     tenant_groups = ("probe",)
     api_key_scope = "callcenter"
+    required_roles = frozenset({"tenant_admin"})
 
 
 probe_app = WebsocketAuthStack(URLRouter([path("ws/probe/", CallcenterProbeConsumer.as_asgi())]))
@@ -159,3 +170,62 @@ async def test_a_subscriber_gets_only_their_own_job_events(tenant_a, admin_a):
     assert await ws_staff.receive_nothing(timeout=0.3)
     await ws_alice.disconnect()
     await ws_staff.disconnect()
+
+
+def probe_app_for(raw: str):
+    """The callcenter-scoped probe socket, the key sent as a Bearer header."""
+
+    async def app(scope, receive, send):
+        headers = [*scope.get("headers", []), (b"authorization", f"Bearer {raw}".encode())]
+        return await probe_app({**scope, "headers": headers}, receive, send)
+
+    return app
+
+
+async def test_a_feed_ignores_what_clients_send_even_json_nested_past_the_parser(tenant_a, admin_a):
+    ws, ok, _ = await _connect(await _browser(admin_a))
+    assert ok
+    await ws.receive_json_from()  # hello
+    await ws.send_to(text_data="[" * 5000 + "]" * 5000)
+    await ws.send_to(text_data="not json")
+    await sync_to_async(tenant_group_send)(tenant_a.pk, JOBS_GROUP, {"type": "job.updated", "n": 7})
+    assert (await ws.receive_json_from())["n"] == 7
+    await ws.disconnect()
+
+
+async def test_an_open_feed_closes_when_its_key_is_revoked(tenant_a, key_a, settings):
+    from suite.accounts.models import ApiKey
+
+    settings.WEBSOCKET_RECHECK_S = 0.2
+    ws = WebsocketCommunicator(
+        probe_app, "/ws/probe/", headers=[(b"authorization", f"Bearer {key_a}".encode())]
+    )
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from())["type"] == "hello"
+    key = await sync_to_async(ApiKey.objects.get)(tenant=tenant_a)
+    await sync_to_async(api_key_revoke)(key=key)
+    message = await ws.receive_output(timeout=5)
+    assert message == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_open_feed_closes_when_the_user_loses_the_role_or_the_account(
+    tenant_a, admin_a, settings
+):
+    from suite.tenancy.models import Membership
+
+    settings.WEBSOCKET_RECHECK_S = 0.2
+    ws = WebsocketCommunicator(probe_app, "/ws/probe/", headers=await _browser(admin_a))
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from())["type"] == "hello"
+    await sync_to_async(Membership.objects.filter(user=admin_a, tenant=tenant_a).delete)()
+    assert (await ws.receive_output(timeout=5))["code"] == 4403
+
+    await sync_to_async(Membership.objects.create)(
+        user=admin_a, tenant=tenant_a, role="tenant_admin"
+    )
+    ws = WebsocketCommunicator(probe_app, "/ws/probe/", headers=await _browser(admin_a))
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from())["type"] == "hello"
+    admin_a.is_active = False
+    await sync_to_async(admin_a.save)()
+    assert (await ws.receive_output(timeout=5))["code"] == 4401

@@ -6,8 +6,10 @@ import pkgutil
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import tests
+from suite.realtime.consumers import TenantConsumer
 from suite.realtime.routing import websocket_urlpatterns
-from tests.cross_tenant import COVERED, EXEMPT
+from suite.telephony.consumers import CallConsumer
+from tests.cross_tenant import COVERED, EXEMPT, ROLE_TESTED
 
 
 def _walk(patterns, namespace=""):
@@ -59,3 +61,24 @@ def test_both_ws_and_http_routes_are_enumerated():
     names, _ = _route_names()
     assert "ws-jobs" in names
     assert "api:api-key-detail" in names
+
+
+def test_every_socket_declares_who_may_connect_and_has_a_wrong_role_test():
+    """A portal socket names the roles that may connect (TenantConsumer.required_roles, checked
+    when the class is defined); a call socket takes `callcenter` API keys only. Either way a
+    test connects as someone else and is refused (@refuses_wrong_roles)."""
+    _import_all_tests()
+    undeclared, untested = [], []
+    for route in websocket_urlpatterns():
+        consumer = route.callback.consumer_class
+        if issubclass(consumer, TenantConsumer):
+            if not consumer.required_roles:
+                undeclared.append(route.name)
+        elif not issubclass(consumer, CallConsumer):
+            undeclared.append(f"{route.name} ({consumer.__name__} is no TenantConsumer)")
+        if route.name not in ROLE_TESTED:
+            untested.append(route.name)
+    assert not undeclared, f"Sockets that do not say who may connect: {undeclared}"
+    assert not untested, f"Sockets without a wrong-role test (@refuses_wrong_roles): {untested}"
+    stale = sorted(ROLE_TESTED.keys() - {route.name for route in websocket_urlpatterns()})
+    assert not stale, f"@refuses_wrong_roles names sockets that do not exist: {stale}"

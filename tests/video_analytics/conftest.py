@@ -23,6 +23,16 @@ def commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def stream_root(settings, tmp_path):
+    """The one folder file:// cameras may read in a test, apart from MEDIA_ROOT (tmp_path/media)."""
+    streams = tmp_path / "streams"
+    streams.mkdir()
+    settings.VIDEO_ANALYTICS_FILE_ROOTS = [str(streams)]
+    settings.VIDEO_ANALYTICS_STREAM_HOSTS = []
+    return streams
+
+
+@pytest.fixture
 def camera_a(tenant_a):
     return services.camera_create(
         tenant=tenant_a,

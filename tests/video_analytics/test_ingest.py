@@ -204,7 +204,10 @@ def test_stream_reconnects_with_exponential_backoff():
     assert statuses[:3] == ["offline", "offline", "online"]
 
 
-def test_stream_gives_up_after_the_cap_and_the_camera_goes_offline(camera_a, tenant_a):
+def test_stream_gives_up_after_the_cap_and_the_camera_goes_offline(camera_a, tenant_a, settings):
+    # the closed port below stands for a camera the operator allows
+    settings.VIDEO_ANALYTICS_STREAM_HOSTS = ["127.0.0.1"]
+
     def never(url):
         capture = FakeCapture([])
         capture.frames = None
@@ -238,8 +241,8 @@ def test_stream_gives_up_after_the_cap_and_the_camera_goes_offline(camera_a, ten
     assert result["frames"] == 0 and "error" in result
 
 
-def test_a_file_url_streams_through_the_pipeline(camera_a, tenant_a, tmp_path):
-    path = write_clip(tmp_path / "live.mp4", moving_block_frames(40, x0=-300, speed=20))
+def test_a_file_url_streams_through_the_pipeline(camera_a, tenant_a, stream_root):
+    path = write_clip(stream_root / "live.mp4", moving_block_frames(40, x0=-300, speed=20))
     camera = services.camera_create(
         tenant=tenant_a,
         name="文件流",
@@ -263,12 +266,12 @@ def test_a_file_url_streams_through_the_pipeline(camera_a, tenant_a, tmp_path):
     assert Camera.objects.get(pk=camera.pk).snapshot
 
 
-def test_watch_streams_queues_each_stream_camera_on_the_vision_queue(
-    tenant_a, tmp_path, monkeypatch
+def test_watch_streams_queues_each_stream_camera_on_the_streams_queue(
+    tenant_a, stream_root, monkeypatch
 ):
     from video_analytics import tasks
 
-    path = write_clip(tmp_path / "s.mp4", moving_block_frames(10))
+    path = write_clip(stream_root / "s.mp4", moving_block_frames(10))
     live = services.camera_create(
         tenant=tenant_a,
         name="流",
@@ -284,8 +287,10 @@ def test_watch_streams_queues_each_stream_camera_on_the_vision_queue(
     sent = []
     monkeypatch.setattr(tasks.watch_camera, "apply_async", lambda kwargs: sent.append(kwargs))
     assert tasks.watch_streams() == 1
-    assert sent == [{"tenant_id": tenant_a.pk, "camera_id": live.pk, "max_seconds": 55}]
-    assert tasks.watch_camera.route_queue == "vision"
+    assert sent == [
+        {"tenant_id": tenant_a.pk, "camera_id": live.pk, "max_seconds": 55, "scheduled": True}
+    ]
+    assert tasks.watch_camera.route_queue == "streams"
     result = tasks.watch_camera(**sent[0])
     assert result["frames"] == 5
     assert tasks.watch_camera(tenant_id=tenant_a.pk, camera_id=off.pk) == {"skipped": True}

@@ -332,10 +332,12 @@ def test_a_camera_gets_its_own_retention_from_its_page(
 
 
 @covers("video_analytics:camera_watch")
-def test_watch_now_pulls_the_stream_once(analyst, tenant_a, camera_a, camera_b, tmp_path, commit):
+def test_watch_now_pulls_the_stream_once(
+    analyst, tenant_a, camera_a, camera_b, stream_root, commit
+):
     from .synthetic import moving_block_frames, write_clip
 
-    path = write_clip(tmp_path / "s.mp4", moving_block_frames(10))
+    path = write_clip(stream_root / "s.mp4", moving_block_frames(10))
     stream = services.camera_create(
         tenant=tenant_a,
         name="流",

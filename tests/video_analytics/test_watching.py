@@ -33,8 +33,8 @@ def wait_for(condition, deadline_s: float = 90.0) -> bool:
 
 
 @pytest.fixture
-def file_camera(tenant_a, tmp_path):
-    path = write_clip(tmp_path / "live.mp4", moving_block_frames(40, x0=-300, speed=20))
+def file_camera(tenant_a, stream_root):
+    path = write_clip(stream_root / "live.mp4", moving_block_frames(40, x0=-300, speed=20))
     camera = services.camera_create(
         tenant=tenant_a,
         name="文件流",
@@ -157,6 +157,7 @@ def test_a_silent_network_source_fails_like_an_unreachable_one(settings):
     from video_analytics.ingest import Backoff, StreamUnavailable
 
     settings.VIDEO_ANALYTICS_STREAM_TIMEOUT_S = 1
+    settings.VIDEO_ANALYTICS_STREAM_HOSTS = ["127.0.0.1"]  # the silent server stands for a camera
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)

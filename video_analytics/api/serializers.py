@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from suite.api.masking import MaskPersonalData
+
 from ..models import Analysis, Camera, Event, Rule, WebhookDelivery, WebhookEndpoint, Zone
 
 
@@ -114,7 +116,7 @@ class ClipUploadSerializer(serializers.Serializer):
     sample_fps = serializers.FloatField(required=False)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(MaskPersonalData, serializers.ModelSerializer):
     camera_name = serializers.CharField(source="camera.name", read_only=True)
     zone_name = serializers.CharField(source="zone.name", read_only=True, default="")
     snapshot_url = serializers.SerializerMethodField()
@@ -147,6 +149,7 @@ class EventSerializer(serializers.ModelSerializer):
             "note",
         ]
         read_only_fields = fields
+        mask_text = ["description", "ocr_text", "note"]
 
     def _url(self, obj: Event, what: str) -> str | None:
         from django.urls import reverse

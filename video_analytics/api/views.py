@@ -65,6 +65,7 @@ class CameraViewSet(_Base, TenantModelViewSet):
     def perform_destroy(self, instance):
         services.camera_delete(camera=instance, actor=self._actor())
 
+    @extend_schema(responses={202: s.AnalysisSerializer})
     @action(
         detail=True,
         methods=["post"],
@@ -178,6 +179,7 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
 
     queryset = Event.objects.select_related("camera", "zone")
     serializer_class = s.EventSerializer
+    personal_data_roles = ROLES
 
     def scope_queryset(self, queryset):
         p = self.request.query_params

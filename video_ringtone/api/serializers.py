@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from suite.api.masking import MaskPersonalData
 from suite.privacy import mask_phone
 
 from ..catalog import PROFILES
@@ -94,7 +95,7 @@ class RenderStartSerializer(serializers.Serializer):
     profile = serializers.ChoiceField(choices=list(PROFILES), default="standard")
 
 
-class RingtoneSerializer(serializers.ModelSerializer):
+class RingtoneSerializer(MaskPersonalData, serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
     render = RenderSerializer(read_only=True)
     renditions = serializers.SerializerMethodField()
@@ -105,6 +106,7 @@ class RingtoneSerializer(serializers.ModelSerializer):
             "id", "title", "kind", "status", "checks", "reason", "submitted_at", "review_due_at",
             "reviewed_at", "like_count", "render", "renditions",
         ]  # fmt: skip
+        mask_text = ["reason"]
 
     def get_renditions(self, obj) -> dict[str, str]:
         """Device profile (low/standard/high) -> video URL, for the finished renditions."""
@@ -133,10 +135,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(MaskPersonalData, serializers.ModelSerializer):
     class Meta:
         model = Comment
         fields = ["id", "text", "created_at"]
+        # Comments are public in the gallery: a number written into one stays masked.
+        mask_text = ["text"]
         read_only_fields = ["id", "created_at"]
 
 

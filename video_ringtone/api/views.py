@@ -12,9 +12,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from suite.api.parsers import JSONParser
 from suite.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
 from suite.tenancy.models import Role, TenantKind
 
@@ -84,6 +85,7 @@ class DraftViewSet(TenantModelViewSet):
         drafts.draft_delete(draft=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(responses={201: dict})
     @action(detail=True, methods=["post"])
     def photos(self, request, pk=None):
         draft = self.get_object()
@@ -100,6 +102,7 @@ class DraftViewSet(TenantModelViewSet):
         photo = drafts.photo_add(draft=draft, data=upload.read())
         return Response({"id": photo.pk, "width": photo.width, "height": photo.height}, status=201)
 
+    @extend_schema(responses={202: dict})
     @action(detail=True, methods=["post"])
     def candidates(self, request, pk=None):
         job = drafts.candidates_request(
@@ -110,6 +113,7 @@ class DraftViewSet(TenantModelViewSet):
         )
         return Response({"job": str(job.pk)}, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=s.SceneInputSerializer, responses={201: s.SceneSerializer})
     @action(detail=True, methods=["post"])
     def scenes(self, request, pk=None):
         draft = self.get_object()
@@ -123,6 +127,7 @@ class DraftViewSet(TenantModelViewSet):
         scene = drafts.scene_add(draft=draft, candidate=candidate, **values)
         return Response(s.SceneSerializer(scene).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.RenderStartSerializer, responses={202: s.RenderSerializer})
     @action(detail=True, methods=["post"])
     def render(self, request, pk=None):
         data = s.RenderStartSerializer(data=request.data)
@@ -132,6 +137,7 @@ class DraftViewSet(TenantModelViewSet):
         )
         return Response(s.RenderSerializer(render).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(responses={201: s.RingtoneSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         draft = self.get_object()
@@ -192,10 +198,12 @@ class RingtoneViewSet(TenantReadOnlyViewSet):
     queryset = Ringtone.objects.select_related("render__job")
     serializer_class = s.RingtoneSerializer
     required_roles = CREATORS
+    personal_data_roles = CREATORS
 
     def scope_queryset(self, queryset):
         return queryset.filter(owner=self.request.user)
 
+    @extend_schema(request=s.AssignInputSerializer, responses={202: s.AssignmentSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         data = s.AssignInputSerializer(data=request.data)
@@ -230,6 +238,7 @@ class ReviewViewSet(TenantReadOnlyViewSet):
     queryset = Ringtone.objects.select_related("render__job")
     serializer_class = s.RingtoneSerializer
     required_roles = REVIEWERS
+    personal_data_roles = REVIEWERS
 
     def scope_queryset(self, queryset):
         return queryset.filter(status=RingtoneStatus.IN_REVIEW).order_by("review_due_at")
@@ -268,7 +277,12 @@ class GalleryViewSet(TenantReadOnlyViewSet):
             liked = publishing.like_toggle(ringtone=self.get_object(), user=request.user)
         return Response({"liked": liked})
 
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=s.CommentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer}
+    )
+    # The latest 100 comments: one list, not pages.
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
         ringtone = self.get_object()
         if request.method == "POST":
@@ -279,6 +293,7 @@ class GalleryViewSet(TenantReadOnlyViewSet):
             return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return Response(s.CommentSerializer(selectors.comments_of(ringtone)[:100], many=True).data)
 
+    @extend_schema(request=None, responses={201: s.DraftSerializer})
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
         draft = drafts.draft_copy_from_ringtone(ringtone=self.get_object(), owner=request.user)

@@ -1,8 +1,10 @@
 // Live agent pages: the handoff queue and an open conversation listen to the tenant's
 // customer-service queue feed (/ws/customer-service/queue/) and re-fetch their fragment (htmx)
 // when an event concerns them, on a sequence gap and after a reconnect. While the feed is not
-// connected the fragments poll (their hx-trigger `every Ns [!window.csLive]`), and the page
-// says so: polling is the labelled fallback, not the normal path.
+// connected the fragments poll (every `data-cs-poll` seconds, a `cs:poll` htmx trigger), and the
+// page says so: polling is the labelled fallback, not the normal path. (Not an htmx trigger
+// filter such as `every 5s [!window.csLive]`: htmx evaluates those as code, which the
+// Content-Security-Policy forbids.)
 (function () {
   "use strict";
   var lastSeq = null;
@@ -79,9 +81,24 @@
     };
   }
 
+  function poll() {
+    document.querySelectorAll("[data-cs-poll]").forEach(function (el) {
+      var id = el.id;
+      var every = 1000 * (parseFloat(el.getAttribute("data-cs-poll")) || 10);
+      if (!id) return;
+      window.setInterval(function () {
+        // The fragment swaps itself (outerHTML): look it up again by id.
+        var current = document.getElementById(id);
+        if (!window.csLive && current && window.htmx) window.htmx.trigger(current, "cs:poll");
+      }, every);
+    });
+  }
+
+  function start() { poll(); connect(); }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", connect);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    connect();
+    start();
   }
 })();

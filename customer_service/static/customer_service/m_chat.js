@@ -61,6 +61,13 @@
       fb.textContent = (turn.citations && turn.citations.length) ? L.labelFallback : L.labelRules;
       li.appendChild(fb);
     }
+    if (turn.role === "bot" && turn.model) {
+      // Written by a language model: labelled as generated, with the model's name.
+      var gen = document.createElement("small");
+      gen.className = "muted cs-generated";
+      gen.textContent = L.labelAigc + " · " + L.labelGenerated + " (" + turn.model + ")";
+      li.appendChild(gen);
+    }
     if (turn.citations && turn.citations.length) {
       var src = document.createElement("small");
       src.className = "muted cs-sources";

@@ -30,6 +30,8 @@ class QuotaSerializer(serializers.ModelSerializer):
         model = Quota
         fields = ["id", "capability", "unit", "period", "limit"]
         read_only_fields = ["id"]
+        # Left out means every capability, as in the portal form (the service needs a value).
+        extra_kwargs = {"capability": {"default": ""}}
         validators: list = []
 
 

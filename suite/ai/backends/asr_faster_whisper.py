@@ -121,6 +121,7 @@ def decode_limits(options: dict[str, Any], length_name: str) -> dict[str, Any]:
 class FasterWhisperBackend(TranscribeBackend):
     engine: ClassVar[str] = "faster-whisper"
     capabilities = frozenset({Capability.TRANSCRIBE})
+    heavy = True
 
     def __init__(self, spec):
         super().__init__(spec)

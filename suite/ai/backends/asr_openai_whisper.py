@@ -26,6 +26,7 @@ from .base import TranscribeBackend, register
 class OpenAIWhisperBackend(TranscribeBackend):
     engine: ClassVar[str] = "openai-whisper"
     capabilities = frozenset({Capability.TRANSCRIBE})
+    heavy = True
 
     def __init__(self, spec):
         super().__init__(spec)

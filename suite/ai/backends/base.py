@@ -48,6 +48,9 @@ class Backend:
     # False for the embedded fallbacks (extractive answers, OpenCV stylisation, templates):
     # the gateway labels their results as non-generative in the UI and the API.
     generative: ClassVar[bool] = True
+    # Heavy engines (whose runs hold the GIL for long) load in a model process of their
+    # capability instead of a process that serves sockets: see suite.ai.model_processes.
+    heavy: ClassVar[bool] = False
 
     def __init__(self, spec: BackendSpec):
         self.spec = spec
@@ -95,7 +98,10 @@ class ChatBackend(Backend):
         passages: list[Passage] | None = None,
         max_tokens: int = 512,
         temperature: float = 0.7,
+        response_format: dict | None = None,
     ) -> ChatResult:
+        """`response_format` is OpenAI's (json_schema: constrained decoding); a backend that
+        cannot honour it ignores it, and the caller sees from CallInfo that no model answered."""
         raise NotImplementedError
 
     def chat_stream(
@@ -105,10 +111,15 @@ class ChatBackend(Backend):
         passages: list[Passage] | None = None,
         max_tokens: int = 512,
         temperature: float = 0.7,
+        response_format: dict | None = None,
     ) -> Iterator[str | ChatResult]:
         """Yields text deltas, then exactly one final ChatResult with the whole text and usage."""
         result = self.chat(
-            messages, passages=passages, max_tokens=max_tokens, temperature=temperature
+            messages,
+            passages=passages,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
         )
         yield result.text
         yield result

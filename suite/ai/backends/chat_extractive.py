@@ -222,6 +222,7 @@ class ExtractiveAnswerBackend(ChatBackend):
         passages: list[Passage] | None = None,
         max_tokens: int = 512,
         temperature: float = 0.7,
+        response_format: dict | None = None,  # not a language model: it cannot honour it
     ) -> ChatResult:
         chunks, citations, prompt_tokens = self._chunks(messages, passages)
         return _result(chunks, citations, prompt_tokens)
@@ -233,6 +234,7 @@ class ExtractiveAnswerBackend(ChatBackend):
         passages: list[Passage] | None = None,
         max_tokens: int = 512,
         temperature: float = 0.7,
+        response_format: dict | None = None,
     ) -> Iterator[str | ChatResult]:
         chunks, citations, prompt_tokens = self._chunks(messages, passages)
         yield from chunks

@@ -9,7 +9,6 @@ BackendUnavailable so the gateway falls back; other 4xx are the caller's input (
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +17,7 @@ import httpx
 from django.utils.translation import gettext as _
 
 from ..capabilities import Capability
+from ..citations import supporting
 from ..errors import BackendTimeout, BackendUnavailable, InvalidInput
 from ..tokens import estimate_tokens
 from ..types import ChatMessage, ChatResult, Passage
@@ -27,35 +27,26 @@ DEFAULT_TIMEOUT_S = 60.0
 # Status codes that say the server (not the request) is the problem: fall back.
 UNAVAILABLE_4XX = frozenset({401, 403, 404, 408, 409, 429})
 
-GROUNDING_PROMPT = (
-    "你是电信运营商的客服与业务助手。请只根据下面编号的资料回答用户的问题，"
-    "不要使用资料以外的知识，不要编造。引用资料时在句末用方括号标注编号，例如 [1]。"
-    "如果资料中没有答案，请直接说明“资料中没有相关信息”。\n\n资料：\n"
+# What a grounded answer says when the passages hold no answer; callers look for it.
+NO_ANSWER = "资料中没有相关信息"
+# Written for small models (a 1.5B follows it): short and concrete.
+GROUNDING_RULES = (
+    "请只根据用户消息中编号的资料回答问题，不要使用资料以外的知识，不要编造。"
+    "用户的说法可能和资料的措辞不同，先理解意思再找对应的资料。"
+    "回答简洁，照抄资料中的价格、数量、条件、短信指令和号码，并在句末用方括号标注所用资料的编号，例如[1]。"
+    f"如果资料中没有答案，请直接回答“抱歉，{NO_ANSWER}。”"
 )
 
-_CITATION = re.compile(r"[\[【]\s*(\d{1,3})\s*[\]】]")
 
-
-def grounding_prompt(passages: list[Passage]) -> str:
-    lines = []
-    for n, passage in enumerate(passages, start=1):
-        source = passage.source or passage.id
-        lines.append(f"[{n}]（来源：{source}）{passage.text.strip()}")
-    return GROUNDING_PROMPT + "\n".join(lines)
+def passages_block(passages: list[Passage]) -> str:
+    # The passage text only: source labels ("KB-15") would be copied into the answer.
+    lines = [f"[{n}] {passage.text.strip()}" for n, passage in enumerate(passages, start=1)]
+    return "资料：\n" + "\n".join(lines)
 
 
 def cited_sources(text: str, passages: list[Passage] | None) -> list[str]:
-    """Sources of the passages cited as [n] in `text`, in order of first citation."""
-    if not passages:
-        return []
-    sources: list[str] = []
-    for match in _CITATION.finditer(text):
-        n = int(match.group(1))
-        if 1 <= n <= len(passages):
-            source = passages[n - 1].source or passages[n - 1].id
-            if source not in sources:
-                sources.append(source)
-    return sources
+    """Sources of the passages the answer draws on (its [n] markers, checked against its words)."""
+    return [p.source or p.id for p in supporting(text, passages)]
 
 
 @register
@@ -96,12 +87,21 @@ class OpenAICompatibleChatBackend(ChatBackend):
         max_tokens: int,
         temperature: float,
         stream: bool,
+        response_format: dict | None = None,
     ) -> dict[str, Any]:
         if not messages:
             raise InvalidInput(_("The conversation has no messages."), param="messages")
         wire = [{"role": m.role, "content": m.content} for m in messages]
         if passages:
-            wire.insert(0, {"role": "system", "content": grounding_prompt(passages)})
+            # The rules join the caller's system message (the same prefix for every request, so
+            # the server's prompt cache keeps it); the passages go with the question, where a
+            # small model reads them most reliably.
+            system = GROUNDING_RULES
+            if wire[0]["role"] == "system":
+                system = wire.pop(0)["content"] + "\n" + system
+            wire.insert(0, {"role": "system", "content": system})
+            question = wire[-1]
+            question["content"] = passages_block(passages) + "\n\n问题：" + question["content"]
         payload: dict[str, Any] = {
             "model": self.options["model"],
             "messages": wire,
@@ -111,6 +111,8 @@ class OpenAICompatibleChatBackend(ChatBackend):
         }
         if stream:
             payload["stream_options"] = {"include_usage": True}
+        if response_format:
+            payload["response_format"] = response_format
         return payload
 
     def _ensure_loaded(self) -> httpx.Client:
@@ -126,9 +128,10 @@ class OpenAICompatibleChatBackend(ChatBackend):
         passages: list[Passage] | None = None,
         max_tokens: int = 512,
         temperature: float = 0.7,
+        response_format: dict | None = None,
     ) -> ChatResult:
         client = self._ensure_loaded()
-        payload = self._payload(messages, passages, max_tokens, temperature, stream=False)
+        payload = self._payload(messages, passages, max_tokens, temperature, False, response_format)
         with _transport_errors(self._url):
             response = client.post(self._url, json=payload)
         _raise_for_status(response.status_code, response.text)
@@ -156,9 +159,10 @@ class OpenAICompatibleChatBackend(ChatBackend):
         passages: list[Passage] | None = None,
         max_tokens: int = 512,
         temperature: float = 0.7,
+        response_format: dict | None = None,
     ) -> Iterator[str | ChatResult]:
         client = self._ensure_loaded()
-        payload = self._payload(messages, passages, max_tokens, temperature, stream=True)
+        payload = self._payload(messages, passages, max_tokens, temperature, True, response_format)
         parts: list[str] = []
         state: dict[str, Any] = {"usage": None, "finish_reason": "stop"}
         with _transport_errors(self._url):

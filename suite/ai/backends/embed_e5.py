@@ -27,6 +27,7 @@ BATCH = 256
 class E5Backend(EmbedBackend):
     engine = "e5"
     capabilities = frozenset({Capability.EMBED})
+    heavy = True
     dimensions = 384
 
     def __init__(self, spec: BackendSpec):

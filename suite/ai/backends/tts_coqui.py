@@ -112,6 +112,7 @@ def _checkpoint(folder: Path) -> Path:
 class CoquiBackend(SynthesizeBackend):
     engine = "coqui-tts"
     capabilities = frozenset({Capability.SYNTHESIZE})
+    heavy = True
 
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)

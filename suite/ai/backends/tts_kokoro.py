@@ -99,6 +99,7 @@ def _operator_files(folder: Path) -> tuple[Path, Path]:
 class KokoroBackend(SynthesizeBackend):
     engine = "kokoro"
     capabilities = frozenset({Capability.SYNTHESIZE})
+    heavy = True
 
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import time
 import uuid
 from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -23,10 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from suite.accounts.authentication import api_key_from_raw
 from suite.accounts.models import ApiKeyScope
+from suite.api.parsers import JsonBodyError, load_json, too_large_message
 
 from .. import gateway
 from ..capabilities import Capability
-from ..errors import AiError, InvalidInput
+from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
 from ..registry import DEFAULT_MODEL, configured_models
 from ..types import CallInfo, ChatMessage
 from . import formats
@@ -99,9 +100,13 @@ def openai_endpoint(method: str):
 
 def _body(request: HttpRequest) -> dict:
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(_("The request body is not valid JSON.")) from exc
+        data = load_json(request.body or b"{}")
+    except RequestDataTooBig as exc:
+        raise RequestTooLarge(too_large_message()) from exc
+    except JsonBodyError as exc:
+        if exc.status == 413:
+            raise RequestTooLarge(exc.message) from exc
+        raise InvalidInput(exc.message) from exc
     if not isinstance(data, dict):
         raise InvalidInput(_("The request body must be a JSON object."))
     return data
@@ -174,6 +179,39 @@ def _messages(data: dict) -> list[ChatMessage]:
     return messages
 
 
+def _response_format(data: dict) -> dict | None:
+    """OpenAI's response_format: text (the default), json_object, or json_schema (decoding
+    constrained by the schema on servers that support it, llama.cpp and vLLM among them)."""
+    value = data.get("response_format")
+    if value is None:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return {"type": "json_object"}
+    if kind == "json_schema":
+        spec = value.get("json_schema")
+        if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+            raise InvalidInput(
+                _("response_format.json_schema needs a schema object."), param="response_format"
+            )
+        return {"type": "json_schema", "json_schema": spec}
+    raise InvalidInput(
+        _("response_format.type must be text, json_object or json_schema."),
+        param="response_format",
+    )
+
+
+def _require_language_model(info, response_format: dict | None) -> None:
+    # The extractive fallback quotes the knowledge base; it cannot write JSON. A client that
+    # asked for JSON gets a clear 503 instead of text it would fail to parse.
+    if response_format and not info.generative:
+        raise BackendUnavailable(
+            _("No language model is available to answer in JSON right now; try again later.")
+        )
+
+
 @openai_endpoint("POST")
 def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     data = _body(request)
@@ -184,10 +222,16 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
     temperature = _number(data, "temperature", 0.7, float, 0.0, 2.0)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    response_format = _response_format(data)
     if data.get("stream"):
         include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
         stream = gateway.chat_stream(
-            caller, messages, model=_model(data), max_tokens=max_tokens, temperature=temperature
+            caller,
+            messages,
+            model=_model(data),
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
         )
         events = formats.chat_sse(stream, completion_id, created, include_usage, _suite_info)
         body = formats.async_chunks(events) if isinstance(request, ASGIRequest) else events
@@ -196,8 +240,14 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
         response["X-Accel-Buffering"] = "no"
         return _suite_headers(response, stream.info)
     served = gateway.chat(
-        caller, messages, model=_model(data), max_tokens=max_tokens, temperature=temperature
+        caller,
+        messages,
+        model=_model(data),
+        max_tokens=max_tokens,
+        temperature=temperature,
+        response_format=response_format,
     )
+    _require_language_model(served.info, response_format)
     result = served.value
     body = {
         "id": completion_id,

@@ -4,11 +4,18 @@ from django import template
 
 from suite import privacy
 from suite.jobs.models import JobStatus
+from suite.jobs.selectors import job_status_label
 from suite.tenancy.models import STAFF_ROLES, Role
 
 register = template.Library()
 
 _ACTIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED.value, JobStatus.RUNNING.value})
+
+
+@register.filter
+def job_status(job) -> str:
+    """The job's state as a person reads it: "排队中（第 3 位）" while it waits in its queue."""
+    return job_status_label(job)
 
 
 @register.filter
@@ -21,6 +28,12 @@ def mask_phone(value) -> str:
 def mask_pii(value) -> str:
     """Masks every phone and ID number inside free text (actor labels, messages)."""
     return privacy.mask_text(str(value)) if value else ""
+
+
+@register.filter
+def mask_name(value) -> str:
+    """王** for a caller's name in a list."""
+    return privacy.mask_name(str(value)) if value else ""
 
 
 @register.filter

@@ -13,6 +13,12 @@
 
   function busy(status) { return status === "queued" || status === "running"; }
 
+  // A job still waiting says where it stands in line ("排队中（第 3 位）"), then its progress.
+  function describe(job) {
+    if (job.queue_position && job.status_display) return job.status_display;
+    return job.progress + "%" + (job.message ? " · " + job.message : "");
+  }
+
   function tick() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -22,7 +28,7 @@
         if (render && bar) {
           bar.value = render.progress;
           bar.setAttribute("aria-valuenow", render.progress);
-          if (text) text.textContent = render.progress + "%" + (render.message ? " · " + render.message : "");
+          if (text) text.textContent = describe(render);
         }
         var renderDone = render && busy(startRender) && !busy(render.status);
         var imagesDone = startImages && !data.images_pending && data.candidates !== startCandidates;
@@ -49,7 +55,7 @@
       try { data = JSON.parse(evt.data); } catch (e) { return; }
       if (data.type !== "job.updated" || !data.job || data.job.id !== jobId) return;
       if (bar) { bar.value = data.job.progress; bar.setAttribute("aria-valuenow", data.job.progress); }
-      if (text) text.textContent = data.job.progress + "%" + (data.job.message ? " · " + data.job.message : "");
+      if (text) text.textContent = describe(data.job);
       if (data.job.status === "succeeded" || data.job.status === "failed") window.location.reload();
     };
   }

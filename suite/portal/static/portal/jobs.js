@@ -33,6 +33,8 @@
       refresh(); // new job or new status: let the server render labels and links
       return;
     }
+    var badge = row.querySelector('[data-field="status"]');
+    if (badge && job.status_display) badge.textContent = job.status_display; // e.g. its place in line
     var bar = row.querySelector('[data-field="progress"]');
     if (bar) { bar.value = job.progress; bar.textContent = job.progress + "%"; }
     var text = row.querySelector('[data-field="progress-text"]');

@@ -14,3 +14,14 @@
     }
   });
 })();
+
+// Forms that destroy something ask first: <form data-confirm-submit="question">. (A listener,
+// not an onsubmit attribute: the Content-Security-Policy allows no inline script.)
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm-submit");
+    if (question && !window.confirm(question)) evt.preventDefault();
+  });
+})();
