@@ -141,6 +141,9 @@ def kb_answer(*, caller: gateway.Caller, question: str) -> KbAnswer:
         {"id": h.id, "title": h.metadata.get("title", ""), "source": h.metadata.get("source", "")}
         for h in hits
     ]
-    # Only what the answer cites; the first hit when it cites nothing recognisable.
-    cited = [c for c in citations if c["title"] in result.citations] or citations[:1]
+    # Only what the answer draws on (the gateway checked the model's markers against its
+    # words); an extract stands on its first hit.
+    cited = [c for c in citations if c["title"] in result.citations]
+    if not cited and not served.info.generative:
+        cited = citations[:1]
     return KbAnswer(result.text, cited, engine=served.info.engine, fallback=served.info.fallback)

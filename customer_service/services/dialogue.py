@@ -410,7 +410,9 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     if not served.info.generative and (not result.citations or not knowledge.relevant(hits[0])):
         # The extractive answerer found nothing worth quoting: that is not an answer.
         return None
-    used = [p for p in passages if p.source in result.citations] or passages[:1]
+    # Only the sources the answer draws on (suite.ai.citations checked the markers): an
+    # answer that quotes no passage is shown without a source rather than with a wrong one.
+    used = [p for source in result.citations for p in passages if p.source == source]
     cited = [{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in used]
     return _turn(
         conversation,

@@ -19,6 +19,9 @@ _ANCHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 # A cited passage is kept when it supports the answer at least this share of the best one.
 _KEEP_SHARE = 0.6
+# An answer with no marker is attributed to its best passage only on this much support: a
+# unique code or number it quotes, or half its CJK bigrams.
+_UNMARKED_SUPPORT = 0.5
 
 
 def marked(text: str, passages: list[Passage]) -> list[int]:
@@ -33,12 +36,11 @@ def marked(text: str, passages: list[Passage]) -> list[int]:
 
 def supporting(text: str, passages: list[Passage] | None) -> list[Passage]:
     """The passages `text` draws on: its cited ones that the content bears out, then any
-    passage it quotes a unique code or number from; in order of first citation."""
+    passage it quotes a unique code or number from; in order of first citation. An answer
+    without markers (small models forget them) is attributed by its content alone."""
     if not passages:
         return []
     cited = marked(text, passages)
-    if not cited:
-        return []
     answer = CITATION.sub("", text)
     anchors = {a.upper() for a in _ANCHOR.findall(answer)}
     held = [{a.upper() for a in _ANCHOR.findall(p.text)} & anchors for p in passages]
@@ -49,6 +51,8 @@ def supporting(text: str, passages: list[Passage] | None) -> list[Passage]:
         for mine, passage in zip(held, passages, strict=True)
     ]
     best = max(range(len(passages)), key=lambda i: scores[i])
+    if not cited:
+        return [passages[best]] if scores[best] >= _UNMARKED_SUPPORT else []
     keep = [i for i in cited if scores[i] >= _KEEP_SHARE * scores[best]]
     if best not in keep:
         keep.append(best)

@@ -21,7 +21,10 @@ def test_a_right_marker_stands_and_two_sources_can_both_stand():
     assert supporting(answer, [TOP_UP, BALANCE]) == [BALANCE, TOP_UP]
 
 
-def test_without_a_marker_nothing_is_claimed_and_out_of_range_markers_are_ignored():
+def test_an_answer_without_markers_is_attributed_by_what_it_quotes():
+    answer = "剩余流量可以发送短信CXLL到10086查询。"
+    assert supporting(answer, [TOP_UP, BALANCE, ROAMING]) == [BALANCE]
     assert supporting("您好，请问有什么可以帮您？", [TOP_UP, BALANCE]) == []
-    assert supporting("发送JYB订购[7]。", [TOP_UP]) == []
+    # A marker past the last passage is no marker; the words still decide.
+    assert supporting("发送JYB订购加油包[7]。", [TOP_UP, BALANCE]) == [TOP_UP]
     assert supporting("发送JYB订购[1]。", []) == []
