@@ -42,6 +42,9 @@ def publish(call: Call, event: dict) -> None:
 
 class CustomerServiceCallHandler(CallHandler):
     product = PRODUCT
+    # Set by on_start; None when it never completed (the database refused it), and the end of
+    # such a call must still be handled.
+    conversation = None
 
     def on_start(self, *, resumed: bool) -> None:
         # The call is also a voice conversation, so analytics and tickets cover calls too.
@@ -149,6 +152,9 @@ class CustomerServiceCallHandler(CallHandler):
     def _record(self, write, **fields) -> None:
         """The conversation record must not cost the caller the call: a call resumed after its
         conversation was closed (dropped past the resume window) keeps going unrecorded."""
+        if self.conversation is None:
+            logger.warning("call %s: no conversation to record into", self.call.id)
+            return
         try:
             write(**fields)
         except ValidationError as exc:

@@ -335,7 +335,10 @@ class Call:
         except Exception as exc:  # the socket dropped: the sender notices and resumes
             self.last_error = repr(exc)[:200]
         finally:
-            self._alive.clear()
+            # An abandoned resume attempt's socket (closed 4409 once a later attempt took the
+            # call over) says nothing about the current one.
+            if ws is self.ws:
+                self._alive.clear()
 
     async def _open(self, first: dict) -> dict:
         ws = await ws_connect(self.uri)
@@ -374,6 +377,11 @@ class Call:
             if ws.close_code == 4404:
                 self.resume_refused += 1
                 return False
+            # No answer in time: hang up this attempt before the next, as a real client must (a
+            # socket left open would be taken over by the next attempt and read as a drop).
+            self._receiver.cancel()
+            with contextlib.suppress(Exception):
+                await ws.close()
         return False
 
     async def run(self, delay: float = 0.0) -> None:

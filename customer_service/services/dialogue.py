@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from suite.ai import gateway, registry, safety
 from suite.ai.backends.chat_openai import NO_ANSWER
+from suite.ai.capabilities import Capability
 from suite.ai.citations import CITATION
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
@@ -406,7 +407,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         )
     result = served.value
     if served.info.generative and (NO_ANSWER in result.text or not _said_something(result.text)):
-        return None
+        return _extract_after_refusal(conversation, caller, messages, hits, passages)
     if not served.info.generative and (not result.citations or not knowledge.relevant(hits[0])):
         # The extractive answerer found nothing worth quoting: that is not an answer.
         return None
@@ -421,6 +422,40 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         citations=cited,
         fallback=served.info.fallback or not served.info.generative,
         model=served.info.model if served.info.generative else "",
+    )
+
+
+def _extract_after_refusal(
+    conversation: Conversation,
+    caller: gateway.Caller,
+    messages: list[ChatMessage],
+    hits: list,
+    passages: list[Passage],
+) -> Turn | None:
+    """The model found no answer, yet an article shares the question's words: a small model
+    misses answers that are there, so the extract is offered, labelled as one, rather than
+    nothing. Without such an article the refusal stands."""
+    relevant = {str(h.id) for h in hits if knowledge.relevant(h)}
+    quoted = [p for p in passages if p.id in relevant]
+    name = registry.embedded_fallback(conversation.tenant, Capability.CHAT)
+    if not quoted or not name:
+        return None
+    try:
+        result = gateway.chat(
+            caller, messages, model=name, passages=quoted, max_tokens=KB_ANSWER_TOKENS
+        ).value
+    except AiError as exc:
+        logger.warning("extract failed for conversation %s: %s", conversation.pk, exc)
+        return None
+    used = [p for source in result.citations for p in quoted if p.source == source]
+    if not used:
+        return None
+    return _turn(
+        conversation,
+        TurnRole.BOT,
+        _renumbered(result.text, quoted, used),
+        citations=[{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in used],
+        fallback=True,
     )
 
 

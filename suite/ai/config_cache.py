@@ -7,6 +7,7 @@ processes see the new version within `RECHECK_S`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
+logger = logging.getLogger("suite.ai")
 VERSION_KEY = "ai:config:version"
 RECHECK_S = 1.0
 T = TypeVar("T")
@@ -27,7 +29,14 @@ def _refresh() -> None:
     now = time.monotonic()
     if now - _state["checked"] < RECHECK_S:
         return
-    version = cache.get(VERSION_KEY, 0)
+    try:
+        version = cache.get(VERSION_KEY, 0)
+    except Exception:  # any cache backend's "unreachable": redis-py, memcached, ...
+        # Configuration changes seldom; a call must not fail because Redis is away for a moment.
+        # What this process holds stays in use, and the version is read again after RECHECK_S.
+        logger.warning("config version unreadable; keeping this process's configuration")
+        _state["checked"] = now
+        return
     with _lock:
         if version != _state["version"]:
             _memo.clear()

@@ -102,6 +102,19 @@ def language_model_configured(tenant: Tenant) -> bool:
     )
 
 
+def embedded_fallback(tenant: Tenant, capability: Capability | str) -> str | None:
+    """The name of the tenant's embedded fallback for a capability (the extractive answerer for
+    chat), for a caller that wants its answer beside a real model's."""
+    return next(
+        (
+            m.name
+            for m in configured_models(tenant, capability)
+            if m.spec.engine in EMBEDDED_FALLBACK_ENGINES
+        ),
+        None,
+    )
+
+
 def resolve(
     tenant: Tenant,
     capability: Capability | str,

@@ -169,3 +169,14 @@ def test_assist_mode_is_not_a_reason_to_queue_a_chat(tenant_a):
         dialogue.conversation_escalate(conversation=chat, reason="agent_assisted")
     chat.refresh_from_db()
     assert chat.status != ConversationStatus.QUEUED and chat.escalation_reason == ""
+
+
+def test_a_call_whose_start_never_completed_still_ends(tenant_a):
+    """The database refused on_start (seen under load): on_end must still run to the end."""
+    from customer_service.calls import CustomerServiceCallHandler
+    from suite.ai.gateway import Caller
+
+    call = call_start(tenant=tenant_a, product="customer_service", protocol="stream")
+    handler = CustomerServiceCallHandler(call=call, caller=Caller(tenant=tenant_a))
+    handler.on_end(dropped=True)  # raised AttributeError: no attribute 'conversation'
+    assert not Conversation.objects.filter(tenant=tenant_a).exists()
