@@ -414,12 +414,11 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     # Only the sources the answer draws on (suite.ai.citations checked the markers): an
     # answer that quotes no passage is shown without a source rather than with a wrong one.
     used = [p for source in result.citations for p in passages if p.source == source]
-    cited = [{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in used]
     return _turn(
         conversation,
         TurnRole.BOT,
         _renumbered(result.text, passages, used),
-        citations=cited,
+        citations=_citations(used),
         fallback=served.info.fallback or not served.info.generative,
         model=served.info.model if served.info.generative else "",
     )
@@ -454,9 +453,14 @@ def _extract_after_refusal(
         conversation,
         TurnRole.BOT,
         _renumbered(result.text, quoted, used),
-        citations=[{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in used],
+        citations=_citations(used),
         fallback=True,
     )
+
+
+def _citations(used: list[Passage]) -> list[dict]:
+    # Passage sources are "KB-<id> <title>" (see _kb_answer).
+    return [{"id": int(p.id), "title": p.source.split(" ", 1)[1]} for p in used]
 
 
 def _renumbered(text: str, passages: list[Passage], used: list[Passage]) -> str:
