@@ -59,6 +59,11 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-1.5b")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument(
+        "--accuracy-only",
+        action="store_true",
+        help="the model's answers only (no baseline, latency or throughput), every miss listed",
+    )
     args = parser.parse_args()
 
     import django
@@ -157,8 +162,13 @@ def main() -> None:
             "citation_correct": round(cited_right / max(answerable, 1), 3),
             "answer_s_p50": _pct(latencies, 0.5),
             "answer_s_p95": _pct(latencies, 0.95),
-            "misses": misses[:8],
+            "misses": misses if args.accuracy_only else misses[:8],
         }
+
+    if args.accuracy_only:
+        use([model_entry, extractive])
+        print(json.dumps(evaluate(config.served_name), ensure_ascii=False, indent=2))
+        return
 
     use([extractive])
     baseline = evaluate("extractive")
