@@ -46,13 +46,26 @@ $(VENV)/.installed-llm: requirements-llm.lock | $(BIN)/python
 		-r requirements-llm.lock
 	touch $@
 
-run: $(VENV)/.installed-runtime $(VENV)/.installed-llm
+# Kokoro's native Mandarin and English voices ship in the npm package kokoro-js (Apache-2.0).
+# npm only fetches the tarball; its sha256 is pinned here and in suite/ai/voice_bundle.py, and
+# the suite reads only the voice files from it (no JavaScript runs).
+KOKORO_JS := kokoro-js@1.2.1
+KOKORO_JS_SHA256 := 1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860
+KOKORO_JS_TARBALL := $(VENV)/share/kokoro-js/kokoro-js-1.2.1.tgz
+
+$(KOKORO_JS_TARBALL): | $(BIN)/python
+	@command -v npm >/dev/null || { echo "npm is needed once to fetch $(KOKORO_JS) (Kokoro's Mandarin voices)"; exit 1; }
+	mkdir -p "$(@D)"
+	cd "$(@D)" && npm pack --silent "$(KOKORO_JS)" >/dev/null
+	echo "$(KOKORO_JS_SHA256)  $@" | sha256sum --check --quiet - || { rm -f "$@"; exit 1; }
+
+run: $(VENV)/.installed-runtime $(VENV)/.installed-llm $(KOKORO_JS_TARBALL)
 	mkdir -p "$(VAR_DIR)"
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo > "$(VAR_DIR)/demo-logins.txt"
 	DEMO_LOGINS_FILE="$(VAR_DIR)/demo-logins.txt" scripts/run.sh
 
-test: $(VENV)/.installed-dev $(VENV)/.installed-llm
+test: $(VENV)/.installed-dev $(VENV)/.installed-llm $(KOKORO_JS_TARBALL)
 	mkdir -p "$(VAR_DIR)"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

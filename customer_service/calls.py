@@ -26,7 +26,6 @@ from .assist import assist_utterance
 from .models import EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
 from .services import voice
-from .speech import DIALECT_VOICES
 
 PRODUCT = "customer_service"
 logger = logging.getLogger("customer_service.calls")
@@ -139,15 +138,8 @@ class CustomerServiceCallHandler(CallHandler):
                 },
             )
         reply = result["suggestions"][0] if result["suggestions"] else ""
-        speaker = DIALECT_VOICES.get(result["dialect"], {})
-        return Turn(
-            events=[{"type": "assist", **assist}],
-            reply=reply,
-            dialect=result["dialect"],
-            language=speaker.get("language", "zh"),
-            model=speaker.get("model"),
-            voice=speaker.get("voice"),
-        )
+        # The tenant's default voice for the caller's dialect speaks (Cantonese has its own).
+        return Turn(events=[{"type": "assist", **assist}], reply=reply, dialect=result["dialect"])
 
     def _record(self, write, **fields) -> None:
         """The conversation record must not cost the caller the call: a call resumed after its

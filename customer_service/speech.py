@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.errors import InvalidInput, ModelNotFound
+from suite.ai.errors import InvalidInput
 from suite.ai.labelling import audio_metadata
 from suite.media.audio import decode_audio
 from suite.media.audio_codecs import encode_audio
@@ -18,9 +18,6 @@ from .models import Conversation
 
 MAX_CLIP_SECONDS = 60
 MAX_CLIP_BYTES = 5 * 1024 * 1024
-# Only Cantonese has a matching bundled voice (espeak-ng `yue`); other dialects are answered
-# in the tenant's default Mandarin voice.
-DIALECT_VOICES = {"cantonese": {"model": "espeak-ng", "voice": "yue", "language": "yue"}}
 ASR_PROMPT = "以下是普通话的句子，关于话费、流量、套餐、宽带和国际漫游。"
 
 
@@ -66,25 +63,15 @@ def speakable(text: str) -> str:
 
 
 def synthesize_reply(conversation: Conversation, text: str) -> tuple[bytes, dict]:
-    """WAV bytes of the reply in the caller's dialect voice where one exists, labelled as AI."""
+    """WAV bytes of the reply in the tenant's default voice for the caller's language (its
+    Cantonese voice for a Cantonese speaker, its Mandarin voice for every other dialect),
+    labelled as AI."""
     spoken = speakable(text)
     if not spoken:
         raise ValidationError({"text": _("There is nothing to speak in this reply.")})
     caller = gateway.Caller(tenant=conversation.tenant, user=conversation.subscriber)
-    voice = DIALECT_VOICES.get(conversation.dialect, {})
     dialect = conversation.dialect if conversation.dialect != "mandarin" else ""
-    try:
-        served = gateway.synthesize(
-            caller,
-            spoken,
-            model=voice.get("model"),
-            voice=voice.get("voice"),
-            language=voice.get("language", "zh"),
-            dialect=dialect,
-        )
-    except ModelNotFound:
-        # The tenant replaced the default voices: use its own list.
-        served = gateway.synthesize(caller, spoken, dialect=dialect)
+    served = gateway.synthesize(caller, spoken, dialect=dialect)
     payload = encode_audio(
         served.value,
         "wav",

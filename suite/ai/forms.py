@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from suite.api.parsers import JSONFormField
 
 from .capabilities import Capability, Unit
-from .models import ENGINE_CHOICES, AiModel, Period, SafetyCategory
+from .models import ENGINE_CHOICES, AiModel, Period, SafetyCategory, SpeechLanguage
 
 
 class AiModelForm(forms.Form):
@@ -84,3 +84,24 @@ class UsageFilterForm(forms.Form):
     def __init__(self, *args, model_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", _("All models"))] + [(m, m) for m in model_names]
+
+
+class VoiceDefaultsForm(forms.Form):
+    """One select per language: the tenant's own choice, or empty to inherit."""
+
+    def __init__(self, *args, options: dict, inherited: dict, current: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for language, label in SpeechLanguage.choices:
+            choices = [("", _("Inherit: %(voice)s") % {"voice": inherited[language]})]
+            choices += [(f"{m}|{v}", f"{text} · {m}") for m, v, text in options[language]]
+            self.fields[language] = forms.ChoiceField(
+                label=label, choices=choices, required=False, initial=current.get(language, "")
+            )
+
+    def choices_made(self) -> dict[str, tuple[str, str]]:
+        """{language: (model, voice)}; ("", "") to inherit."""
+        chosen = {}
+        for language in SpeechLanguage.values:
+            model, _sep, voice = (self.cleaned_data.get(language) or "").partition("|")
+            chosen[language] = (model, voice)
+        return chosen

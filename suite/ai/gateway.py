@@ -13,7 +13,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from . import safety
+from . import safety, voices
 from .capabilities import Capability, Unit
 from .errors import InvalidInput
 from .pipeline import (
@@ -118,20 +118,24 @@ def synthesize(
     *,
     model: str | None = None,
     voice: str | None = None,
-    language: str = "zh",
+    language: str | None = None,
     speed: float = 1.0,
     dialect: str = "",
 ) -> Served[AudioClip]:
+    """`voice` None or "default": the tenant's default voice for the text's language."""
     from .labelling import new_content_id
 
     text = checked_speech_text(caller, text, speed)
+    who = voices.speaker(
+        caller.tenant, text, model=model, voice=voice, language=language, dialect=dialect
+    )
     return run_call(
         caller,
         Capability.SYNTHESIZE,
-        model=model,
+        model=who.model,
         dialect=dialect,
         reserve={Unit.CHARACTERS: len(text)},
-        invoke=lambda b: b.synthesize(text, voice=voice, language=language, speed=speed),
+        invoke=lambda b: b.synthesize(text, voice=who.voice, language=who.language, speed=speed),
         measure=lambda clip: {Unit.CHARACTERS: len(text), Unit.AUDIO_SECONDS: clip.duration_s},
         content_id=new_content_id(),
     )

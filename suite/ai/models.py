@@ -41,6 +41,31 @@ class AiModel(TenantOwnedModel):
         return f"{self.name} ({self.capability}/{self.engine})"
 
 
+class SpeechLanguage(models.TextChoices):
+    MANDARIN = "zh", _("Mandarin voice")
+    CANTONESE = "yue", _("Cantonese voice")
+    ENGLISH = "en", _("English voice")
+
+
+class VoiceDefault(TenantOwnedModel):
+    """The voice a tenant speaks a language with when a caller asks for no voice (or
+    `default`). A tenant without its own row uses its nearest ancestor's, the root the
+    settings' AI_DEFAULT_VOICES."""
+
+    language = models.CharField(max_length=8, choices=SpeechLanguage.choices)
+    model = models.SlugField(max_length=80, help_text=_("A speech model entry's name."))
+    voice = models.CharField(max_length=80, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "language"], name="uniq_voice_default")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.model}/{self.voice}"
+
+
 class Period(models.TextChoices):
     MINUTE = "minute", _("Per minute")
     HOUR = "hour", _("Per hour")

@@ -13,7 +13,15 @@ from django.utils import timezone
 from suite.tenancy.models import Tenant
 
 from .capabilities import Capability
-from .models import AiModel, CallStatus, Quota, SafetyTerm, UsageRecord
+from .models import (
+    AiModel,
+    CallStatus,
+    Quota,
+    SafetyTerm,
+    SpeechLanguage,
+    UsageRecord,
+    VoiceDefault,
+)
 from .quota import quota_status
 from .registry import ancestor_ids
 
@@ -250,3 +258,32 @@ def safety_terms(tenant: Tenant) -> QuerySet[SafetyTerm]:
 
 def inherited_safety_term_count(tenant: Tenant) -> int:
     return SafetyTerm.objects.filter(tenant_id__in=ancestor_ids(tenant)[1:]).count()
+
+
+def voices_for_portal(tenant: Tenant) -> dict:
+    """Per language: the voices the tenant can choose, its own choice ("model|voice" or ""),
+    and what it inherits without one (a label)."""
+    from .voices import voice_options
+
+    chain = ancestor_ids(tenant)
+    rows = VoiceDefault.objects.filter(tenant_id__in=chain)
+    by_language: dict[str, dict[int, VoiceDefault]] = {}
+    for row in rows:
+        by_language.setdefault(row.language, {})[row.tenant_id] = row
+    options, current, inherited = {}, {}, {}
+    for language in SpeechLanguage.values:
+        options[language] = voice_options(tenant, language)
+        labels = {(m, v): text for m, v, text in options[language]}
+        own = by_language.get(language, {}).get(tenant.pk)
+        current[language] = f"{own.model}|{own.voice}" if own else ""
+        parent = next(
+            (by_language[language][pk] for pk in chain[1:] if pk in by_language.get(language, {})),
+            None,
+        )
+        if parent is not None:
+            pair = (parent.model, parent.voice)
+        else:
+            entry = settings.AI_DEFAULT_VOICES.get(language, {})
+            pair = (entry.get("model", ""), entry.get("voice", ""))
+        inherited[language] = labels.get(pair, "/".join(p for p in pair if p) or "—")
+    return {"options": options, "current": current, "inherited": inherited}

@@ -19,7 +19,15 @@ from . import safety
 from .backends import ENGINE_MODULES, engine_class
 from .capabilities import Capability, Unit
 from .config_cache import invalidate
-from .models import AiModel, Period, Quota, SafetyCategory, SafetyTerm
+from .models import (
+    AiModel,
+    Period,
+    Quota,
+    SafetyCategory,
+    SafetyTerm,
+    SpeechLanguage,
+    VoiceDefault,
+)
 
 # Engines that talk to a server: their path may be the server's URL instead of a local folder.
 REMOTE_ENGINES = frozenset({"openai-compatible"})
@@ -406,3 +414,47 @@ def safety_term_remove(*, term: SafetyTerm, request=None) -> None:
     )
     term.delete()
     _invalidate_config()
+
+
+# --- Default voices ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def voice_default_set(
+    *, tenant: Tenant, language: str, model: str, voice: str, request=None
+) -> VoiceDefault | None:
+    """The tenant's default voice for a language; an empty model removes the tenant's own
+    choice, so the parent's (or the suite's) applies again."""
+    from .voices import voice_options
+
+    if language not in SpeechLanguage.values:
+        raise ValidationError({"language": _("Unknown language %(code)s.") % {"code": language}})
+    current = VoiceDefault.objects.for_tenant(tenant).filter(language=language).first()
+    if not model:
+        if current is None:
+            return None
+        current.delete()
+        chosen = None
+    else:
+        offered = {(m, v) for m, v, _label in voice_options(tenant, language)}
+        if (model, voice) not in offered:
+            raise ValidationError(
+                {
+                    language: _("%(model)s has no voice %(voice)s for this language.")
+                    % {"model": model, "voice": voice or "—"}
+                }
+            )
+        if current and (current.model, current.voice) == (model, voice):
+            return current
+        chosen, _created = VoiceDefault.objects.update_or_create(
+            tenant=tenant, language=language, defaults={"model": model, "voice": voice}
+        )
+    audit_record(
+        action="ai_voice.updated",
+        tenant=tenant,
+        request=request,
+        obj=chosen,
+        data={"language": language, "model": model, "voice": voice},
+    )
+    _invalidate_config()
+    return chosen

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import quota, registry, safety
+from . import quota, registry, safety, voices
 from .backends.base import Backend
 from .capabilities import Capability, Unit
 from .errors import AiError
@@ -54,7 +54,7 @@ def synthesize_stream(
     *,
     model: str | None = None,
     voice: str | None = None,
-    language: str = "zh",
+    language: str | None = None,
     speed: float = 1.0,
     dialect: str = "",
 ) -> SpeechStream:
@@ -68,7 +68,11 @@ def synthesize_stream(
     started = time.perf_counter()
     text = checked_speech_text(caller, text, speed)
     sentences = split_sentences(text, first_max_chars=FIRST_PIECE_CHARS)
-    candidates = registry.resolve(caller.tenant, Capability.SYNTHESIZE, model, dialect=dialect)
+    who = voices.speaker(
+        caller.tenant, text, model=model, voice=voice, language=language, dialect=dialect
+    )
+    voice, language = who.voice, who.language
+    candidates = registry.resolve(caller.tenant, Capability.SYNTHESIZE, who.model, dialect=dialect)
     reservation = quota.reserve(
         caller.tenant, Capability.SYNTHESIZE, {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text)}
     )

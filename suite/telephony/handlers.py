@@ -30,8 +30,10 @@ class Turn:
     events: list[dict] = field(default_factory=list)
     reply: str = ""
     dialect: str = ""
-    language: str = "zh"  # the reply voice's language; `dialect` picks a dialect voice model
-    model: str | None = None  # a model entry (e.g. espeak-ng for Cantonese) and its voice
+    # The reply's voice: none named means the tenant's default voice for the reply's language
+    # (its Cantonese voice when `dialect` is cantonese).
+    language: str | None = None
+    model: str | None = None
     voice: str | None = None
 
 

@@ -27,7 +27,11 @@ def test_each_task_is_routed_to_its_capability_queue():
 def test_speech_job_runs_on_a_real_worker_and_writes_labelled_audio(tenant_a, tenant_b):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         job = jobs.speech_job_start(
-            tenant=tenant_a, text="您好，您的宽带工单已受理。", fmt="wav", model="espeak-ng"
+            tenant=tenant_a,
+            text="您好，您的宽带工单已受理。",
+            fmt="wav",
+            model="espeak-ng",
+            language="yue",
         )
         job = _wait_finished(job)
     assert job.status == JobStatus.SUCCEEDED, job.error

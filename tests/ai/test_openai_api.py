@@ -312,7 +312,7 @@ def test_speech_streams_raw_audio_sentence_by_sentence(oa, tenant_a):
     text = "您好，欢迎致电。您的话费余额为五十元。请问还有什么可以帮您？"
     with oa.audio.speech.with_streaming_response.create(
         model="espeak-ng",
-        voice="zh",
+        voice="yue",
         input=text,
         response_format="mulaw",
         extra_body={"stream_format": "audio", "sample_rate": 8000},
@@ -325,5 +325,5 @@ def test_speech_streams_raw_audio_sentence_by_sentence(oa, tenant_a):
     assert record.characters == len(text)
     with pytest.raises(openai.BadRequestError):
         oa.audio.speech.create(
-            model="espeak-ng", voice="zh", input=text, extra_body={"stream_format": "audio"}
+            model="espeak-ng", voice="yue", input=text, extra_body={"stream_format": "audio"}
         )

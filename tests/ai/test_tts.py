@@ -51,7 +51,11 @@ def espeak():
 
 
 def test_kokoro_mandarin(kokoro):
-    assert "jf_alpha" in kokoro.voices()
+    # The native voices from kokoro-js beside the Japanese styles bundled with the model.
+    assert {"zf_xiaobei", "zm_yunyang", "af_heart", "jf_alpha"} <= set(kokoro.voices())
+    assert "zf_xiaoni" not in kokoro.voices()  # garbled: not offered
+    assert kokoro._voice(None, "zh") == "zf_xiaobei"
+    assert kokoro._voice(None, "en") == "af_heart"
     short = kokoro.synthesize(SHORT_ZH, language="zh")
     assert_speech(short, SHORT_ZH, 24000)
     long = kokoro.synthesize(LONG_ZH, language="zh")
@@ -100,20 +104,24 @@ def test_kokoro_operator_folder_must_hold_model_and_voices(tmp_path):
         backend.load()
 
 
-@pytest.mark.parametrize(
-    ("language", "short", "long"),
-    [("zh", SHORT_ZH, LONG_ZH), ("yue", SHORT_YUE, LONG_YUE)],
-)
-def test_espeak_chinese(espeak, language, short, long):
-    a = espeak.synthesize(short, language=language)
-    b = espeak.synthesize(long, language=language)
-    assert_speech(a, short, 22050)
-    assert_speech(b, long, 22050)
+def test_espeak_cantonese(espeak):
+    a = espeak.synthesize(SHORT_YUE, language="yue")
+    b = espeak.synthesize(LONG_YUE, language="yue")
+    assert_speech(a, SHORT_YUE, 22050)
+    assert_speech(b, LONG_YUE, 22050)
     assert b.duration_s > 2 * a.duration_s
 
 
+def test_espeak_refuses_mandarin_as_unavailable(espeak):
+    # Its Mandarin is not understood (bench/tts_voices.py): the next voice in the list speaks,
+    # or the caller is told that none could.
+    for language in ("zh", "cmn"):
+        with pytest.raises(BackendUnavailable, match="Mandarin"):
+            espeak.synthesize(SHORT_ZH, language=language)
+
+
 def test_espeak_mandarin_goes_through_pinyin():
-    from suite.ai.backends.tts_espeak import to_pinyin
+    from suite.ai.speech_text import to_pinyin
 
     assert to_pinyin("您好，欢迎。") == "nin2 hao3 , huan1 ying2 ."
 

@@ -14,7 +14,6 @@ from customer_service.services import dialogue
 from customer_service.services.knowledge import article_create
 from suite.accounts.models import User
 from suite.ai import gateway
-from suite.ai.models import AiModel
 from suite.tenancy.models import Tenant
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, screenshot, staff_login
 from tests.customer_service.conftest import ARTICLES
@@ -27,10 +26,6 @@ SLOW_MS = 90_000  # first use of a model in the process loads it (Whisper, TTS)
 def shenzhen(demo, settings, tmp_path):
     settings.CUSTOMER_SERVICE_INDEX_DIR = tmp_path / "kb-index"
     tenant = Tenant.objects.get(slug="gd-sz")
-    # espeak-ng speaks in milliseconds; the default Kokoro voice takes seconds to load and run.
-    AiModel.objects.create(
-        tenant=tenant, name="espeak-ng", capability="synthesize", engine="espeak-ng"
-    )
     for title, body, category in ARTICLES:
         article_create(tenant=tenant, title=title, body=body, category=category, status="published")
     return tenant
@@ -116,10 +111,9 @@ def test_subscriber_chats_by_text_hears_the_reply_and_rates(mobile_page, live_se
 
 
 def spoken_question(path: Path, tenant) -> Path:
-    """A Mandarin question spoken by espeak-ng, as the browser's fake microphone input."""
-    served = gateway.synthesize(
-        gateway.Caller(tenant=tenant), "国际漫游怎么开通", model="espeak-ng", language="zh"
-    )
+    """A Mandarin question in the tenant's default (native Kokoro) voice, as the browser's fake
+    microphone input."""
+    served = gateway.synthesize(gateway.Caller(tenant=tenant), "国际漫游怎么开通")
     clip = served.value
     pcm = (np.clip(clip.samples, -1, 1) * 32767).astype("<i2")
     silence = np.zeros(clip.sample_rate // 2, dtype="<i2")

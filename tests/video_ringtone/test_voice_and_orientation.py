@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from suite.ai import gateway
-from suite.ai.models import AiModel, UsageRecord
+from suite.ai.models import UsageRecord
 from video_ringtone import checks
 from video_ringtone.catalog import frame_size
 from video_ringtone.services import rendering
@@ -20,9 +20,7 @@ PORTRAIT = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
 def test_voice_greeting_is_spoken_over_ducked_music_and_named_in_the_metadata(
     tenant_a, subscriber_a, short_limits, eager, tiny, django_capture_on_commit_callbacks
 ):
-    AiModel.objects.create(
-        tenant=tenant_a, name="espeak", capability="synthesize", engine="espeak-ng", is_default=True
-    )
+    # The suite's default voices: the greeting is Mandarin, so a native Kokoro voice speaks it.
     draft = draft_with_scenes(
         tenant_a, subscriber_a, scenes=2, seconds=2.0, music="", voice_text="您好，欢迎来电"
     )
@@ -30,7 +28,7 @@ def test_voice_greeting_is_spoken_over_ducked_music_and_named_in_the_metadata(
         render = rendering.render_start(draft=draft, user=subscriber_a, profile="low")
     render.refresh_from_db()
     assert render.status == "done", render.error
-    assert "espeak-ng" in render.provider
+    assert "kokoro" in render.provider
     samples = checks.probe_audio(rendering.media_path(render.video))
     # No music was chosen: the only sound is the greeting, starting after 0.5 s.
     rate = checks.AUDIO_RATE

@@ -157,7 +157,7 @@ class CoquiBackend(SynthesizeBackend):
 
     def _prepare(self, text: str) -> str:
         if self._pinyin_input and _HAN.search(text):
-            from .tts_espeak import to_pinyin
+            from ..speech_text import to_pinyin
 
             return to_pinyin(text)
         return text

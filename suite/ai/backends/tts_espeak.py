@@ -1,8 +1,10 @@
 """espeak-ng (formant synthesis) through its C API, from the `espeakng_loader` wheel.
 
-Robotic but tiny, instant and dependable: the last-resort synthesiser. Cantonese uses voice
-"yue" directly. Mandarin goes through pypinyin TONE3 syllables and voice "cmn-latn-pinyin",
-because espeak-ng's plain "cmn" voice mispronounces Han text. English uses "en".
+Robotic but tiny, instant and dependable: the synthesiser for Cantonese (voice "yue", the only
+Cantonese voice we have) and a fallback for English ("en"). It does not speak Mandarin: its
+Mandarin came back from Whisper at 96% character error rate (bench/tts_voices.py), which a
+caller cannot understand, so a Mandarin request is refused as unavailable and the caller is
+told that no Mandarin voice could serve it.
 """
 
 from __future__ import annotations
@@ -18,14 +20,12 @@ from ..errors import BackendUnavailable, InvalidInput
 from ..types import AudioClip
 from .base import BackendSpec, SynthesizeBackend, register
 
-VOICES = {"zh": "cmn-latn-pinyin", "yue": "yue", "en": "en"}
+VOICES = {"yue": "yue", "en": "en"}
 DEFAULT_RATE_WPM = 175
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PARAM_RATE = 1
-# Pinyin has no Han punctuation; espeak pauses on ASCII punctuation.
-_PUNCT = str.maketrans("，。！？；：、（）“”", ',.!?;:,()""')
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
@@ -102,13 +102,6 @@ class _Engine:
         return np.concatenate(self._chunks).astype(np.float32) / 32768.0
 
 
-def to_pinyin(text: str) -> str:
-    from pypinyin import Style, lazy_pinyin
-
-    syllables = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)
-    return " ".join(syllables).translate(_PUNCT)
-
-
 @register
 class EspeakBackend(SynthesizeBackend):
     engine = "espeak-ng"
@@ -135,6 +128,10 @@ class EspeakBackend(SynthesizeBackend):
         if not text:
             raise InvalidInput(_("The text to synthesise is empty."), param="text")
         key = voice or language or "zh"
+        if key in ("zh", "cmn"):
+            raise BackendUnavailable(
+                _("espeak-ng has no intelligible Mandarin voice; a Mandarin voice is needed.")
+            )
         if key not in VOICES:
             raise InvalidInput(
                 _("Unsupported language or voice %(voice)s; use one of: %(voices)s.")
@@ -143,7 +140,7 @@ class EspeakBackend(SynthesizeBackend):
             )
         if self._engine is None:
             self.load()
-        spoken = to_pinyin(text) if key == "zh" else text
+        spoken = text
         rate = int(np.clip(DEFAULT_RATE_WPM * float(speed or 1.0), 80, 450))
         with _lock:
             samples = self._engine.speak(spoken, VOICES[key], rate)

