@@ -15,6 +15,7 @@ The dialect is stored on every turn; replies to a dialect speaker name the diale
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -61,6 +62,13 @@ FAILURES_BEFORE_HANDOFF = 2
 FLOW_MIN_CONFIDENCE = 0.45
 KB_PASSAGES = 3
 MODEL_PASSAGES = 4
+KB_SYSTEM = "你是电信运营商的在线客服，语气礼貌、简洁。"
+CHOICE_RULES = (
+    "请按JSON格式回答：先判断资料是否真的回答了用户的问题，填在“资料能回答”里；"
+    "资料只是话题相关、并没有回答这个问题时填false，“编号”填0。"
+    "能回答时在“编号”中填写那条资料的编号，"
+    "再在“回答”中用一两句话回答，照抄资料中的价格、数量、条件、短信指令和号码。"
+)
 KB_ANSWER_TOKENS = 160
 
 # Slots each business flow needs before it can be confirmed.
@@ -369,15 +377,21 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         # A refused message must not poison every later question of the conversation.
         if not _refused(t.normalized_text or t.text)
     ][::-1]
+    model = registry.language_model_configured(tenant)
     messages = [
-        ChatMessage(role="system", content="你是电信运营商的在线客服，语气礼貌、简洁。"),
+        ChatMessage(role="system", content=KB_SYSTEM + (CHOICE_RULES if model else "")),
         *history,
         ChatMessage(role="user", content=question),
     ]
     caller = gateway.Caller(tenant=tenant, user=conversation.subscriber)
     try:
         served = gateway.chat(
-            caller, messages, passages=passages, max_tokens=KB_ANSWER_TOKENS, temperature=0.0
+            caller,
+            messages,
+            passages=passages,
+            max_tokens=KB_ANSWER_TOKENS,
+            temperature=0.0,
+            response_format=_choice_format(len(passages)) if model else None,
         )
     except ContentBlocked:
         return _turn(
@@ -406,6 +420,19 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
             fallback=True,
         )
     result = served.value
+    if served.info.generative and model and result.finish_reason != "content_filter":
+        chosen = _chosen_answer(result.text, passages)
+        if chosen is None:
+            return _extract_after_refusal(conversation, caller, messages, hits, passages)
+        passage, answer = chosen
+        return _turn(
+            conversation,
+            TurnRole.BOT,
+            answer + "[1]",
+            citations=_citations([passage]),
+            fallback=served.info.fallback,
+            model=served.info.model,
+        )
     if served.info.generative and (NO_ANSWER in result.text or not _said_something(result.text)):
         return _extract_after_refusal(conversation, caller, messages, hits, passages)
     if not served.info.generative and (not result.citations or not knowledge.relevant(hits[0])):
@@ -422,6 +449,41 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         fallback=served.info.fallback or not served.info.generative,
         model=served.info.model if served.info.generative else "",
     )
+
+
+def _choice_format(count: int) -> dict:
+    """The model names the passage that answers before it writes the answer (0: none), so a
+    small model decides on its source first and cannot cite one it did not use."""
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "kb_answer",
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "资料能回答": {"type": "boolean"},
+                    "编号": {"type": "integer", "enum": list(range(count + 1))},
+                    "回答": {"type": "string"},
+                },
+                "required": ["资料能回答", "编号", "回答"],
+            },
+        },
+    }
+
+
+def _chosen_answer(text: str, passages: list[Passage]) -> tuple[Passage, str] | None:
+    """(passage, answer) from the model's JSON, or None when it chose none or said nothing."""
+    try:
+        data = json.loads(text)
+        number, answer = int(data["编号"]), str(data["回答"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if data.get("资料能回答") is False:
+        return None
+    answer = CITATION.sub("", answer).strip()
+    if not 1 <= number <= len(passages) or NO_ANSWER in answer or not _said_something(answer):
+        return None
+    return passages[number - 1], answer
 
 
 def _extract_after_refusal(

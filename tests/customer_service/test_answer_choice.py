@@ -1,0 +1,134 @@
+"""The language model names the passage that answers before it writes the answer.
+
+A scripted OpenAI-compatible server stands in for the model: the path under test is how the
+dialogue asks (a JSON schema whose number field admits 0..n) and what it makes of the choice,
+not the model's judgement (tests/customer_service/test_llm_answers.py covers the real model)."""
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from customer_service.services import dialogue
+from customer_service.services.knowledge import article_create
+from suite.ai.config_cache import invalidate
+
+pytestmark = pytest.mark.django_db
+
+
+class Scripted(BaseHTTPRequestHandler):
+    reply: str | object = ""  # the content, or a function of the request that returns it
+    requests: list[dict] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Scripted.requests.append(request)
+        content = Scripted.reply(request) if callable(Scripted.reply) else Scripted.reply
+        body = json.dumps(
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 50, "completion_tokens": 8},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def model(settings):
+    Scripted.requests = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    settings.AI_DEFAULT_MODELS = {
+        **settings.AI_DEFAULT_MODELS,
+        "chat": [
+            {
+                "name": "scripted",
+                "engine": "openai-compatible",
+                "options": {
+                    "base_url": f"http://127.0.0.1:{httpd.server_address[1]}/v1",
+                    "model": "scripted",
+                },
+            },
+            {"name": "extractive-answerer", "engine": "extractive"},
+        ],
+    }
+    invalidate()
+    yield Scripted
+    httpd.shutdown()
+    httpd.server_close()
+    invalidate()
+
+
+@pytest.fixture
+def articles(tenant_a):
+    return [
+        article_create(tenant=tenant_a, title=title, body=body, category="业务", status="published")
+        for title, body in [
+            ("流量查询", "发送短信CXLL到10086查询剩余流量。"),
+            ("副卡办理", "副卡每月10元，一个主号最多能办4张副卡。"),
+        ]
+    ]
+
+
+def ask(tenant, text):
+    conversation = dialogue.conversation_start(tenant=tenant)
+    return dialogue.conversation_message(conversation=conversation, text=text)
+
+
+def _passage_number(request: dict, title: str) -> int:
+    block = request["messages"][-1]["content"]
+    line = next(line for line in block.splitlines() if title in line)
+    return int(line[1 : line.index("]")])
+
+
+def test_the_chosen_passage_is_the_one_cited_and_the_answer_is_the_models(
+    tenant_a, articles, model
+):
+    def choose_the_second_card_article(request: dict) -> str:
+        number = _passage_number(request, "副卡办理")
+        answer = "副卡每月10元，最多能办4张。[3]"
+        return json.dumps({"资料能回答": True, "编号": number, "回答": answer})
+
+    model.reply = choose_the_second_card_article
+    reply = ask(tenant_a, "家里人想加一张卡要多少钱")
+    schema = model.requests[-1]["response_format"]["json_schema"]["schema"]
+    block = model.requests[-1]["messages"][-1]["content"].splitlines()
+    count = sum(1 for line in block if re.match(r"\[\d+\] ", line))
+    assert schema["properties"]["编号"]["enum"] == list(range(count + 1))
+    assert list(schema["properties"]) == ["资料能回答", "编号", "回答"]  # judge, choose, answer
+    assert reply.bot_turn.text == "副卡每月10元，最多能办4张。[1]"  # the model's marker replaced
+    assert reply.bot_turn.citations == [{"id": articles[1].pk, "title": "副卡办理"}]
+    assert reply.bot_turn.model == "scripted" and reply.bot_turn.fallback is False
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"资料能回答": False, "编号": 0, "回答": "抱歉，资料中没有相关信息。"}),
+        json.dumps({"资料能回答": False, "编号": 1, "回答": "编造的答案"}),  # judged unanswered
+        json.dumps({"资料能回答": True, "编号": 9, "回答": "编造的答案"}),  # no such passage
+        json.dumps({"资料能回答": True, "编号": 1, "回答": "[1]"}),  # a bare marker says nothing
+        "not json at all",
+    ],
+)
+def test_no_choice_is_a_refusal_never_an_invented_source(tenant_a, articles, model, content):
+    model.reply = content
+    reply = ask(tenant_a, "在你们这买新手机能分期免息吗")
+    assert reply.customer_turn.answered is False
+    assert reply.bot_turn.citations == []
+    assert "编造" not in reply.bot_turn.text
