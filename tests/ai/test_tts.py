@@ -116,7 +116,7 @@ def test_espeak_refuses_mandarin_as_unavailable(espeak):
     # Its Mandarin is not understood (bench/tts_voices.py): the next voice in the list speaks,
     # or the caller is told that none could.
     for language in ("zh", "cmn"):
-        with pytest.raises(BackendUnavailable, match="Mandarin|普通话"):
+        with pytest.raises(BackendUnavailable, match=r"Mandarin|普通话"):
             espeak.synthesize(SHORT_ZH, language=language)
 
 

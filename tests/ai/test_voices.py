@@ -74,7 +74,7 @@ def test_a_default_whose_model_the_tenant_dropped_falls_back_to_its_own_list(ten
 
 def test_espeak_ng_never_speaks_mandarin_and_says_so(tenant_a):
     caller = gateway.Caller(tenant=tenant_a)
-    with pytest.raises(BackendUnavailable, match="Mandarin|普通话"):
+    with pytest.raises(BackendUnavailable, match=r"Mandarin|普通话"):
         gateway.synthesize(caller, "您好，欢迎致电。", model="espeak-ng", language="zh")
     clip = gateway.synthesize(caller, "你好，歡迎致電。", model="espeak-ng", language="yue").value
     assert clip.duration_s > 0.5
