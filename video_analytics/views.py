@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +23,7 @@ from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
 from suite.tenancy.models import Role
 
-from . import selectors, services, storage
+from . import search_query, selectors, services, storage
 from .forms import (
     CameraForm,
     RetentionForm,
@@ -337,17 +340,19 @@ def _filters(request) -> selectors.EventFilters:
         value = g.get(key, "")
         return int(value) if value.isdigit() else None
 
-    def day(key, end=False):
-        from datetime import datetime, time, timedelta
-
-        from django.utils import timezone
-
-        value = parse_date(g.get(key, "") or "")
-        if value is None:
+    def moment(key, end=False):
+        # the form sends YYYY-MM-DDTHH:MM (an interpreted question's hours); a bare date is
+        # that whole day
+        value = (g.get(key, "") or "").strip()
+        at = parse_datetime(value) if "T" in value else None
+        if at is not None:
+            return at if timezone.is_aware(at) else timezone.make_aware(at)
+        day = parse_date(value) if len(value) == 10 else None
+        if day is None:
             return None
         if end:
-            value += timedelta(days=1)
-        return timezone.make_aware(datetime.combine(value, time.min))
+            day += timedelta(days=1)
+        return timezone.make_aware(datetime.combine(day, time.min))
 
     return selectors.EventFilters(
         camera=number("camera"),
@@ -355,32 +360,58 @@ def _filters(request) -> selectors.EventFilters:
         kind=g.get("kind", "") if g.get("kind") in RuleKind.values else "",
         severity=g.get("severity", "") if g.get("severity") in Severity.values else "",
         status=g.get("status", "") if g.get("status") in EventStatus.values else "",
-        since=day("since"),
-        until=day("until", end=True),
+        since=moment("since"),
+        until=moment("until", end=True),
         q=g.get("q", "").strip()[:100],
     )
 
 
 @analyst
 def events(request):
+    """The filter form, and above it one sentence ("昨天晚上大堂有人逗留吗") read as filters that
+    are shown, filled into the form, before their results."""
+    interpretation = question_error = None
+    question = request.GET.get("question")
     filters = _filters(request)
+    if question is not None:
+        try:
+            interpretation = search_query.filters_from_question(
+                tenant=request.tenant, question=question, user=request.user
+            )
+        except InvalidInput as exc:
+            question_error = exc.message
+        else:
+            filters = interpretation.filters
     found = selectors.events_search(tenant=request.tenant, filters=filters)
     page = Paginator(found, 25).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    params = search_query.filters_params(filters)
+    chips = []
+    if interpretation is not None:
+        for chip in search_query.understood(tenant=request.tenant, filters=filters):
+            dropped = {
+                k: v
+                for k, v in params.items()
+                if k not in (("since", "until") if chip["field"] == "time" else (chip["field"],))
+            }
+            chips.append({**chip, "without": urlencode(dropped)})
     return render(
         request,
         "video_analytics/events.html",
         {
             "page": page,
             "filters": filters,
-            "query": params.urlencode(),
+            "question": question or "",
+            "question_error": question_error,
+            "interpretation": interpretation,
+            "chips": chips,
+            "query": urlencode(params),
             "cameras": selectors.cameras_for(tenant=request.tenant),
             "zones": Zone.objects.for_tenant(request.tenant).select_related("camera"),
             "kinds": RuleKind.choices,
             "severities": Severity.choices,
             "statuses": EventStatus.choices,
         },
+        status=400 if question_error else 200,
     )
 
 

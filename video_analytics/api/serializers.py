@@ -165,6 +165,49 @@ class EventSerializer(MaskPersonalData, serializers.ModelSerializer):
         return self._url(obj, "clip")
 
 
+class EventQuestionSerializer(serializers.Serializer):
+    question = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="e.g. 昨天晚上大堂有人逗留吗 (200 characters at most)",
+    )
+
+
+class UnderstoodSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="the list's query parameter, or time for since/until")
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class EventFiltersSerializer(serializers.Serializer):
+    camera = serializers.IntegerField(allow_null=True)
+    camera_name = serializers.CharField(allow_blank=True)
+    zone = serializers.IntegerField(allow_null=True)
+    zone_name = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField(allow_blank=True)
+    severity = serializers.CharField(allow_blank=True)
+    since = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField(allow_null=True)
+    q = serializers.CharField(allow_blank=True)
+
+
+class EventInterpretationSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    how = serializers.ChoiceField(
+        choices=["model", "rules"],
+        help_text="model: the language model read the question; rules: keyword rules (fallback)",
+    )
+    model = serializers.CharField(
+        allow_blank=True, help_text="the language model, when it answered"
+    )
+    reason = serializers.CharField(allow_blank=True, help_text="why the rules answered")
+    filters = EventFiltersSerializer()
+    understood = UnderstoodSerializer(many=True)
+    query = serializers.CharField(
+        allow_blank=True, help_text="the filters as the event list's query string"
+    )
+
+
 class EventActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 

@@ -1,6 +1,7 @@
 """Thin REST views: validation and writes live in the services, reads in the selectors."""
 
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +17,7 @@ from suite.ai.errors import InvalidInput
 from suite.api.viewsets import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from suite.tenancy.models import Role
 
-from .. import selectors, services
+from .. import search_query, selectors, services
 from ..models import Analysis, Camera, Event, Rule, WebhookDelivery, WebhookEndpoint, Zone
 from . import serializers as s
 
@@ -209,6 +210,50 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
         )
         ids = selectors.events_search(tenant=self.tenant, filters=filters).values("pk")
         return queryset.filter(pk__in=ids)
+
+    @extend_schema(
+        request=s.EventQuestionSerializer, responses={200: s.EventInterpretationSerializer}
+    )
+    @action(detail=False, methods=["post"], serializer_class=s.EventQuestionSerializer)
+    def interpret(self, request):
+        """One sentence ("昨天晚上大堂有人逗留吗") read as this list's filters, to show before
+        searching: `how` says whether the language model (`model`) or the keyword rules
+        (the fallback, `reason`) read it; `query` is the list's query string for them."""
+        body = s.EventQuestionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with as_400():
+            found = search_query.filters_from_question(
+                tenant=self.tenant,
+                question=body.validated_data["question"],
+                user=request.user if request.user.is_authenticated else None,
+                api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+            )
+        f = found.filters
+        rows = search_query.understood(tenant=self.tenant, filters=f)
+        names = {row["field"]: row["value"] for row in rows}
+        return Response(
+            s.EventInterpretationSerializer(
+                {
+                    "question": search_query.clean_question(body.validated_data["question"]),
+                    "how": found.how,
+                    "model": found.model,
+                    "reason": found.reason,
+                    "filters": {
+                        "camera": f.camera,
+                        "camera_name": names.get("camera", ""),
+                        "zone": f.zone,
+                        "zone_name": names.get("zone", ""),
+                        "kind": f.kind,
+                        "severity": f.severity,
+                        "since": f.since,
+                        "until": f.until,
+                        "q": f.q,
+                    },
+                    "understood": rows,
+                    "query": urlencode(search_query.filters_params(f, iso=True)),
+                }
+            ).data
+        )
 
     def _act(self, fn):
         event = self.get_object()
