@@ -21,6 +21,19 @@ class Theme:
     caption: str
     style: str
     music: str
+    # Template text for the "write my captions" action when no language model can: one line
+    # per scene (the first is `caption`) and a spoken greeting. Tenants' own templates have
+    # only their caption.
+    lines: tuple[str, ...] = ()
+    greeting: str = ""
+
+    @property
+    def template_lines(self) -> tuple[str, ...]:
+        return self.lines or ((self.caption,) if self.caption else ())
+
+    @property
+    def template_greeting(self) -> str:
+        return self.greeting or self.caption
 
 
 THEMES: dict[str, Theme] = {
@@ -33,6 +46,8 @@ THEMES: dict[str, Theme] = {
             "生日快乐，天天开心！",
             "cartoon_3d",
             "festive_bells",
+            ("生日快乐，天天开心！", "愿你笑口常开", "岁岁平安，万事顺意"),
+            "祝你生日快乐，新的一岁健康平安、天天开心！",
         ),
         Theme(
             "festival",
@@ -41,6 +56,8 @@ THEMES: dict[str, Theme] = {
             "新春快乐，阖家幸福！",
             "ink_wash",
             "festive_bells",
+            ("新春快乐，阖家幸福！", "红红火火过大年", "团团圆圆好运来"),
+            "新春快乐！祝您和家人阖家幸福、万事如意！",
         ),
         Theme(
             "business",
@@ -49,8 +66,19 @@ THEMES: dict[str, Theme] = {
             "您好，感谢来电！",
             "photo_portrait",
             "business_pulse",
+            ("您好，感谢来电！", "专业服务，值得信赖", "期待与您携手合作"),
+            "您好，感谢您的来电，我们将竭诚为您服务！",
         ),
-        Theme("love", _("Love"), "玫瑰 星空 浪漫 爱心", "想你的每一天", "watercolor", "calm_pad"),
+        Theme(
+            "love",
+            _("Love"),
+            "玫瑰 星空 浪漫 爱心",
+            "想你的每一天",
+            "watercolor",
+            "calm_pad",
+            ("想你的每一天", "有你就是晴天", "余生请多指教"),
+            "想你了，谢谢你一直在我身边。",
+        ),
         Theme(
             "travel",
             _("Travel"),
@@ -58,6 +86,8 @@ THEMES: dict[str, Theme] = {
             "在路上，看风景",
             "oil_painting",
             "warm_piano",
+            ("在路上，看风景", "山川湖海，皆是风景", "下一站，继续出发"),
+            "您好，我正在旅途中，马上接听，祝您一切顺利！",
         ),
         Theme(
             "blessing",
@@ -66,6 +96,8 @@ THEMES: dict[str, Theme] = {
             "福气满满，万事如意",
             "ink_wash",
             "warm_piano",
+            ("福气满满，万事如意", "好运连连，步步高升", "平安喜乐，顺心顺意"),
+            "福气满满，祝您万事如意、平安喜乐！",
         ),
     )
 }

@@ -49,6 +49,15 @@ class DraftKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
 
 
+class TextOrigin(models.TextChoices):
+    """Who wrote a caption or the greeting: the subscriber (also unknown, for rows from before
+    this was recorded, so nothing of theirs is ever replaced), a template, or a language model."""
+
+    TYPED = "", _("Typed by you")
+    TEMPLATE = "template", _("Template text")
+    MODEL = "model", _("AI-generated")
+
+
 class Draft(TenantOwnedModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=DraftKind.choices, default=DraftKind.PERSONAL)
@@ -60,6 +69,13 @@ class Draft(TenantOwnedModel):
     music = models.CharField(max_length=30, blank=True)
     music_volume = models.PositiveSmallIntegerField(default=70)  # percent
     voice_text = models.CharField(max_length=60, blank=True)
+    voice_text_origin = models.CharField(
+        max_length=10, choices=TextOrigin.choices, default=TextOrigin.TYPED, blank=True
+    )
+    voice_text_model = models.CharField(max_length=100, blank=True)  # the model that wrote it
+    # The latest written captions by scene position ([{"caption", "origin", "model"}]): scenes
+    # added later take theirs, so captions can be written before there are any scenes.
+    caption_suggestions = models.JSONField(default=list, blank=True)
     orientation = models.CharField(max_length=10, choices=ORIENTATIONS, default="portrait")
     copied_from = models.ForeignKey(
         "video_ringtone.Ringtone",
@@ -127,6 +143,10 @@ class Scene(TenantOwnedModel):
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="scenes")
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
     caption = models.CharField(max_length=40, blank=True)
+    caption_origin = models.CharField(
+        max_length=10, choices=TextOrigin.choices, default=TextOrigin.TYPED, blank=True
+    )
+    caption_model = models.CharField(max_length=100, blank=True)  # the model that wrote it
     duration_s = models.DecimalField(max_digits=4, decimal_places=1, default=4)
     transition = models.CharField(max_length=12, choices=TRANSITIONS, default="fade")
     position = models.PositiveSmallIntegerField(default=0)

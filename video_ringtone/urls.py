@@ -24,6 +24,7 @@ urlpatterns = [
         name="m_photo_delete",
     ),
     path("m/drafts/<int:pk>/candidates/", views.m_candidates, name="m_candidates"),
+    path("m/drafts/<int:pk>/captions/", views.m_captions, name="m_captions"),
     path("m/drafts/<int:pk>/scenes/", views.m_scene_add, name="m_scene_add"),
     path("m/drafts/<int:pk>/scenes/<int:scene_pk>/", views.m_scene, name="m_scene"),
     path("m/drafts/<int:pk>/render/", views.m_render, name="m_render"),

@@ -46,9 +46,10 @@ from .models import (
     Render,
     Ringtone,
     Scene,
+    TextOrigin,
     ThemeTemplate,
 )
-from .services import drafts, publishing, rendering, review
+from .services import captions, drafts, publishing, rendering, review
 from .services.common import media_path
 from .services.ratelimits import RateLimited
 
@@ -119,7 +120,7 @@ def _draft(request, pk: int):
 
 
 def _draft_form(draft) -> DraftForm:
-    return DraftForm(
+    form = DraftForm(
         initial={
             f: getattr(draft, f)
             for f in (
@@ -134,6 +135,42 @@ def _draft_form(draft) -> DraftForm:
             )
         }
     )
+    label = text_label(draft.voice_text_origin, draft.voice_text_model) if draft.voice_text else ""
+    if label:
+        form.fields["voice_text"].help_text = f"{form.fields['voice_text'].help_text} · {label}"
+    return form
+
+
+def text_label(origin: str, model: str) -> str:
+    """What the page says beside a caption or greeting it did not get from the subscriber."""
+    if origin == TextOrigin.MODEL:
+        return _("AI-generated · %(model)s") % {"model": model}
+    if origin == TextOrigin.TEMPLATE:
+        return _("Template text")
+    return ""
+
+
+def _written_lines(draft, scenes) -> list[dict]:
+    """The captions and greeting as the "write my captions" card lists them: each scene's, then
+    those kept for scenes not added yet."""
+    lines = [
+        {"scene": index + 1, "text": s.caption, "origin": s.caption_origin,
+         "label": text_label(s.caption_origin, s.caption_model), "pending": False}
+        for index, s in enumerate(scenes)
+        if s.caption
+    ]  # fmt: skip
+    taken = {s.caption for s in scenes}
+    pending = [
+        s for s in draft.caption_suggestions or []
+        if isinstance(s, dict) and s.get("caption") and s["caption"] not in taken
+    ][: max(0, captions.MAX_CAPTIONS - len(scenes))]  # fmt: skip
+    for offset, item in enumerate(pending):
+        lines.append(
+            {"scene": len(scenes) + offset + 1, "text": item["caption"],
+             "origin": item.get("origin", ""), "pending": True,
+             "label": text_label(item.get("origin", ""), item.get("model", ""))}
+        )  # fmt: skip
+    return lines
 
 
 def _editor(request, draft, *, status: int = 200, **forms):
@@ -159,6 +196,8 @@ def _editor(request, draft, *, status: int = 200, **forms):
         "photos": draft.photos.all(),
         "candidates": candidates,
         "scenes": scenes,
+        "written": _written_lines(draft, scenes),
+        "greeting_label": text_label(draft.voice_text_origin, draft.voice_text_model),
         "scene_forms": [
             (
                 s,
@@ -250,6 +289,30 @@ def m_candidates(request, pk: int):
         return _editor(request, draft, status=400)
     messages.info(request, _("Generating images; they appear here when ready."))
     return redirect("video_ringtone:m_draft", pk=draft.pk)
+
+
+@creator_required
+@require_POST
+def m_captions(request, pk: int):
+    """「AI帮我写文案」: one short model call in the request (the model runs on its own server;
+    this thread only waits for it, bounded by the gateway's timeout), then back to the page
+    with the texts filled in. A prompt posted with it is saved first: it is what was typed."""
+    draft = _draft(request, pk)
+    try:
+        prompt = request.POST.get("prompt")
+        if prompt is not None and prompt.strip() != draft.prompt:
+            drafts.draft_update(draft=draft, prompt=prompt)
+        result = captions.captions_suggest(draft=draft, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        draft.refresh_from_db()
+        return _editor(request, draft, status=400)
+    except RateLimited as exc:
+        messages.error(request, exc.message)
+        return _editor(request, draft, status=429)
+    notify = messages.success if result.source == captions.SOURCE_MODEL else messages.warning
+    notify(request, result.message)
+    return redirect(f"{reverse('video_ringtone:m_draft', args=[draft.pk])}#copy")
 
 
 @creator_required

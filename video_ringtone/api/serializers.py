@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from suite.api.masking import MaskPersonalData
@@ -33,22 +34,70 @@ class CandidateSerializer(serializers.ModelSerializer):
 class SceneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Scene
-        fields = ["id", "candidate", "caption", "duration_s", "transition", "position"]
-        read_only_fields = ["id", "candidate", "position"]
+        fields = [
+            "id", "candidate", "caption", "caption_origin", "caption_model", "duration_s",
+            "transition", "position",
+        ]  # fmt: skip
+        # caption_origin: "" typed by the subscriber, "template", or "model" (caption_model
+        # names it): what the UI labels "AI生成 · <model>".
+        read_only_fields = ["id", "candidate", "caption_origin", "caption_model", "position"]
+
+
+class CaptionSuggestionSerializer(serializers.Serializer):
+    caption = serializers.CharField()
+    origin = serializers.CharField(help_text='"model" or "template".')
+    model = serializers.CharField(allow_blank=True)
 
 
 class DraftSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True)  # "personal" or "enterprise"
     scenes = SceneSerializer(many=True, read_only=True)
     candidates = CandidateSerializer(many=True, read_only=True)
+    # Captions written for scenes not added yet; a scene added without a caption takes its own.
+    caption_suggestions = serializers.SerializerMethodField()
 
     class Meta:
         model = Draft
         fields = [
             "id", "kind", "title", "theme", "prompt", "style", "caption", "music", "music_volume",
-            "voice_text", "orientation", "copied_from", "scenes", "candidates", "updated_at",
+            "voice_text", "voice_text_origin", "voice_text_model", "caption_suggestions",
+            "orientation", "copied_from", "scenes", "candidates", "updated_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "kind", "copied_from", "updated_at"]
+        read_only_fields = [
+            "id", "kind", "voice_text_origin", "voice_text_model", "copied_from", "updated_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(CaptionSuggestionSerializer(many=True))
+    def get_caption_suggestions(self, obj) -> list[dict]:
+        return [s for s in obj.caption_suggestions or [] if isinstance(s, dict)]
+
+
+class CaptionsInputSerializer(serializers.Serializer):
+    prompt = serializers.CharField(
+        required=False, allow_blank=True, help_text="Saved as the draft's prompt first, when given."
+    )
+
+
+class CaptionsResultSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=["model", "template"],
+        help_text="Who wrote the text: the language model, or the theme's template text.",
+    )
+    model = serializers.CharField(allow_blank=True, help_text="The model that wrote it.")
+    reason = serializers.CharField(
+        allow_blank=True,
+        help_text="Why the template answered: no_model, model_failed, invalid, blocked.",
+    )
+    captions = serializers.ListField(child=serializers.CharField())
+    greeting = serializers.CharField(allow_blank=True)
+    filled_scenes = serializers.ListField(child=serializers.IntegerField())
+    kept_scenes = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Scenes whose caption the subscriber typed."
+    )
+    greeting_filled = serializers.BooleanField()
+    greeting_kept = serializers.BooleanField()
+    message = serializers.CharField()
+    draft = DraftSerializer()
 
 
 class DraftUpdateSerializer(serializers.Serializer):

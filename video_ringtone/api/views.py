@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.api.parsers import JSONParser
+from suite.api.schema import ErrorSerializer
 from suite.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
 from suite.tenancy.models import Role, TenantKind
 
@@ -31,7 +32,7 @@ from ..models import (
     RingtoneStatus,
     Scene,
 )
-from ..services import drafts, publishing, rendering, review
+from ..services import captions, drafts, publishing, rendering, review
 from ..services.ratelimits import RateLimited
 from . import serializers as s
 
@@ -112,6 +113,29 @@ class DraftViewSet(TenantModelViewSet):
             count=_count(request.data.get("count", 2)),
         )
         return Response({"job": str(job.pk)}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=s.CaptionsInputSerializer,
+        responses={
+            200: s.CaptionsResultSerializer,
+            429: OpenApiResponse(ErrorSerializer, "Too many in a short time (Retry-After)."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def captions(self, request, pk=None):
+        """「AI帮我写文案」: the language model writes 2-4 scene captions and the greeting from
+        the theme and prompt, in this request (a few seconds), where the subscriber has not
+        typed their own; without a model, or when it fails, template text (`source`)."""
+        draft = self.get_object()
+        data = s.CaptionsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        prompt = data.validated_data.get("prompt")
+        if prompt is not None and prompt.strip() != draft.prompt:
+            drafts.draft_update(draft=draft, prompt=prompt)
+        with _throttled():
+            result = captions.captions_suggest(draft=draft, user=request.user)
+        body = {**result.__dict__, "draft": self.get_object()}
+        return Response(s.CaptionsResultSerializer(body).data)
 
     @extend_schema(request=s.SceneInputSerializer, responses={201: s.SceneSerializer})
     @action(detail=True, methods=["post"])

@@ -31,6 +31,7 @@ from ..models import (
     Photo,
     Ringtone,
     Scene,
+    TextOrigin,
     ThemeTemplate,
 )
 from ..selectors import theme_get
@@ -101,6 +102,8 @@ def draft_update(
     if voice_text is not None:
         changes["voice_text"] = _require_length("voice_text", voice_text, MAX_VOICE)
         check_text(draft.tenant, "voice_text", changes["voice_text"])
+        if changes["voice_text"] != draft.voice_text:  # now the subscriber's own words
+            changes["voice_text_origin"], changes["voice_text_model"] = TextOrigin.TYPED, ""
     if style is not None:
         if style and style not in STYLES:
             raise ValidationError({"style": _("Pick one of the styles.")})
@@ -262,17 +265,36 @@ def scene_add(
     if transition not in TRANSITIONS:
         raise ValidationError({"transition": _("Pick one of the transitions.")})
     last = draft.scenes.aggregate(m=Max("position"))["m"]
+    position = 0 if last is None else last + 1
+    origin, model = TextOrigin.TYPED, ""
+    if not caption:  # a caption written before the scene existed ("AI帮我写文案")
+        taken = set(draft.scenes.values_list("caption", flat=True))
+        written = suggestion_for(draft, draft.scenes.count(), taken)
+        if written is not None:
+            caption = written["caption"][:MAX_CAPTION]
+            origin = written.get("origin") or TextOrigin.TEMPLATE
+            model = written.get("model", "") if origin == TextOrigin.MODEL else ""
     scene = Scene.objects.create(
         tenant=draft.tenant,
         draft=draft,
         candidate=candidate,
         caption=caption,
+        caption_origin=origin,
+        caption_model=model,
         duration_s=_duration(duration_s),
         transition=transition,
-        position=0 if last is None else last + 1,
+        position=position,
     )
     draft.save(update_fields=["updated_at"])
     return scene
+
+
+def suggestion_for(draft: Draft, position: int, taken: set[str]) -> dict | None:
+    """The written caption ({"caption", "origin", "model"}) a scene added at `position` gets:
+    the one for its place, else the first that no scene shows yet; None when there is none."""
+    suggestions = [s for s in draft.caption_suggestions or [] if isinstance(s, dict)]
+    ordered = suggestions[position : position + 1] + suggestions
+    return next((s for s in ordered if s.get("caption") and s["caption"] not in taken), None)
 
 
 @transaction.atomic
@@ -287,6 +309,8 @@ def scene_update(
     if caption is not None:
         caption = _require_length("caption", caption, MAX_CAPTION)
         check_text(scene.tenant, "caption", caption)
+        if caption != scene.caption:  # now the subscriber's own words
+            scene.caption_origin, scene.caption_model = TextOrigin.TYPED, ""
         scene.caption = caption
     if duration_s is not None:
         scene.duration_s = _duration(duration_s)

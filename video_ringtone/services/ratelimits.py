@@ -1,5 +1,7 @@
-"""Per-user limits on gallery likes and comments (comment spam, like/unlike churn), counted in
-the cache in fixed windows, so every web process shares them when the cache is Redis."""
+"""Per-user limits on gallery likes and comments (comment spam, like/unlike churn) and on
+captions written by the language model (each press holds one of the model server's few slots
+for seconds), counted in the cache in fixed windows, so every web process shares them when the
+cache is Redis."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class Limit:
 LIMITS: dict[str, tuple[Limit, ...]] = {
     "like": (Limit(30, 60), Limit(500, 86400)),
     "comment": (Limit(5, 60), Limit(60, 86400)),
+    "captions": (Limit(5, 60), Limit(50, 86400)),
 }
 KEY_PREFIX = "vr-rate"
 

@@ -119,3 +119,25 @@
     });
   });
 })();
+
+// 「AI帮我写文案」 waits a few seconds for the model: the prompt as typed goes with it (the
+// autosave may not have stored it yet), the button says it is writing and cannot be pressed twice.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-wait]");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (evt) {
+      var button = form.querySelector("button[type=submit]");
+      if (button && button.getAttribute("aria-busy") === "true") { evt.preventDefault(); return; }
+      Array.prototype.forEach.call(form.querySelectorAll("[data-copy-of]"), function (input) {
+        var source = document.querySelector(input.getAttribute("data-copy-of"));
+        if (source) { input.value = source.value; input.disabled = false; }
+      });
+      if (button) {
+        button.setAttribute("aria-busy", "true");
+        if (button.getAttribute("data-wait-text")) button.textContent = button.getAttribute("data-wait-text");
+        window.setTimeout(function () { button.disabled = true; }, 0);
+      }
+    });
+  });
+})();
