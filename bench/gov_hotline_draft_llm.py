@@ -86,7 +86,8 @@ def main() -> None:
     tenant = tenant_get_or_create(
         slug="bench-h", name="bench hotline", kind=TenantKind.HOTLINE_CENTER, parent=province
     )
-    services.catalogue_install_defaults(tenant=tenant)
+    # The labelled set's calls are Guangzhou's.
+    services.catalogue_install_defaults(tenant=tenant, city="广州")
     districts = list(District.objects.for_tenant(tenant).values_list("name", flat=True))
     config = ServerConfig(
         model=args.model, api_key=secrets.token_urlsafe(16), port=18383, slots=2,
@@ -113,6 +114,7 @@ def main() -> None:
     caller = gateway.Caller(tenant=tenant)
 
     hits = {"classifier": [0, 0, 0, 0], "model": [0, 0, 0, 0]}
+    confusions: dict[str, int] = {}
     valid, latencies = 0, []
     for index, prediction in zip(test, preds, strict=True):
         row = rows[index]
@@ -131,6 +133,10 @@ def main() -> None:
             if refined
             else base
         )
+        if got[1] != want[1]:
+            key = f"{want[1]}->{got[1]}"
+            confusions[key] = confusions.get(key, 0) + 1
+        print(f"{len(latencies)}/{len(test)} {latencies[-1]:.1f}s", file=sys.stderr, flush=True)
         for name, answer in (("classifier", base), ("model", got)):
             hits[name][0] += answer[0] == want[0]
             hits[name][1] += answer[0].split("/")[0] == want[0].split("/")[0]
@@ -153,6 +159,9 @@ def main() -> None:
                 "with_model": rates(hits["model"]),
                 "model": config.served_name,
                 "json_valid_and_in_candidates": round(valid / n, 3),
+                "model_request_type_misses": dict(
+                    sorted(confusions.items(), key=lambda kv: -kv[1])
+                ),
                 "model_s_p50": round(statistics.median(latencies), 2),
             },
             ensure_ascii=False,

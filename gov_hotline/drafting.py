@@ -10,6 +10,7 @@ Without one the draft says the classifier and rules alone answered."""
 from __future__ import annotations
 
 import json
+import re
 
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
 from . import classifier, extraction
+from .extraction import MAX_SUMMARY, TITLES
 from .models import ClassifierModel, District, RequestType, Urgency
 from .services import clean_text
 from .training import classifier_training
@@ -28,22 +30,43 @@ def active_classifier(tenant) -> ClassifierModel | None:
     return ClassifierModel.objects.for_tenant(tenant).filter(is_active=True).first()
 
 
+# One line per request type: a 1.5B model confuses 投诉/举报/求助 without them (bench/
+# gov_hotline_draft_llm.py). The labelled set's own usage, not a dictionary's.
+REQUEST_TYPE_GUIDE = (
+    "咨询＝提问政策、流程、办事条件（请问、想咨询、怎么办理）；"
+    "求助＝有危险或生活困难，请求帮助或救助（电线冒火花、房屋倾斜、被困、生活困难）；"
+    "投诉＝身边的公共服务、设施或商家出了问题、损害自己的权益，要求解决（停水、路灯坏、噪音、退款、欠薪）；"
+    "举报＝检举别人或单位的违法违规行为，要求查处（违建、偷排、无证经营、乱倒垃圾）；"
+    "建议＝提出改进意见；表扬＝表扬、感谢"
+)
+
+
 def _draft_schema(candidates: list[str], districts: list[str]) -> dict:
     """The JSON the model must write: enums keep it to the tenant's own catalogue and districts
-    (llama.cpp and vLLM turn the schema into a grammar, so nothing else can be decoded)."""
+    (llama.cpp and vLLM turn the schema into a grammar, so nothing else can be decoded). The
+    request type comes first: it is decided on the whole call before the category narrows it."""
     return {
         "type": "object",
         "properties": {
-            "subcategory": {"type": "string", "enum": candidates},
             "request_type": {"type": "string", "enum": list(RequestType.values)},
-            "summary": {"type": "string", "maxLength": 60},
+            "subcategory": {"type": "string", "enum": candidates},
             "district": {"type": "string", "enum": [*districts, ""]},
-            "address": {"type": "string", "maxLength": 80},
-            "contact_name": {"type": "string", "maxLength": 20},
+            "address": {"type": "string", "maxLength": 60},
+            "contact_name": {"type": "string", "maxLength": 12},
+            "summary": {"type": "string", "maxLength": MAX_SUMMARY},
             "urgency": {"type": "string", "enum": list(Urgency.values)},
-            "urgency_reason": {"type": "string", "maxLength": 40},
+            "urgency_reason": {"type": "string", "maxLength": 30},
         },
-        "required": ["subcategory", "request_type", "summary", "district", "address", "urgency"],
+        "required": [
+            "request_type",
+            "subcategory",
+            "district",
+            "address",
+            "contact_name",
+            "summary",
+            "urgency",
+            "urgency_reason",
+        ],
     }
 
 
@@ -51,18 +74,22 @@ def _refine_with_chat(
     caller, text: str, candidates: list[str], request_type: str, districts: list[str]
 ) -> dict | None:
     prompt = (
-        "你是12345政务服务热线的工单助手。阅读市民诉求，填写工单："
-        "subcategory 从候选分类中选最合适的一个；request_type 是诉求类型；"
+        "你是12345政务服务热线的工单助手。阅读市民诉求，按顺序填写工单：\n"
+        f"request_type 诉求类型：{REQUEST_TYPE_GUIDE}。\n"
+        "subcategory 从候选分类中选最合适的一个；"
+        "district 是诉求所在的区，只能从给定的区中选（没有提到就留空）；"
+        "address 照抄市民说的完整地址（街道、路名、小区、门牌号、栋、室），不含区名，"
+        "不要包含“我是”“我住在”之类的话，没有就留空；"
+        "contact_name 是来电人的称呼（如“王先生”“李娜”，只说了姓就写姓，没有就留空）；"
         "summary 用一句话写清楚发生了什么问题、市民要求做什么（不写姓名电话）；"
-        "district 是诉求所在的区（没有提到就留空）；address 是具体地点（街道、小区、路名），"
-        "不要包含“我是”“我住在”之类的话；contact_name 是来电人的称呼（如“王先生”，没有就留空）；"
-        "urgency 是 normal、urgent 或 critical，urgency_reason 说明理由。\n"
+        "urgency 是 normal、urgent（有安全隐患、需尽快处理）或 critical（正在危及生命财产），"
+        "urgency_reason 用一句短话说明理由。\n"
         f"候选分类：{'；'.join(candidates)}\n分类器判断的诉求类型：{request_type}"
     )
     served = gateway.chat(
         caller,
         [ChatMessage("system", prompt), ChatMessage("user", mask_text(text))],
-        max_tokens=260,
+        max_tokens=280,
         temperature=0.0,
         response_format={
             "type": "json_schema",
@@ -83,22 +110,60 @@ def _refine_with_chat(
     return data
 
 
+def _one_sentence(summary: str) -> str:
+    """The model's summary as one sentence: what follows its first full stop is dropped."""
+    summary = summary.strip()
+    for stop in ("。", "！", "？", "\n"):
+        head, found, _tail = summary.partition(stop)
+        if found and head:
+            summary = head
+    return summary[:MAX_SUMMARY]
+
+
+def _name_in_text(name: str, text: str) -> bool:
+    """The model's name for the caller must be what the caller said: the name itself, or a title
+    added to the surname where the caller gave only that ("姓王" -> 王先生)."""
+    if not name or not all("\u4e00" <= c <= "\u9fa5" for c in name):
+        return False
+    if name in text:
+        return True
+    bare = re.sub(f"(?:{TITLES})$", "", name)
+    if len(bare) >= 2:
+        return bare in text
+    said_title = re.search(f"{re.escape(bare)}(?:{TITLES})", text) if bare else None
+    return bool(bare) and f"姓{bare}" in text and said_title is None
+
+
 def _take_refined(fields: dict, refined: dict, text: str, districts: list[str]) -> None:
     """The model's fields replace the rules' where it gave a usable value; the address and name
     only when they really occur in what the citizen said (a model must not invent a place)."""
-    if refined.get("summary"):
-        fields["summary"] = extraction.Field(mask_text(str(refined["summary"]))[:60], 0.8)
+    summary = _one_sentence(str(refined.get("summary") or ""))
+    if summary:
+        fields["summary"] = extraction.Field(mask_text(summary), 0.8)
     if refined.get("district") in districts:
         fields["district"] = extraction.Field(refined["district"], 0.8)
-    address = str(refined.get("address") or "").strip()
-    if address and address in text:
-        at = text.index(address)
-        fields["address"] = extraction.Field(address, 0.8, at, at + len(address))
+    address = extraction.strip_address_junk(str(refined.get("address") or ""))
+    district = fields["district"].value
+    if district and address.startswith(district):
+        address = address[len(district) :]
+    span = extraction.near_span(text, address)
+    if span is not None:
+        ruled = fields["address"]
+        # The rules' address wins where it holds the model's and more (a house number the
+        # model left out); otherwise the citizen's own words at the model's place.
+        if not (ruled.start >= 0 and ruled.start <= span[0] and span[1] <= ruled.end):
+            taken = extraction.strip_address_junk(text[span[0] : span[1]])
+            if len(taken) >= 2:
+                start = span[1] - len(taken)
+                fields["address"] = extraction.Field(taken, 0.8, start, span[1])
     name = str(refined.get("contact_name") or "").strip()
-    if name and name[0] in text:
+    if name and _name_in_text(name, text):
         fields["contact_name"] = extraction.Field(name, 0.7)
     if refined.get("urgency") in Urgency.values and not fields["emergency_line"].value:
         fields["urgency"] = extraction.Field(refined["urgency"], 0.7)
+        reason = _one_sentence(str(refined.get("urgency_reason") or ""))[:30]
+        if reason:
+            fields["urgency_reason"] = extraction.Field(mask_text(reason), 0.7)
 
 
 def draft_build(*, caller: gateway.Caller, text: str) -> dict:
@@ -117,6 +182,7 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         "address": address,
         "urgency": urgency,
         "summary": summary,
+        "urgency_reason": _urgency_reason(text, urgency, emergency),
         "contact_name": name,
         "emergency_line": emergency,
     }
@@ -180,6 +246,7 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         "address": fields["address"].value,
         "summary": fields["summary"].value,
         "urgency": fields["urgency"].value,
+        "urgency_reason": fields["urgency_reason"].value,
         "contact": {
             "name": fields["contact_name"].value,
             "phone": extraction.masked_contact(phone.value),
@@ -193,6 +260,23 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         "fallback": fallback,
         "fallback_reason": _fallback_reason(sources),
     }
+
+
+def _urgency_reason(
+    text: str, urgency: extraction.Field, emergency: extraction.Field
+) -> extraction.Field:
+    """Why the rules chose the urgency: the words that raised it, or that none did."""
+    if emergency.value:
+        word = text[emergency.start : emergency.end]
+        reason = _("“%(word)s”: a case for the %(line)s emergency line") % {
+            "word": word,
+            "line": emergency.value,
+        }
+        return extraction.Field(reason, emergency.confidence, emergency.start, emergency.end)
+    if urgency.start >= 0:
+        reason = _("The caller said “%(word)s”") % {"word": text[urgency.start : urgency.end]}
+        return extraction.Field(reason, urgency.confidence, urgency.start, urgency.end)
+    return extraction.Field(_("No danger or deadline mentioned"), 0.5)
 
 
 def _fallback_reason(sources: dict) -> str:

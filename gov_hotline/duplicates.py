@@ -61,7 +61,8 @@ def similar_to(
     x = vectorize([text] + [c[0] for c in candidates], places)
     scores = (x[1:] @ x[0].T).toarray().ravel()
     if address:
-        same = np.array([c[1] == address for c in candidates])
+        # One caller gives the house number, the next only the street: one place.
+        same = np.array([bool(c[1]) and (c[1] in address or address in c[1]) for c in candidates])
         known = np.array([bool(c[1]) for c in candidates])
         scores = scores + ADDRESS_BONUS * same - ADDRESS_PENALTY * (known & ~same)
     order = np.argsort(-scores)

@@ -29,21 +29,79 @@ class Field:
 
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_NAME = re.compile(
-    r"(?:我姓|我叫|联系人)([\u4e00-\u9fa5]{1,3}?)(?:先生|女士|小姐|，|,|。|\s|电话|$)"
+# Common surnames: a name is only taken where a surname starts it, so "我是附近的居民" or
+# "我是业主" never becomes a name.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳"
+    "甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂苗谷盛曲翁冉骆蓝游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟"
+    "艾尤穆卓古吉缪简项麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬边卞姬仇栾隋刁巫寇"
+    "桑郎甄仲虞敖巩佘池麻苑迟邝欧阳"
 )
-_SURNAME_TITLE = re.compile(r"([\u4e00-\u9fa5])(先生|女士|小姐|阿姨|大爷)")
-# A place: up to 14 characters ending in a road/street/estate word, optionally a number.
-_ADDRESS = re.compile(
-    r"[\u4e00-\u9fa5A-Za-z0-9]{1,14}?"
-    r"(?:大道|路|街|巷|镇|村|花园|小区|新城|广场|大厦|市场|公园|中心|站|医院|学校)"
-    r"(?:[东西南北中]路)?(?:\d+号)?"
-    r"(?:[\u4e00-\u9fa5]{0,6}?(?:花园|小区|新城|大厦|广场))?"
+TITLES = "先生|女士|小姐|阿姨|大爷|大妈|老师|师傅"
+_S = f"[{SURNAMES}]"
+# Words that follow "我是" and are not names although they start with a surname character.
+_NOT_NAMES = ("商户", "业主", "房东", "租户", "居民", "家长", "学生", "司机", "老人", "车主")
+_NAME_END = r"(?=[，,。.！!？?；;、\s]|$|我|住|在|家|电话|手机|号码|联系|想|要|来|反映|投诉|举报)"
+_FULL_NAME = re.compile(
+    rf"(?:我叫|我的名字是|名字叫|名字是|联系人是?[：:]?|我是|本人是?)({_S}[\u4e00-\u9fa5]{{1,2}}?)"
+    + _NAME_END
 )
+_NAME_WITH_TITLE = re.compile(rf"(?:我是|我叫|本人|联系人是?[：:]?|我姓|姓)({_S})({TITLES})")
+_SURNAME_ONLY = re.compile(rf"(?<!百)姓({_S})")
+_SURNAME_TITLE = re.compile(rf"({_S})({TITLES})")
+
+# An address: place words, each a few characters ending in a road/street/estate/building word,
+# then house, building, unit and room numbers. Characters that never occur inside a Chinese
+# address (pronouns, particles, "在"/"住"/"是") end it, so it cannot start with "我是"/"我住在".
+_ADDR_CHAR = (
+    r"[^\s，。！？、,.!?；;：:“”\"'（）()《》我你他她它们的了吗呢吧啊呀嘛在住是有个这那很都也还"
+    r"就要把被给让说想问请帮和跟及去到从对向已经刚才天晚上下午早凌]"
+)
+_PLACE_SUFFIX = (
+    r"(?:街道|大道|大街|[一二三四五六七八九十\d]+道|路|街|巷|弄|胡同|镇|乡|村|社区|花园|小区|新村|新城|"
+    r"公寓|家园|苑|广场|大厦|大楼|中心|市场|公园|地铁站|车站|站|医院|学校|小学|中学|幼儿园|"
+    r"工业区|工业园|科技园|产业园|园区|园)"
+)
+_NUMBER = (
+    r"(?:[0-9０-９]+|[一二三四五六七八九十百零〇两]+|[A-Za-z])"
+    r"(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|房|期|巷|弄)"
+)
+# Words that are a place on their own after another one ("芳村" + "大道").
+_WHOLE_PLACE = r"(?:大道|大街|社区|花园|小区|新村|新城|广场|大厦|大楼|地铁站|公园|市场)"
+_UNIT = (
+    rf"(?:{_ADDR_CHAR}{{1,12}}?{_PLACE_SUFFIX}|{_WHOLE_PLACE}|{_NUMBER}|[东西南北]门|交叉口|路口)"
+)
+_ADDRESS = re.compile(rf"{_UNIT}(?:的?{_UNIT})*")
+# Where an address usually starts when no district names it.
+_ADDRESS_CUE = re.compile(r"(?:住在|家住|位于|地址是|地址在|地点是|地点在|地址[：:]|在)")
+_ADDRESS_JUNK = re.compile(r"^(?:我是|我住在|我家在|住在|家住|我在|在|到|去|从|于|的)+")
 _DEMAND = re.compile(r"(希望|要求|请|麻烦|能不能|可不可以|怎么办|怎么|建议|想问|想咨询|请问)")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _URGENT_WORDS = ("紧急", "马上", "立刻", "危险", "随时", "尽快", "掉下去", "塌", "被困", "冒火花")
 _CRITICAL_WORDS = ("漏气", "燃气味", "起火", "着火", "爆炸", "晕倒", "昏迷", "被困电梯", "大出血")
+
+
+def extract_name(text: str) -> Field:
+    """The caller's name as the agent would write it: a full name ("我是李娜" -> 李娜), a
+    surname with the title they used ("我姓王，王先生" -> 王先生), or the surname alone ("姓王")."""
+    m = _NAME_WITH_TITLE.search(text)
+    if m:
+        return Field(m.group(1) + m.group(2), 0.8, m.start(1), m.end(2))
+    m = _SURNAME_ONLY.search(text)
+    if m:
+        titled = _SURNAME_TITLE.search(text, m.end(1))
+        if titled and titled.group(1) == m.group(1):
+            return Field(titled.group(0), 0.8, *titled.span())
+        return Field(m.group(1), 0.75, *m.span(1))
+    for m in _FULL_NAME.finditer(text):
+        if m.group(1) not in _NOT_NAMES and not any(m.group(1).startswith(w) for w in _NOT_NAMES):
+            return Field(m.group(1), 0.75, *m.span(1))
+    m = _SURNAME_TITLE.search(text)
+    if m:
+        return Field(m.group(0), 0.6, *m.span())
+    return Field("", 0.0)
 
 
 def extract_contact(text: str) -> tuple[Field, Field]:
@@ -53,15 +111,7 @@ def extract_contact(text: str) -> tuple[Field, Field]:
     if match:
         digits = re.sub(r"[^\d]", "", match.group(0))
         phone = Field(digits[-11:] if digits.startswith("86") else digits, 0.95, *match.span())
-    name = Field("", 0.0)
-    m = _NAME.search(text)
-    if m and m.group(1):
-        name = Field(m.group(1), 0.8, m.start(1), m.end(1))
-    else:
-        m = _SURNAME_TITLE.search(text)
-        if m:
-            name = Field(m.group(0), 0.6, *m.span())
-    return name, phone
+    return extract_name(text), phone
 
 
 def extract_district(text: str, districts: list[str]) -> Field:
@@ -77,18 +127,60 @@ def extract_district(text: str, districts: list[str]) -> Field:
 
 
 def extract_address(text: str, district: Field) -> Field:
-    start = district.end if district.start >= 0 else 0
-    for source_start in (start, 0):
-        m = _ADDRESS.search(text, source_start)
-        if m:
-            value = m.group(0).lstrip("在到去从于")
-            if len(value) >= 3:
-                conf = 0.8 if district.start >= 0 and m.start() == district.end else 0.6
-                return Field(value, conf, m.end() - len(value), m.end())
+    """The whole address after the district (or after "住在"/"位于"/"在"), house and room
+    numbers included; without such a cue, the first place-like run of the text."""
+    anchors = [district.end] if district.start >= 0 else []
+    anchors += [m.end() for m in _ADDRESS_CUE.finditer(text)]
+    for at in anchors:
+        after_district = district.start >= 0 and at == district.end
+        m = _ADDRESS.match(text, at + (text[at : at + 1] == "的"))
+        if m and len(m.group(0)) >= (2 if after_district else 3):
+            return Field(m.group(0), 0.8 if after_district else 0.7, *m.span())
+    for m in _ADDRESS.finditer(text):
+        value = strip_address_junk(m.group(0))
+        if len(value) >= 3:
+            return Field(value, 0.5, m.end() - len(value), m.end())
     return Field("", 0.0)
 
 
+def strip_address_junk(value: str) -> str:
+    """An address without a leading "我是"/"我住在"/"在" and surrounding punctuation."""
+    return _ADDRESS_JUNK.sub("", value.strip().strip("，。,. "))
+
+
+def near_span(text: str, value: str, min_share: float = 0.8) -> tuple[int, int] | None:
+    """Where `value` (a model's answer) occurs in `text`: exactly, or near it (around its longest
+    common run with the text, at least `min_share` of its characters in the text's order: a
+    dropped or changed character is tolerated, an invented place is not). The span is the
+    text's, so the caller takes the citizen's own words."""
+    from difflib import SequenceMatcher
+
+    value = value.strip()
+    if not value:
+        return None
+    at = text.find(value)
+    if at >= 0:
+        return at, at + len(value)
+    longest = SequenceMatcher(None, text, value, autojunk=False).find_longest_match(
+        0, len(text), 0, len(value)
+    )
+    if longest.size < 2:
+        return None
+    slack = 3
+    lo = max(0, longest.a - longest.b - slack)
+    hi = min(len(text), longest.a + len(value) - longest.b + slack)
+    blocks = [
+        m
+        for m in SequenceMatcher(None, text[lo:hi], value, autojunk=False).get_matching_blocks()
+        if m.size
+    ]
+    if sum(m.size for m in blocks) < min_share * len(value):
+        return None
+    return lo + blocks[0].a, lo + blocks[-1].a + blocks[-1].size
+
+
 def extract_urgency(text: str) -> Field:
+    """The urgency level; its span is the word that raised it (the reason shown to the agent)."""
     for level, words, confidence in (
         ("critical", _CRITICAL_WORDS, 0.85),
         ("urgent", _URGENT_WORDS, 0.7),
@@ -131,35 +223,51 @@ def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _FILLER = re.compile(r"^(?:喂，?|你好，?|您好，?|麻烦记录一下，?|我是附近的居民，?)+")
 
 
+_NAME_CLAUSE = re.compile(r"^(?:我|免贵|本人)?(?:姓|叫|是|联系人)[\u4e00-\u9fa5]{0,4}$")
+
+
 def extract_summary(text: str) -> Field:
-    """The citizen's demand in one line: the sentence that asks for something, else the first
-    sentence; personal data masked; long sentences cut at a clause boundary."""
+    """One line that states the problem and what the citizen asks for: the clauses before the
+    first demand ("希望…", "请…", "请问…") that fit, then the demand's own sentence; without a
+    demand, the first clauses. Greetings, names and contact details are left out; personal data
+    is masked."""
     from suite.privacy import mask_text
 
-    sentences = _sentences(text)
-    if not sentences:
-        return Field("", 0.0)
-    chosen, confidence = sentences[0], 0.5
-    for span in sentences:
-        if _DEMAND.search(text[span[0] : span[1]]):
-            chosen, confidence = span, 0.75
-            break
-    start, end = chosen
-    clauses = _clause_spans(text, start, end)
-    # Drop clauses that only carry contact details.
-    clauses = [
-        c for c in clauses if not (_MOBILE.search(text[c[0] : c[1]]) or "电话" in text[c[0] : c[1]])
-    ]
+    clauses: list[tuple[int, int, int]] = []  # start, end, sentence index
+    for index, (s_start, s_end) in enumerate(_sentences(text)):
+        for a, b in _clause_spans(text, s_start, s_end):
+            part = _FILLER.sub("", text[a:b].strip())
+            if (
+                not part
+                or _MOBILE.search(part)
+                or "电话" in part
+                or _NAME_CLAUSE.match(part)
+                or part in ("我是附近的居民", "麻烦记录一下")
+            ):
+                continue
+            clauses.append((b - len(part), b, index))
     if not clauses:
         return Field("", 0.0)
-    start = clauses[0][0]
-    end = clauses[-1][1]
-    while end - start > MAX_SUMMARY and len(clauses) > 1:
-        clauses.pop(-1 if _DEMAND.search(text[clauses[0][0] : clauses[0][1]]) else 0)
-        start, end = clauses[0][0], clauses[-1][1]
-    value = _FILLER.sub("", text[start:end].strip())
+    demand = next((i for i, (a, b, _s) in enumerate(clauses) if _DEMAND.search(text[a:b])), None)
+    if demand is None:
+        problem, asked, confidence = clauses, [], 0.5
+    else:
+        problem = clauses[:demand]
+        asked = [c for c in clauses[demand:] if c[2] == clauses[demand][2]]
+        confidence = 0.75
+    # Too long: the problem's later clauses go first (its first one names it), then the
+    # demand's tail.
+    while len("，".join(text[a:b] for a, b, _s in problem + asked)) > MAX_SUMMARY:
+        if len(problem) > 1:
+            problem.pop()
+        elif len(asked) > 1:
+            asked.pop()
+        else:
+            break
+    chosen = problem + asked
+    value = "，".join(text[a:b] for a, b, _s in chosen)
     value = mask_text(value)[:MAX_SUMMARY]
-    return Field(value, confidence, start, end)
+    return Field(value, confidence, chosen[0][0], chosen[-1][1])
 
 
 def masked_contact(phone: str) -> str:

@@ -97,6 +97,10 @@ class ArticleForm(forms.Form):
     source = forms.CharField(label=_("Source (policy document)"), required=False, max_length=300)
 
 
+class DistrictForm(forms.Form):
+    name = forms.CharField(label=_("New district"), max_length=40)
+
+
 class CategoryForm(forms.Form):
     name = forms.CharField(label=_("New category"), max_length=40)
     parent = forms.ChoiceField(label=_("Under"), required=False)

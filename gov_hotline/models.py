@@ -198,6 +198,9 @@ class WorkOrder(TenantOwnedModel):
     draft = models.JSONField(default=dict, blank=True)
     emergency_line = models.CharField(max_length=3, blank=True)
     direct_answer = models.TextField(blank=True)
+    # The return-visit script (回访话术) for a closed order: its text and who wrote it (the
+    # language model, named, or the template); see visits.py.
+    visit_script = models.JSONField(default=dict, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_orders"
     )

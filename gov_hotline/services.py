@@ -44,11 +44,12 @@ from .models import (
 )
 from .sla import WorkCalendar, due_at
 from .taxonomy import (
+    CITY_DISTRICTS,
     DEFAULT_DEPARTMENTS,
     DEFAULT_DISPATCH,
-    DEFAULT_DISTRICTS,
     DEFAULT_TAXONOMY,
     EMERGENCY_LINES,
+    districts_for_names,
 )
 
 MAX_TEXT = 5000
@@ -62,9 +63,21 @@ EVIDENCE_TYPES = (".jpg", ".jpeg", ".png", ".pdf")
 # --- catalogue ----------------------------------------------------------------------------
 
 
+def tenant_default_districts(tenant: Tenant) -> tuple[str, ...]:
+    """The districts a tenant starts from: its own city's, found from its name or its
+    ancestors' in the tenancy tree (a Shenzhen centre gets Shenzhen's, a provincial centre its
+    province's cities')."""
+    names, node = [], tenant
+    while node is not None:
+        names.append(node.name)
+        node = node.parent
+    return districts_for_names(names)
+
+
 @transaction.atomic
-def catalogue_install_defaults(*, tenant: Tenant) -> None:
-    """The default taxonomy, districts, departments and dispatch catalogue (idempotent)."""
+def catalogue_install_defaults(*, tenant: Tenant, city: str | None = None) -> None:
+    """The default taxonomy, districts, departments and dispatch catalogue (idempotent). The
+    districts are the tenant's own city's (`tenant_default_districts`), or `city`'s if given."""
     subs: dict[str, Category] = {}
     for position, (top_name, children) in enumerate(DEFAULT_TAXONOMY.items()):
         top, _created = Category.objects.get_or_create(
@@ -74,7 +87,7 @@ def catalogue_install_defaults(*, tenant: Tenant) -> None:
             subs[name], _created = Category.objects.get_or_create(
                 tenant=tenant, parent=top, name=name, defaults={"position": child_pos}
             )
-    for name in DEFAULT_DISTRICTS:
+    for name in CITY_DISTRICTS[city] if city else tenant_default_districts(tenant):
         District.objects.get_or_create(tenant=tenant, name=name)
     departments = {}
     for code, name in DEFAULT_DEPARTMENTS:
@@ -110,6 +123,18 @@ def category_create(*, tenant: Tenant, name: str, parent: Category | None = None
         raise ValidationError({"name": _("This category already exists.")})
     position = Category.objects.for_tenant(tenant).filter(parent=parent).count()
     return Category.objects.create(tenant=tenant, name=name, parent=parent, position=position)
+
+
+@transaction.atomic
+def district_create(*, tenant: Tenant, name: str) -> District:
+    """Adds a district to the tenant's own list (drafts pick only from this list)."""
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise ValidationError({"name": _("A district name needs 1 to 40 characters.")})
+    district, created = District.objects.get_or_create(tenant=tenant, name=name)
+    if not created:
+        raise ValidationError({"name": _("This district already exists.")})
+    return district
 
 
 @transaction.atomic

@@ -21,19 +21,69 @@ DEFAULT_TAXONOMY: dict[str, list[str]] = {
     "其他": ["政策咨询", "表扬感谢", "其他事项"],
 }
 
-DEFAULT_DISTRICTS = (
-    "越秀区",
-    "海珠区",
-    "荔湾区",
-    "天河区",
-    "白云区",
-    "黄埔区",
-    "番禺区",
-    "花都区",
-    "南沙区",
-    "从化区",
-    "增城区",
-)
+# Districts by city; a tenant's own list is seeded from its place in the tenancy tree (see
+# `districts_for_tenant`) and edited by its catalogue admin afterwards.
+CITY_DISTRICTS: dict[str, tuple[str, ...]] = {
+    "广州": (
+        "越秀区",
+        "海珠区",
+        "荔湾区",
+        "天河区",
+        "白云区",
+        "黄埔区",
+        "番禺区",
+        "花都区",
+        "南沙区",
+        "从化区",
+        "增城区",
+    ),
+    "深圳": (
+        "福田区",
+        "罗湖区",
+        "南山区",
+        "盐田区",
+        "宝安区",
+        "龙岗区",
+        "龙华区",
+        "坪山区",
+        "光明区",
+        "大鹏新区",
+    ),
+    "成都": (
+        "锦江区",
+        "青羊区",
+        "金牛区",
+        "武侯区",
+        "成华区",
+        "龙泉驿区",
+        "青白江区",
+        "新都区",
+        "温江区",
+        "双流区",
+        "郫都区",
+        "新津区",
+    ),
+}
+# A provincial centre takes calls from every city of its province that has a list above.
+PROVINCE_CITIES: dict[str, tuple[str, ...]] = {"广东": ("广州", "深圳"), "四川": ("成都",)}
+
+# Kept for callers that want the Guangzhou list by name (the shipped labelled set is Guangzhou's).
+DEFAULT_DISTRICTS = CITY_DISTRICTS["广州"]
+
+
+def districts_for_names(names: list[str]) -> tuple[str, ...]:
+    """The districts for a tenant whose own name and its ancestors' names are `names`, nearest
+    first: the first name that holds a city gives that city's districts, a province gives all its
+    cities'. No known place gives none (the catalogue admin adds them)."""
+    for name in names:
+        for city, districts in CITY_DISTRICTS.items():
+            if city in name:
+                return districts
+        for province, cities in PROVINCE_CITIES.items():
+            if province in name:
+                return tuple(d for city in cities for d in CITY_DISTRICTS[city])
+    return ()
+
 
 # code, name
 DEFAULT_DEPARTMENTS = (

@@ -24,7 +24,7 @@ from suite.portal.access import staff_required
 from suite.telephony.selectors import call_get
 from suite.tenancy.models import Membership, Role
 
-from . import hotspots, intake, knowledge, selectors, services, training
+from . import hotspots, intake, knowledge, selectors, services, training, visits
 from .calls import PRODUCT, live_calls_state
 from .drafting import active_classifier, draft_build
 from .forms import (
@@ -33,6 +33,7 @@ from .forms import (
     ConfirmForm,
     DispatchForm,
     DispatchRuleForm,
+    DistrictForm,
     HolidayForm,
     IntakeForm,
     ReplyForm,
@@ -429,6 +430,11 @@ def order_act(request, pk):
         elif action == "transfer":
             services.order_transfer(order=order, line=request.POST.get("line", ""), user=user)
             messages.success(request, _("Transfer recorded."))
+        elif action == "visit_script":
+            # The agent asked for it and waits a few seconds: like the intake draft, in the
+            # request, after every read and before one short write.
+            visits.visit_script_write(caller=_caller(request), order=order)
+            messages.success(request, _("Return-visit script written."))
         elif action == "visit":
             form = VisitForm(request.POST)
             if not form.is_valid():
@@ -696,6 +702,13 @@ def catalogue_page(request):
                     raise Http404
                 services.category_set_active(category=category, active=not category.is_active)
                 return redirect("gov_hotline:catalogue")
+            elif action == "district":
+                district = DistrictForm(request.POST)
+                if not district.is_valid():
+                    raise ValidationError(_("A district name needs 1 to 40 characters."))
+                services.district_create(tenant=tenant, name=district.cleaned_data["name"])
+                messages.success(request, _("District added."))
+                return redirect("gov_hotline:catalogue")
             elif action == "install":
                 services.catalogue_install_defaults(tenant=tenant)
                 training.examples_import_labelled(tenant=tenant)
@@ -776,6 +789,8 @@ def catalogue_page(request):
             )[:20],
             "jobs": jobs_for(tenant=tenant, kind_prefix="gov_hotline.train")[:5],
             "holiday_form": HolidayForm(),
+            "district_form": DistrictForm(),
+            "districts": District.objects.for_tenant(tenant),
             "holidays": Holiday.objects.for_tenant(tenant),
             "sla_form": SlaForm(),
             "sla_rules": SlaRule.objects.for_tenant(tenant).order_by("request_type", "urgency"),
