@@ -25,6 +25,7 @@ from suite.tenancy.models import Tenant
 from .assist import assist_utterance
 from .models import EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
+from .selectors import asr_prompt as tenant_asr_prompt
 from .services import voice
 
 PRODUCT = "customer_service"
@@ -44,6 +45,9 @@ class CustomerServiceCallHandler(CallHandler):
     # Set by on_start; None when it never completed (the database refused it), and the end of
     # such a call must still be handled.
     conversation = None
+
+    def asr_prompt(self) -> str | None:
+        return tenant_asr_prompt(self.call.tenant)
 
     def on_start(self, *, resumed: bool) -> None:
         # The call is also a voice conversation, so analytics and tickets cover calls too.

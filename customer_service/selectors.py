@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import re
+from collections import Counter, defaultdict
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 
+from suite.ai.asr_prompt import build_prompt
 from suite.tenancy.models import Tenant
 
 from .models import (
@@ -70,6 +74,31 @@ def published_plan_names(tenant: Tenant) -> list[str]:
     return names
 
 
+# "流量加油包订购" offers "流量加油包"; the words after the offer's name describe the article.
+_OFFER_TITLE = re.compile(r"^(.{2,12}?(?:套餐|流量包|加油包|副卡|宽带))")
+# "10元1GB", "128元档每月含30GB", "每月9元，含10GB": a tier by its price and its data.
+_TIER = re.compile(r"(\d+)元[^。；]{0,6}?(\d+GB)")
+MAX_OFFERS = 40
+
+
+def offer_names(tenant: Tenant) -> list[str]:
+    """What a customer can order, for reading "10GB的那个" as an offer: each published article
+    that names a plan or pack, with the price and data of each tier its text lists."""
+    offers: list[str] = []
+    for title, body in (
+        KbArticle.objects.for_tenant(tenant)
+        .filter(status=ArticleStatus.PUBLISHED)
+        .values_list("title", "body")[:500]
+    ):
+        match = _OFFER_TITLE.match(title)
+        if not match:
+            continue
+        name = match.group(1)
+        tiers = [f"{name} {yuan}元{data}" for yuan, data in _TIER.findall(body)]
+        offers.extend(tiers or [name])
+    return list(dict.fromkeys(offers))[:MAX_OFFERS]
+
+
 def agent_dialects(tenant: Tenant, user) -> list[str] | None:
     """The agent's dialect skills; None when none are recorded (then every queue item shows)."""
     skill = AgentSkill.objects.for_tenant(tenant).filter(user=user).first()
@@ -125,3 +154,57 @@ def ticket_attachment(
     ticket: Ticket, attachment_id: int, *, customer: bool = False
 ) -> TicketAttachment | None:
     return ticket_attachments(ticket, customer=customer).filter(pk=attachment_id).first()
+
+
+# --- the recognition prompt ---------------------------------------------------------------
+
+# What callers of every operator say and Whisper mishears without a hint (套餐 -> 炮参,
+# 咨询 -> 资讯): first in the prompt, before the tenant's own terms.
+ASR_CORE_TERMS = ("套餐", "咨询", "话费", "流量包", "宽带", "副卡", "国际漫游", "携号转网")
+ASR_PROMPT_TTL_S = 3600
+MAX_TITLE_TERM = 8
+
+
+def asr_terms(tenant: Tenant) -> list[str]:
+    """The tenant's vocabulary for speech recognition, most useful first: the core terms, its
+    plan names, the key terms (tags) of its published articles by how many articles carry them,
+    its knowledge-base categories, then its short article titles."""
+    published = KbArticle.objects.for_tenant(tenant).filter(status=ArticleStatus.PUBLISHED)
+    rows = list(published.order_by("-updated_at").values_list("title", "tags")[:500])
+    tag_counts: Counter[str] = Counter()
+    for _title, tags in rows:
+        tag_counts.update({str(t).strip() for t in tags or [] if str(t).strip()})
+    tags = [tag for tag, _n in sorted(tag_counts.items(), key=lambda item: (-item[1], item[0]))]
+    categories_used = (
+        KbCategory.objects.for_tenant(tenant)
+        .annotate(used=Count("articles", filter=Q(articles__status=ArticleStatus.PUBLISHED)))
+        .filter(used__gt=0)
+        .order_by("-used", "order", "name")
+        .values_list("name", flat=True)
+    )
+    titles = [title for title, _tags in rows if len(title) <= MAX_TITLE_TERM]
+    terms = [*ASR_CORE_TERMS, *published_plan_names(tenant), *offer_names(tenant), *tags]
+    terms += [*categories_used, *titles]
+    # An offer's tier ("流量加油包 10元1GB") is read back, not heard: keep the name only.
+    return list(dict.fromkeys(term.split(" ")[0] for term in terms))
+
+
+def _kb_fingerprint(tenant: Tenant) -> str:
+    """Changes whenever an article or a category of the tenant is added, edited or removed."""
+    stats = KbArticle.objects.for_tenant(tenant).aggregate(
+        n=Count("id"), top=Max("id"), last=Max("updated_at")
+    )
+    names = list(KbCategory.objects.for_tenant(tenant).order_by("id").values_list("id", "name"))
+    return hashlib.blake2b(repr((stats, names)).encode(), digest_size=8).hexdigest()
+
+
+def asr_prompt(tenant: Tenant) -> str | None:
+    """The tenant's recognition prompt (`suite.ai.asr_prompt.build_prompt` over `asr_terms`),
+    cached per tenant under its knowledge base's fingerprint: an edited, published or removed
+    article or plan gives the next transcription a new prompt."""
+    key = f"customer_service:asr-prompt:{tenant.pk}:{_kb_fingerprint(tenant)}"
+    prompt = cache.get(key)
+    if prompt is None:
+        prompt = build_prompt(asr_terms(tenant)) or ""
+        cache.set(key, prompt, ASR_PROMPT_TTL_S)
+    return prompt or None

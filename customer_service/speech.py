@@ -15,10 +15,10 @@ from suite.media.audio import decode_audio
 from suite.media.audio_codecs import encode_audio
 
 from .models import Conversation
+from .selectors import asr_prompt
 
 MAX_CLIP_SECONDS = 60
 MAX_CLIP_BYTES = 5 * 1024 * 1024
-ASR_PROMPT = "以下是普通话的句子，关于话费、流量、套餐、宽带和国际漫游。"
 
 
 def transcribe_clip(conversation: Conversation, data: bytes, filename: str = "") -> dict:
@@ -36,7 +36,8 @@ def transcribe_clip(conversation: Conversation, data: bytes, filename: str = "")
         caller,
         clip,
         language="zh",
-        prompt=ASR_PROMPT,
+        # The tenant's plans and knowledge-base terms, so 套餐 is not heard as 炮参.
+        prompt=asr_prompt(conversation.tenant),
         word_timestamps=True,
         itn=True,
         # A dialect ASR model configured for the caller's dialect is tried first.

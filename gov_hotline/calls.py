@@ -26,6 +26,7 @@ from suite.tenancy.models import Tenant
 from .drafting import draft_build
 from .intake import call_intake_save
 from .models import RecordingIntake
+from .selectors import asr_prompt as tenant_asr_prompt
 
 PRODUCT = "gov_hotline"
 logger = logging.getLogger("gov_hotline.calls")
@@ -48,6 +49,9 @@ def publish(call: Call, event: dict) -> None:
 
 class HotlineCallHandler(CallHandler):
     product = PRODUCT
+
+    def asr_prompt(self) -> str | None:
+        return tenant_asr_prompt(self.call.tenant)
 
     def on_start(self, *, resumed: bool) -> None:
         self.draft: dict = {}

@@ -17,6 +17,7 @@ from suite.tenancy.models import Tenant
 
 from .drafting import draft_build
 from .models import Channel, RecordingIntake, RequestType, Urgency, WorkOrder
+from .selectors import asr_prompt
 from .services import order_create
 
 TRANSCRIBE_KIND = "gov_hotline.transcribe"
@@ -94,7 +95,9 @@ def recording_check(upload) -> bytes:
 
 def transcribe_recording(*, caller: gateway.Caller, data: bytes) -> dict:
     """Transcript text and segments of a validated recording, through the gateway."""
-    served = gateway.transcribe(caller, data, language="zh", itn=True)
+    # The tenant's catalogue and districts, so 咨询 is not heard as 资讯.
+    prompt = asr_prompt(caller.tenant)
+    served = gateway.transcribe(caller, data, language="zh", prompt=prompt, itn=True)
     return {
         "text": served.value.text.strip(),
         "segments": [

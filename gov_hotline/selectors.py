@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from suite.ai.asr_prompt import build_prompt
 from suite.tenancy.models import Tenant
 
 from . import duplicates
@@ -196,3 +199,56 @@ def _similar_open_orders(
         district=district.name if district is not None else "",
     )
     return [(candidates[m.index], m.score) for m in matches[:limit]]
+
+
+# --- the recognition prompt ---------------------------------------------------------------
+
+# What 12345 callers say whatever the city: the request types first (咨询 is heard as 资讯
+# without a hint), then words of the most common complaints.
+ASR_CORE_TERMS = (
+    "咨询", "求助", "投诉", "举报", "建议", "工单", "噪音扰民", "物业", "社保", "公积金", "医保"
+)  # fmt: skip
+ASR_PROMPT_TTL_S = 3600
+ASR_USAGE_DAYS = 90
+
+
+def asr_terms(tenant: Tenant) -> list[str]:
+    """The tenant's vocabulary for speech recognition, most useful first: the core terms, its
+    districts, its active subcategories by how many of its orders of the last 90 days they
+    classify (then in catalogue order), then its top-level categories."""
+    since = timezone.now() - timedelta(days=ASR_USAGE_DAYS)
+    used = Counter(
+        WorkOrder.objects.for_tenant(tenant)
+        .filter(created_at__gte=since, subcategory__isnull=False)
+        .values_list("subcategory_id", flat=True)
+    )
+    active = list(Category.objects.for_tenant(tenant).filter(is_active=True))
+    subcategories = sorted(
+        (c for c in active if c.parent_id), key=lambda c: (-used[c.pk], c.parent_id, c.position)
+    )
+    tops = [c.name for c in active if not c.parent_id]
+    districts = District.objects.for_tenant(tenant).values_list("name", flat=True)
+    terms = [*ASR_CORE_TERMS, *districts, *(c.name for c in subcategories), *tops]
+    return list(dict.fromkeys(terms))
+
+
+def _catalogue_fingerprint(tenant: Tenant) -> str:
+    """Changes whenever a category or district of the tenant is added, renamed or removed."""
+    categories = list(
+        Category.objects.for_tenant(tenant)
+        .order_by("id")
+        .values_list("id", "name", "is_active", "parent_id")
+    )
+    districts = list(District.objects.for_tenant(tenant).order_by("id").values_list("id", "name"))
+    return hashlib.blake2b(repr((categories, districts)).encode(), digest_size=8).hexdigest()
+
+
+def asr_prompt(tenant: Tenant) -> str | None:
+    """The tenant's recognition prompt (`suite.ai.asr_prompt.build_prompt` over `asr_terms`),
+    cached per tenant under its catalogue's fingerprint; the usage order refreshes hourly."""
+    key = f"gov_hotline:asr-prompt:{tenant.pk}:{_catalogue_fingerprint(tenant)}"
+    prompt = cache.get(key)
+    if prompt is None:
+        prompt = build_prompt(asr_terms(tenant)) or ""
+        cache.set(key, prompt, ASR_PROMPT_TTL_S)
+    return prompt or None

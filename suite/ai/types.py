@@ -35,6 +35,8 @@ class Segment:
     end: float
     text: str
     words: list[Word] = field(default_factory=list)
+    # The model's probability that the segment holds no speech (0 when it gives none).
+    no_speech_prob: float = 0.0
 
 
 @dataclass

@@ -45,6 +45,12 @@ class CallHandler:
         self.call = call
         self.caller = caller
 
+    def asr_prompt(self) -> str | None:
+        """The recognition prompt for the call's speech: the product's and tenant's vocabulary
+        (`suite.ai.asr_prompt.build_prompt`); None for the speech model's default. Read once
+        when the call opens, before `on_start`."""
+        return None
+
     def on_start(self, *, resumed: bool) -> None:
         """The call started (or a client resumed it)."""
 

@@ -80,6 +80,11 @@ async def in_worker(fn, *args, **kwargs):
     return await loop.run_in_executor(executor(), call)
 
 
+def _open_transcription(handler: CallHandler, caller: Caller, **options):
+    """The call's transcription stream, prompted with the product's vocabulary."""
+    return gateway.transcription_stream(caller, prompt=handler.asr_prompt(), **options)
+
+
 # The partial interval of a call whose audio is behind: partials of stale audio help no one.
 NO_PARTIALS_S = 1e9
 
@@ -142,7 +147,8 @@ class CallSession:
         index = await in_worker(call_next_utterance_index, call=call) if resumed else 0
         session = cls(call=call, handler=handler, caller=caller, encode=encode, next_index=index)
         session.stream = await in_worker(
-            gateway.transcription_stream,
+            _open_transcription,
+            handler,
             caller,
             language=call.language or None,
             dialect=call.dialect,

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 from django.utils.translation import gettext as _
 
+from ..asr_prompt import is_silent, strip_prompt_echo
 from ..capabilities import Capability
 from ..errors import BackendUnavailable, InvalidInput
 from ..types import AudioClip, Segment, Transcript, Word
@@ -28,6 +29,10 @@ LIVE_MIN_FRAMES = 300
 # that stops a hallucinated repetition long before Whisper's 448-token limit.
 LIVE_TOKENS_PER_S = 12
 LIVE_MIN_TOKENS = 16
+# faster-whisper's defaults for "this window is silence" (no-speech probability and the mean
+# log-probability of the decoded tokens).
+NO_SPEECH_THRESHOLD = 0.6
+LOG_PROB_THRESHOLD = -1.0
 CHINESE = frozenset({"zh", "yue"})
 # Whisper follows the script of its prompt: a Simplified prompt keeps output Simplified.
 DEFAULT_PROMPTS = {"zh": "以下是普通话的句子。", "yue": "以下是粤语的句子。"}
@@ -76,8 +81,16 @@ def to_simplified(text: str, language: str) -> str:
 
 
 def finish_transcript(
-    segments: list[Segment], language: str, probability: float, duration_s: float
+    segments: list[Segment],
+    language: str,
+    probability: float,
+    duration_s: float,
+    *,
+    prompt: str | None = None,
 ) -> Transcript:
+    """Clamped, Simplified segments; whatever came from `prompt` (the prompt the model was
+    given) rather than the audio is cut out, and a segment left empty is dropped."""
+    segments = [s for s in (_without_prompt(seg, prompt, language) for seg in segments) if s]
     for segment in segments:
         segment.start = min(max(segment.start, 0.0), duration_s)
         segment.end = min(max(segment.end, segment.start), duration_s)
@@ -93,6 +106,37 @@ def finish_transcript(
         language_probability=float(probability),
         duration_s=duration_s,
         segments=segments,
+    )
+
+
+def _without_prompt(segment: Segment, prompt: str | None, language: str) -> Segment | None:
+    text = to_simplified(segment.text, language)
+    kept = strip_prompt_echo(text, prompt, no_speech_prob=segment.no_speech_prob)
+    if not kept:
+        return None
+    if kept != text.strip():
+        segment.text = (" " if segment.text.startswith(" ") else "") + kept
+        segment.words = _words_within(segment.words, kept, language)
+    return segment
+
+
+def _words_within(words: list[Word], kept: str, language: str) -> list[Word]:
+    """The words that spell `kept` in order; those of the cut-out prompt text fall away."""
+    target = "".join(kept.split())
+    position, chosen = 0, []
+    for word in words:
+        piece = "".join(to_simplified(word.word, language).split())
+        if piece and target.startswith(piece, position):
+            chosen.append(word)
+            position += len(piece)
+    return chosen
+
+
+def silent_transcript(language: str | None, duration_s: float) -> Transcript:
+    """A clip without a sound louder than silence: nothing was said, and the model never ran
+    (Whisper answers silence with its prompt or a stock phrase)."""
+    return Transcript(
+        text="", language=language or "", language_probability=0.0, duration_s=duration_s
     )
 
 
@@ -175,11 +219,14 @@ class FasterWhisperBackend(TranscribeBackend):
             self.load()
         samples = whisper_samples(audio)
         language = self._language(language)
+        if is_silent(samples, WHISPER_RATE):
+            return silent_transcript(language, samples.size / WHISPER_RATE)
+        initial = choose_prompt(language, prompt, self.options.get("initial_prompt"))
         segments_iter, info = self._model.transcribe(
             samples,
             language=language,
             beam_size=int(self.options.get("beam_size", 5)),
-            initial_prompt=choose_prompt(language, prompt, self.options.get("initial_prompt")),
+            initial_prompt=initial,
             word_timestamps=word_timestamps,
             vad_filter=vad,
             condition_on_previous_text=False,
@@ -194,11 +241,14 @@ class FasterWhisperBackend(TranscribeBackend):
                     Word(float(w.start), float(w.end), w.word, float(w.probability))
                     for w in (seg.words or [])
                 ],
+                no_speech_prob=float(seg.no_speech_prob),
             )
             for seg in segments_iter
         ]
         duration = samples.size / WHISPER_RATE
-        return finish_transcript(segments, info.language, info.language_probability, duration)
+        return finish_transcript(
+            segments, info.language, info.language_probability, duration, prompt=initial
+        )
 
     def transcribe_utterance(
         self, audio: AudioClip, *, language: str | None = None, prompt: str | None = None
@@ -217,6 +267,8 @@ class FasterWhisperBackend(TranscribeBackend):
 
         model = self._model
         language = self._language(language)
+        if is_silent(samples, WHISPER_RATE):
+            return silent_transcript(language, duration)
         features = model.feature_extractor(samples)
         content = features.shape[-1] - 1
         frames = min(WINDOW_FRAMES, max(LIVE_MIN_FRAMES, content + LIVE_MARGIN_FRAMES))
@@ -232,7 +284,9 @@ class FasterWhisperBackend(TranscribeBackend):
             model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
         )
         initial = choose_prompt(language, prompt, self.options.get("initial_prompt"))
-        tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + initial.strip())] if initial else []
+        # At most the last n_text_ctx // 2 - 1 prompt tokens, as Whisper's own decoding keeps.
+        prompt_tokens = tokenizer.encode(" " + initial.strip())[-(model.max_length // 2 - 1) :]
+        tokens = [tokenizer.sot_prev, *prompt_tokens] if initial else []
         tokens += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         budget = max(LIVE_MIN_TOKENS, round(duration * LIVE_TOKENS_PER_S))
         result = model.model.generate(
@@ -242,7 +296,19 @@ class FasterWhisperBackend(TranscribeBackend):
             max_length=min(model.max_length, len(tokens) + budget),
             suppress_blank=True,
             suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
+            return_no_speech_prob=True,
+            return_scores=True,
         )[0]
-        text = drop_looped_tail(tokenizer.decode(result.sequences_ids[0]))
-        segments = [Segment(start=0.0, end=duration, text=text)] if text.strip() else []
-        return finish_transcript(segments, language, probability, duration)
+        ids = result.sequences_ids[0]
+        # Whisper's own no-speech rule, which the full pipeline applies and this path skipped:
+        # line noise or a click past the endpointer came back as "水", "我会不会有点点点?".
+        average = result.scores[0] * len(ids) / (len(ids) + 1) if result.scores else 0.0
+        if result.no_speech_prob > NO_SPEECH_THRESHOLD and average < LOG_PROB_THRESHOLD:
+            ids = []
+        text = drop_looped_tail(tokenizer.decode(ids))
+        segments = (
+            [Segment(0.0, duration, text, no_speech_prob=float(result.no_speech_prob))]
+            if text.strip()
+            else []
+        )
+        return finish_transcript(segments, language, probability, duration, prompt=initial)

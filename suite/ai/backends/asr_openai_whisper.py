@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from django.utils.translation import gettext as _
 
+from ..asr_prompt import is_silent
 from ..capabilities import Capability
 from ..errors import BackendUnavailable
 from ..types import AudioClip, Segment, Transcript, Word
@@ -17,6 +18,7 @@ from .asr_faster_whisper import (
     decode_limits,
     finish_transcript,
     resolve_language,
+    silent_transcript,
     whisper_samples,
 )
 from .base import TranscribeBackend, register
@@ -72,6 +74,9 @@ class OpenAIWhisperBackend(TranscribeBackend):
             self.load()
         samples = whisper_samples(audio)
         language = self._language(language)
+        if is_silent(samples, WHISPER_RATE):
+            return silent_transcript(language, samples.size / WHISPER_RATE)
+        initial = choose_prompt(language, prompt, self.options.get("initial_prompt"))
         probability = 1.0
         if language is None:
             language, probability = self._detect(samples)
@@ -84,7 +89,7 @@ class OpenAIWhisperBackend(TranscribeBackend):
             task="transcribe",
             fp16=False,
             beam_size=int(self.options.get("beam_size", 5)),
-            initial_prompt=choose_prompt(language, prompt, self.options.get("initial_prompt")),
+            initial_prompt=initial,
             word_timestamps=word_timestamps,
             condition_on_previous_text=False,
             verbose=None,
@@ -100,11 +105,12 @@ class OpenAIWhisperBackend(TranscribeBackend):
                     Word(float(w["start"]), float(w["end"]), w["word"], float(w["probability"]))
                     for w in seg.get("words", [])
                 ],
+                no_speech_prob=float(seg.get("no_speech_prob", 0.0)),
             )
             for seg in result["segments"]
         ]
         duration = samples.size / WHISPER_RATE
-        return finish_transcript(segments, language, probability, duration)
+        return finish_transcript(segments, language, probability, duration, prompt=initial)
 
     def _detect(self, samples: np.ndarray) -> tuple[str, float]:
         import whisper
