@@ -3,10 +3,14 @@ its wheels and served by llama.cpp through the product's own loader and server c
 test session. Tests that use it talk to it over HTTP exactly as the web and worker processes do.
 """
 
+import json
 import os
 import secrets
 import socket
 import tempfile
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -70,3 +74,74 @@ def language_model(llm_server, settings) -> ServerConfig:
     }
     invalidate()
     return llm_server
+
+
+class ScriptedModel:
+    """An OpenAI-compatible chat server that answers what the test scripts: `reply` is the
+    content, or a function of the request that returns it. For tests of how a product asks
+    and what it makes of the answer, not of the model's judgement."""
+
+    def __init__(self, name: str = "scripted") -> None:
+        self.name = name
+        self.reply: str | Callable[[dict], str] = ""
+        self.requests: list[dict] = []
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                scripted.requests.append(request)
+                reply = scripted.reply
+                content = reply(request) if callable(reply) else reply
+                body = json.dumps(
+                    {
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": content},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 50, "completion_tokens": 8},
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def entry(self) -> dict:
+        return {
+            "name": self.name,
+            "engine": "openai-compatible",
+            "options": {
+                "base_url": f"http://127.0.0.1:{self.httpd.server_address[1]}/v1",
+                "model": self.name,
+            },
+        }
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def scripted_model(settings):
+    """Every tenant's default chat model is a ScriptedModel, the extractive answerer after it."""
+    scripted = ScriptedModel()
+    settings.AI_DEFAULT_MODELS = {
+        **settings.AI_DEFAULT_MODELS,
+        "chat": [scripted.entry, {"name": "extractive-answerer", "engine": "extractive"}],
+    }
+    invalidate()
+    yield scripted
+    scripted.close()
+    invalidate()

@@ -4,69 +4,20 @@ The model here is a scripted OpenAI-compatible server that always refuses: the p
 is the dialogue's handling of a refusal, not the model's judgement (tests/customer_service/
 test_llm_answers.py covers the real model)."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from customer_service.services import dialogue
 from customer_service.services.knowledge import article_create
 from suite.ai.backends.chat_openai import NO_ANSWER
-from suite.ai.config_cache import invalidate
 from suite.ai.models import UsageRecord
 
 pytestmark = pytest.mark.django_db
 
 
-class AlwaysRefuses(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps(
-            {
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": f"抱歉，{NO_ANSWER}。"},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 50, "completion_tokens": 8},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
-def refusing_model(settings):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), AlwaysRefuses)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    settings.AI_DEFAULT_MODELS = {
-        **settings.AI_DEFAULT_MODELS,
-        "chat": [
-            {
-                "name": "refuser",
-                "engine": "openai-compatible",
-                "options": {
-                    "base_url": f"http://127.0.0.1:{httpd.server_address[1]}/v1",
-                    "model": "refuser",
-                },
-            },
-            {"name": "extractive-answerer", "engine": "extractive"},
-        ],
-    }
-    invalidate()
-    yield
-    httpd.shutdown()
-    httpd.server_close()
-    invalidate()
+def refusing_model(scripted_model):
+    scripted_model.reply = f"抱歉，{NO_ANSWER}。"
+    return scripted_model
 
 
 @pytest.fixture
@@ -91,7 +42,7 @@ def test_a_refusal_over_an_article_sharing_the_questions_words_gives_the_labelle
     assert reply.bot_turn.fallback is True and reply.bot_turn.model == ""
     assert reply.customer_turn.answered is True
     used = UsageRecord.objects.filter(tenant=tenant_a, capability="chat").order_by("pk")
-    assert [u.model for u in used] == ["refuser", "extractive-answerer"]
+    assert [u.model for u in used] == ["scripted", "extractive-answerer"]
 
 
 def test_a_refusal_with_nothing_relevant_stands(tenant_a, roaming, refusing_model):

@@ -6,72 +6,18 @@ not the model's judgement (tests/customer_service/test_llm_answers.py covers the
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from customer_service.services import dialogue
 from customer_service.services.knowledge import article_create
-from suite.ai.config_cache import invalidate
 
 pytestmark = pytest.mark.django_db
 
 
-class Scripted(BaseHTTPRequestHandler):
-    reply: str | object = ""  # the content, or a function of the request that returns it
-    requests: list[dict] = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        Scripted.requests.append(request)
-        content = Scripted.reply(request) if callable(Scripted.reply) else Scripted.reply
-        body = json.dumps(
-            {
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 50, "completion_tokens": 8},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
-def model(settings):
-    Scripted.requests = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    settings.AI_DEFAULT_MODELS = {
-        **settings.AI_DEFAULT_MODELS,
-        "chat": [
-            {
-                "name": "scripted",
-                "engine": "openai-compatible",
-                "options": {
-                    "base_url": f"http://127.0.0.1:{httpd.server_address[1]}/v1",
-                    "model": "scripted",
-                },
-            },
-            {"name": "extractive-answerer", "engine": "extractive"},
-        ],
-    }
-    invalidate()
-    yield Scripted
-    httpd.shutdown()
-    httpd.server_close()
-    invalidate()
+def model(scripted_model):
+    return scripted_model
 
 
 @pytest.fixture
