@@ -369,6 +369,7 @@ SPECTACULAR_SETTINGS = {
         "VideoAnalyticsSeverityEnum": "video_analytics.models.Severity",
         "GovHotlineHandlingRoleEnum": "gov_hotline.models.HandlingRole",
         "RoleEnum": "suite.tenancy.roles.Role",
+        "VideoRingtoneTextOriginEnum": "video_ringtone.models.TextOrigin",
     },
 }
 
