@@ -50,6 +50,7 @@ from ..models import (
     TurnRole,
 )
 from ..summary import INTENT_TICKET_TYPE, summarize, summarize_lines
+from . import slot_reading
 from .knowledge import article_create
 from .tickets import ticket_create
 
@@ -251,6 +252,8 @@ def conversation_message(
             state["pending"] = None
             # Whatever was wrong is asked again, the phone number included.
             state["slots"] = dict(new_slots)
+            state.pop("asked", None)
+            state.pop("read_by", None)
             return _ask_next_slot(reply, state, flow, prefix=_("Sorry, let us correct that."))
 
     reason = _escalation_reason(understood, asr_confidence)
@@ -261,6 +264,7 @@ def conversation_message(
     if _starts_flow(intent, understood["intent_confidence"], normalized):
         flow = state["flow"] = intent
     if flow:
+        new_slots.update(_read_asked_slot(conversation, state, normalized, new_slots))
         state["slots"].update(new_slots)
         conversation.intent = flow
         kb_turn = None
@@ -311,6 +315,35 @@ def conversation_message(
     reply.bot_turn = answer
     reply.citations = answer.citations
     return reply
+
+
+def _read_asked_slot(
+    conversation: Conversation, state: dict, text: str, found: dict[str, str]
+) -> dict[str, str]:
+    """The slot just asked for, when the rules did not find it in the answer: read by the
+    language model from everyday words ("10GB的那个"), or, once it has been asked twice, the
+    customer's own words (they confirm every slot before a ticket is filed, and asking a third
+    time is how a dialogue loses a customer)."""
+    asking = state.get("asking")
+    if not asking or asking in found or nlu.is_question(text):
+        return {}
+    if asking not in slot_reading.READABLE:
+        return {}
+    read = slot_reading.read_slot(
+        gateway.Caller(tenant=conversation.tenant, user=conversation.subscriber),
+        slot=asking,
+        question=slot_questions()[asking],
+        answer=text,
+        offers=selectors.offer_names(conversation.tenant) if asking == "plan" else [],
+    )
+    if read:
+        value, model = read
+        state.setdefault("read_by", {})[asking] = model
+        return {asking: value}
+    if state.get("asked", {}).get(asking, 0) >= 2 and len(text) <= slot_reading.MAX_VALUE:
+        state.setdefault("read_by", {})[asking] = "verbatim"
+        return {asking: text.strip(" 。，,.！!")}
+    return {}
 
 
 def _starts_flow(intent: str, confidence: float, text: str) -> bool:
@@ -571,6 +604,8 @@ def _ask_next_slot(
     if missing:
         question = slot_questions()[missing[0]]
         state["asking"] = missing[0]
+        asked = state.setdefault("asked", {})
+        asked[missing[0]] = asked.get(missing[0], 0) + 1
         text = f"{prefix} {question}".strip()
     else:
         state["asking"] = None
@@ -617,6 +652,8 @@ def _confirmed(reply: Reply, state: dict) -> Reply:
     )
     state["flow"] = None
     state["slots"] = {k: v for k, v in slots.items() if k == "phone"}
+    state.pop("asked", None)
+    state.pop("read_by", None)
     state["failures"] = 0
     state.setdefault("tickets", []).append(ticket.pk)
     reply.customer_turn.answered = True
