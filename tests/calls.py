@@ -32,11 +32,13 @@ async def desk_connects(path: str, user) -> bool:
     ws = WebsocketCommunicator(application, path, headers=await _browser(user))
     connected, _ = await ws.connect()
     assert connected, "refused in the handshake instead of with a close code"
-    message = await ws.receive_output(timeout=5)
+    try:
+        message = await ws.receive_output(timeout=5)
+    finally:
+        await ws.disconnect()
     if message["type"] == "websocket.close":
         assert message["code"] == 4403, message
         return False
-    await ws.disconnect()
     return True
 
 

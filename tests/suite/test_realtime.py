@@ -41,7 +41,12 @@ async def closed_with(path: str, headers=(), app=application) -> int:
     communicator = WebsocketCommunicator(app, path, headers=list(headers))
     connected, code = await communicator.connect()
     assert connected, f"{path}: refused in the handshake ({code}), not with a close code"
-    message = await communicator.receive_output(timeout=5)
+    try:
+        message = await communicator.receive_output(timeout=5)
+    finally:
+        # A refused consumer still holds its channel-layer receive until the client hangs up;
+        # left to the event loop's teardown, cancelling that receive can hang on channels-redis.
+        await communicator.disconnect()
     assert message["type"] == "websocket.close", message
     return message["code"]
 

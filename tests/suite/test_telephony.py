@@ -112,8 +112,11 @@ def is_final(message: dict) -> bool:
 
 async def closed_with(ws) -> int:
     """The close code, after whatever the server still had to send."""
-    while (message := await ws.receive_output(timeout=10))["type"] == "websocket.send":
-        pass
+    try:
+        while (message := await ws.receive_output(timeout=10))["type"] == "websocket.send":
+            pass
+    finally:
+        await ws.disconnect()
     assert message["type"] == "websocket.close"
     return message["code"]
 
