@@ -6,7 +6,6 @@ import base64
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from customer_service.assist import assist_utterance
 from customer_service.models import Conversation
@@ -24,6 +23,7 @@ from tests.calls import (
 )
 from tests.cross_tenant import covers
 from tests.factories import member
+from tests.sockets import Communicator
 from tests.suite.test_realtime import _browser, closed_with
 from tests.suite.test_telephony_support import (
     PHRASES,
@@ -45,11 +45,11 @@ def _tones(monkeypatch, settings):
     use_tone_engines(monkeypatch, settings)
 
 
-async def agent_desk(tenant, username: str, role=Role.CS_AGENT) -> WebsocketCommunicator:
+async def agent_desk(tenant, username: str, role=Role.CS_AGENT) -> Communicator:
     return await open_desk(DESK, tenant, username, role)
 
 
-async def native_call(key: str, **start) -> tuple[WebsocketCommunicator, dict]:
+async def native_call(key: str, **start) -> tuple[Communicator, dict]:
     return await start_stream_call(STREAM, key, **start)
 
 

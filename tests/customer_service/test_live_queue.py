@@ -3,7 +3,6 @@ the agents of the same tenant only, over /ws/customer-service/queue/."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 
 from customer_service.services import dialogue
@@ -11,6 +10,7 @@ from suite.asgi import application
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member
+from tests.sockets import Communicator
 from tests.suite.test_realtime import _browser, closed_with
 
 QUEUE = "/ws/customer-service/queue/"
@@ -18,7 +18,7 @@ QUEUE = "/ws/customer-service/queue/"
 
 async def queue_feed(tenant, username: str, role=Role.CS_AGENT):
     user = await sync_to_async(member)(tenant, role, username=username)
-    ws = WebsocketCommunicator(application, QUEUE, headers=await _browser(user))
+    ws = Communicator(application, QUEUE, headers=await _browser(user))
     connected, _ = await ws.connect()
     assert connected
     hello = await ws.receive_json_from()

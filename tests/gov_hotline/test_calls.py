@@ -4,7 +4,6 @@ masked), and leaves an intake the agent confirms into an order that keeps the tr
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from gov_hotline.drafting import draft_build
 from gov_hotline.models import RecordingIntake, WorkOrder
@@ -24,6 +23,7 @@ from tests.calls import (
 )
 from tests.cross_tenant import covers
 from tests.factories import member
+from tests.sockets import Communicator
 from tests.suite.test_realtime import closed_with
 from tests.suite.test_telephony_support import (
     PHRASES,
@@ -48,7 +48,7 @@ def _tones(monkeypatch, settings):
     monkeypatch.setitem(PHRASES, NOISE, COMPLAINT)
 
 
-async def desk(tenant, username: str, role=Role.HOTLINE_AGENT) -> WebsocketCommunicator:
+async def desk(tenant, username: str, role=Role.HOTLINE_AGENT) -> Communicator:
     return await open_desk(DESK, tenant, username, role)
 
 
@@ -139,7 +139,7 @@ async def test_a_twilio_call_reaches_only_its_tenants_desk(hl_a, hl_b, key_b):
 async def test_another_tenants_key_cannot_resume_the_call(hl_a, key_a, key_b):
     ws, started = await start_stream_call(STREAM, key_a)
     await ws.disconnect()
-    thief = WebsocketCommunicator(application, f"{STREAM}?api_key={key_b}")
+    thief = Communicator(application, f"{STREAM}?api_key={key_b}")
     assert (await thief.connect())[0]
     await thief.send_json_to({"type": "resume", "call_id": started["call_id"], "last_seq": 0})
     error = await thief.receive_json_from(timeout=5)
@@ -156,7 +156,7 @@ async def test_the_desk_needs_a_hotline_role_or_a_hotline_key(hl_a, hotline_key_
     assert not await desk_connects(DESK, user)
     # A key without the hotline scope is refused; one with it joins the tenant's desk.
     assert await closed_with(f"{DESK}?api_key={key_a}") == 4403
-    ws = WebsocketCommunicator(application, f"{DESK}?api_key={hotline_key_a}")
+    ws = Communicator(application, f"{DESK}?api_key={hotline_key_a}")
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["type"] == "hello"
     await ws.disconnect()

@@ -3,7 +3,6 @@
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -16,6 +15,7 @@ from suite.realtime.consumers import TenantConsumer
 from suite.realtime.middleware import WebsocketAuthStack
 from suite.realtime.publish import tenant_group_send
 from tests.cross_tenant import covers
+from tests.sockets import Communicator
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -30,7 +30,7 @@ def _session_cookie(user) -> str:
 
 
 async def _connect(headers=(), path="/ws/jobs/"):
-    communicator = WebsocketCommunicator(application, path, headers=list(headers))
+    communicator = Communicator(application, path, headers=list(headers))
     connected, code = await communicator.connect()
     return communicator, connected, code
 
@@ -38,7 +38,7 @@ async def _connect(headers=(), path="/ws/jobs/"):
 async def closed_with(path: str, headers=(), app=application) -> int:
     """The close code of a socket the server accepted and then refused (README: 4401 no valid
     credentials, 4403 not for this socket); fails when the handshake itself was refused."""
-    communicator = WebsocketCommunicator(app, path, headers=list(headers))
+    communicator = Communicator(app, path, headers=list(headers))
     connected, code = await communicator.connect()
     assert connected, f"{path}: refused in the handshake ({code}), not with a close code"
     try:
@@ -112,10 +112,10 @@ probe_app = WebsocketAuthStack(URLRouter([path("ws/probe/", CallcenterProbeConsu
 
 
 async def test_api_key_clients_join_only_their_tenant_group(tenant_a, tenant_b, key_a, key_b):
-    ws_a = WebsocketCommunicator(
+    ws_a = Communicator(
         probe_app, "/ws/probe/", headers=[(b"authorization", f"Bearer {key_a}".encode())]
     )
-    ws_b = WebsocketCommunicator(probe_app, f"/ws/probe/?api_key={key_b}")
+    ws_b = Communicator(probe_app, f"/ws/probe/?api_key={key_b}")
     assert (await ws_a.connect())[0] and (await ws_b.connect())[0]
     assert (await ws_a.receive_json_from())["tenant"] == "gd-sz"
     assert (await ws_b.receive_json_from())["tenant"] == "sc-cd"
@@ -202,7 +202,7 @@ async def test_an_open_feed_closes_when_its_key_is_revoked(tenant_a, key_a, sett
     from suite.accounts.models import ApiKey
 
     settings.WEBSOCKET_RECHECK_S = 0.2
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         probe_app, "/ws/probe/", headers=[(b"authorization", f"Bearer {key_a}".encode())]
     )
     assert (await ws.connect())[0]
@@ -219,7 +219,7 @@ async def test_an_open_feed_closes_when_the_user_loses_the_role_or_the_account(
     from suite.tenancy.models import Membership
 
     settings.WEBSOCKET_RECHECK_S = 0.2
-    ws = WebsocketCommunicator(probe_app, "/ws/probe/", headers=await _browser(admin_a))
+    ws = Communicator(probe_app, "/ws/probe/", headers=await _browser(admin_a))
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["type"] == "hello"
     await sync_to_async(Membership.objects.filter(user=admin_a, tenant=tenant_a).delete)()
@@ -228,7 +228,7 @@ async def test_an_open_feed_closes_when_the_user_loses_the_role_or_the_account(
     await sync_to_async(Membership.objects.create)(
         user=admin_a, tenant=tenant_a, role="tenant_admin"
     )
-    ws = WebsocketCommunicator(probe_app, "/ws/probe/", headers=await _browser(admin_a))
+    ws = Communicator(probe_app, "/ws/probe/", headers=await _browser(admin_a))
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["type"] == "hello"
     admin_a.is_active = False

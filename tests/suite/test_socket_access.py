@@ -6,7 +6,6 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from suite.accounts.services import api_key_create, api_key_revoke
 from suite.asgi import application
@@ -15,6 +14,7 @@ from suite.realtime.consumers import TenantConsumer
 from suite.tenancy.models import Role
 from tests.cross_tenant import refuses_wrong_roles
 from tests.factories import JobFactory, UserFactory, member
+from tests.sockets import Communicator
 from tests.suite.test_realtime import _browser, _session_cookie, closed_with
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -55,7 +55,7 @@ CALL_SOCKETS = {
 
 
 async def hello(path: str, headers=()) -> dict:
-    ws = WebsocketCommunicator(application, path, headers=list(headers))
+    ws = Communicator(application, path, headers=list(headers))
     connected, _ = await ws.connect()
     assert connected, path
     first = await ws.receive_json_from(timeout=5)
@@ -102,7 +102,7 @@ async def test_a_subscriber_gets_no_video_analytics_alerts(tenant_a):
     from video_analytics.services import ALERTS_GROUP
 
     subscriber = await sync_to_async(member)(tenant_a, Role.SUBSCRIBER, username="sub")
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         application, "/ws/video-analytics/alerts/", headers=await _browser(subscriber)
     )
     assert (await ws.connect())[0]
@@ -123,9 +123,7 @@ async def test_call_sockets_take_a_callcenter_key_only(route, tenant_a, admin_a,
     hotline = await sync_to_async(api_key_create)(tenant=tenant_a, name="h", scopes=["hotline"])
     auth = [(b"authorization", f"Bearer {hotline.raw}".encode())]
     assert await closed_with(path, auth) == FORBIDDEN
-    ws = WebsocketCommunicator(
-        application, path, headers=[(b"authorization", f"Bearer {key_a}".encode())]
-    )
+    ws = Communicator(application, path, headers=[(b"authorization", f"Bearer {key_a}".encode())])
     assert (await ws.connect())[0]
     assert await ws.receive_nothing(timeout=0.3)  # open, waiting for the call's start
     await ws.disconnect()
@@ -147,10 +145,10 @@ async def test_api_keys_follow_the_jobs_of_their_scopes_only(tenant_a, tenant_b)
         for kind in ("video_ringtone.render", "video_analytics.analyse")
     ]
     theirs = await sync_to_async(JobFactory)(tenant=tenant_b, kind="video_analytics.analyse")
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         application, "/ws/jobs/", headers=[(b"authorization", f"Bearer {video.raw}".encode())]
     )
-    ws_b = WebsocketCommunicator(application, f"/ws/jobs/?api_key={other.raw}")
+    ws_b = Communicator(application, f"/ws/jobs/?api_key={other.raw}")
     assert (await ws.connect())[0] and (await ws_b.connect())[0]
     first = await ws.receive_json_from()
     assert first["type"] == "hello" and first["tenant"] == tenant_a.slug

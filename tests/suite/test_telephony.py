@@ -11,7 +11,6 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.urls import path
 
 from suite.accounts.services import api_key_create
@@ -19,6 +18,7 @@ from suite.realtime.middleware import WebsocketAuthStack
 from suite.telephony.consumers import NativeStreamConsumer, TwilioMediaStreamConsumer
 from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallStatus, CallUtterance
+from tests.sockets import Communicator
 from tests.suite.test_telephony_support import (
     PHRASES,
     calls_ended,
@@ -71,8 +71,8 @@ async def _calls_end_with_the_test():
         yield
 
 
-async def native(key: str, headers=()) -> WebsocketCommunicator:
-    ws = WebsocketCommunicator(
+async def native(key: str, headers=()) -> Communicator:
+    ws = Communicator(
         app, "/ws/stream/", headers=[(b"authorization", f"Bearer {key}".encode()), *headers]
     )
     connected, _ = await ws.connect()
@@ -122,28 +122,28 @@ async def closed_with(ws) -> int:
 
 
 async def test_no_key_a_bad_key_and_a_key_without_the_scope_are_refused(tenant_a):
-    ws = WebsocketCommunicator(app, "/ws/stream/")
+    ws = Communicator(app, "/ws/stream/")
     await ws.connect()
     assert await closed_with(ws) == 4401
-    ws = WebsocketCommunicator(app, "/ws/stream/?api_key=sk-nope")
+    ws = Communicator(app, "/ws/stream/?api_key=sk-nope")
     await ws.connect()
     assert await closed_with(ws) == 4401
     issued = await sync_to_async(api_key_create)(tenant=tenant_a, name="m", scopes=["maas"])
-    ws = WebsocketCommunicator(app, f"/ws/stream/?api_key={issued.raw}")
+    ws = Communicator(app, f"/ws/stream/?api_key={issued.raw}")
     await ws.connect()
     assert await closed_with(ws) == 4403
     assert await sync_to_async(Call.objects.count)() == 0
 
 
 async def test_a_browser_client_from_a_foreign_origin_is_refused(key_a):
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         app,
         f"/ws/stream/?api_key={key_a}",
         headers=[(b"origin", b"https://evil.example"), (b"host", b"testserver")],
     )
     await ws.connect()
     assert await closed_with(ws) == 4403
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         app,
         f"/ws/stream/?api_key={key_a}",
         headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")],
@@ -306,7 +306,7 @@ async def test_a_resume_after_the_window_finds_the_call_dropped_and_reopens_it(k
 
 
 async def test_twilio_media_is_transcribed_and_a_reply_is_spoken_back_as_mulaw(key_a):
-    ws = WebsocketCommunicator(app, f"/ws/twilio/?api_key={key_a}")
+    ws = Communicator(app, f"/ws/twilio/?api_key={key_a}")
     assert (await ws.connect())[0]
     await ws.send_json_to({"event": "connected", "protocol": "Call", "version": "1.0.0"})
     await ws.send_json_to(twilio_start(speak_replies="true", caller="13812345678"))
@@ -338,7 +338,7 @@ async def test_twilio_media_is_transcribed_and_a_reply_is_spoken_back_as_mulaw(k
 
 
 async def test_no_clear_when_nothing_is_playing(key_a):
-    ws = WebsocketCommunicator(app, f"/ws/twilio/?api_key={key_a}")
+    ws = Communicator(app, f"/ws/twilio/?api_key={key_a}")
     assert (await ws.connect())[0]
     await ws.send_json_to(twilio_start())  # replies not spoken
     seq = 2
@@ -350,7 +350,7 @@ async def test_no_clear_when_nothing_is_playing(key_a):
 
 
 async def test_twilio_bad_frames_and_a_wrong_format_do_not_end_the_call(key_a):
-    ws = WebsocketCommunicator(app, f"/ws/twilio/?api_key={key_a}")
+    ws = Communicator(app, f"/ws/twilio/?api_key={key_a}")
     assert (await ws.connect())[0]
     wrong = twilio_start()
     wrong["start"]["mediaFormat"]["sampleRate"] = 16000
@@ -373,7 +373,7 @@ async def test_twilio_bad_frames_and_a_wrong_format_do_not_end_the_call(key_a):
 
 async def test_a_reconnecting_twilio_stream_continues_its_call(tenant_a, key_a, key_b):
     async def stream(key, sid, freq, stop):
-        ws = WebsocketCommunicator(app, f"/ws/twilio/?api_key={key}")
+        ws = Communicator(app, f"/ws/twilio/?api_key={key}")
         assert (await ws.connect())[0]
         await ws.send_json_to(twilio_start(sid=sid, call_sid="CA-same"))
         seq = 2
@@ -494,7 +494,7 @@ async def test_partials_are_skipped_while_the_model_is_loaded(key_a, monkeypatch
 
 async def test_twilio_authenticates_with_a_key_in_the_start_parameters(tenant_a, key_a):
     # Twilio's Stream URL takes no query string and no headers: <Parameter name="api_key">.
-    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    ws = Communicator(app, "/ws/twilio/")
     assert (await ws.connect())[0]
     await ws.send_json_to({"event": "connected", "protocol": "Call", "version": "1.0.0"})
     await ws.send_json_to(twilio_start(api_key=key_a, caller="13812345678"))
@@ -518,7 +518,7 @@ async def test_twilio_authenticates_with_a_key_in_the_start_parameters(tenant_a,
     ],
 )
 async def test_twilio_without_a_valid_key_in_start_is_closed(first):
-    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    ws = Communicator(app, "/ws/twilio/")
     assert (await ws.connect())[0]
     await ws.send_json_to(first)
     assert await closed_with(ws) == 4401
@@ -527,7 +527,7 @@ async def test_twilio_without_a_valid_key_in_start_is_closed(first):
 
 async def test_twilio_start_key_needs_the_callcenter_scope(tenant_a):
     issued = await sync_to_async(api_key_create)(tenant=tenant_a, name="m", scopes=["maas"])
-    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    ws = Communicator(app, "/ws/twilio/")
     assert (await ws.connect())[0]
     await ws.send_json_to(twilio_start(api_key=issued.raw))
     assert await closed_with(ws) == 4403
@@ -566,7 +566,7 @@ async def test_a_frame_nested_past_the_parser_s_stack_is_a_bad_frame_and_the_cal
 
 
 async def test_a_twilio_frame_nested_too_deep_is_refused_without_ending_the_stream(key_a):
-    ws = WebsocketCommunicator(app, "/ws/twilio/")
+    ws = Communicator(app, "/ws/twilio/")
     await ws.connect()
     await ws.send_json_to(twilio_start(api_key=key_a))
     await ws.send_to(text_data='{"event": ' + "[" * 5000 + "]" * 5000 + "}")
@@ -676,7 +676,7 @@ broken_app = WebsocketAuthStack(
 async def test_a_call_whose_handler_cannot_start_is_refused_and_left_dropped(key_a):
     from suite.telephony import session
 
-    ws = WebsocketCommunicator(broken_app, f"/ws/start/?api_key={key_a}")
+    ws = Communicator(broken_app, f"/ws/start/?api_key={key_a}")
     assert (await ws.connect())[0]
     await ws.send_json_to({"type": "start", "sample_rate": 16000})
     error = await ws.receive_json_from(timeout=10)
@@ -688,7 +688,7 @@ async def test_a_call_whose_handler_cannot_start_is_refused_and_left_dropped(key
 
 
 async def test_a_handler_failing_at_the_end_still_ends_the_call_with_stopped(key_a):
-    ws = WebsocketCommunicator(broken_app, f"/ws/end/?api_key={key_a}")
+    ws = Communicator(broken_app, f"/ws/end/?api_key={key_a}")
     assert (await ws.connect())[0]
     await start(ws)
     await ws.send_json_to({"type": "stop"})

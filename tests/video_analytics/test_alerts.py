@@ -8,13 +8,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
 from suite.asgi import application
 from tests.cross_tenant import covers
+from tests.sockets import Communicator
 from tests.suite.test_realtime import closed_with
 from video_analytics import services
 from video_analytics.models import DeliveryStatus, WebhookDelivery
@@ -41,8 +41,8 @@ def _headers(user):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_alerts_reach_only_the_owning_tenant(admin_a, admin_b, camera_a, camera_b):
-    ws_a = WebsocketCommunicator(application, PATH, headers=await sync_to_async(_headers)(admin_a))
-    ws_b = WebsocketCommunicator(application, PATH, headers=await sync_to_async(_headers)(admin_b))
+    ws_a = Communicator(application, PATH, headers=await sync_to_async(_headers)(admin_a))
+    ws_b = Communicator(application, PATH, headers=await sync_to_async(_headers)(admin_b))
     assert (await ws_a.connect())[0] and (await ws_b.connect())[0]
     hello = await ws_a.receive_json_from()
     assert hello["type"] == "hello" and "va.alerts" in hello["seq"]

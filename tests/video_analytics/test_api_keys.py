@@ -2,13 +2,13 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from suite.accounts.services import api_key_create
 from suite.asgi import application
 from suite.audit.models import AuditEntry
+from tests.sockets import Communicator
 from video_analytics.models import EventStatus
 
 from .helpers import make_event
@@ -70,11 +70,11 @@ def test_a_key_without_the_video_scope_is_refused(tenant_a, camera_a):
     assert api.post(reverse("api:va-camera-list"), {"name": "x"}, format="json").status_code == 403
 
 
-async def _connect(raw: str | None) -> tuple[WebsocketCommunicator, bool, int | None]:
+async def _connect(raw: str | None) -> tuple[Communicator, bool, int | None]:
     headers = [(b"host", b"testserver")]
     if raw:
         headers.append((b"authorization", f"Bearer {raw}".encode()))
-    ws = WebsocketCommunicator(application, PATH, headers=headers)
+    ws = Communicator(application, PATH, headers=headers)
     connected, code = await ws.connect()
     return ws, connected, code
 
