@@ -9,13 +9,15 @@ here so callers only ever import `suite.ai.gateway`.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from . import safety, voices
+from . import registry, safety, voices
 from .capabilities import Capability, Unit
-from .errors import InvalidInput
+from .errors import AiError, ContentBlocked, InvalidInput
 from .pipeline import (
     Caller,
     Served,
@@ -37,6 +39,7 @@ from .streams import (
     synthesize_stream,
     transcription_stream,
 )
+from .structured import json_schema_format, parse_object
 from .tokens import estimate_tokens
 from .types import (
     AudioClip,
@@ -45,18 +48,25 @@ from .types import (
     Detection,
     EmbedResult,
     ImageResult,
+    JsonFailure,
+    JsonReply,
     OcrLine,
     Passage,
     Transcript,
 )
 
+_logger = logging.getLogger("suite.ai")
+
 __all__ = [
     "Caller",
     "ChatStream",
+    "JsonFailure",
+    "JsonReply",
     "Served",
     "SpeechStream",
     "TranscriptionStream",
     "chat",
+    "chat_json",
     "chat_stream",
     "detect",
     "edit_image",
@@ -178,6 +188,59 @@ def chat(
         measure=lambda r: {Unit.TOKENS: r.prompt_tokens + r.completion_tokens},
         check_output=check_output,
     )
+
+
+def chat_json(
+    caller: Caller,
+    messages: list[ChatMessage],
+    schema: dict,
+    *,
+    name: str,
+    max_tokens: int,
+    temperature: float = 0.0,
+) -> JsonReply:
+    """A JSON object from the tenant's language model, decoded under `schema` (named `name` in
+    the request). Never raises for the model: no language model, a refused input, a failed or
+    timed-out model, a withheld or unreadable answer all give `data=None` with the reason, so
+    each feature falls back to its rules or template and labels it. The caller still checks the
+    values: a server that ignores the schema can write anything."""
+    if not registry.language_model_configured(caller.tenant):
+        return JsonReply(None, failure=JsonFailure.NOT_CONFIGURED)
+    try:
+        served = chat(
+            caller,
+            messages,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=json_schema_format(name, schema),
+        )
+    except (InvalidInput, ContentBlocked) as exc:
+        return _no_json(caller, name, JsonFailure.REFUSED, error=exc.message)
+    except AiError as exc:
+        return _no_json(caller, name, JsonFailure.UNAVAILABLE, error=exc.message)
+    info = served.info
+    if not info.generative:
+        return _no_json(caller, name, JsonFailure.NOT_GENERATIVE, model=info.model)
+    if served.value.finish_reason == "content_filter":
+        return _no_json(caller, name, JsonFailure.BLOCKED, model=info.model)
+    data = parse_object(served.value.text)
+    if data is None:
+        return _no_json(caller, name, JsonFailure.INVALID, model=info.model)
+    return JsonReply(data, model=info.model, engine=info.engine, fallback=info.fallback)
+
+
+def _no_json(
+    caller: Caller, name: str, failure: JsonFailure, *, error: str = "", model: str = ""
+) -> JsonReply:
+    # The reply and the prompt may hold what a citizen said: the log names only the call.
+    _logger.warning(
+        "JSON answer %s for tenant %s: %s%s",
+        name,
+        caller.tenant.slug,
+        failure,
+        f" ({model})" if model else "",
+    )
+    return JsonReply(None, model=model, failure=failure, error=error)
 
 
 @metered(Capability.EMBED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 import numpy as np
@@ -115,3 +116,29 @@ class CallInfo:
     fallback_reason: str = ""
     content_id: str = ""
     usage: dict[str, float] = field(default_factory=dict)
+
+
+class JsonFailure(StrEnum):
+    """Why a JSON answer (`gateway.chat_json`) holds no object."""
+
+    NOT_CONFIGURED = "not_configured"  # the tenant has no language model: nothing was asked
+    REFUSED = "refused"  # the input was refused (safety term, injection, invalid): see `error`
+    UNAVAILABLE = "unavailable"  # every model failed or timed out, or the quota is spent
+    NOT_GENERATIVE = "not_generative"  # only the embedded extractive answerer answered
+    BLOCKED = "blocked"  # the output safety filter withheld the answer
+    INVALID = "invalid"  # the reply holds no JSON object
+
+
+@dataclass(frozen=True)
+class JsonReply:
+    """A language model's answer as a JSON object (`data`), and who wrote it; `data` is None
+    when there is no usable answer, and `failure` says why. `fallback`: a later model in the
+    tenant's list answered because an earlier one failed (an embedded engine never answers
+    here: it cannot write JSON)."""
+
+    data: dict | None
+    model: str = ""
+    engine: str = ""
+    fallback: bool = False
+    failure: JsonFailure | None = None
+    error: str = ""  # the gateway's message for REFUSED and UNAVAILABLE
