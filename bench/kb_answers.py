@@ -79,7 +79,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from customer_service import knowledge
-    from customer_service.models import KbArticle
+    from customer_service.models import KbArticle, Turn, TurnRole
     from customer_service.services import dialogue
     from customer_service.services.knowledge import article_create
     from suite.ai import gateway
@@ -143,8 +143,13 @@ def main() -> None:
             started = time.perf_counter()
             reply = dialogue.conversation_message(conversation=conversation, text=q["question"])
             latencies.append(time.perf_counter() - started)
-            text = reply.bot_turn.text if reply.bot_turn else ""
-            cited = {titles.get(c["id"]) for c in (reply.bot_turn.citations or [])}
+            # Every reply the customer sees: a business question gets its answer, then the
+            # first thing its ticket needs ("网速慢怎么办").
+            said = Turn.objects.filter(
+                conversation=conversation, role=TurnRole.BOT, seq__gt=reply.customer_turn.seq
+            )
+            text = "\n".join(t.text for t in said)
+            cited = {titles.get(c["id"]) for t in said for c in (t.citations or [])}
             if q.get("article"):
                 answerable += 1
                 ok = reply.customer_turn.answered is True and _has_facts(text, q["facts"])

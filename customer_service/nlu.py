@@ -158,12 +158,19 @@ _PLAN_STOP = ("这个套餐", "那个套餐", "的套餐", "个套餐", "换套�
 
 SLOT_NAMES = ("phone", "plan", "address", "time")
 _ADDRESS_LEAD = re.compile(r"^.*?(?:地址|住址|住在|家在|位于)(?:是|系|为|在)?[:：]?")
-_QUESTION = ("怎么", "多久", "多少", "什么", "如何", "哪", "吗", "？", "?", "能不能", "是否")
-_ACTION = ("我要", "帮我", "我想", "给我", "办理", "申请", "要办", "报修", "开通一下", "订一个")
+# Questions as subscribers type them: 啥/咋, "几号出", "找谁", and the yes-no forms that end in
+# 不/没 ("能打电话不"). "好几天了" and "几乎" are statements.
+_QUESTION = re.compile(
+    r"怎么|多久|多少|什么|如何|哪|吗|？|\?|能不能|是否|啥|咋|找谁|怎样|有没有|是不是|要不要"
+    r"|可不可以|能否|真的假的|会不会|呢|(?<!好)几(?!乎)|(?:不|没|没有|么)[。！!.\s]*$"
+)
+# Asking for it to be done. Naming the business ("报修以后多久能修好", "办理副卡要多少钱") is not:
+# such a question is answered, not turned into an order.
+_ACTION = ("我要", "帮我", "我想", "给我", "要办", "开通一下", "订一个", "给办")
 
 
 def is_question(text: str) -> bool:
-    return any(q in text for q in _QUESTION)
+    return _QUESTION.search(text) is not None
 
 
 def wants_action(text: str) -> bool:

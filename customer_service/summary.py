@@ -11,13 +11,10 @@ the agent to confirm.
 
 from __future__ import annotations
 
-import json
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from suite.ai import gateway, registry
-from suite.ai.errors import AiError
+from suite.ai import gateway
 from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
@@ -124,31 +121,25 @@ def summarize(tenant, customer_lines: list[str], **rules) -> dict:
     """The rules' summary, rewritten by the tenant's language model when it has one.
     Call it outside a transaction: it may ask a model."""
     result = summarize_lines(customer_lines, **rules)
-    lines = [mask_text(line.strip()) for line in customer_lines if line and line.strip()]
-    if not lines or not registry.language_model_configured(tenant):
+    lines = [line.strip() for line in customer_lines if line and line.strip()]
+    if not lines:
         return result
-    try:
-        served = gateway.chat(
-            gateway.Caller(tenant=tenant),
-            [ChatMessage("system", SUMMARY_PROMPT), ChatMessage("user", "\n".join(lines[-12:]))],
-            max_tokens=120,
-            temperature=0.0,
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": "summary", "schema": SUMMARY_SCHEMA},
-            },
-        )
-        data = json.loads(served.value.text) if served.info.generative else None
-    except (AiError, ValueError):
-        return result
-    if not isinstance(data, dict) or not str(data.get("summary") or "").strip():
+    reply = gateway.chat_json(
+        gateway.Caller(tenant=tenant),
+        [ChatMessage("system", SUMMARY_PROMPT), ChatMessage("user", "\n".join(lines[-12:]))],
+        SUMMARY_SCHEMA,
+        name="summary",
+        max_tokens=120,
+    )
+    data = reply.data
+    if data is None or not str(data.get("summary") or "").strip():
         return result
     category = result["ticket"]["category"]
     written = mask_text(str(data["summary"]).strip())
     summary = _("[%(category)s]") % {"category": category} + " " + written
     if rules.get("outcome"):
         summary += " " + rules["outcome"]
-    result.update(summary=summary, rule_based=False, model=served.info.model)
+    result.update(summary=summary, rule_based=False, model=reply.model)
     result["ticket"]["summary"] = summary
     if data.get("priority") == "high":
         result["ticket"]["priority"] = "high"

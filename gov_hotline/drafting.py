@@ -9,13 +9,11 @@ Without one the draft says the classifier and rules alone answered."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway, registry
-from suite.ai.errors import AiError
 from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
@@ -86,27 +84,19 @@ def _refine_with_chat(
         "urgency_reason 用一句短话说明理由。\n"
         f"候选分类：{'；'.join(candidates)}\n分类器判断的诉求类型：{request_type}"
     )
-    served = gateway.chat(
+    reply = gateway.chat_json(
         caller,
-        [ChatMessage("system", prompt), ChatMessage("user", mask_text(text))],
+        [ChatMessage("system", prompt), ChatMessage("user", text)],
+        _draft_schema(candidates, districts),
+        name="work_order",
         max_tokens=280,
-        temperature=0.0,
-        response_format={
-            "type": "json_schema",
-            "json_schema": {"name": "work_order", "schema": _draft_schema(candidates, districts)},
-        },
     )
-    if not served.info.generative:
-        return None
-    try:
-        data = json.loads(served.value.text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("subcategory") not in candidates:
+    data = reply.data
+    if data is None or data.get("subcategory") not in candidates:
         return None
     if data.get("request_type") not in RequestType.values:
         data["request_type"] = request_type
-    data["model"] = served.info.model
+    data["model"] = reply.model
     return data
 
 
@@ -205,12 +195,9 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         ]
         sources["classifier"] = f"v{model_row.version}"
         if registry.language_model_configured(tenant):
-            try:
-                refined = _refine_with_chat(
-                    caller, text, [s for s, _c in prediction.candidates], request_type, districts
-                )
-            except AiError:
-                refined = None
+            refined = _refine_with_chat(
+                caller, text, [s for s, _c in prediction.candidates], request_type, districts
+            )
             if refined:
                 category, subcategory = refined["subcategory"].split("/", 1)
                 request_type = refined["request_type"]

@@ -5,13 +5,10 @@ answer) a template fills the same parts from the order, labelled as the template
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, registry
-from suite.ai.errors import AiError
+from suite.ai import gateway
 from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
@@ -81,23 +78,15 @@ def _with_model(caller, order: WorkOrder, department: str, reply: str) -> dict |
         f"工单：{order.number}\n分类：{order.subcategory or ''}\n"
         f"市民诉求：{order.summary}\n承办单位：{department or '无'}\n答复：{reply or '无'}"
     )
-    served = gateway.chat(
+    reply = gateway.chat_json(
         caller,
-        [ChatMessage("system", prompt), ChatMessage("user", mask_text(facts))],
+        [ChatMessage("system", prompt), ChatMessage("user", facts)],
+        _schema(),
+        name="return_visit",
         max_tokens=260,
-        temperature=0.0,
-        response_format={
-            "type": "json_schema",
-            "json_schema": {"name": "return_visit", "schema": _schema()},
-        },
     )
-    if not served.info.generative:
-        return None
-    try:
-        data = json.loads(served.value.text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = reply.data
+    if data is None:
         return None
     reported = str(data.get("reported") or "").strip()
     handled = str(data.get("handled") or "").strip()
@@ -106,7 +95,7 @@ def _with_model(caller, order: WorkOrder, department: str, reply: str) -> dict |
         return None
     lines = [f"您好，这里是12345热线，现对工单{order.number}进行回访。", reported, handled]
     lines += [f"{i}. {q}" for i, q in enumerate(questions[:3], 1)]
-    return {"text": mask_text("\n".join(lines)), "source": "model", "model": served.info.model}
+    return {"text": mask_text("\n".join(lines)), "source": "model", "model": reply.model}
 
 
 def visit_script_build(*, caller: gateway.Caller, order: WorkOrder) -> dict:
@@ -115,13 +104,7 @@ def visit_script_build(*, caller: gateway.Caller, order: WorkOrder) -> dict:
     if order.status != OrderStatus.CLOSED:
         raise ValidationError(_("A return-visit script is written for a closed order."))
     department, reply = _handling(order)
-    script = None
-    if registry.language_model_configured(caller.tenant):
-        try:
-            script = _with_model(caller, order, department, reply)
-        except AiError:
-            script = None
-    return script or _template(order, department, reply)
+    return _with_model(caller, order, department, reply) or _template(order, department, reply)
 
 
 def visit_script_write(*, caller: gateway.Caller, order: WorkOrder) -> dict:

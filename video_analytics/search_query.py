@@ -17,7 +17,6 @@ enums), keyword rules answer instead, and the result says so (`how="rules"`)."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,9 +25,9 @@ from typing import NamedTuple
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, registry
-from suite.ai.errors import AiError, InvalidInput
-from suite.ai.types import ChatMessage
+from suite.ai import gateway
+from suite.ai.errors import InvalidInput
+from suite.ai.types import ChatMessage, JsonFailure
 from suite.tenancy.models import Tenant
 
 from .models import Camera, RuleKind, Severity, Zone
@@ -122,19 +121,24 @@ def filters_from_question(
     zones = list(Zone.objects.for_tenant(tenant).select_related("camera").order_by("name"))
     if not cameras:
         reason = _("There are no cameras yet.")
-    elif not registry.language_model_configured(tenant):
-        reason = _("No language model is configured for this tenant.")
     else:
-        try:
-            words, model = _ask_model(
-                gateway.Caller(tenant=tenant, user=user, api_key=api_key), text, now, cameras, zones
-            )
-        except AiError as exc:
-            reason = _("The language model could not answer: %(error)s") % {"error": exc.message}
+        schema = question_schema(cameras, zones)
+        reply = gateway.chat_json(
+            gateway.Caller(tenant=tenant, user=user, api_key=api_key),
+            [ChatMessage("system", PROMPT), ChatMessage("user", text)],
+            schema,
+            name="event_filters",
+            max_tokens=120,
+        )
+        words = _checked(reply.data, schema, text) if reply.data is not None else None
+        if words is not None:
+            words = _merged(words, _rules(text, cameras, zones))
+            return Interpretation(_filters(words, now, cameras, zones), "model", reply.model)
+        if reply.failure is JsonFailure.NOT_CONFIGURED:
+            reason = _("No language model is configured for this tenant.")
+        elif reply.failure in (JsonFailure.UNAVAILABLE, JsonFailure.REFUSED):
+            reason = _("The language model could not answer: %(error)s") % {"error": reply.error}
         else:
-            if words is not None:
-                words = _merged(words, _rules(text, cameras, zones))
-                return Interpretation(_filters(words, now, cameras, zones), "model", model)
             reason = _("The language model's answer could not be used.")
     return Interpretation(
         _filters(_rules(text, cameras, zones), now, cameras, zones), "rules", "", reason
@@ -172,29 +176,6 @@ def question_schema(cameras: list[Camera], zones: list[Zone]) -> dict:
         },
         "required": ["camera", "zone", "kind", "severity", "day", "weekday", "date", "part"],
     }
-
-
-def _ask_model(
-    caller: gateway.Caller, text: str, now: datetime, cameras: list[Camera], zones: list[Zone]
-) -> tuple[_Words | None, str]:
-    schema = question_schema(cameras, zones)
-    served = gateway.chat(
-        caller,
-        [ChatMessage("system", PROMPT), ChatMessage("user", text)],
-        max_tokens=120,
-        temperature=0.0,
-        response_format={
-            "type": "json_schema",
-            "json_schema": {"name": "event_filters", "schema": schema},
-        },
-    )
-    if not served.info.generative:
-        return None, ""
-    try:
-        data = json.loads(served.value.text)
-    except ValueError:
-        return None, served.info.model
-    return _checked(data, schema, text), served.info.model
 
 
 def _checked(data, schema: dict, text: str) -> _Words | None:

@@ -261,15 +261,17 @@ def conversation_message(
         return _escalate(reply, state, reason)
 
     flow = state.get("flow")
-    if _starts_flow(intent, understood["intent_confidence"], normalized):
+    starts = _starts_flow(intent, understood["intent_confidence"], normalized)
+    if starts:
         flow = state["flow"] = intent
     if flow:
         new_slots.update(_read_asked_slot(conversation, state, normalized, new_slots))
         state["slots"].update(new_slots)
         conversation.intent = flow
         kb_turn = None
-        if nlu.is_question(normalized) and not new_slots:
-            # "网速慢怎么办": the self-help answer first, then what a repair ticket needs.
+        if (starts or nlu.is_question(normalized)) and not new_slots:
+            # "wifi隔堵墙就没信号了": the self-help answer first (when the knowledge base has
+            # one), then what the ticket needs.
             kb_turn = _kb_answer(conversation, normalized, state)
         return _ask_next_slot(reply, state, flow, kb=kb_turn)
 
@@ -347,12 +349,12 @@ def _read_asked_slot(
 
 
 def _starts_flow(intent: str, confidence: float, text: str) -> bool:
+    """Whether the message asks for the business to be done. A question about it
+    ("千兆宽带安装要多久", "师傅上门修网要给钱吗") is answered from the knowledge base instead:
+    a ticket nobody asked for is worse than one more message."""
     if intent not in FLOW_SLOTS or confidence < FLOW_MIN_CONFIDENCE:
         return False
-    if intent in ("package_order", "plan_change"):
-        # "千兆宽带安装要多久" is a question about ordering, not an order.
-        return nlu.wants_action(text) or not nlu.is_question(text)
-    return True
+    return nlu.wants_action(text) or not nlu.is_question(text)
 
 
 def _escalation_reason(understood: dict, asr_confidence: float | None) -> str:

@@ -14,16 +14,10 @@ before a ticket is filed, which is the last guard.
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 
-from suite.ai import gateway, registry
-from suite.ai.errors import AiError
+from suite.ai import gateway
 from suite.ai.types import ChatMessage
-from suite.privacy import mask_text
-
-logger = logging.getLogger(__name__)
 
 # Slots a model can read from everyday words. The phone number is left to the rules: the
 # gateway masks numbers before any prompt, and a number is either said or not.
@@ -43,21 +37,14 @@ _SYSTEM = (
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SCHEMA = {
-    "type": "json_schema",
-    "json_schema": {
-        "name": "slot",
-        "schema": {
-            "type": "object",
-            # "找到" is not trusted (the 1.5B answers false beside the right value) but stays:
-            # with the string alone the 1.5B writes only whitespace after "{". Grounding is
-            # the check that counts.
-            "properties": {
-                "找到": {"type": "boolean"},
-                "值": {"type": "string", "maxLength": MAX_VALUE},
-            },
-            "required": ["找到", "值"],
-        },
+    "type": "object",
+    # "找到" is not trusted (the 1.5B answers false beside the right value) but stays: with the
+    # string alone the 1.5B writes only whitespace after "{". Grounding is the check that counts.
+    "properties": {
+        "找到": {"type": "boolean"},
+        "值": {"type": "string", "maxLength": MAX_VALUE},
     },
+    "required": ["找到", "值"],
 }
 
 
@@ -71,34 +58,26 @@ def read_slot(
 ) -> tuple[str, str] | None:
     """(value, model name) for `slot` from the customer's `answer`, or None when the tenant
     has no language model, the model found nothing, or what it found is not grounded."""
-    if slot not in READABLE or not registry.language_model_configured(caller.tenant):
+    if slot not in READABLE:
         return None
     system = _SYSTEM.format(question=question, what=_WHAT[slot])
     if slot == "plan" and offers:
         system += "\n可选：" + "；".join(offers)
-    try:
-        served = gateway.chat(
-            caller,
-            [ChatMessage("system", system), ChatMessage("user", mask_text(answer))],
-            max_tokens=READ_TOKENS,
-            temperature=0.0,
-            response_format=_SCHEMA,
-        )
-    except AiError as exc:
-        logger.warning("slot reading failed: %s", exc)
+    reply = gateway.chat_json(
+        caller,
+        [ChatMessage("system", system), ChatMessage("user", answer)],
+        _SCHEMA,
+        name="slot",
+        max_tokens=READ_TOKENS,
+    )
+    if reply.data is None:
         return None
-    if not served.info.generative:
-        return None
-    try:
-        data = json.loads(served.value.text)
-        value = str(data["值"]).strip(" 。，,.")
-    except (ValueError, TypeError, KeyError):
-        return None
+    value = str(reply.data.get("值") or "").strip(" 。，,.")
     if slot == "plan":
         value = _tier(value, answer, offers)
     if not value or not grounded(slot, value, answer, offers):
         return None
-    return value, served.info.model
+    return value, reply.model
 
 
 def grounded(slot: str, value: str, answer: str, offers: list[str]) -> bool:

@@ -139,3 +139,31 @@ def test_prompt_injection_gets_a_safe_reply(tenant_a, kb_a):
     assert "only help with questions about our services" in reply.bot_turn.text
     assert not reply.escalated
     assert talk(conv, "国际漫游怎么开通？").bot_turn.citations
+
+
+QUESTIONS_ABOUT_A_BUSINESS = [
+    "宽带坏了报修以后多久能修好",
+    "光猫LOS灯红了是咋回事",
+    "手机丢了补卡要带啥",
+    "流量用完了能再买不",
+]
+
+
+@pytest.mark.parametrize("text", QUESTIONS_ABOUT_A_BUSINESS)
+def test_a_question_about_a_business_is_answered_not_an_order(tenant_a, kb_a, text):
+    conv = dialogue.conversation_start(tenant=tenant_a)
+    reply = talk(conv, text)
+    conv.refresh_from_db()
+    assert not conv.state.get("flow") and not conv.state.get("asking")
+    assert "number" not in reply.bot_turn.text  # answered (or not known), not a ticket's question
+
+
+def test_a_reported_fault_gets_the_self_help_answer_before_the_repair_questions(tenant_a, kb_a):
+    conv = dialogue.conversation_start(tenant=tenant_a)
+    reply = talk(conv, "家里宽带上不了网了，光猫LOS灯红色")
+    conv.refresh_from_db()
+    assert conv.state["flow"] == "fault_repair" and conv.state["asking"] == "phone"
+    said = list(Turn.objects.filter(conversation=conv, seq__gt=reply.customer_turn.seq))
+    assert len(said) == 2  # the answer, then the repair ticket's first question
+    assert said[0].citations[0]["title"] == "宽带无法上网自助排查"
+    assert "number" in said[1].text

@@ -18,7 +18,6 @@ typed while the model was writing is kept.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
@@ -29,9 +28,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, registry
-from suite.ai.errors import AiError, ContentBlocked, InvalidInput
-from suite.ai.types import ChatMessage
+from suite.ai import gateway
+from suite.ai.types import ChatMessage, JsonFailure
 from suite.privacy import mask_text
 
 from ..catalog import Theme
@@ -139,13 +137,7 @@ def _uncut(text: str, grammar_limit: int) -> str:
     return clean_text(text, grammar_limit - 1) if len(text) >= grammar_limit else text
 
 
-def _parse(text: str, count: int) -> tuple[list[str], str] | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
+def _parse(data: dict, count: int) -> tuple[list[str], str] | None:
     scenes = data.get("scenes")
     if isinstance(scenes, dict):
         scenes = [scenes.get(role) for role in ROLES[:count]]
@@ -184,47 +176,43 @@ def _safe(tenant, captions: list[str], greeting: str) -> bool:
 
 def _ask_model(draft: Draft, user, theme: Theme | None, count: int) -> CaptionsResult:
     """What the model wrote, or the reason the template must answer. Outside a transaction."""
-    if not registry.language_model_configured(draft.tenant):
-        return CaptionsResult(source=SOURCE_TEMPLATE, reason=NO_MODEL)
     with translation.override("zh-hans"):  # the prompt is Chinese whatever the page's language
         label = str(theme.label) if theme else draft.theme
     request = f"主题：{label}\n描述：{draft.prompt or label}"
     hints = "，".join(ROLE_HINTS[role] for role in ROLES[:count])
     system = SYSTEM_PROMPT.format(n=count, c=CAPTION_CHARS, g=GREETING_CHARS, hints=hints)
-    try:
-        served = gateway.chat(
-            gateway.Caller(tenant=draft.tenant, user=user),
-            [ChatMessage("system", system), ChatMessage("user", request)],
-            max_tokens=MAX_TOKENS,
-            temperature=0.7,  # a second press should offer different text
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": "ringtone_captions", "schema": captions_schema(count)},
-            },
-        )
-    except (ContentBlocked, InvalidInput) as exc:
+    reply = gateway.chat_json(
+        gateway.Caller(tenant=draft.tenant, user=user),
+        [ChatMessage("system", system), ChatMessage("user", request)],
+        captions_schema(count),
+        name="ringtone_captions",
+        max_tokens=MAX_TOKENS,
+        temperature=0.7,  # a second press should offer different text
+    )
+    if reply.failure is JsonFailure.REFUSED:
         # The subscriber's own prompt was refused (prohibited terms, an injection attempt).
-        raise ValidationError({"prompt": exc.message}) from exc
-    except AiError as exc:
-        logger.warning("captions for draft %s: the model failed: %s", draft.pk, exc)
-        return CaptionsResult(source=SOURCE_TEMPLATE, reason=MODEL_FAILED)
-    if not served.info.generative:  # the extractive answerer: it cannot write
-        logger.warning(
-            "captions for draft %s: no model answered (%s)", draft.pk, served.info.fallback_reason
-        )
-        return CaptionsResult(source=SOURCE_TEMPLATE, reason=MODEL_FAILED)
-    if served.value.finish_reason == "content_filter":
-        return CaptionsResult(source=SOURCE_TEMPLATE, reason=BLOCKED)
-    parsed = _parse(served.value.text, count)
+        raise ValidationError({"prompt": reply.error})
+    if reply.data is None:
+        return CaptionsResult(source=SOURCE_TEMPLATE, reason=_TEMPLATE_REASONS[reply.failure])
+    parsed = _parse(reply.data, count)
     if parsed is None:
-        logger.warning("captions for draft %s: unusable answer %r", draft.pk, served.value.text)
+        logger.warning("captions for draft %s: the answer has too few usable lines", draft.pk)
         return CaptionsResult(source=SOURCE_TEMPLATE, reason=INVALID_ANSWER)
     captions, greeting = parsed
     if not _safe(draft.tenant, captions, greeting):
         return CaptionsResult(source=SOURCE_TEMPLATE, reason=BLOCKED)
     return CaptionsResult(
-        source=SOURCE_MODEL, model=served.info.model, captions=captions, greeting=greeting
+        source=SOURCE_MODEL, model=reply.model, captions=captions, greeting=greeting
     )
+
+
+_TEMPLATE_REASONS = {
+    JsonFailure.NOT_CONFIGURED: NO_MODEL,
+    JsonFailure.UNAVAILABLE: MODEL_FAILED,
+    JsonFailure.NOT_GENERATIVE: MODEL_FAILED,  # the extractive answerer: it cannot write
+    JsonFailure.BLOCKED: BLOCKED,
+    JsonFailure.INVALID: INVALID_ANSWER,
+}
 
 
 def _writable(text: str, origin: str, source: str) -> bool:
