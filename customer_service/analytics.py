@@ -3,7 +3,7 @@ time, satisfaction and the questions the assistant could not answer."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Avg, Count, F
@@ -16,7 +16,8 @@ from suite.ai.charts import PALETTE, line_chart, stacked_bar_chart
 from suite.telephony.models import Call
 from suite.tenancy.models import Tenant
 
-from .models import Channel, Conversation, ConversationStatus, Turn, TurnRole
+from .models import Channel, Conversation, ConversationStatus
+from .unanswered import top_unanswered
 
 TOP_UNANSWERED = 10
 CALL_PRODUCT = "customer_service"
@@ -63,11 +64,7 @@ def figures(tenant: Tenant, *, days: int = 30) -> dict:
         .annotate(span=F("ended_at") - F("started_at"))
         .aggregate(avg=Avg("span"))["avg"]
     )
-    unanswered = Counter(
-        Turn.objects.for_tenant(tenant)
-        .filter(role=TurnRole.CUSTOMER, answered=False, created_at__gte=since)
-        .values_list("normalized_text", flat=True)
-    )
+    unanswered = top_unanswered(tenant, since=since, limit=TOP_UNANSWERED)
     avg = handle["avg"]
     return {
         "days": days,
@@ -98,9 +95,8 @@ def figures(tenant: Tenant, *, days: int = 30) -> dict:
                 .values_list("satisfaction", "n")
             },
         },
-        "top_unanswered": [
-            {"question": q, "count": n} for q, n in unanswered.most_common(TOP_UNANSWERED) if q
-        ],
+        "top_unanswered": unanswered["groups"],
+        "unanswered_grouped_by": unanswered["grouped_by"],
     }
 
 

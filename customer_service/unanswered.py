@@ -1,0 +1,108 @@
+"""The questions the assistant could not answer, grouped by meaning for the supervisor's report.
+
+"怎么查剩余流量" and "我的流量还有多少怎么看" are one gap in the knowledge base, not two: the
+report groups them by the embedding model's similarity and counts them together. What a
+microphone heard as noise (a filler word, Whisper's subtitle credits on silence) is not a
+question and is left out. Phone and ID numbers are masked before anything is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.core.cache import cache
+
+from suite.ai import gateway
+from suite.ai.errors import AiError
+from suite.privacy import mask_text
+from suite.tenancy.models import Tenant
+
+from .models import Turn, TurnRole
+
+logger = logging.getLogger(__name__)
+
+# multilingual-e5-small on the demo questions: rewordings of one question score 0.96-0.99;
+# different questions, even about the same article, score below 0.93 (99.9th percentile of
+# 4,912 pairs in bench/data/kb_questions.json).
+SAME_QUESTION = 0.94
+MOST_DISTINCT = 200  # the most frequent texts are grouped; a long tail adds cost, not insight
+VARIANTS_SHOWN = 4
+CACHE_S = 600
+
+_FILLER = re.compile(r"那个|这个|就是|然后|[嗯啊哦噢呃额喂哎唉嘿哈呀吧嘛诶欸]|[\s\W_]")
+# What Whisper writes for silence or music: the credits of the subtitle files it learnt from.
+_ASR_CREDITS = (
+    "请不吝点赞", "点赞 订阅", "订阅 转发", "字幕由", "字幕by", "谢谢观看", "明镜与点点",
+)  # fmt: skip
+_MIN_CHARS = 2  # "宽带", "话费": a terse question is still one
+
+
+@dataclass
+class Group:
+    question: str
+    count: int = 0
+    variants: list[str] = field(default_factory=list)
+    vector: np.ndarray | None = None
+
+
+def is_noise(text: str) -> bool:
+    if any(credit in text for credit in _ASR_CREDITS):
+        return True
+    return len(_FILLER.sub("", text)) < _MIN_CHARS
+
+
+def top_unanswered(tenant: Tenant, *, since: datetime, limit: int) -> dict:
+    """{"grouped_by": "meaning" | "text", "groups": [{"question", "count", "variants"}]}.
+
+    Grouping by meaning needs the embedding model; when it is unavailable the report says it
+    counted identical texts only, rather than passing that off as the same thing."""
+    turns = Turn.objects.for_tenant(tenant).filter(
+        role=TurnRole.CUSTOMER, answered=False, created_at__gte=since
+    )
+    latest = turns.order_by("-pk").values_list("pk", flat=True).first()
+    key = f"cs-unanswered:{tenant.pk}:{since.date()}:{latest}:{limit}"
+    if (cached := cache.get(key)) is not None:
+        return cached
+    counts = Counter(
+        mask_text(text.strip())
+        for text in turns.values_list("normalized_text", flat=True)
+        if text and not is_noise(text)
+    )
+    ranked = counts.most_common(MOST_DISTINCT)
+    grouped_by = "meaning"
+    try:
+        groups = _by_meaning(tenant, ranked)
+    except AiError as exc:
+        logger.warning("unanswered questions: grouped by text only (%s)", exc)
+        grouped_by = "text"
+        groups = [Group(question=q, count=n) for q, n in ranked]
+    result = {
+        "grouped_by": grouped_by,
+        "groups": [
+            {"question": g.question, "count": g.count, "variants": g.variants[:VARIANTS_SHOWN]}
+            for g in sorted(groups, key=lambda g: -g.count)[:limit]
+        ],
+    }
+    cache.set(key, result, CACHE_S)
+    return result
+
+
+def _by_meaning(tenant: Tenant, ranked: list[tuple[str, int]]) -> list[Group]:
+    if not ranked:
+        return []
+    served = gateway.embed(gateway.Caller(tenant=tenant), [q for q, _n in ranked], kind="query")
+    groups: list[Group] = []
+    # Most frequent first, so each group is named by its most common wording.
+    for (question, n), vector in zip(ranked, served.value.vectors, strict=True):
+        best = max(groups, key=lambda g: float(g.vector @ vector), default=None)
+        if best is not None and float(best.vector @ vector) >= SAME_QUESTION:
+            best.count += n
+            best.variants.append(question)
+        else:
+            groups.append(Group(question=question, count=n, vector=vector))
+    return groups
