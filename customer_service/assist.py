@@ -2,17 +2,29 @@
 replies and knowledge hits. Used by the call handler for the agent desktop and by the dialogue.
 
 Everything here is rule-based or retrieval-based (no language model is involved), so the result
-always says `"fallback": True`; the suggestions are templates filled from the knowledge base.
+always says `"fallback": True`; the suggestions are templates filled from the knowledge base,
+and `replies` labels each one as a template. Replies written by the language model are a second,
+slower pass (`services.assist_replies`) that callers run off the request or the event loop.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from suite.tenancy.models import Tenant
 
 from . import dialect as dialects
 from . import knowledge, nlu, selectors
+from .models import Conversation, TurnRole
+from .services.assist_replies import (
+    CONTEXT_TURNS,
+    PASSAGES,
+    Generated,
+    conversation_lines,
+    replies_generate,
+    template_replies,
+)
 
 
 def understand(tenant: Tenant, text: str, language: str | None = None) -> dict:
@@ -73,6 +85,25 @@ def suggestions_for(intent: str, hits: list[knowledge.KnowledgeHit], angry: bool
     return list(dict.fromkeys(out))[:3]
 
 
+def search_query(normalized: str, history: list[str] | None) -> str:
+    # A short follow-up ("那怎么收费?") is searched with the previous utterance for context.
+    if history and len(normalized) < 8:
+        return f"{history[-1]} {normalized}"
+    return normalized
+
+
+def model_passage_ids(tenant: Tenant, result: dict, history: list[str] | None) -> list[int]:
+    """The articles the model reads for its replies: the relevant hits the desk shows, then
+    what either ranking puts first whatever words it shares with the caller (the model reads
+    paraphrases and dialect the word-overlap test misses; grounding keeps it honest)."""
+    hits, _vectors = knowledge.search(
+        tenant, search_query(result["normalized_text"], history), k=PASSAGES + 1
+    )
+    hits.sort(key=lambda h: (min(h.vector_rank or 99, h.lexical_rank or 99), -h.score))
+    ids = [h["id"] for h in result["knowledge_hits"]] + [h.id for h in hits]
+    return list(dict.fromkeys(ids))[:PASSAGES]
+
+
 def assist_utterance(
     *,
     tenant: Tenant,
@@ -91,15 +122,14 @@ def assist_utterance(
             "intent_confidence": 0.0,
             "sentiment": {"label": "neutral", "score": 0.0},
             "suggestions": [],
+            "replies": [],
             "knowledge_hits": [],
             "fallback": True,
         }
-    # A short follow-up ("那怎么收费?") is searched with the previous utterance for context.
-    query = result["normalized_text"]
-    if history and len(query) < 8:
-        query = f"{history[-1]} {query}"
-    hits, _vectors = knowledge.search(tenant, query, k=3)
+    hits, _vectors = knowledge.search(tenant, search_query(result["normalized_text"], history), k=3)
     hits = [h for h in hits if knowledge.relevant(h)]
+    suggestions = suggestions_for(result["intent"], hits, result["angry"])
+    knowledge_hits = [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits]
     return {
         "dialect": result["dialect"],
         "dialect_confidence": result["dialect_confidence"],
@@ -107,7 +137,58 @@ def assist_utterance(
         "intent": result["intent"],
         "intent_confidence": result["intent_confidence"],
         "sentiment": result["sentiment"],
-        "suggestions": suggestions_for(result["intent"], hits, result["angry"]),
-        "knowledge_hits": [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits],
+        "suggestions": suggestions,
+        # The same suggestions, each labelled as a template (the model's replies, when a
+        # caller asks for them, carry the model's name instead).
+        "replies": template_replies(suggestions, knowledge_hits),
+        "knowledge_hits": knowledge_hits,
         "fallback": True,
+    }
+
+
+def conversation_replies(*, conversation: Conversation, user=None) -> dict:
+    """Suggested replies for the agent handling a chat, on the agent's request: the model's
+    (labelled with its name, grounded in the knowledge hits, citing them) first, then the
+    templates as the labelled fallback. `generated` is False when the tenant has no language
+    model or it gave nothing usable. Runs outside any transaction (it calls the model)."""
+    turns = list(selectors.turns(conversation).order_by("seq"))
+    customer = [t.normalized_text or t.text for t in turns if t.role == TurnRole.CUSTOMER]
+    if not customer:
+        raise ValidationError(_("The customer has not said anything yet: nothing to reply to."))
+    last = next(t for t in reversed(turns) if t.role == TurnRole.CUSTOMER)
+    history = customer[-4:-1]
+    result = assist_utterance(tenant=conversation.tenant, text=last.text, history=history)
+    generated = replies_generate(
+        tenant=conversation.tenant,
+        turns=conversation_lines(turns)[-CONTEXT_TURNS:],
+        hit_ids=model_passage_ids(conversation.tenant, result, history),
+        user=user,
+    )
+    return _merged(result, generated)
+
+
+def with_generated_replies(result: dict, *, tenant: Tenant, history: list[str], text: str) -> dict:
+    """An `assist_utterance` result with the model's replies put before the templates
+    (`generated`, `model` say whether it wrote any)."""
+    generated = None
+    if result["normalized_text"]:
+        lines = [(TurnRole.CUSTOMER, t) for t in [*history, text]]
+        generated = replies_generate(
+            tenant=tenant,
+            turns=lines[-CONTEXT_TURNS:],
+            hit_ids=model_passage_ids(tenant, result, history),
+        )
+    return _merged(result, generated)
+
+
+def _merged(result: dict, generated: Generated | None) -> dict:
+    replies = result["replies"]
+    if generated is not None:
+        replies = [r.as_dict() for r in generated.replies] + replies
+    return {
+        **result,
+        "replies": replies,
+        "generated": generated is not None,
+        "model": generated.model if generated else "",
+        "dropped": generated.dropped if generated else 0,
     }

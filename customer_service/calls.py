@@ -8,11 +8,13 @@ the product's `CallHandler`, mounted in routing.py.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from suite.ai import registry
 from suite.ai.streaming import StreamEvent
 from suite.privacy import mask_text
 from suite.realtime.publish import tenant_group_send
@@ -22,11 +24,18 @@ from suite.telephony.selectors import call_summary, call_utterances, calls_activ
 from suite.telephony.services import call_utterance_annotate
 from suite.tenancy.models import Tenant
 
-from .assist import assist_utterance
+from .assist import assist_utterance, model_passage_ids
 from .models import EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
 from .selectors import asr_prompt as tenant_asr_prompt
+from .selectors import turns as conversation_turns
 from .services import voice
+from .services.assist_replies import (
+    CONTEXT_TURNS,
+    conversation_lines,
+    replies_generate,
+    template_replies,
+)
 
 PRODUCT = "customer_service"
 logger = logging.getLogger("customer_service.calls")
@@ -96,6 +105,7 @@ class CustomerServiceCallHandler(CallHandler):
                 "intent_confidence": result["intent_confidence"],
                 "sentiment_score": sentiment.get("score", 0.0),
                 "suggestions": result["suggestions"],
+                "replies": result["replies"],
                 "knowledge_hits": result["knowledge_hits"],
                 "fallback": result["fallback"],
             },
@@ -125,9 +135,14 @@ class CustomerServiceCallHandler(CallHandler):
             "intent_confidence": result["intent_confidence"],
             "sentiment": sentiment,
             "suggestions": result["suggestions"],
+            "replies": result["replies"],
             "knowledge_hits": result["knowledge_hits"],
             # Rule- and retrieval-based, no language model: labelled as such everywhere.
             "fallback": result["fallback"],
+            # The model's replies follow as a second event for this utterance (a model call
+            # takes seconds; the templates above must not wait for it).
+            "generating": bool(result["normalized_text"])
+            and registry.language_model_configured(self.call.tenant),
         }
         publish(self.call, {"type": "call.transcript", "final": True, **assist})
         if angry:
@@ -142,8 +157,72 @@ class CustomerServiceCallHandler(CallHandler):
                 },
             )
         reply = result["suggestions"][0] if result["suggestions"] else ""
+        later = None
+        if assist["generating"]:
+            later = functools.partial(
+                self._generated_replies,
+                utterance,
+                self._recent_turns(history, result["normalized_text"]),
+                result,
+                history,
+            )
         # The tenant's default voice for the caller's dialect speaks (Cantonese has its own).
-        return Turn(events=[{"type": "assist", **assist}], reply=reply, dialect=result["dialect"])
+        return Turn(
+            events=[{"type": "assist", **assist}],
+            reply=reply,
+            dialect=result["dialect"],
+            later=later,
+        )
+
+    def _recent_turns(self, history: list[str], text: str) -> list[tuple[str, str]]:
+        """What the model reads: the call's conversation (caller and spoken bot turns, the
+        utterance just recorded last), or the caller's earlier utterances without one."""
+        if self.conversation is not None:
+            recorded = conversation_lines(
+                reversed(conversation_turns(self.conversation).order_by("-seq")[:CONTEXT_TURNS])
+            )
+            if recorded:
+                return recorded
+        return [(TurnRole.CUSTOMER, t) for t in [*history, text]]
+
+    def _generated_replies(
+        self, utterance: CallUtterance, turns: list, result: dict, history: list[str]
+    ) -> list[dict]:
+        """The second pass for one utterance (a worker thread, no transaction): the model's
+        replies, stored with the utterance and sent to the desk; the templates stay after them
+        as the labelled fallback. Without usable replies the desk is told so."""
+        tenant = self.call.tenant
+        generated = replies_generate(
+            tenant=tenant,
+            turns=turns,
+            hit_ids=model_passage_ids(tenant, result, history),
+        )
+        templates = result["replies"]
+        event: dict = {
+            "utterance": utterance.index,
+            "replies": templates,
+            "generated": False,
+            "model": "",
+        }
+        if generated is not None:
+            payload = generated.as_dict()
+            event = {
+                **event,
+                "replies": payload["replies"] + templates,
+                "generated": True,
+                "model": generated.model,
+                "dropped": generated.dropped,
+            }
+            call_utterance_annotate(
+                utterance=utterance,
+                dialect=utterance.dialect,
+                dialect_confidence=utterance.dialect_confidence,
+                intent=utterance.intent,
+                sentiment=utterance.sentiment,
+                details={**(utterance.details or {}), "replies": event["replies"]},
+            )
+        publish(self.call, {"type": "call.assist_replies", **event})
+        return [{"type": "assist_replies", **event}]
 
     def _record(self, write, **fields) -> None:
         """The conversation record must not cost the caller the call: a call resumed after its
@@ -193,6 +272,8 @@ def _utterance_view(utterance: CallUtterance) -> dict:
         "intent": utterance.intent,
         "sentiment": {"label": utterance.sentiment, "score": details.get("sentiment_score", 0.0)},
         "suggestions": details.get("suggestions", []),
+        "replies": details.get("replies")
+        or template_replies(details.get("suggestions", []), details.get("knowledge_hits", [])),
         "knowledge_hits": details.get("knowledge_hits", []),
         "fallback": details.get("fallback", True),
     }

@@ -10,6 +10,11 @@ urlpatterns = [
     path("calls/<uuid:call_id>/ticket/", views.call_ticket, name="call_ticket"),
     path("queue/", views.queue, name="queue"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
+    path(
+        "conversations/<int:pk>/suggest/",
+        views.conversation_suggest,
+        name="conversation_suggest",
+    ),
     path("tickets/", views.ticket_list, name="tickets"),
     path("tickets/<int:pk>/", views.ticket, name="ticket"),
     path(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suite.accounts.models import User
+from suite.ai import registry
 from suite.ai.errors import AiError
 from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required, subscriber_required
@@ -151,6 +152,7 @@ def conversation(request, pk: int):
         "conv": conv,
         "turns": turns,
         "suggestion": suggestion,
+        "can_generate": registry.language_model_configured(tenant),
         "prefill": prefill,
         "masked_phone": mask_phone(conv.phone),
         "previous_tickets": previous[:5],
@@ -159,6 +161,29 @@ def conversation(request, pk: int):
         "linked_tickets": conv.tickets.all(),
     }
     return render(request, "customer_service/conversation.html", context)
+
+
+@staff
+def conversation_suggest(request, pk: int):
+    """The agent's "AI suggested replies" button: the model's replies for the conversation so
+    far, then the templates (an htmx fragment that replaces the suggestion list)."""
+    conv = _get(selectors.conversation_get, request.tenant, pk)
+    if request.method != "POST":
+        return redirect("customer_service:conversation", pk=conv.pk)
+    try:
+        result = assist.conversation_replies(conversation=conv, user=request.user)
+    except ValidationError as exc:
+        return render(
+            request,
+            "customer_service/_assist_replies.html",
+            {"conv": conv, "error": " ".join(exc.messages)},
+            status=400,
+        )
+    return render(
+        request,
+        "customer_service/_assist_replies.html",
+        {"conv": conv, "replies": result["replies"], "result": result, "asked": True},
+    )
 
 
 # --- tickets -------------------------------------------------------------------------------

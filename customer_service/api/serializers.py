@@ -28,6 +28,8 @@ class AssistSerializer(serializers.Serializer):
     history = serializers.ListField(
         child=serializers.CharField(max_length=2000), required=False, max_length=20
     )
+    # Also ask the language model for replies (seconds, metered); the templates come either way.
+    generate = serializers.BooleanField(required=False, default=False)
 
 
 class SearchSerializer(serializers.Serializer):

@@ -98,14 +98,18 @@ class AssistView(TenantAPIView):
     @extend_schema(request=s.AssistSerializer, responses=dict)
     def post(self, request):
         data = _valid(s.AssistSerializer, request)
-        return Response(
-            assist.assist_utterance(
-                tenant=self.tenant,
-                text=data["text"],
-                language=data.get("language") or None,
-                history=data.get("history"),
-            )
+        history = data.get("history") or []
+        result = assist.assist_utterance(
+            tenant=self.tenant,
+            text=data["text"],
+            language=data.get("language") or None,
+            history=history,
         )
+        if data["generate"]:
+            result = assist.with_generated_replies(
+                result, tenant=self.tenant, history=history, text=data["text"]
+            )
+        return Response(result)
 
 
 class KnowledgeSearchView(TenantAPIView):

@@ -10,6 +10,7 @@ model gateway directly. The suite never imports a product.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -25,6 +26,9 @@ class Turn:
 
     `events` go to the call's client (native protocol) with the call's sequence numbers;
     `reply` is spoken back into the call when the call asked for spoken replies.
+    `later` is slow follow-up work of the turn (a language model's pass, say): run in a worker
+    thread after `events` went out, without holding up the call's next turns; the events it
+    returns follow on the call's client. A call ends only after it returns.
     """
 
     events: list[dict] = field(default_factory=list)
@@ -35,6 +39,7 @@ class Turn:
     language: str | None = None
     model: str | None = None
     voice: str | None = None
+    later: Callable[[], list[dict]] | None = None
 
 
 class CallHandler:

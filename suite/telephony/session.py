@@ -128,6 +128,8 @@ class CallSession:
         self.failed: AiError | None = None
         self.audio_seconds = 0.0
         self._tasks: list[asyncio.Task] = []
+        # Follow-up work of turns (Turn.later), awaited before the call ends.
+        self._later: set[asyncio.Task] = set()
         self._expiry: asyncio.Task | None = None
         self._keepalive: asyncio.Task | None = None
         self._marks: set[str] = set()
@@ -222,6 +224,7 @@ class CallSession:
             self._keepalive.cancel()
         await self.audio.put(None)
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._later, return_exceptions=True)
         self.finished = True
         SESSIONS.pop(str(self.call.id), None)
         await in_worker(call_end, call=self.call, dropped=dropped, audio_seconds=self.audio_seconds)
@@ -390,8 +393,22 @@ class CallSession:
                 continue
             for extra in turn.events:
                 await self.emit(extra)
+            if turn.later is not None:
+                task = asyncio.create_task(self._follow_up(turn.later))
+                self._later.add(task)
+                task.add_done_callback(self._later.discard)
             if turn.reply and self.call.speak_replies:
                 await self.speak(turn)
+
+    async def _follow_up(self, work: Callable[[], list[dict]]) -> None:
+        try:
+            events = await in_worker(work)
+        except Exception:
+            # Follow-up work only adds to a turn already answered: the call goes on.
+            logger.exception("call %s: a turn's follow-up failed", self.call.id)
+            return
+        for event in events or []:
+            await self.emit(event)
 
     def _final(self, index: int, event: StreamEvent) -> Turn | None:
         utterance = call_utterance_add(

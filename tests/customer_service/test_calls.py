@@ -3,6 +3,7 @@ in either protocol reaches the agent desktop of its own tenant (transcript, dial
 suggestions, knowledge hits, sentiment alerts), is stored with its dialect, and can speak back."""
 
 import base64
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -140,6 +141,43 @@ async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(tenant_a, 
     await ws.send_json_to({"type": "mark", "name": events[-1]["name"]})  # played
     spoken = await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
     assert spoken[-1]["text"] == reply["text"] and spoken[-1]["label"] == "AI生成"
+    await disconnect(ws, desk)
+
+
+async def test_the_models_replies_follow_the_templates_for_the_same_utterance(
+    tenant_a, key_a, kb_a, scripted_model
+):
+    restart = "请先重启光猫和路由器，看看光猫的LOS灯是不是红色。"
+    scripted_model.reply = json.dumps(
+        {"建议": [{"回复": restart, "资料": [1]}, {"回复": "上门维修收费50元。", "资料": [1]}]},
+        ensure_ascii=False,
+    )
+    desk = await agent_desk(tenant_a, "agent_a")
+    ws, started = await native_call(key_a, caller="13812345678")
+    await send_audio(ws, utterance(CANTONESE))
+    events = await receive_until(desk, lambda m: m["type"] == "call.assist_replies")
+    final = next(e for e in events if final_transcript(e))
+    second = events[-1]
+    # The templates went out first, labelled, saying the model's replies are on their way.
+    assert final["generating"] is True and final["replies"]
+    assert all(r["generated"] is False and r["label"] == "模板建议" for r in final["replies"])
+    assert (second["utterance"], second["call_id"]) == (final["utterance"], started["call_id"])
+    assert second["seq"] > final["seq"] and second["generated"] is True
+    generated = [r for r in second["replies"] if r["generated"]]
+    # The invented fee is dropped; the templates stay after the model's reply.
+    assert [(r["text"], r["label"]) for r in generated] == [(restart, "AI生成 · scripted")]
+    # Cited: the article the model read first, though too few of its words are in the dialect
+    # sentence for the rule-based hits the desk lists.
+    broadband = next(a.pk for a in kb_a if a.title == "宽带无法上网自助排查")
+    assert generated[0]["citations"] == [broadband]
+    assert second["replies"][1:] == final["replies"]
+    prompt = json.dumps(scripted_model.requests[-1], ensure_ascii=False)
+    assert "13812345678" not in prompt and "LOS" in prompt
+    # The call's own client gets it too, and a desk that reloads finds it stored.
+    call_events = await receive_until(ws, lambda m: m["type"] == "assist_replies")
+    assert call_events[-1]["replies"] == second["replies"]
+    stored = await sync_to_async(CallUtterance.objects.get)(call_id=started["call_id"])
+    assert stored.details["replies"] == second["replies"]
     await disconnect(ws, desk)
 
 

@@ -77,8 +77,9 @@ def test_a_streamed_call_shows_live_on_the_page(page, asgi_server, tenant_a, key
         assert "138" in page.locator("#call-caller").inner_text()
         assert "13812345678" not in page.locator("#call-caller").inner_text()
         suggestion = page.locator("#suggestions li").first
-        text = suggestion.locator("span").inner_text().strip()
+        text = suggestion.locator(".reply-text").inner_text().strip()
         assert text
+        assert suggestion.locator(".badge").inner_text() == "模板建议"  # no model: templates
         suggestion.locator("button").click()
         assert page.locator("#reply-box").input_value() == text
         assert "used" in (suggestion.get_attribute("class") or "")
@@ -86,3 +87,56 @@ def test_a_streamed_call_shows_live_on_the_page(page, asgi_server, tenant_a, key
         call.send(json.dumps({"type": "stop"}))
         while json.loads(call.recv(timeout=20))["type"] != "stopped":
             pass  # the server writes the call's end before the test database goes away
+
+
+@pytest.mark.browser
+def test_the_models_replies_replace_the_templates_on_the_page(
+    page, asgi_server, tenant_a, key_a, kb_a, scripted_model, monkeypatch
+):
+    import json
+
+    from django.conf import settings as django_settings
+    from websockets.sync.client import connect
+
+    from tests.browser import screenshot, staff_login
+    from tests.factories import PASSWORD
+    from tests.suite.test_telephony_support import chunks, pcm16, use_tone_engines
+    from tests.suite.test_telephony_support import utterance as tone_utterance
+
+    restart = "请先重启光猫和路由器，看看光猫的LOS灯是不是红色。"
+    scripted_model.reply = json.dumps(
+        {"建议": [{"回复": restart, "资料": [1]}, {"回复": "您好，我马上帮您查询。", "资料": []}]},
+        ensure_ascii=False,
+    )
+    use_tone_engines(monkeypatch, django_settings)
+    member(tenant_a, Role.CS_AGENT, username="agent_a")
+    staff_login(page, asgi_server, "agent_a", PASSWORD)
+    page.goto(f"{asgi_server.url}/customer-service/calls/live/")
+    page.wait_for_selector("#live-call[data-live]")
+
+    uri = asgi_server.ws_url(f"/ws/callcenter/stream/?api_key={key_a}")
+    with connect(uri) as call:
+        call.send(json.dumps({"type": "start", "sample_rate": 16000, "caller": "13812345678"}))
+        assert json.loads(call.recv(timeout=10))["type"] == "started"
+        for part in chunks(tone_utterance(660)):
+            call.send(pcm16(part))
+        while json.loads(call.recv(timeout=20))["type"] != "assist_replies":
+            pass
+        generated = page.locator('#suggestions li[data-generated="1"]')
+        generated.first.wait_for()
+        assert generated.count() == 2
+        assert generated.first.locator(".reply-text").inner_text() == restart
+        assert generated.first.locator(".badge").inner_text() == "AI生成 · scripted"
+        broadband = next(a.pk for a in kb_a if a.title == "宽带无法上网自助排查")
+        assert f"KB-{broadband}" in generated.first.inner_text()
+        # The templates stay below, labelled; the "rules only" note and the spinner are gone.
+        templates = page.locator('#suggestions li[data-generated="0"] .badge')
+        assert templates.count() >= 1 and templates.first.inner_text() == "模板建议"
+        assert page.locator("#assist-fallback").is_hidden()
+        assert page.locator("#assist-generating").is_hidden()
+        generated.first.locator("button").click()
+        assert page.locator("#reply-box").input_value() == restart
+        screenshot(page, "customer_service_live_call_model_replies")
+        call.send(json.dumps({"type": "stop"}))
+        while json.loads(call.recv(timeout=20))["type"] != "stopped":
+            pass

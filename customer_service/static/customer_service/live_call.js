@@ -3,7 +3,7 @@
 // carries the group's seq; on a gap or a reconnect the page re-reads the state over HTTP.
 (function () {
   "use strict";
-  var root, i18n, state, lastSeq = null, retry = 0, current = null;
+  var root, i18n, state, lastSeq = null, retry = 0, current = null, lastAssist = null;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -60,12 +60,31 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  // Each suggestion says who wrote it: the language model (AI生成 · model) or a template. The
+  // templates arrive with the transcript; the model's replies follow for the same utterance
+  // (call.assist_replies) and replace the list in place.
+  function repliesOf(u) {
+    if (u.replies && u.replies.length) return u.replies;
+    return (u.suggestions || []).map(function (text) { return { text: text, generated: false }; });
+  }
+
   function renderAssist(u) {
+    lastAssist = u;
     var box = document.getElementById("suggestions");
     box.textContent = "";
-    (u.suggestions || []).forEach(function (text) {
-      var li = el("li");
-      li.appendChild(el("span", null, text + " "));
+    var replies = repliesOf(u);
+    replies.forEach(function (r) {
+      var text = r.text;
+      var li = el("li", r.generated ? "generated" : "template");
+      li.setAttribute("data-generated", r.generated ? "1" : "0");
+      li.appendChild(el("span", r.generated ? "badge cs-generated" : "badge badge-fallback",
+        r.generated ? r.label : i18n.getAttribute("data-template")));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "reply-text", text));
+      li.appendChild(document.createTextNode(" "));
+      if (r.citations && r.citations.length) {
+        li.appendChild(el("span", "meta", r.citations.map(function (c) { return "KB-" + c; }).join(", ") + " "));
+      }
       var button = el("button", "btn btn-small", i18n.getAttribute("data-use"));
       button.type = "button";
       button.addEventListener("click", function () {
@@ -78,6 +97,8 @@
       li.appendChild(button);
       box.appendChild(li);
     });
+    document.getElementById("assist-generating").hidden = !u.generating;
+    document.getElementById("assist-no-model").hidden = !u.noModelReply;
     var hits = document.getElementById("knowledge-hits");
     hits.textContent = "";
     (u.knowledge_hits || []).forEach(function (hit) {
@@ -86,7 +107,8 @@
       li.appendChild(el("div", "muted", hit.snippet));
       hits.appendChild(li);
     });
-    document.getElementById("assist-fallback").hidden = !u.fallback;
+    document.getElementById("assist-fallback").hidden =
+      replies.some(function (r) { return r.generated; }) || !replies.length;
     document.getElementById("intent").textContent = u.intent || "—";
   }
 
@@ -148,6 +170,13 @@
           current.dialect = data.dialect;
           renderHeader();
         }
+      }
+    } else if (data.type === "call.assist_replies") {
+      if (lastAssist && lastAssist.utterance === data.utterance) {
+        lastAssist.replies = data.replies;
+        lastAssist.generating = false;
+        lastAssist.noModelReply = !data.generated;
+        renderAssist(lastAssist);
       }
     } else if (data.type === "call.alert") {
       alert(data.message);
