@@ -220,7 +220,9 @@ def _chinese_number(text: str) -> int | None:
 def _schema(count: int) -> dict:
     item: dict = {
         "type": "object",
-        "properties": {"回复": {"type": "string", "maxLength": MAX_REPLY_CHARS}},
+        # No maxLength: llama.cpp turns it into a grammar of nested optional characters that
+        # slows every token; replies are cut to MAX_REPLY_CHARS when read.
+        "properties": {"回复": {"type": "string"}},
         "required": ["回复"],
     }
     if count:

@@ -192,3 +192,34 @@ def test_agent_takes_a_cantonese_handoff_uses_a_suggestion_and_confirms_the_tick
     assert ticket.address == "深圳市南山区科技园路10号" and ticket.phone == "13812345678"
     assert ticket.type == "fault_repair"
     screenshot(page, "cs-agent-ticket")
+
+
+def test_the_agent_asks_the_model_for_replies_and_uses_one(
+    page, live_server, shenzhen, scripted_model
+):
+    import json
+
+    restart = "请先重启光猫和路由器，再看看光猫的LOS灯是不是红色。"
+    scripted_model.reply = json.dumps(
+        {"建议": [{"回复": restart, "资料": [1]}, {"回复": "上门费30元。", "资料": [1]}]},
+        ensure_ascii=False,
+    )
+    conversation = dialogue.conversation_start(tenant=shenzhen, phone="13812345678")
+    dialogue.conversation_message(conversation=conversation, text="转人工")
+    agent = User.objects.get(username="sz_agent")
+    dialogue.conversation_accept(conversation=conversation, agent=agent)
+    dialogue.conversation_message(conversation=conversation, text="我屋企宽带琴日开始上唔到网")
+    staff_login(page, live_server, "sz_agent")
+    page.goto(f"{live_server.url}/customer-service/conversations/{conversation.pk}/")
+    replies = page.locator("#assist-replies li")
+    expect(replies.first.locator(".badge")).to_have_text("模板建议")
+    page.locator("#suggest-btn").click()
+    generated = page.locator('#assist-replies li[data-generated="1"]')
+    expect(generated).to_have_count(1)  # the invented fee is not offered
+    expect(generated.first.locator(".badge")).to_have_text("AI生成 · scripted")
+    expect(generated.first.locator(".reply-text")).to_have_text(restart)
+    expect(generated.first).to_contain_text("KB-")
+    expect(page.locator('#assist-replies li[data-generated="0"]').first).to_contain_text("模板建议")
+    generated.first.locator(".use-suggestion").click()
+    expect(page.locator("#reply-text")).to_have_value(restart)
+    screenshot(page, "cs-agent-model-replies")
