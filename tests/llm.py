@@ -78,12 +78,13 @@ def language_model(llm_server, settings) -> ServerConfig:
 
 class ScriptedModel:
     """An OpenAI-compatible chat server that answers what the test scripts: `reply` is the
-    content, or a function of the request that returns it. For tests of how a product asks
-    and what it makes of the answer, not of the model's judgement."""
+    content (or a whole message, as a dict: tool calls), or a function of the request that
+    returns it. For tests of how a product asks and what it makes of the answer, not of the
+    model's judgement."""
 
     def __init__(self, name: str = "scripted") -> None:
         self.name = name
-        self.reply: str | Callable[[dict], str] = ""
+        self.reply: str | dict | Callable[[dict], str | dict] = ""
         self.requests: list[dict] = []
         scripted = self
 
@@ -96,13 +97,15 @@ class ScriptedModel:
                 scripted.requests.append(request)
                 reply = scripted.reply
                 content = reply(request) if callable(reply) else reply
+                message = content if isinstance(content, dict) else {"content": content}
+                finish = "tool_calls" if message.get("tool_calls") else "stop"
                 body = json.dumps(
                     {
                         "choices": [
                             {
                                 "index": 0,
-                                "message": {"role": "assistant", "content": content},
-                                "finish_reason": "stop",
+                                "message": {"role": "assistant", **message},
+                                "finish_reason": finish,
                             }
                         ],
                         "usage": {"prompt_tokens": 50, "completion_tokens": 8},

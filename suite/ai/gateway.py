@@ -9,6 +9,7 @@ here so callers only ever import `suite.ai.gateway`.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
@@ -52,6 +53,7 @@ from .types import (
     JsonReply,
     OcrLine,
     Passage,
+    ToolUse,
     Transcript,
 )
 
@@ -161,16 +163,21 @@ def chat(
     max_tokens: int = 512,
     temperature: float = 0.7,
     response_format: dict | None = None,
+    tools: ToolUse | None = None,
 ) -> Served[ChatResult]:
     checked = checked_messages(caller, messages)
     masked = masked_passages(passages)
-    prompt_tokens = sum(estimate_tokens(m.content) for m in checked) + sum(
-        estimate_tokens(p.text) for p in masked or []
+    prompt_tokens = (
+        sum(estimate_tokens(m.content) for m in checked)
+        + sum(estimate_tokens(p.text) for p in masked or [])
+        + (estimate_tokens(json.dumps(tools.tools, ensure_ascii=False)) if tools else 0)
     )
 
     def check_output(result: ChatResult) -> None:
-        if not safety.output_allowed(caller.tenant, result.text):
+        said = [result.text, *(c["function"]["arguments"] for c in result.tool_calls)]
+        if not all(safety.output_allowed(caller.tenant, text) for text in said):
             result.text = str(_("The answer was withheld by the content safety filter."))
+            result.tool_calls = []
             result.finish_reason = "content_filter"
 
     return run_call(
@@ -184,6 +191,7 @@ def chat(
             max_tokens=max_tokens,
             temperature=temperature,
             response_format=response_format,
+            tools=tools,
         ),
         measure=lambda r: {Unit.TOKENS: r.prompt_tokens + r.completion_tokens},
         check_output=check_output,

@@ -84,6 +84,9 @@ def start(config: ServerConfig):
     params.n_ctx = config.slots * config.context_per_slot
     params.cont_batching = True
     params.cache_prompt = True
+    # The model's own chat template (Qwen2.5's carries its function-calling format): without it
+    # llama.cpp neither puts `tools` in the prompt nor parses the calls out of the answer.
+    params.use_jinja = True
     threads = config.threads or os.cpu_count() or 2
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads

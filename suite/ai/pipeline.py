@@ -343,9 +343,14 @@ def checked_messages(caller: Caller, messages: list[ChatMessage]) -> list[ChatMe
         raise InvalidInput(_("At least one message is required."), param="messages")
     checked = []
     for message in messages:
-        if message.role not in ("system", "user", "assistant"):
+        if message.role not in ("system", "user", "assistant", "tool"):
             raise InvalidInput(
                 _("Unknown message role %(role)s.") % {"role": message.role}, param="messages"
+            )
+        if message.role == "tool" and not message.tool_call_id:
+            raise InvalidInput(
+                _("A tool message needs the tool_call_id of the call it answers."),
+                param="messages",
             )
         content = (
             require_text(message.content, "messages")
@@ -353,9 +358,18 @@ def checked_messages(caller: Caller, messages: list[ChatMessage]) -> list[ChatMe
             else (message.content or "")
         )
         safety.check_input(caller.tenant, content, field="messages")
+        for call in message.tool_calls or []:
+            safety.check_input(caller.tenant, call["function"]["arguments"], field="messages")
         if message.role == "user":
             safety.check_injection(content)
-        checked.append(ChatMessage(message.role, safety.mask_for_model(content)))
+        checked.append(
+            ChatMessage(
+                message.role,
+                safety.mask_for_model(content),
+                tool_calls=message.tool_calls,
+                tool_call_id=message.tool_call_id,
+            )
+        )
     return checked
 
 

@@ -51,8 +51,22 @@ class Transcript:
 
 @dataclass
 class ChatMessage:
-    role: Literal["system", "user", "assistant"]
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
+    # OpenAI's function calling: the calls an assistant message made, and on a "tool" message
+    # the id of the call whose result it carries.
+    tool_calls: list[dict] | None = None
+    tool_call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """Functions the model may call (OpenAI's `tools`, already validated) and how:
+    `choice` is "auto", "none", "required" or {"type": "function", "function": {"name": ...}}."""
+
+    tools: list[dict]
+    choice: str | dict = "auto"
+    parallel: bool | None = None
 
 
 @dataclass
@@ -72,6 +86,7 @@ class ChatResult:
     completion_tokens: int
     finish_reason: str = "stop"
     citations: list[str] = field(default_factory=list)
+    tool_calls: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from ..types import (
     ImageResult,
     OcrLine,
     Passage,
+    ToolUse,
     Transcript,
 )
 
@@ -99,9 +100,11 @@ class ChatBackend(Backend):
         max_tokens: int = 512,
         temperature: float = 0.7,
         response_format: dict | None = None,
+        tools: ToolUse | None = None,
     ) -> ChatResult:
-        """`response_format` is OpenAI's (json_schema: constrained decoding); a backend that
-        cannot honour it ignores it, and the caller sees from CallInfo that no model answered."""
+        """`response_format` is OpenAI's (json_schema: constrained decoding); `tools` the
+        functions the model may call. A backend that cannot honour them ignores them, and the
+        caller sees from CallInfo that no model answered."""
         raise NotImplementedError
 
     def chat_stream(

@@ -19,7 +19,7 @@ from ..capabilities import Capability
 from ..errors import InvalidInput
 from ..search import tokenize_zh
 from ..tokens import estimate_tokens
-from ..types import ChatMessage, ChatResult, Passage
+from ..types import ChatMessage, ChatResult, Passage, ToolUse
 from .base import ChatBackend, register
 
 MAX_SENTENCES = 3
@@ -223,6 +223,7 @@ class ExtractiveAnswerBackend(ChatBackend):
         max_tokens: int = 512,
         temperature: float = 0.7,
         response_format: dict | None = None,  # not a language model: it cannot honour it
+        tools: ToolUse | None = None,  # nor call functions
     ) -> ChatResult:
         chunks, citations, prompt_tokens = self._chunks(messages, passages)
         return _result(chunks, citations, prompt_tokens)

@@ -9,6 +9,8 @@ BackendUnavailable so the gateway falls back; other 4xx are the caller's input (
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +22,7 @@ from ..capabilities import Capability
 from ..citations import supporting
 from ..errors import BackendTimeout, BackendUnavailable, InvalidInput
 from ..tokens import estimate_tokens
-from ..types import ChatMessage, ChatResult, Passage
+from ..types import ChatMessage, ChatResult, Passage, ToolUse
 from .base import BackendSpec, ChatBackend, register
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -88,10 +90,11 @@ class OpenAICompatibleChatBackend(ChatBackend):
         temperature: float,
         stream: bool,
         response_format: dict | None = None,
+        tools: ToolUse | None = None,
     ) -> dict[str, Any]:
         if not messages:
             raise InvalidInput(_("The conversation has no messages."), param="messages")
-        wire = [{"role": m.role, "content": m.content} for m in messages]
+        wire = [_wire(m) for m in messages]
         if passages:
             # The rules join the caller's system message (the same prefix for every request, so
             # the server's prompt cache keeps it); the passages go with the question, where a
@@ -113,6 +116,11 @@ class OpenAICompatibleChatBackend(ChatBackend):
             payload["stream_options"] = {"include_usage": True}
         if response_format:
             payload["response_format"] = response_format
+        if tools:
+            payload["tools"] = tools.tools
+            payload["tool_choice"] = tools.choice
+            if tools.parallel is not None:
+                payload["parallel_tool_calls"] = tools.parallel
         return payload
 
     def _ensure_loaded(self) -> httpx.Client:
@@ -129,9 +137,12 @@ class OpenAICompatibleChatBackend(ChatBackend):
         max_tokens: int = 512,
         temperature: float = 0.7,
         response_format: dict | None = None,
+        tools: ToolUse | None = None,
     ) -> ChatResult:
         client = self._ensure_loaded()
-        payload = self._payload(messages, passages, max_tokens, temperature, False, response_format)
+        payload = self._payload(
+            messages, passages, max_tokens, temperature, False, response_format, tools
+        )
         with _transport_errors(self._url):
             response = client.post(self._url, json=payload)
         _raise_for_status(response.status_code, response.text)
@@ -139,6 +150,9 @@ class OpenAICompatibleChatBackend(ChatBackend):
             data = response.json()
             choice = data["choices"][0]
             text = choice["message"].get("content") or ""
+            calls = [_tool_call(c) for c in choice["message"].get("tool_calls") or []]
+            if tools and not calls and (written := _call_written_as_text(text, tools)):
+                calls, text = [written], ""
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise BackendUnavailable(
                 _("The chat server returned a response that is not OpenAI-compatible.")
@@ -148,8 +162,10 @@ class OpenAICompatibleChatBackend(ChatBackend):
             text=text,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
-            finish_reason=choice.get("finish_reason") or "stop",
+            # Also for a call read out of the text (the server saw an answer and said "stop").
+            finish_reason="tool_calls" if calls else choice.get("finish_reason") or "stop",
             citations=cited_sources(text, passages),
+            tool_calls=calls,
         )
 
     def chat_stream(
@@ -202,6 +218,60 @@ class OpenAICompatibleChatBackend(ChatBackend):
             return self._open_stream(client, retry)
         _raise_for_status(response.status_code, body)
         raise AssertionError("unreachable")
+
+
+def _wire(message: ChatMessage) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        wire["tool_calls"] = message.tool_calls
+    if message.tool_call_id:
+        wire["tool_call_id"] = message.tool_call_id
+    return wire
+
+
+def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    """One call as OpenAI writes it; `arguments` is a JSON string (some servers send an
+    object)."""
+    function = call["function"]
+    arguments = function.get("arguments") or "{}"
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False)
+    return {
+        # The client answers a call by its id: one the server left out is made up here.
+        "id": str(call.get("id") or f"call_{uuid.uuid4().hex[:24]}"),
+        "type": "function",
+        "function": {"name": str(function["name"]), "arguments": arguments},
+    }
+
+
+_FENCED = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+
+def _call_written_as_text(text: str, tools: ToolUse) -> dict[str, Any] | None:
+    """A call the model wrote as its whole answer instead of in its template's call tags.
+
+    Qwen2.5-Coder-1.5B answers "帮我查一下深圳今天的天气" with a ```json block holding
+    {"name": "get_weather", "arguments": {...}}: the format its template asks for, minus the
+    <tool_call> tags the server parses. Taken as a call only when the answer is nothing else
+    and names an offered function; anything looser would turn an explanation into an action."""
+    if tools.choice == "none":
+        return None
+    body = text.strip()
+    if fenced := _FENCED.match(body):
+        body = fenced.group(1)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    offered = {t["function"]["name"] for t in tools.tools}
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"name", "arguments"}
+        or data["name"] not in offered
+        or not isinstance(data["arguments"], dict | str)
+    ):
+        return None
+    return _tool_call({"function": data})
 
 
 def _apply_event(event: dict[str, Any], state: dict[str, Any]) -> list[str]:
@@ -277,5 +347,5 @@ def _usage(usage: Any, payload: dict[str, Any], text: str) -> tuple[int, int]:
     if isinstance(usage, dict) and "prompt_tokens" in usage:
         return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
     # The server reported no usage (older servers ignore stream_options): estimate.
-    prompt = sum(estimate_tokens(m["content"]) + 4 for m in payload["messages"])
+    prompt = sum(estimate_tokens(m["content"] or "") + 4 for m in payload["messages"])
     return prompt, estimate_tokens(text)

@@ -61,6 +61,36 @@ def chat_sse(stream, completion_id: str, created: int, include_usage: bool, suit
     return events()
 
 
+def whole_answer_sse(
+    message: dict,
+    finish_reason: str,
+    completion_id: str,
+    created: int,
+    model: str,
+    x_suite: dict,
+    usage: dict | None,
+) -> Iterator[bytes]:
+    """An answer already complete, as OpenAI streams one: the role, the content or each tool
+    call (with its index), the finish, the usage when asked, [DONE]."""
+
+    def chunk(delta: dict, finish: str | None) -> dict:
+        return {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+
+    yield _sse(chunk({"role": "assistant", "content": message.get("content") or ""}, None))
+    for index, call in enumerate(message.get("tool_calls") or []):
+        yield _sse(chunk({"tool_calls": [{"index": index, **call}]}, None))
+    yield _sse({**chunk({}, finish_reason), "x_suite": x_suite})
+    if usage is not None:
+        yield _sse({**chunk({}, None), "choices": [], "usage": usage})
+    yield _sse("[DONE]")
+
+
 async def async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     """Under ASGI, Django buffers a synchronous iterator whole before sending it; handing it
     an async one makes each SSE event leave as soon as the model produces it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from .. import gateway
 from ..capabilities import Capability
 from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
 from ..registry import DEFAULT_MODEL, configured_models
-from ..types import CallInfo, ChatMessage
+from ..types import CallInfo, ChatMessage, ToolUse
 from . import formats
 from .errors import from_ai_error, openai_error
 
@@ -175,8 +176,108 @@ def _messages(data: dict) -> list[ChatMessage]:
         role = item.get("role")
         if role == "developer":
             role = "system"
-        messages.append(ChatMessage(role=role, content=content))
+        tool_call_id = item.get("tool_call_id")
+        if tool_call_id is not None and not isinstance(tool_call_id, str):
+            raise InvalidInput(_("tool_call_id must be a string."), param="messages")
+        messages.append(
+            ChatMessage(
+                role=role,
+                content=content,
+                tool_calls=_tool_calls(item.get("tool_calls")) if role == "assistant" else None,
+                tool_call_id=tool_call_id if role == "tool" else None,
+            )
+        )
     return messages
+
+
+def _tool_calls(raw) -> list[dict] | None:
+    """The calls an earlier assistant message made, as the client sends them back."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise InvalidInput(_("tool_calls must be a list."), param="messages")
+    calls = []
+    for call in raw:
+        function = call.get("function") if isinstance(call, dict) else None
+        if (
+            not isinstance(function, dict)
+            or not isinstance(call.get("id"), str)
+            or not isinstance(function.get("name"), str)
+            or not isinstance(function.get("arguments"), str)
+        ):
+            raise InvalidInput(
+                _(
+                    "Each tool call needs an id and a function with a name and its arguments "
+                    "as a JSON string."
+                ),
+                param="messages",
+            )
+        calls.append(
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": function["name"], "arguments": function["arguments"]},
+            }
+        )
+    return calls
+
+
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_TOOLS = 128
+
+
+def _tools(data: dict) -> ToolUse | None:
+    """OpenAI's `tools`, `tool_choice` and `parallel_tool_calls`, checked before any model
+    sees them: a bad schema is the client's to fix (400), not the model's to guess."""
+    raw = data.get("tools")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_TOOLS:
+        raise InvalidInput(
+            _("tools must be a list of 1 to %(n)d functions.") % {"n": MAX_TOOLS}, param="tools"
+        )
+    tools, names = [], set()
+    for tool in raw:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or tool.get("type") != "function":
+            raise InvalidInput(
+                _('Each tool must be {"type": "function", "function": {...}}.'), param="tools"
+            )
+        name = function.get("name")
+        if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+            raise InvalidInput(
+                _("A function name must be 1 to 64 letters, digits, underscores or dashes."),
+                param="tools",
+            )
+        parameters = function.get("parameters", {"type": "object", "properties": {}})
+        if not isinstance(parameters, dict):
+            raise InvalidInput(
+                _("The parameters of %(name)s must be a JSON Schema object.") % {"name": name},
+                param="tools",
+            )
+        names.add(name)
+        spec = {"name": name, "parameters": parameters}
+        if isinstance(function.get("description"), str):
+            spec["description"] = function["description"]
+        tools.append({"type": "function", "function": spec})
+    choice = data.get("tool_choice", "auto")
+    named = (
+        choice["function"].get("name")
+        if isinstance(choice, dict) and isinstance(choice.get("function"), dict)
+        else None
+    )
+    if choice not in ("auto", "none", "required") and named not in names:
+        raise InvalidInput(
+            _(
+                'tool_choice must be "auto", "none", "required" or '
+                '{"type": "function", "function": {"name": ...}} naming one of the tools.'
+            ),
+            param="tool_choice",
+        )
+    parallel = data.get("parallel_tool_calls")
+    if parallel is not None and not isinstance(parallel, bool):
+        raise InvalidInput(_("parallel_tool_calls must be true or false."), param="tools")
+    return ToolUse(tools=tools, choice=choice, parallel=parallel)
 
 
 def _response_format(data: dict) -> dict | None:
@@ -203,12 +304,19 @@ def _response_format(data: dict) -> dict | None:
     )
 
 
-def _require_language_model(info, response_format: dict | None) -> None:
-    # The extractive fallback quotes the knowledge base; it cannot write JSON. A client that
-    # asked for JSON gets a clear 503 instead of text it would fail to parse.
-    if response_format and not info.generative:
+def _require_language_model(info, response_format: dict | None, tools: ToolUse | None) -> None:
+    # The extractive fallback quotes the knowledge base; it can neither write JSON nor call a
+    # function. A client that asked for either gets a clear 503 instead of an answer that
+    # silently ignored what it asked.
+    if info.generative:
+        return
+    if response_format:
         raise BackendUnavailable(
             _("No language model is available to answer in JSON right now; try again later.")
+        )
+    if tools and tools.choice != "none":
+        raise BackendUnavailable(
+            _("No language model is available to call functions right now; try again later.")
         )
 
 
@@ -223,7 +331,8 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     response_format = _response_format(data)
-    if data.get("stream"):
+    tools = _tools(data)
+    if data.get("stream") and not tools:
         include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
         stream = gateway.chat_stream(
             caller,
@@ -246,27 +355,39 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
         max_tokens=max_tokens,
         temperature=temperature,
         response_format=response_format,
+        tools=tools,
     )
-    _require_language_model(served.info, response_format)
+    _require_language_model(served.info, response_format, tools)
     result = served.value
+    message: dict = {"role": "assistant", "content": result.text or None}
+    if result.tool_calls:
+        message["tool_calls"] = result.tool_calls
+    else:
+        message["content"] = result.text
+    usage = {
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+        "total_tokens": result.prompt_tokens + result.completion_tokens,
+    }
+    x_suite = {**_suite_info(served.info), "citations": result.citations}
+    if data.get("stream"):
+        # With tools the model's answer is read whole (the calls must be parsed out of it) and
+        # then sent as one stream, so a streaming client works unchanged.
+        events = formats.whole_answer_sse(
+            message, result.finish_reason, completion_id, created, served.info.model, x_suite,
+            usage if (data.get("stream_options") or {}).get("include_usage") else None,
+        )  # fmt: skip
+        response = StreamingHttpResponse(events, content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        return _suite_headers(response, served.info)
     body = {
         "id": completion_id,
         "object": "chat.completion",
         "created": created,
         "model": served.info.model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": result.text},
-                "finish_reason": result.finish_reason,
-            }
-        ],
-        "usage": {
-            "prompt_tokens": result.prompt_tokens,
-            "completion_tokens": result.completion_tokens,
-            "total_tokens": result.prompt_tokens + result.completion_tokens,
-        },
-        "x_suite": {**_suite_info(served.info), "citations": result.citations},
+        "choices": [{"index": 0, "message": message, "finish_reason": result.finish_reason}],
+        "usage": usage,
+        "x_suite": x_suite,
     }
     return _json(body)
 
