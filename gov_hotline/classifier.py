@@ -49,6 +49,8 @@ class Prediction:
     type_confidence: float
     candidates: list[tuple[str, float]] = field(default_factory=list)
     category_confidence: float = 0.0
+    # Every request type's probability: the draft weighs the language model's type against it.
+    type_probabilities: dict[str, float] = field(default_factory=dict)
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -96,6 +98,10 @@ class TrainedModel:
                     type_confidence=float(type_p[i][t]),
                     candidates=[(classes[j], float(sub_p[i][j])) for j in order],
                     category_confidence=top_mass[top],
+                    type_probabilities={
+                        str(c): float(p)
+                        for c, p in zip(self.type_clf.classes_, type_p[i], strict=True)
+                    },
                 )
             )
         return out

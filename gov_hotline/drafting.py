@@ -22,20 +22,24 @@ from .extraction import MAX_SUMMARY, TITLES
 from .models import ClassifierModel, District, RequestType, Urgency
 from .services import clean_text
 from .training import classifier_training
+from .type_merge import request_type_merge
 
 
 def active_classifier(tenant) -> ClassifierModel | None:
     return ClassifierModel.objects.for_tenant(tenant).filter(is_active=True).first()
 
 
-# One line per request type: a 1.5B model confuses 投诉/举报/求助 without them (bench/
-# gov_hotline_draft_llm.py). The labelled set's own usage, not a dictionary's.
+# One line per request type, as 12345 centres use them, with the words that mark each: a 1.5B
+# model answers 投诉 for almost anything without them (bench/gov_hotline_draft_llm.py). Its
+# answer is still weighed against the classifier's (type_merge), not taken as is.
 REQUEST_TYPE_GUIDE = (
-    "咨询＝提问政策、流程、办事条件（请问、想咨询、怎么办理）；"
-    "求助＝有危险或生活困难，请求帮助或救助（电线冒火花、房屋倾斜、被困、生活困难）；"
-    "投诉＝身边的公共服务、设施或商家出了问题、损害自己的权益，要求解决（停水、路灯坏、噪音、退款、欠薪）；"
-    "举报＝检举别人或单位的违法违规行为，要求查处（违建、偷排、无证经营、乱倒垃圾）；"
-    "建议＝提出改进意见；表扬＝表扬、感谢"
+    "投诉＝对有明确责任方（单位、商家、物业、工作人员）的行为或服务失职不满，要求解决"
+    "（停水停电、物业不作为、噪音扰民、拒绝退款、欠薪）；"
+    "举报＝检举别人或单位的违法违规行为，要求查处（违建、偷排、无证经营、乱倒垃圾、黑诊所）；"
+    "求助＝遇到危险或生活困难，请求帮忙解决（电线冒火花、房屋开裂、被困、走失、生活困难）；"
+    "咨询＝询问政策、流程、办事条件（请问、想咨询、怎么办理、要带什么材料）；"
+    "建议＝提出改进意见（建议、希望增设）；表扬＝表扬、感谢。"
+    "来电人说了“举报”“建议”“请问”“帮帮忙”“表扬”的，按他说的选，不要一律填投诉"
 )
 
 
@@ -194,18 +198,23 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
             {"subcategory": s, "confidence": round(c, 3)} for s, c in prediction.candidates
         ]
         sources["classifier"] = f"v{model_row.version}"
+        sources["request_type"] = "classifier"
         if registry.language_model_configured(tenant):
             refined = _refine_with_chat(
                 caller, text, [s for s, _c in prediction.candidates], request_type, districts
             )
             if refined:
                 category, subcategory = refined["subcategory"].split("/", 1)
-                request_type = refined["request_type"]
                 fields["category"] = extraction.Field(category, max(prediction.sub_confidence, 0.8))
                 fields["subcategory"] = extraction.Field(
                     subcategory, max(prediction.sub_confidence, 0.8)
                 )
-                fields["request_type"].value = request_type
+                # The model's type only where it outweighs a confident classifier.
+                kind = request_type_merge(prediction.type_probabilities, refined["request_type"])
+                fields["request_type"] = extraction.Field(kind.value, kind.confidence)
+                sources["request_type"] = kind.source
+                if kind.source == "classifier" and refined["request_type"] != kind.value:
+                    sources["chat_request_type"] = refined["request_type"]
                 _take_refined(fields, refined, text, districts)
                 sources["chat"] = refined["model"]
             else:
