@@ -26,7 +26,7 @@ from suite.ai.types import ChatMessage, Passage
 from suite.privacy import mask_text
 from suite.tenancy.models import Tenant
 
-from ..models import KbArticle, TurnRole
+from ..models import ArticleStatus, KbArticle, TurnRole
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN_NUMBER = re.compile(
     rf"([{_CN_DIGITS}十百千万]+)\s*(?=元|块|角|毛|[GMT]B?|兆|个月|月|天|日|小时|分钟|秒|年|次|个|张|条|台|倍|折|%|％)"
 )
+
+_ITEM = re.compile(r"\{[^{}\[\]]*(?:\[[^\[\]]*\][^{}\[\]]*)?\}")
 
 
 @dataclass
@@ -132,7 +134,11 @@ def replies_generate(
     turns = [(role, text) for role, text in turns if role in SPEAKERS and text.strip()]
     if not turns or not registry.language_model_configured(tenant):
         return None
-    articles = KbArticle.objects.for_tenant(tenant).in_bulk(list(dict.fromkeys(hit_ids)))
+    articles = (
+        KbArticle.objects.for_tenant(tenant)
+        .filter(status=ArticleStatus.PUBLISHED)
+        .in_bulk(list(dict.fromkeys(hit_ids)))
+    )
     ordered = [articles[i] for i in dict.fromkeys(hit_ids) if i in articles][:PASSAGES]
     passages = [
         Passage(id=str(a.pk), text=f"{a.title}：{a.body}", source=f"KB-{a.pk} {a.title}")
@@ -159,7 +165,7 @@ def replies_generate(
     except AiError as exc:
         logger.warning("suggested replies: the model failed: %s", exc)
         return None
-    if not served.info.generative or served.info.fallback:
+    if not served.info.generative:
         return None
     written = _parse(served.value.text, len(passages))
     sources = dialogue + "\n" + "\n".join(mask_text(p.text) for p in passages)
@@ -252,13 +258,24 @@ def _schema(count: int) -> dict:
     }
 
 
+def _complete_items(text: str) -> list[dict]:
+    """The whole replies of an answer cut off by the token limit (the last one is lost)."""
+    items = []
+    for chunk in _ITEM.findall(text):
+        try:
+            items.append(json.loads(chunk))
+        except ValueError:
+            continue
+    return items
+
+
 def _parse(text: str, count: int) -> list[tuple[str, list[int]]]:
     """(reply, cited passage numbers) from the model's JSON; malformed entries are skipped."""
     try:
         data = json.loads(text)
         items = data["建议"] if isinstance(data, dict) else []
     except (ValueError, KeyError, TypeError):
-        return []
+        items = _complete_items(text)
     out: list[tuple[str, list[int]]] = []
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):

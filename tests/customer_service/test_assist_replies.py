@@ -83,6 +83,15 @@ def test_model_replies_are_labelled_cite_articles_and_drop_invented_numbers(
     assert "13812345678" not in prompt and "138****5678" in prompt
 
 
+def test_replies_cut_off_by_the_token_limit_keep_the_whole_ones(tenant_a, kb_a, scripted_model):
+    whole = json.dumps({"回复": NO_NUMBER, "资料": []}, ensure_ascii=False)
+    scripted_model.reply = '{"建议": [' + whole + ', {"回复": "您可以发送短信JYB到'
+    result = assist_replies.replies_generate(
+        tenant=tenant_a, turns=[("customer", "流量用完了")], hit_ids=[kb_a[1].pk]
+    )
+    assert result is not None and [r.text for r in result.replies] == [NO_NUMBER]
+
+
 @pytest.mark.parametrize(
     ("reply", "sources", "ok"),
     [
