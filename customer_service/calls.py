@@ -1,6 +1,8 @@
 """Customer service on a live call: each final utterance goes through agent assist, the result
-is stored on the utterance and streamed to the agent desktop (tenant-scoped WebSocket group);
-with spoken replies on, the top suggestion is spoken back into the call.
+is stored on the utterance and streamed to the agent desktop (tenant-scoped WebSocket group).
+With spoken replies on, the assistant holds the call as it holds a chat: the same dialogue
+(knowledge-base answers, slots, confirmation, a ticket, a handoff) answers, and its reply is
+spoken back into the call.
 
 The wire protocols, transcription and resume are the suite's (suite/telephony); this module is
 the product's `CallHandler`, mounted in routing.py.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -29,13 +32,14 @@ from .models import EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
 from .selectors import asr_prompt as tenant_asr_prompt
 from .selectors import turns as conversation_turns
-from .services import voice
+from .services import dialogue, voice
 from .services.assist_replies import (
     CONTEXT_TURNS,
     conversation_lines,
     replies_generate,
     template_replies,
 )
+from .speech import speakable
 
 PRODUCT = "customer_service"
 logger = logging.getLogger("customer_service.calls")
@@ -43,6 +47,12 @@ logger = logging.getLogger("customer_service.calls")
 CALLS_GROUP = "cs.calls"
 # How many earlier caller utterances assist sees for context.
 HISTORY = 3
+
+
+@dataclass
+class CallAnswer:
+    spoken: str
+    events: list[dict]
 
 
 def publish(call: Call, event: dict) -> None:
@@ -110,21 +120,27 @@ class CustomerServiceCallHandler(CallHandler):
                 "fallback": result["fallback"],
             },
         )
-        self._record(
-            voice.conversation_add_call_turn,
-            conversation=self.conversation,
-            text=utterance.text,
-            normalized_text=result["normalized_text"],
-            dialect=result["dialect"],
-            dialect_confidence=result["dialect_confidence"],
-            intent=result["intent"],
-            intent_confidence=result["intent_confidence"],
-            sentiment=sentiment.get("label", ""),
-            sentiment_score=float(sentiment.get("score", 0.0)),
-            answered=bool(result["knowledge_hits"]),
-            fallback=result["fallback"],
-            audio_seconds=max(0.0, utterance.end_s - utterance.start_s),
-        )
+        audio_seconds = max(0.0, utterance.end_s - utterance.start_s)
+        answer = None
+        if self.call.speak_replies:
+            answer = self._dialogue(utterance, audio_seconds)
+        else:
+            # An agent talks to the caller: the turn is recorded with what assist made of it.
+            self._record(
+                voice.conversation_add_call_turn,
+                conversation=self.conversation,
+                text=utterance.text,
+                normalized_text=result["normalized_text"],
+                dialect=result["dialect"],
+                dialect_confidence=result["dialect_confidence"],
+                intent=result["intent"],
+                intent_confidence=result["intent_confidence"],
+                sentiment=sentiment.get("label", ""),
+                sentiment_score=float(sentiment.get("score", 0.0)),
+                answered=bool(result["knowledge_hits"]),
+                fallback=result["fallback"],
+                audio_seconds=audio_seconds,
+            )
         assist = {
             "utterance": utterance.index,
             "text": mask_text(utterance.text),
@@ -156,7 +172,13 @@ class CustomerServiceCallHandler(CallHandler):
                     "score": sentiment.get("score", 0.0),
                 },
             )
-        reply = result["suggestions"][0] if result["suggestions"] else ""
+        events = [{"type": "assist", **assist}]
+        if answer is None:
+            # No conversation to hold the dialogue (its record failed): the top suggestion.
+            reply = result["suggestions"][0] if result["suggestions"] else ""
+        else:
+            reply = answer.spoken
+            events += answer.events
         later = None
         if assist["generating"]:
             later = functools.partial(
@@ -168,11 +190,49 @@ class CustomerServiceCallHandler(CallHandler):
             )
         # The tenant's default voice for the caller's dialect speaks (Cantonese has its own).
         return Turn(
-            events=[{"type": "assist", **assist}],
+            events=events,
             reply=reply,
             dialect=result["dialect"],
             later=later,
         )
+
+    def _dialogue(self, utterance: CallUtterance, audio_seconds: float) -> CallAnswer | None:
+        """The chat's dialogue on the caller's words: what the assistant says back (every
+        reply of the turn, as speech), and the platform's handoff event when it hands over."""
+        if self.conversation is None:
+            return None
+        try:
+            answered = dialogue.conversation_message(
+                conversation=self.conversation,
+                text=utterance.text,
+                language=self.call.language or None,
+                audio_seconds=audio_seconds,
+            )
+        except ValidationError as exc:
+            logger.warning("call %s: the dialogue refused the turn: %s", self.call.id, exc)
+            return None
+        said = conversation_turns(self.conversation).filter(
+            role=TurnRole.BOT, seq__gt=answered.customer_turn.seq
+        )
+        spoken = " ".join(filter(None, (speakable(t.text) for t in said)))
+        events: list[dict] = []
+        if answered.escalated:
+            reason = self.conversation.escalation_reason
+            # The platform transfers the call; the desk is told who is coming and why.
+            events.append({"type": "handoff", "reason": reason})
+            publish(
+                self.call,
+                {
+                    "type": "call.alert",
+                    "utterance": utterance.index,
+                    "kind": "handoff",
+                    "message": _("The assistant is handing this caller to an agent."),
+                    "reason": reason,
+                },
+            )
+        if answered.ticket_id is not None:
+            events.append({"type": "ticket", "ticket_id": answered.ticket_id})
+        return CallAnswer(spoken=spoken, events=events)
 
     def _recent_turns(self, history: list[str], text: str) -> list[tuple[str, str]]:
         """What the model reads: the call's conversation (caller and spoken bot turns, the
@@ -239,23 +299,21 @@ class CustomerServiceCallHandler(CallHandler):
         publish(self.call, {"type": "call.barge_in"})
 
     def on_reply_spoken(self, text: str, info: dict) -> None:
-        self._record(
-            voice.conversation_add_call_turn,
-            conversation=self.conversation,
-            text=text,
-            role=TurnRole.BOT,
-            fallback=info["fallback"],
-        )
+        # The dialogue stored the reply as the conversation's bot turn when it wrote it.
         publish(self.call, {"type": "call.bot_reply", "text": text, **info})
 
     def on_end(self, *, dropped: bool) -> None:
         # Without spoken replies an agent talked to the caller: the call was not contained.
-        assisted = not self.call.speak_replies
+        # With them, it was unless the dialogue handed the caller over (its reason stays).
+        if self.call.speak_replies:
+            reason = self.conversation.escalation_reason if self.conversation else ""
+        else:
+            reason = EscalationReason.AGENT_ASSISTED
         self._record(
             voice.conversation_close_call,
             conversation=self.conversation,
-            handed_to_agent=assisted,
-            escalation_reason=EscalationReason.AGENT_ASSISTED if assisted else "",
+            handed_to_agent=bool(reason),
+            escalation_reason=reason,
         )
         publish(
             self.call, {"type": "call.ended", "dropped": dropped, "call": call_summary(self.call)}

@@ -61,6 +61,8 @@ MAX_TEXT = 1000
 LOW_ASR_CONFIDENCE = 0.4
 FAILURES_BEFORE_HANDOFF = 2
 FLOW_MIN_CONFIDENCE = 0.45
+# Flows that fix a problem: asked about with no answer in the knowledge base, they are offered.
+PROBLEM_FLOWS = ("fault_repair", "complaint", "suspension")
 KB_PASSAGES = 3
 MODEL_PASSAGES = 4
 KB_SYSTEM = "你是电信运营商的在线客服，语气礼貌、简洁。"
@@ -291,6 +293,21 @@ def conversation_message(
     if intent not in ("unknown", "greeting"):
         conversation.intent = intent
     answer = _kb_answer(conversation, normalized, state)
+    if (
+        answer is None
+        and intent in PROBLEM_FLOWS
+        and understood["intent_confidence"] >= FLOW_MIN_CONFIDENCE
+    ):
+        # "宽带没网了怎么办" and the knowledge base has no self-help for it: the ticket is the
+        # answer, not "I could not find an answer".
+        state["flow"] = intent
+        state["slots"].update(new_slots)
+        return _ask_next_slot(
+            reply,
+            state,
+            intent,
+            prefix=_("I found no answer to that, but I can open a ticket for you."),
+        )
     if answer is None:
         state["failures"] = state.get("failures", 0) + 1
         customer.answered = False
@@ -651,6 +668,7 @@ def _confirmed(reply: Reply, state: dict) -> Reply:
         phone=slots.get("phone", ""),
         address=slots.get("address", ""),
         conversation=conversation,
+        call_id=conversation.call_id,  # filed during a call: the recording is one click away
     )
     state["flow"] = None
     state["slots"] = {k: v for k, v in slots.items() if k == "phone"}

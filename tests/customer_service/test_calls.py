@@ -9,7 +9,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from customer_service.assist import assist_utterance
-from customer_service.models import Conversation
+from customer_service.models import Conversation, Ticket, Turn, TurnRole
+from customer_service.speech import speakable
 from suite.telephony.models import Call, CallUtterance
 from suite.tenancy.models import Role
 from tests.calls import (
@@ -127,20 +128,27 @@ async def test_a_twilio_call_alerts_on_anger_only_on_its_tenants_desk(tenant_a, 
     await disconnect(ws, desk_a, desk_b)
 
 
-async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(tenant_a, key_a, kb_a):
+async def test_spoken_replies_carry_the_aigc_label_and_reach_the_desk(
+    tenant_a, key_a, kb_a, monkeypatch
+):
     desk = await agent_desk(tenant_a, "agent_a")
     ws, _ = await native_call(key_a, speak_replies=True)
-    await send_audio(ws, utterance(CANTONESE))
+    monkeypatch.setitem(PHRASES, 1200, "出国前怎么开通国际漫游？")
+    await send_audio(ws, utterance(1200))
     events = await receive_until(ws, lambda m: m["type"] == "mark")
     reply = next(e for e in events if e["type"] == "reply")
     assert reply["label"] == "AI生成" and reply["content_id"] and reply["provider"]
-    assert reply["text"] in next(e for e in events if e["type"] == "assist")["suggestions"]
+    # The dialogue answered from the knowledge base, as in a chat; spoken without [1] markers.
+    bot = await sync_to_async(lambda: list(Turn.objects.filter(role=TurnRole.BOT)))()
+    assert len(bot) == 1 and bot[0].citations[0]["title"] == "国际漫游开通"
+    assert reply["text"] == speakable(bot[0].text) and "漫游" in reply["text"]
+    assert "[1]" in bot[0].text and "[1]" not in reply["text"]
     media = [e for e in events if e["type"] == "media"]
     pcm = b"".join(base64.b64decode(m["payload"]) for m in media)
     assert len(pcm) == int(0.4 * 16000) * 2  # the whole sentence, 16-bit PCM at 16 kHz
     await ws.send_json_to({"type": "mark", "name": events[-1]["name"]})  # played
-    spoken = await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
-    assert spoken[-1]["text"] == reply["text"] and spoken[-1]["label"] == "AI生成"
+    heard = await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
+    assert heard[-1]["text"] == reply["text"] and heard[-1]["label"] == "AI生成"
     await disconnect(ws, desk)
 
 
@@ -208,6 +216,67 @@ async def test_a_cantonese_caller_hears_the_cantonese_voice(
     else:
         assert spoken == pytest.approx(0.4)
     await disconnect(ws)
+
+
+async def say(ws, desk, text: str, monkeypatch) -> list[dict]:
+    """The caller says `text` (a tone the test transcriber hears as it); returns the call's
+    events up to the reply, once the desk has seen the whole reply spoken."""
+    monkeypatch.setitem(PHRASES, 1200, text)
+    await send_audio(ws, utterance(1200))
+    events = await receive_until(ws, lambda m: m["type"] == "reply")
+    await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
+    return events
+
+
+def spoken(events: list[dict]) -> str:
+    return next(e for e in events if e["type"] == "reply")["text"]
+
+
+async def test_a_caller_files_a_repair_ticket_with_the_assistant_as_in_a_chat(
+    tenant_a, key_a, kb_a, monkeypatch
+):
+    desk = await agent_desk(tenant_a, "agent_a")
+    ws, started = await native_call(key_a, speak_replies=True, caller="13812345678")
+    first = await say(ws, desk, "家里宽带无法上网了，光猫LOS灯是红色", monkeypatch)
+    # The self-help answer, then the first thing the ticket needs (the number is the caller's).
+    assert "重启" in spoken(first) and "地址" in spoken(first)
+    assert "地址" not in spoken(await say(ws, desk, "地址是深圳市南山区科技园路10号", monkeypatch))
+    confirm = await say(ws, desk, "明天下午两点", monkeypatch)
+    assert "确认" in spoken(confirm) and "138****5678" in spoken(confirm)
+    done = await say(ws, desk, "对的", monkeypatch)
+    ticket = await sync_to_async(Ticket.objects.get)()
+    assert next(e for e in done if e["type"] == "ticket")["ticket_id"] == ticket.pk
+    assert ticket.number in spoken(done)
+    assert (ticket.type, ticket.phone) == ("fault_repair", "13812345678")
+    assert "科技园路10号" in ticket.address and "明天下午两点" in ticket.summary
+    assert ticket.call_id == started["call_id"]
+    conversation = await sync_to_async(lambda: ticket.conversation)()
+    assert conversation.call_id == started["call_id"] and conversation.channel == "voice"
+    await disconnect(ws, desk)
+
+
+async def test_a_caller_asking_for_a_person_is_handed_over_and_the_assistant_goes_quiet(
+    tenant_a, key_a, kb_a, monkeypatch
+):
+    desk = await agent_desk(tenant_a, "agent_a")
+    ws, started = await native_call(key_a, speak_replies=True)
+    monkeypatch.setitem(PHRASES, 1200, "帮我转人工客服")
+    await send_audio(ws, utterance(1200))
+    events = await receive_until(ws, lambda m: m["type"] == "reply")
+    assert next(e for e in events if e["type"] == "handoff")["reason"] == "explicit_request"
+    alert = (await receive_until(desk, lambda m: m.get("kind") == "handoff"))[-1]
+    assert alert["call_id"] == started["call_id"]
+    await receive_until(desk, lambda m: m["type"] == "call.bot_reply")
+    # An agent has the caller now: their next words are recorded, and nothing is spoken.
+    monkeypatch.setitem(PHRASES, 1200, "我的宽带又断了")
+    await send_audio(ws, utterance(1200))
+    after = await receive_until(ws, lambda m: m["type"] == "assist")
+    assert not [e for e in after if e["type"] == "reply"]
+    await ws.send_json_to({"type": "stop"})
+    await receive_until(ws, lambda m: m["type"] == "stopped")
+    conversation = await sync_to_async(Conversation.objects.get)(call_id=started["call_id"])
+    assert conversation.escalation_reason == "explicit_request"  # kept when the call ends
+    await disconnect(ws, desk)
 
 
 async def test_the_agent_desk_needs_a_customer_service_role(tenant_a):

@@ -142,10 +142,9 @@ def test_prompt_injection_gets_a_safe_reply(tenant_a, kb_a):
 
 
 QUESTIONS_ABOUT_A_BUSINESS = [
-    "宽带坏了报修以后多久能修好",
     "光猫LOS灯红了是咋回事",
-    "手机丢了补卡要带啥",
     "流量用完了能再买不",
+    "5G畅享套餐每月多少钱？想办的话咋弄",
 ]
 
 
@@ -156,6 +155,15 @@ def test_a_question_about_a_business_is_answered_not_an_order(tenant_a, kb_a, te
     conv.refresh_from_db()
     assert not conv.state.get("flow") and not conv.state.get("asking")
     assert "number" not in reply.bot_turn.text  # answered (or not known), not a ticket's question
+
+
+def test_a_question_about_a_problem_the_kb_cannot_answer_is_offered_a_ticket(tenant_a, kb_a):
+    conv = dialogue.conversation_start(tenant=tenant_a)
+    reply = talk(conv, "宽带坏了报修以后多久能修好")
+    conv.refresh_from_db()
+    assert conv.state["flow"] == "fault_repair" and conv.state["asking"] == "phone"
+    assert reply.bot_turn.text.startswith("I found no answer to that, but I can open a ticket")
+    assert reply.customer_turn.answered is True
 
 
 def test_a_reported_fault_gets_the_self_help_answer_before_the_repair_questions(tenant_a, kb_a):
