@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 MAX_REPLIES = 3
 MAX_REPLY_CHARS = 120
 # Three short replies in JSON; the 1.5B writes about 1.3 tokens per Chinese character.
-REPLY_TOKENS = 320
+REPLY_TOKENS = 240
 # How many turns of the conversation the model reads, and how much of each.
 CONTEXT_TURNS = 6
 TURN_CHARS = 300

@@ -216,3 +216,27 @@ def test_the_api_labels_each_suggestion(api_a, tenant_a, kb_a, scripted_model):
     }
     assert [r for r in asked["replies"] if not r["generated"]] == plain["replies"]
     assert INVENTED not in {r["text"] for r in asked["replies"]}
+
+
+def test_the_bundled_model_writes_grounded_replies_citing_the_article(
+    tenant_a, kb_a, language_model
+):
+    addon = next(a for a in kb_a if a.title == "流量加油包订购")
+    result = assist_replies.replies_generate(
+        tenant=tenant_a,
+        turns=[
+            ("customer", "我这个月流量用完了"),
+            ("agent", "您好，请问您是想再买一些流量吗？"),
+            ("customer", "对，有没有便宜点的流量包，怎么办理？"),
+        ],
+        hit_ids=[addon.pk],
+    )
+    assert result is not None and result.model == language_model.served_name
+    sources = addon.title + addon.body + "我这个月流量用完了"
+    for reply in result.replies:
+        assert reply.generated
+        assert reply.as_dict()["label"] == f"AI生成 · {language_model.served_name}"
+        assert assist_replies.grounded(reply.text, sources)
+        assert set(reply.citations) <= {addon.pk}
+    # The add-on article answers the question: at least one reply draws on it.
+    assert any(addon.pk in r.citations or "10元" in r.text for r in result.replies)
