@@ -28,7 +28,7 @@ from suite.telephony.services import call_utterance_annotate
 from suite.tenancy.models import Tenant
 
 from .assist import assist_utterance, model_passage_ids
-from .models import EscalationReason, TurnRole
+from .models import ConversationStatus, EscalationReason, TurnRole
 from .nlu import ANGER_THRESHOLD
 from .selectors import asr_prompt as tenant_asr_prompt
 from .selectors import turns as conversation_turns
@@ -156,8 +156,10 @@ class CustomerServiceCallHandler(CallHandler):
             # Rule- and retrieval-based, no language model: labelled as such everywhere.
             "fallback": result["fallback"],
             # The model's replies follow as a second event for this utterance (a model call
-            # takes seconds; the templates above must not wait for it).
+            # takes seconds; the templates above must not wait for it), for an agent on the
+            # call only: while the assistant speaks, its own answer is the model's work.
             "generating": bool(result["normalized_text"])
+            and self._agent_on_call()
             and registry.language_model_configured(self.call.tenant),
         }
         publish(self.call, {"type": "call.transcript", "final": True, **assist})
@@ -233,6 +235,12 @@ class CustomerServiceCallHandler(CallHandler):
         if answered.ticket_id is not None:
             events.append({"type": "ticket", "ticket_id": answered.ticket_id})
         return CallAnswer(spoken=spoken, events=events)
+
+    def _agent_on_call(self) -> bool:
+        if not self.call.speak_replies:
+            return True
+        status = getattr(self.conversation, "status", None)
+        return status in (ConversationStatus.QUEUED, ConversationStatus.AGENT)
 
     def _recent_turns(self, history: list[str], text: str) -> list[tuple[str, str]]:
         """What the model reads: the call's conversation (caller and spoken bot turns, the

@@ -189,6 +189,26 @@ async def test_the_models_replies_follow_the_templates_for_the_same_utterance(
     await disconnect(ws, desk)
 
 
+async def test_no_model_replies_while_the_assistant_itself_answers(
+    tenant_a, key_a, kb_a, scripted_model
+):
+    desk = await agent_desk(tenant_a, "agent_a")
+    ws, _ = await native_call(key_a, speak_replies=True)
+    await send_audio(ws, utterance(CANTONESE))
+    final = (await receive_until(desk, final_transcript))[-1]
+    assert final["generating"] is False
+    await ws.send_json_to({"type": "stop"})
+    events = await receive_until(desk, lambda m: m["type"] == "call.ended")
+    assert not [e for e in events if e["type"] == "call.assist_replies"]
+    assert not [
+        r
+        for r in scripted_model.requests
+        if (r.get("response_format") or {}).get("json_schema", {}).get("name")
+        == "suggested_replies"
+    ]
+    await disconnect(ws, desk)
+
+
 @pytest.mark.parametrize(("tone", "provider"), [(CANTONESE, "espeak-ng"), (440, "test-tone-tts")])
 async def test_a_cantonese_caller_hears_the_cantonese_voice(
     tenant_a, key_a, kb_a, settings, tone, provider
