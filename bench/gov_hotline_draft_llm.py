@@ -175,6 +175,9 @@ def main() -> None:
             "want": {k: want.get(k) for k in (*keys[:1], *keys[2:])},
             "classifier": base,
             "draft": got,
+            # The classifier's top three with their probabilities: what a merge rule for the
+            # subcategory (as type_merge does for the type) would weigh the model's pick against.
+            "candidates": draft["candidates"],
             "type_probabilities": {
                 k: round(v, 3) for k, v in prediction.type_probabilities.items()
             },
