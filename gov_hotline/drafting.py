@@ -136,7 +136,9 @@ def _take_refined(fields: dict, refined: dict, text: str, districts: list[str]) 
         fields["summary"] = extraction.Field(mask_text(summary), 0.8)
     if refined.get("district") in districts:
         fields["district"] = extraction.Field(refined["district"], 0.8)
-    address = extraction.strip_address_junk(str(refined.get("address") or ""))
+    address = extraction.address_head(
+        extraction.strip_address_junk(str(refined.get("address") or ""))
+    )
     district = fields["district"].value
     if district and address.startswith(district):
         address = address[len(district) :]
@@ -204,11 +206,11 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
                 caller, text, [s for s, _c in prediction.candidates], request_type, districts
             )
             if refined:
-                category, subcategory = refined["subcategory"].split("/", 1)
-                fields["category"] = extraction.Field(category, max(prediction.sub_confidence, 0.8))
-                fields["subcategory"] = extraction.Field(
-                    subcategory, max(prediction.sub_confidence, 0.8)
-                )
+                # The classifier's category stands: where the two disagreed on the bench's 66
+                # drafted calls, it was right 15 times and the model 5. The model's pick is kept
+                # beside it for the agent.
+                if refined["subcategory"] != prediction.subcategory:
+                    sources["chat_subcategory"] = refined["subcategory"]
                 # The model's type only where it outweighs a confident classifier.
                 kind = request_type_merge(prediction.type_probabilities, refined["request_type"])
                 fields["request_type"] = extraction.Field(kind.value, kind.confidence)

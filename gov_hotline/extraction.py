@@ -148,6 +148,20 @@ def strip_address_junk(value: str) -> str:
     return _ADDRESS_JUNK.sub("", value.strip().strip("，。,. "))
 
 
+# Where a spoken address ends and the story goes on: "芳村大道中那栋老楼", "化龙镇有个小工厂",
+# "宝岗大道附近", "府佑路那家烧烤档油烟…" (the language model copies these into its address).
+_ADDRESS_TAIL = re.compile(
+    r"(?:那|这)(?:栋|个|家|边|里|些|条|片|间)|有(?:个|家|一)|边上|旁边|附近|里面|路口|门口"
+    r"|对面|一带|周边|楼道|[，,。；;！!？?\s]"
+)
+
+
+def address_head(value: str) -> str:
+    """The address a caller said, without what they went on to say about the place."""
+    found = _ADDRESS_TAIL.search(value)
+    return value[: found.start()] if found else value
+
+
 def near_span(text: str, value: str, min_share: float = 0.8) -> tuple[int, int] | None:
     """Where `value` (a model's answer) occurs in `text`: exactly, or near it (around its longest
     common run with the text, at least `min_share` of its characters in the text's order: a

