@@ -20,13 +20,13 @@ CONSULT = "想咨询一下福田区居住证怎么办理，需要带什么材料
 UNSURE = "南山区科技园的公司拖欠了我三个月工资，老板跑了"
 
 
-def _answer(request_type: str):
+def _answer(request_type: str, candidate: int = 0):
     def reply(request: dict) -> str:
         schema = request["response_format"]["json_schema"]["schema"]["properties"]
         return json.dumps(
             {
                 "request_type": request_type,
-                "subcategory": schema["subcategory"]["enum"][0],
+                "subcategory": schema["subcategory"]["enum"][candidate],
                 "district": "",
                 "address": "",
                 "contact_name": "",
@@ -98,7 +98,7 @@ def test_model_down_leaves_the_classifiers_type_labelled_as_a_fallback(sz_traine
 def test_the_intake_page_says_the_type_is_the_classifiers(
     client, agent_a, trained_a, scripted_model
 ):
-    scripted_model.reply = _answer("投诉")
+    scripted_model.reply = _answer("投诉", candidate=1)
     client.force_login(agent_a)
     page = client.post(
         "/gov-hotline/intake/",
@@ -110,3 +110,6 @@ def test_the_intake_page_says_the_type_is_the_classifiers(
     said = re.search(r'<p class="small" id="gh-type-source">([^<]*)</p>', html).group(1)
     # The sentence is translated (zh-hans here); the two types are the draft's own values.
     assert "咨询" in said and "投诉" in said and said.index("咨询") < said.index("投诉")
+    # The model's category pick (the classifier's second candidate) is shown, not taken.
+    category = re.search(r'<p class="small" id="gh-category-source">([^<]*)</p>', html).group(1)
+    assert category.startswith("分类：保留分类器的判断")
