@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from suite.ai import gateway, registry, safety
 from suite.ai.backends.chat_openai import NO_ANSWER
 from suite.ai.capabilities import Capability
-from suite.ai.citations import CITATION
+from suite.ai.citations import CITATION, supporting
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record
@@ -477,11 +477,14 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         if chosen is None:
             return _extract_after_refusal(conversation, caller, messages, hits, passages)
         passage, answer = chosen
+        # The number a small model picks is checked against what its answer says, like any
+        # [n] marker: the reader is sent to the passage the answer really quotes.
+        used = supporting(f"{answer}[{passages.index(passage) + 1}]", passages)
         return _turn(
             conversation,
             TurnRole.BOT,
-            answer + "[1]",
-            citations=_citations([passage]),
+            answer + "".join(f"[{n}]" for n in range(1, len(used) + 1)),
+            citations=_citations(used),
             fallback=served.info.fallback,
             model=served.info.model,
         )

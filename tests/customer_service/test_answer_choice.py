@@ -62,6 +62,19 @@ def test_the_chosen_passage_is_the_one_cited_and_the_answer_is_the_models(
     assert reply.bot_turn.model == "scripted" and reply.bot_turn.fallback is False
 
 
+def test_a_chosen_number_the_answer_does_not_quote_is_corrected_to_the_quoted_passage(
+    tenant_a, articles, model
+):
+    def answer_from_cards_but_choose_data(request: dict) -> str:
+        number = _passage_number(request, "流量查询")
+        return json.dumps({"资料能回答": True, "编号": number, "回答": "副卡每月10元，最多4张。"})
+
+    model.reply = answer_from_cards_but_choose_data
+    reply = ask(tenant_a, "家里人想加一张卡要多少钱")
+    assert reply.bot_turn.citations == [{"id": articles[1].pk, "title": "副卡办理"}]
+    assert reply.bot_turn.text == "副卡每月10元，最多4张。[1]"
+
+
 @pytest.mark.parametrize(
     "content",
     [
