@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import HandlingRole, RequestType, Satisfaction, Urgency
-from .reports import FORMATS, PERIODS
+from .reports import FORMATS, PERIOD_LABELS
 from .services import MAX_TEXT
 from .taxonomy import EMERGENCY_LINES
 
@@ -86,7 +86,7 @@ class ReplyForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), choices=[(p, p) for p in PERIODS])
+    period = forms.ChoiceField(label=_("Period"), choices=list(PERIOD_LABELS.items()))
     format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in FORMATS])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suite.privacy import mask_phone
 from suite.tenancy.models import TenantOwnedModel
@@ -22,9 +23,11 @@ class RequestType(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", _("Normal")
-    URGENT = "urgent", _("Urgent")
-    CRITICAL = "critical", _("Critical")
+    # With a context: other apps' catalogues, merged ahead of this one, name "Critical" 紧急
+    # like "Urgent", and "Normal" 普通.
+    NORMAL = "normal", pgettext_lazy("urgency", "Normal")
+    URGENT = "urgent", pgettext_lazy("urgency", "Urgent")
+    CRITICAL = "critical", pgettext_lazy("urgency", "Critical")
 
 
 class Channel(models.TextChoices):
@@ -36,14 +39,15 @@ class Channel(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    NEW = "new", _("Awaiting dispatch")
-    DISPATCHED = "dispatched", _("Dispatched")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RETURNED = "returned", _("Returned by department")
-    REPLIED = "replied", _("Replied, awaiting review")
-    CLOSED = "closed", _("Closed")
-    MERGED = "merged", _("Merged into another order")
-    TRANSFERRED = "transferred", _("Transferred to an emergency line")
+    # With a context: other apps' catalogues name "In progress" 处理中 and "Closed" 已结束.
+    NEW = "new", pgettext_lazy("order status", "Awaiting dispatch")
+    DISPATCHED = "dispatched", pgettext_lazy("order status", "Dispatched")
+    IN_PROGRESS = "in_progress", pgettext_lazy("order status", "In progress")
+    RETURNED = "returned", pgettext_lazy("order status", "Returned by department")
+    REPLIED = "replied", pgettext_lazy("order status", "Replied, awaiting review")
+    CLOSED = "closed", pgettext_lazy("order status", "Closed")
+    MERGED = "merged", pgettext_lazy("order status", "Merged into another order")
+    TRANSFERRED = "transferred", pgettext_lazy("order status", "Transferred to an emergency line")
 
 
 OPEN_STATUSES = (
@@ -251,6 +255,55 @@ class OrderEvent(TenantOwnedModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    @property
+    def action_label(self) -> str:
+        return str(EVENT_ACTIONS.get(self.action, self.action))
+
+    @property
+    def from_status_label(self) -> str:
+        return _status_label(self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return _status_label(self.to_status)
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_id is None and self.actor_label == "system":
+            return str(pgettext_lazy("order event actor", "system"))
+        return self.actor_label
+
+
+def _status_label(code: str) -> str:
+    return str(OrderStatus(code).label) if code in OrderStatus.values else code
+
+
+# The history's actions (OrderEvent.action), as the order page names them. With a context:
+# other apps' catalogues give "Created" and "Overdue" other meanings.
+EVENT_ACTIONS = {
+    "created": pgettext_lazy("order event", "Created"),
+    "transferred": pgettext_lazy("order event", "Transferred to an emergency line"),
+    "answered_directly": pgettext_lazy("order event", "Answered on the call"),
+    "dispatched": pgettext_lazy("order event", "Dispatched"),
+    "reassigned": pgettext_lazy("order event", "Reassigned"),
+    "accepted": pgettext_lazy("order event", "Accepted"),
+    "returned": pgettext_lazy("order event", "Returned"),
+    "extension_requested": pgettext_lazy("order event", "Extension requested"),
+    "extension_approved": pgettext_lazy("order event", "Extension approved"),
+    "extension_rejected": pgettext_lazy("order event", "Extension rejected"),
+    "evidence_attached": pgettext_lazy("order event", "Evidence attached"),
+    "replied": pgettext_lazy("order event", "Replied"),
+    "co_replied": pgettext_lazy("order event", "Co-handler replied"),
+    "closed": pgettext_lazy("order event", "Closed"),
+    "sent_back": pgettext_lazy("order event", "Sent back"),
+    "reopened": pgettext_lazy("order event", "Reopened"),
+    "visited": pgettext_lazy("order event", "Return visit"),
+    "merged": pgettext_lazy("order event", "Merged into another order"),
+    "merged_in": pgettext_lazy("order event", "Orders merged in"),
+    "sla_reminder": pgettext_lazy("order event", "Deadline reminder"),
+    "sla_overdue": pgettext_lazy("order event", "Overdue"),
+}
 
 
 class AssignmentStatus(models.TextChoices):

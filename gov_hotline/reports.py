@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from suite.tenancy.models import Tenant
 
@@ -15,6 +16,7 @@ from . import hotspots
 from .models import OrderStatus, ReturnVisit, Satisfaction, WorkOrder
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+PERIOD_LABELS = {"daily": _("Daily report"), "weekly": _("Weekly report")}
 FORMATS = ("xlsx", "pdf")
 
 

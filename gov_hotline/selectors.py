@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suite.ai.asr_prompt import build_prompt
 from suite.tenancy.models import Tenant
@@ -56,14 +57,29 @@ def departments_of_user(tenant: Tenant, user) -> QuerySet[Department]:
     return Department.objects.for_tenant(tenant).filter(members=user, is_active=True)
 
 
-def handler_queue(tenant: Tenant, user) -> QuerySet[Assignment]:
+def handler_assignments(tenant: Tenant, user) -> QuerySet[Assignment]:
+    """Every assignment of the user's departments that was not withdrawn, soonest due first."""
     return (
         Assignment.objects.for_tenant(tenant)
         .filter(department__in=departments_of_user(tenant, user))
-        .filter(status__in=[AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED])
+        .exclude(status=AssignmentStatus.WITHDRAWN)
         .select_related("order", "department", "order__subcategory", "order__district")
         .order_by("order__due_at")
     )
+
+
+def handler_queue(tenant: Tenant, user, order_status: str = "") -> QuerySet[Assignment]:
+    """The handler's open work (pending or accepted); with an order status, every assignment of
+    theirs whose order has that status, the list the overview's counts link to."""
+    rows = handler_assignments(tenant, user)
+    if order_status in OrderStatus.values:
+        return rows.filter(order__status=order_status)
+    return rows.filter(status__in=[AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED])
+
+
+def handler_orders(tenant: Tenant, user) -> QuerySet[WorkOrder]:
+    """The orders the handler's departments hold an assignment on (the overview counts them)."""
+    return orders_for(tenant).filter(pk__in=handler_assignments(tenant, user).values("order_id"))
 
 
 def assignment_for_handler(tenant: Tenant, user, pk) -> Assignment:
@@ -96,6 +112,10 @@ class Suggestion:
     reasons: list[str]
     score: float
 
+    @property
+    def role_label(self) -> str:
+        return str(HandlingRole(self.role).label)
+
 
 def dispatch_suggestions(order: WorkOrder) -> list[Suggestion]:
     """Departments for the order, best first, each with the reasons it was suggested: the
@@ -115,8 +135,12 @@ def dispatch_suggestions(order: WorkOrder) -> list[Suggestion]:
         )
         if rule.role == HandlingRole.CO:
             score -= 0.5
-        where = rule.district.name if rule.district_id else "全市"
-        reason = f"派单目录：{rule.category} · {where} → {rule.get_role_display()}"
+        # The reason names the place in the catalogue, not the role: the role is the
+        # suggestion's (and, once dispatched, the assignment's), which the page shows beside it.
+        reason = _("Dispatch catalogue: %(category)s · %(where)s") % {
+            "category": rule.category,
+            "where": rule.district.name if rule.district_id else _("city-wide"),
+        }
         current = found.get(rule.department_id)
         if current is None or score > current.score:
             found[rule.department_id] = Suggestion(rule.department, rule.role, [reason], score)
@@ -135,7 +159,7 @@ def dispatch_suggestions(order: WorkOrder) -> list[Suggestion]:
     )
     departments = Department.objects.for_tenant(tenant).in_bulk(list(history))
     for dep_id, n in history.items():
-        reason = f"历史：本区同类工单由其办结 {n} 件"
+        reason = _("History: closed %(n)d orders of this kind in this district") % {"n": n}
         if dep_id in found:
             found[dep_id].reasons.append(reason)
             found[dep_id].score += min(n, 5) * 0.1
@@ -146,6 +170,7 @@ def dispatch_suggestions(order: WorkOrder) -> list[Suggestion]:
     suggestions = sorted(found.values(), key=lambda s: s.score, reverse=True)
     if suggestions and all(s.role != HandlingRole.LEAD for s in suggestions):
         suggestions[0].role = HandlingRole.LEAD
+        suggestions[0].reasons.append(_("the catalogue names no lead department for this"))
     return suggestions
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -59,6 +60,7 @@ from .models import (
     Urgency,
     WorkOrder,
 )
+from .reports import PERIOD_LABELS
 
 ADMIN = Role.TENANT_ADMIN
 AGENT = (ADMIN, Role.HOTLINE_AGENT, Role.HOTLINE_DISPATCHER)
@@ -85,13 +87,19 @@ def _fail(request, exc: ValidationError) -> None:
 @staff_required(roles=STAFF)
 def home(request):
     tenant = request.tenant
-    orders = selectors.orders_for(tenant)
-    if not request.roles & set(AGENT):
-        # A department handler's overview counts only orders assigned to their departments.
-        orders = orders.filter(assignments__department__members=request.user).distinct()
+    if request.roles & set(AGENT):
+        orders = selectors.orders_for(tenant)
+        filter_url = reverse("gov_hotline:orders")
+    else:
+        # A department handler's overview counts only orders assigned to their departments,
+        # and each count links to their queue filtered by that status (the orders list is not
+        # theirs to open).
+        orders = selectors.handler_orders(tenant, request.user)
+        filter_url = reverse("gov_hotline:queue")
     counts = {s: orders.filter(status=s).count() for s in OrderStatus.values}
     context = {
         "counts": [(OrderStatus(s).label, s, n) for s, n in counts.items()],
+        "filter_url": filter_url,
         "overdue": orders.filter(
             escalated_at__isnull=False, status__in=["new", "dispatched", "in_progress", "returned"]
         ).count(),
@@ -471,12 +479,17 @@ def extension_decide(request, pk):
 
 @staff_required(roles=HANDLER)
 def queue_page(request):
+    status = request.GET.get("status", "")
+    if status not in OrderStatus.values:
+        status = ""
     return render(
         request,
         "gov_hotline/queue.html",
         {
-            "assignments": selectors.handler_queue(request.tenant, request.user),
+            "assignments": selectors.handler_queue(request.tenant, request.user, status),
             "departments": selectors.departments_of_user(request.tenant, request.user),
+            "status": status,
+            "statuses": OrderStatus.choices,
         },
     )
 
@@ -646,7 +659,10 @@ def hotspots_page(request):
             "alerts": HotspotAlert.objects.for_tenant(tenant).select_related(
                 "subcategory__parent", "district"
             )[:20],
-            "reports": jobs_for(tenant=tenant, kind_prefix="gov_hotline.report")[:10],
+            "reports": [
+                (job, PERIOD_LABELS.get(job.params.get("period"), job.params.get("period", "")))
+                for job in jobs_for(tenant=tenant, kind_prefix="gov_hotline.report")[:10]
+            ],
             "form": ReportForm(),
         },
     )
