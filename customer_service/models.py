@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suite.tenancy.models import TenantOwnedModel
 
@@ -307,7 +308,8 @@ class Ticket(TenantOwnedModel):
 
 
 class TicketEventKind(models.TextChoices):
-    CREATED = "created", _("Created")
+    # The suite's catalogue gives "Created" another meaning (a column: 创建时间).
+    CREATED = "created", pgettext_lazy("ticket event", "Created")
     STATUS = "status", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
     COMMENT = "comment", _("Comment")

@@ -19,6 +19,7 @@ from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
 from . import nlu
+from .models import Dialect
 
 INTENT_TICKET_TYPE = {
     "complaint": "complaint",
@@ -37,6 +38,14 @@ INTENT_CATEGORY = {
     "consultation": gettext_lazy("Consultation"),
 }
 MAX_KEY_SENTENCES = 3
+
+
+def _dialect_label(dialect: str) -> str:
+    """粤语 for "cantonese" (the summary is read by people, not parsed)."""
+    try:
+        return str(Dialect(dialect).label)
+    except ValueError:
+        return dialect
 
 
 def summarize_lines(
@@ -74,7 +83,7 @@ def summarize_lines(
     category = str(INTENT_CATEGORY.get(intent, _("Consultation")))
     parts = [_("[%(category)s]") % {"category": category}]
     if dialect and dialect != "mandarin":
-        parts.append(_("Dialect: %(d)s.") % {"d": dialect})
+        parts.append(_("Dialect: %(d)s.") % {"d": _dialect_label(dialect)})
     if key:
         parts.append(_("Customer: %(text)s") % {"text": " / ".join(key)})
     if found.get("plan"):

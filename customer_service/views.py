@@ -315,10 +315,16 @@ def knowledge(request):
     )
 
 
-@editors
+@staff
 def article(request, pk: int | None = None):
+    """An article: the editors' form, or for the other staff roles (agents) the article to
+    read, as the knowledge base and the sources cited in chats link to it."""
     tenant = request.tenant
     item = _get(selectors.article_get, tenant, pk) if pk else None
+    if not _is_editor(request):
+        if item is None or request.method not in ("GET", "HEAD"):
+            raise Http404
+        return render(request, "customer_service/article.html", {"article": item})
     if request.method == "POST" and item is not None and request.POST.get("action") == "rollback":
         try:
             kb.article_rollback(
@@ -353,6 +359,7 @@ def article(request, pk: int | None = None):
         "customer_service/article.html",
         {
             "article": item,
+            "can_edit": True,
             "versions": item.versions.all()[:10] if item else [],
             "statuses": ArticleStatus.choices,
             "categories": selectors.categories(tenant),

@@ -155,9 +155,14 @@ def test_knowledge_pages(client, supervisor, tenant_a, tenant_b):
     assert client.post(their_url, {"title": "x", "body": "y"}).status_code == 404
 
 
-def test_agents_cannot_edit_articles(client, agent, tenant_a):
+def test_agents_read_articles_but_cannot_edit_them(client, agent, tenant_a):
     mine = article_create(tenant=tenant_a, title="宽带报装", body="需要身份证。")
-    assert client.get(reverse("customer_service:article", args=[mine.pk])).status_code == 404
+    url = reverse("customer_service:article", args=[mine.pk])
+    page = client.get(url).content.decode()
+    assert "需要身份证。" in page and 'id="article-form"' not in page
+    assert client.post(url, {"title": "x", "body": "y", "status": "draft"}).status_code == 404
+    mine.refresh_from_db()
+    assert (mine.title, mine.version) == ("宽带报装", 1)
     assert client.get(reverse("customer_service:knowledge")).status_code == 200
 
 
