@@ -135,7 +135,7 @@ class AgentSkill(TenantOwnedModel):
 
 
 class Channel(models.TextChoices):
-    CHAT = "chat", _("Chat")
+    CHAT = "chat", pgettext_lazy("channel", "Chat")
     VOICE = "voice", _("Voice")
 
 

@@ -11,7 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from suite.accounts.models import User
 from suite.ai import registry
@@ -503,7 +503,7 @@ def chart_labels() -> dict:
         "reasons": gettext_lazy("Handoff reasons"),
         "dialects": gettext_lazy("Dialects"),
         "channels": {
-            "chat": gettext_lazy("Chat"),
+            "chat": pgettext_lazy("channel", "Chat"),
             "voice": gettext_lazy("Voice"),
             "call": gettext_lazy("Phone calls"),
         },

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import HandlingRole, RequestType, Satisfaction, Urgency
 from .reports import FORMATS, PERIOD_LABELS
@@ -77,7 +78,9 @@ class DispatchForm(forms.Form):
 
 class VisitForm(forms.Form):
     satisfaction = forms.ChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices)
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+    comment = forms.CharField(
+        label=pgettext_lazy("visit", "Comment"), required=False, max_length=500
+    )
 
 
 class ReplyForm(forms.Form):

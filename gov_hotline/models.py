@@ -334,8 +334,8 @@ class Assignment(TenantOwnedModel):
 
 
 class ExtensionStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    APPROVED = "approved", _("Approved")
+    PENDING = "pending", pgettext_lazy("approval", "Pending")
+    APPROVED = "approved", pgettext_lazy("approval", "Approved")
     REJECTED = "rejected", _("Rejected")
 
 

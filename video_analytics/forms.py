@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suite.ai.errors import InvalidInput
 
@@ -87,7 +88,7 @@ class RuleForm(forms.Form):
         label=_("People threshold (crowding)"), required=False, min_value=1
     )
     days = forms.MultipleChoiceField(
-        label=_("Days"),
+        label=pgettext_lazy("weekdays", "Days"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suite.tenancy.models import TenantOwnedModel
 
@@ -19,7 +20,7 @@ class SourceKind(models.TextChoices):
 
 
 class CameraStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("camera", "Active")
     ONLINE = "online", _("Online")
     OFFLINE = "offline", _("Offline")
     DISABLED = "disabled", _("Disabled")
@@ -30,7 +31,9 @@ class Camera(TenantOwnedModel):
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
-    group = models.CharField(_("group"), max_length=80, blank=True, db_index=True)
+    group = models.CharField(
+        pgettext_lazy("camera group", "group"), max_length=80, blank=True, db_index=True
+    )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     source_kind = models.CharField(
         _("source"), max_length=10, choices=SourceKind.choices, default=SourceKind.UPLOAD
@@ -130,7 +133,7 @@ class Rule(TenantOwnedModel):
 
 class AnalysisStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("analysis", "Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
 
@@ -169,7 +172,7 @@ class Analysis(TenantOwnedModel):
 
 
 class EventStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("event status", "New")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .catalog import ORIENTATIONS, PROFILE_LABELS, TRANSITIONS, music_choices, style_choices
 from .models import CallerGroup
@@ -26,7 +27,9 @@ class DraftForm(forms.Form):
         required=False,
         help_text=_("Spoken at the start; at most 60 characters."),
     )
-    orientation = forms.ChoiceField(label=_("Format"), choices=list(ORIENTATIONS.items()))
+    orientation = forms.ChoiceField(
+        label=pgettext_lazy("orientation", "Format"), choices=list(ORIENTATIONS.items())
+    )
 
 
 class PhotoForm(forms.Form):
@@ -58,7 +61,7 @@ class AssignForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), max_length=400)
+    text = forms.CharField(label=pgettext_lazy("review", "Comment"), max_length=400)
 
 
 class ReviewForm(forms.Form):
@@ -68,7 +71,7 @@ class ReviewForm(forms.Form):
 
 
 class EmployeeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
 
 
@@ -79,7 +82,11 @@ class LimitsForm(forms.Form):
 
 
 class ThemeForm(forms.Form):
-    key = forms.CharField(label=_("Key"), max_length=30, help_text=_("For example: mid-autumn"))
+    key = forms.CharField(
+        label=pgettext_lazy("theme key", "Key"),
+        max_length=30,
+        help_text=_("For example: mid-autumn"),
+    )
     label = forms.CharField(label=_("Name"), max_length=40)
     prompt = forms.CharField(label=_("Describe the picture"), max_length=400)
     caption = forms.CharField(label=_("Caption"), required=False, max_length=80)

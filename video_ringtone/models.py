@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suite.tenancy.models import TenantOwnedModel
 
@@ -285,7 +286,7 @@ class CallerGroup(models.TextChoices):
 
 class AssignmentState(models.TextChoices):
     PENDING = "pending", _("Being set up")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("ringtone assignment", "Active")
     FAILED = "failed", _("Failed")
     REMOVED = "removed", _("Removed")
 

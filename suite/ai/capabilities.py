@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Capability(models.TextChoices):
@@ -18,7 +19,7 @@ class Unit(models.TextChoices):
     TOKENS = "tokens", _("Tokens")
     AUDIO_SECONDS = "audio_seconds", _("Audio seconds")
     CHARACTERS = "characters", _("Characters")
-    IMAGES = "images", _("Images")
+    IMAGES = "images", pgettext_lazy("count", "Images")
     FRAMES = "frames", _("Frames")
 
 
