@@ -28,8 +28,7 @@ from django.utils.translation import gettext as _
 
 from suite.ai import gateway, registry, safety
 from suite.ai.backends.chat_openai import NO_ANSWER
-from suite.ai.capabilities import Capability
-from suite.ai.citations import CITATION, supporting
+from suite.ai.citations import CITATION, echoed_unsupported, supporting
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record
@@ -473,9 +472,11 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         )
     result = served.value
     if served.info.generative and model and result.finish_reason != "content_filter":
-        chosen = _chosen_answer(result.text, passages)
+        chosen = _chosen_answer(question, result.text, passages)
         if chosen is None:
-            return _extract_after_refusal(conversation, caller, messages, hits, passages)
+            # The model's refusal stands: a lexical extract offered after it answered wrong
+            # three times for every time it answered right (bench/kb_answers.py).
+            return None
         passage, answer = chosen
         # The number a small model picks is checked against what its answer says, like any
         # [n] marker: the reader is sent to the passage the answer really quotes.
@@ -489,7 +490,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
             model=served.info.model,
         )
     if served.info.generative and (NO_ANSWER in result.text or not _said_something(result.text)):
-        return _extract_after_refusal(conversation, caller, messages, hits, passages)
+        return None
     if not served.info.generative and (not result.citations or not knowledge.relevant(hits[0])):
         # The extractive answerer found nothing worth quoting: that is not an answer.
         return None
@@ -526,8 +527,9 @@ def _choice_format(count: int) -> dict:
     }
 
 
-def _chosen_answer(text: str, passages: list[Passage]) -> tuple[Passage, str] | None:
-    """(passage, answer) from the model's JSON, or None when it chose none or said nothing."""
+def _chosen_answer(question: str, text: str, passages: list[Passage]) -> tuple[Passage, str] | None:
+    """(passage, answer) from the model's JSON, or None when it chose none, said nothing, or
+    asserted something about a code or name of the question that no passage mentions."""
     try:
         data = json.loads(text)
         number, answer = int(data["编号"]), str(data["回答"])
@@ -538,41 +540,9 @@ def _chosen_answer(text: str, passages: list[Passage]) -> tuple[Passage, str] | 
     answer = CITATION.sub("", answer).strip()
     if not 1 <= number <= len(passages) or NO_ANSWER in answer or not _said_something(answer):
         return None
+    if echoed_unsupported(question, answer, passages):
+        return None
     return passages[number - 1], answer
-
-
-def _extract_after_refusal(
-    conversation: Conversation,
-    caller: gateway.Caller,
-    messages: list[ChatMessage],
-    hits: list,
-    passages: list[Passage],
-) -> Turn | None:
-    """The model found no answer, yet an article shares the question's words: a small model
-    misses answers that are there, so the extract is offered, labelled as one, rather than
-    nothing. Without such an article the refusal stands."""
-    relevant = {str(h.id) for h in hits if knowledge.relevant(h)}
-    quoted = [p for p in passages if p.id in relevant]
-    name = registry.embedded_fallback(conversation.tenant, Capability.CHAT)
-    if not quoted or not name:
-        return None
-    try:
-        result = gateway.chat(
-            caller, messages, model=name, passages=quoted, max_tokens=KB_ANSWER_TOKENS
-        ).value
-    except AiError as exc:
-        logger.warning("extract failed for conversation %s: %s", conversation.pk, exc)
-        return None
-    used = [p for source in result.citations for p in quoted if p.source == source]
-    if not used:
-        return None
-    return _turn(
-        conversation,
-        TurnRole.BOT,
-        _renumbered(result.text, quoted, used),
-        citations=_citations(used),
-        fallback=True,
-    )
 
 
 def _citations(used: list[Passage]) -> list[dict]:

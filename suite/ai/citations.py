@@ -59,6 +59,21 @@ def supporting(text: str, passages: list[Passage] | None) -> list[Passage]:
     return [passages[i] for i in keep]
 
 
+def echoed_unsupported(question: str, answer: str, passages: list[Passage]) -> set[str]:
+    """Codes, numbers and names the answer repeats from the question that no passage holds.
+
+    A small model asked about something the passages do not cover ("宽带能装IPTV吗") tends to
+    echo the question as an answer ("宽带能装IPTV…"); what it asserts about "IPTV" then comes
+    from nowhere, so such an answer is not grounded, whatever it cites."""
+    echoed = _anchors(CITATION.sub("", question)) & _anchors(CITATION.sub("", answer))
+    held = set().union(*(_anchors(p.text) for p in passages)) if passages else set()
+    return echoed - held
+
+
+def _anchors(text: str) -> set[str]:
+    return {a.upper() for a in _ANCHOR.findall(text)}
+
+
 def _bigram_share(answer: str, passage: str) -> float:
     grams = _bigrams(answer)
     if not grams:

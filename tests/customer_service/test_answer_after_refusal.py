@@ -1,4 +1,5 @@
-"""What the subscriber gets when the language model says the passages hold no answer.
+"""What the subscriber gets when the language model says the passages hold no answer: the
+refusal, with the offer of a human agent.
 
 The model here is a scripted OpenAI-compatible server that always refuses: the path under test
 is the dialogue's handling of a refusal, not the model's judgement (tests/customer_service/
@@ -33,16 +34,17 @@ def ask(tenant, text):
     return dialogue.conversation_message(conversation=conversation, text=text)
 
 
-def test_a_refusal_over_an_article_sharing_the_questions_words_gives_the_labelled_extract(
+def test_a_refusal_stands_even_over_an_article_sharing_the_questions_words(
     tenant_a, roaming, refusing_model
 ):
+    # No lexical extract after the model's "no": measured, it answered wrong more often than
+    # right (bench/kb_answers.py).
     reply = ask(tenant_a, "出国前怎么开通国际漫游？")
-    assert "KTGJMY" in reply.bot_turn.text
-    assert reply.bot_turn.citations == [{"id": roaming.pk, "title": "国际漫游开通"}]
-    assert reply.bot_turn.fallback is True and reply.bot_turn.model == ""
-    assert reply.customer_turn.answered is True
-    used = UsageRecord.objects.filter(tenant=tenant_a, capability="chat").order_by("pk")
-    assert [u.model for u in used] == ["scripted", "extractive-answerer"]
+    assert reply.customer_turn.answered is False
+    assert reply.bot_turn.citations == [] and "KTGJMY" not in reply.bot_turn.text
+    assert "转人工" in reply.bot_turn.text or "human agent" in reply.bot_turn.text
+    used = UsageRecord.objects.filter(tenant=tenant_a, capability="chat")
+    assert [u.model for u in used] == ["scripted"]
 
 
 def test_a_refusal_with_nothing_relevant_stands(tenant_a, roaming, refusing_model):

@@ -75,6 +75,22 @@ def test_a_chosen_number_the_answer_does_not_quote_is_corrected_to_the_quoted_pa
     assert reply.bot_turn.text == "副卡每月10元，最多4张。[1]"
 
 
+def test_an_answer_asserting_a_code_of_the_question_no_passage_holds_is_a_refusal(
+    tenant_a, articles, model
+):
+    model.reply = json.dumps({"资料能回答": True, "编号": 1, "回答": "宽带能装IPTV，每月10元。[1]"})
+    reply = ask(tenant_a, "宽带能装IPTV看电视吗")
+    assert reply.customer_turn.answered is False
+    assert reply.bot_turn.citations == [] and "IPTV" not in reply.bot_turn.text
+
+
+def test_a_code_of_the_question_the_passage_holds_is_an_answer(tenant_a, articles, model):
+    model.reply = json.dumps({"资料能回答": True, "编号": 1, "回答": "发送CXLL到10086查询。[1]"})
+    reply = ask(tenant_a, "发CXLL能查流量吗")
+    assert reply.customer_turn.answered is True
+    assert reply.bot_turn.citations == [{"id": articles[0].pk, "title": "流量查询"}]
+
+
 @pytest.mark.parametrize(
     "content",
     [
