@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from suite.accounts import services as accounts
 from suite.accounts.models import ApiKey, Invitation
+from suite.audit.labels import AUDIT_ACTION_LABELS
 from suite.audit.selectors import audit_entries
 from suite.audit.services import audit_record
 from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
@@ -223,7 +224,9 @@ def audit_log(request):
     if action:
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/audit_log.html", {"page": page, "action": action})
+    actions = [(code, str(label)) for code, label in AUDIT_ACTION_LABELS.items()]
+    context = {"page": page, "action": action, "actions": actions}
+    return render(request, "portal/audit_log.html", context)
 
 
 @admin_required
