@@ -475,6 +475,12 @@ def _checks(ringtone):
     return [{**c, "label": _(checks.CHECK_LABELS.get(c["key"], c["key"]))} for c in ringtone.checks]
 
 
+def _provider_engines(provider: str) -> list[str]:
+    """The engines a render's provider string names ("video_ringtone (opencv-stylize, kokoro)")."""
+    inside = provider.partition("(")[2].rpartition(")")[0]
+    return [engine.strip() for engine in inside.split(",") if engine.strip()]
+
+
 @creator_required
 @require_POST
 def m_assign(request, pk: int):
@@ -647,6 +653,8 @@ def home(request):
         "module": apps.get_app_config("video_ringtone"),
         "queue_count": selectors.review_queue(request.tenant).count(),
         "is_enterprise": request.tenant.kind == TenantKind.ENTERPRISE,
+        # the enterprise page is the tenant admin's: a reviewer gets no link to it
+        "can_manage_enterprise": is_admin,
         "gallery_count": selectors.gallery(request.tenant).count(),
         "limits": limits,
         "limits_form": limits_form if is_admin else None,
@@ -669,8 +677,12 @@ def theme_delete(request, pk: int):
 
 @staff_required(roles=REVIEWERS)
 def review_queue(request):
+    queue = list(selectors.review_queue(request.tenant)[:100])
+    for ringtone in queue:
+        ringtone.check_results = _checks(ringtone)
+        ringtone.checks_passed = all(c["status"] == checks.PASS for c in ringtone.check_results)
     context = {
-        "queue": selectors.review_queue(request.tenant)[:100],
+        "queue": queue,
         "recent": selectors.recently_reviewed(request.tenant)[:20],
         "limits": selectors.limits_for(request.tenant),
     }
@@ -701,7 +713,12 @@ def review_detail(request, pk: int):
             return redirect("video_ringtone:review_queue")
     elif request.method == "POST":
         status = 400
-    context = {"ringtone": ringtone, "form": form, "checks": _checks(ringtone)}
+    context = {
+        "ringtone": ringtone,
+        "form": form,
+        "checks": _checks(ringtone),
+        "engines": _provider_engines(ringtone.render.provider if ringtone.render else ""),
+    }
     return render(request, "video_ringtone/review_detail.html", context, status=status)
 
 
