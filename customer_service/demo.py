@@ -15,7 +15,15 @@ from suite.accounts.models import User
 from suite.tenancy.models import Tenant
 
 from . import knowledge
-from .models import AgentSkill, ArticleSource, Conversation, KbArticle, LexiconEntry, Ticket
+from .models import (
+    AgentSkill,
+    ArticleSource,
+    Conversation,
+    KbArticle,
+    LexiconEntry,
+    Ticket,
+    TicketEvent,
+)
 from .services import dialogue, tickets
 from .services.knowledge import article_create
 
@@ -131,6 +139,9 @@ def seed_conversations(tenant: Tenant) -> None:
             Ticket.objects.filter(pk=ticket.pk).update(
                 created_at=start, sla_due=tickets.sla_due(ticket.type, ticket.priority, start)
             )
+            # Its history moves with it: a "created" event dated today under a due date two
+            # weeks ago read as a ticket due before it was opened.
+            TicketEvent.objects.filter(ticket=ticket).update(created_at=start)
     # One ticket from a phone call handled by an agent, linked by call id.
     tickets.ticket_create(
         tenant=tenant,

@@ -4,6 +4,7 @@ from suite.telephony.consumers import NativeStreamConsumer, TwilioMediaStreamCon
 
 from .agent_routing import websocket_urlpatterns as agent_urlpatterns
 from .calls import CustomerServiceCallHandler
+from .chat_consumers import SubscriberChatConsumer
 from .consumers import AgentDeskConsumer
 
 websocket_urlpatterns = [
@@ -18,5 +19,10 @@ websocket_urlpatterns = [
         name="ws-callcenter-stream",
     ),
     path("ws/customer-service/agent/", AgentDeskConsumer.as_asgi(), name="ws-cs-agent"),
+    path(
+        "ws/customer-service/chat/<int:conversation_id>/",
+        SubscriberChatConsumer.as_asgi(),
+        name="ws-cs-chat",
+    ),
 ]
 websocket_urlpatterns += agent_urlpatterns

@@ -38,7 +38,7 @@ from .models import (
     TurnRole,
 )
 from .roles import EDITORS, STAFF
-from .services import dialogue, lexicon, tickets
+from .services import dialogue, lexicon, subscriber_chat, tickets
 from .services import knowledge as kb
 from .summary import call_prefill
 
@@ -546,13 +546,22 @@ def analytics_page(request):
 # --- subscriber (mobile) -------------------------------------------------------------------
 
 
+CHAT_POLL_S = 5
+
+
 @subscriber_required
 def m_chat(request):
+    """The subscriber's chat. Its open conversation (a handoff still waiting or with an agent,
+    say) is resumed, not replaced by a blank one; agent replies arrive over the chat socket,
+    and the page polls every CHAT_POLL_S seconds only while the socket is down (and says so)."""
     return render(
         request,
         "customer_service/m_chat.html",
         {
             "api_start": reverse("api:cs-chat-list"),
+            # Leaving and coming back resumes the conversation that has not ended.
+            "resume": subscriber_chat.open_chat(request.tenant, request.user),
+            "poll_s": CHAT_POLL_S,
         },
     )
 
@@ -565,6 +574,12 @@ def ticket_attachment(request, pk: int, attachment_id: int):
     if item is None:
         raise Http404
     return attachment_response(item)
+
+
+def overdue_label() -> str:
+    """A ticket past its due time, in the subscriber's words (the SLA check has alerted the
+    agents, so it is being hurried)."""
+    return _("Overdue: we are speeding it up")
 
 
 @subscriber_required
@@ -580,6 +595,9 @@ def m_ticket(request, pk: int):
     names = dict(TicketStatus.choices)
     for event in events:
         event.to_status_label = names.get(event.to_status, event.to_status)
+        # "已超时（SLA）" is the agents' word; the subscriber reads what it means for them.
+        if event.kind == TicketEventKind.SLA_BREACH:
+            event.subscriber_label = overdue_label()
     return render(
         request,
         "customer_service/m_ticket.html",

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from suite.api.masking import MaskPersonalData
@@ -15,6 +16,7 @@ from ..models import (
     TicketEvent,
     Turn,
 )
+from ..services import subscriber_chat
 
 
 class DialectIdentifySerializer(serializers.Serializer):
@@ -177,6 +179,37 @@ class ConversationDetailSerializer(ConversationSerializer):
         if prefill.get("phone"):
             prefill["phone"] = mask_phone(prefill["phone"])
         return prefill
+
+
+class SubscriberTurnSerializer(TurnSerializer):
+    """A turn as the subscriber's chat shows it: a reply's disclaimer and sources block are left
+    to the page's own label and source list (services/subscriber_chat.display_text)."""
+
+    text = serializers.SerializerMethodField()
+
+    def get_text(self, obj) -> str:
+        return subscriber_chat.display_text(obj)
+
+
+class QueueStatusSerializer(serializers.Serializer):
+    ahead = serializers.IntegerField(help_text="conversations queued before this one")
+    position = serializers.IntegerField()
+    wait_minutes = serializers.IntegerField(help_text="an estimate, whole minutes")
+    estimate = serializers.BooleanField()
+    basis = serializers.CharField(help_text="recent (recent handoffs' waits) or default")
+    text = serializers.CharField()
+
+
+class SubscriberConversationSerializer(ConversationDetailSerializer):
+    turns = SubscriberTurnSerializer(many=True, read_only=True)
+    queue = serializers.SerializerMethodField()
+
+    class Meta(ConversationDetailSerializer.Meta):
+        fields = [*ConversationDetailSerializer.Meta.fields, "queue"]
+
+    @extend_schema_field(QueueStatusSerializer(allow_null=True))
+    def get_queue(self, obj) -> dict | None:
+        return subscriber_chat.queue_status(obj)
 
 
 class StartSerializer(serializers.Serializer):

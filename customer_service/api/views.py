@@ -36,7 +36,7 @@ from ..models import (
     TurnRole,
 )
 from ..roles import EDITORS, STAFF
-from ..services import dialogue, lexicon, tickets
+from ..services import dialogue, lexicon, subscriber_chat, tickets
 from ..services import knowledge as kb
 from . import serializers as s
 
@@ -379,28 +379,28 @@ class ConversationViewSet(TenantReadOnlyViewSet):
 
 def _new_turns(conversation: Conversation, after: int) -> list[dict]:
     turns = Turn.objects.filter(conversation=conversation, seq__gt=after).order_by("seq")
-    return s.TurnSerializer(turns, many=True).data
+    return s.SubscriberTurnSerializer(turns, many=True).data
 
 
 class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The subscriber's own conversations with the assistant (text and push-to-talk voice)."""
 
     queryset = Conversation.objects.all()
-    serializer_class = s.ConversationDetailSerializer
+    serializer_class = s.SubscriberConversationSerializer
     required_roles = SUBSCRIBERS
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def scope_queryset(self, queryset):
         return queryset.filter(subscriber=self.request.user)
 
-    @extend_schema(request=s.StartSerializer, responses=s.ConversationDetailSerializer)
+    @extend_schema(request=s.StartSerializer, responses=s.SubscriberConversationSerializer)
     def create(self, request):
         data = _valid(s.StartSerializer, request)
         conversation = dialogue.conversation_start(
             tenant=self.tenant, channel=data["channel"], subscriber=request.user
         )
         return Response(
-            s.ConversationDetailSerializer(conversation).data, status=status.HTTP_201_CREATED
+            s.SubscriberConversationSerializer(conversation).data, status=status.HTTP_201_CREATED
         )
 
     def _reply(self, conversation: Conversation, after: int, extra: dict | None = None):
@@ -408,9 +408,17 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         body = {
             "conversation": s.ConversationSerializer(conversation).data,
             "turns": _new_turns(conversation, after),
+            # Where a handed-off conversation stands: position and estimated wait.
+            "queue": subscriber_chat.queue_status(conversation),
             **(extra or {}),
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _answered(reply) -> None:
+        """A handoff is answered at once with the queue position and the estimated wait."""
+        if reply.escalated:
+            subscriber_chat.announce_queue_position(reply.conversation)
 
     @extend_schema(request=s.MessageSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
@@ -418,6 +426,7 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         conversation = self.get_object()
         data = _valid(s.MessageSerializer, request)
         reply = _ai(dialogue.conversation_message, conversation=conversation, text=data["text"])
+        self._answered(reply)
         return self._reply(conversation, reply.customer_turn.seq - 1)
 
     @extend_schema(request=s.VoiceSerializer, responses={201: dict})
@@ -447,6 +456,7 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
             asr_confidence=heard["confidence"],
             audio_seconds=heard["seconds"],
         )
+        self._answered(reply)
         return self._reply(
             conversation,
             reply.customer_turn.seq - 1,
@@ -472,11 +482,11 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         response["X-Suite-Fallback"] = "true" if info["fallback"] else "false"
         return response
 
-    @extend_schema(request=None, responses=s.ConversationDetailSerializer)
+    @extend_schema(request=None, responses=s.SubscriberConversationSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         conversation = dialogue.conversation_close(conversation=self.get_object())
-        return Response(s.ConversationDetailSerializer(conversation).data)
+        return Response(s.SubscriberConversationSerializer(conversation).data)
 
     @extend_schema(request=s.RateSerializer, responses=s.ConversationSerializer)
     @action(detail=True, methods=["post"])

@@ -1,5 +1,9 @@
 /* Subscriber chat: text, push-to-talk voice (MediaRecorder -> /voice/), replies playable as
-   speech (/speech/<seq>/, labelled AI生成), survey at the end. */
+   speech (/speech/<seq>/, labelled AI生成), survey at the end.
+   The open conversation is resumed (data-resume), not replaced by a blank one. Once handed to a
+   person, the queue position and estimated wait are shown, and the agent's replies arrive over
+   the chat socket (/ws/customer-service/chat/<id>/); only while that socket is down does the
+   page poll every data-poll seconds, and it says so (the labelled fallback). */
 (function () {
   "use strict";
   var root = document.getElementById("cs-chat");
@@ -13,6 +17,14 @@
   var ended = false;
   var lastSeq = 0;
   var polling = null;
+  var status = "bot";
+  var live = false;
+  var socket = null;
+  var retry = 0;
+  var queueBox = document.getElementById("cs-queue");
+  var liveStatus = document.getElementById("cs-live-status");
+  var liveBadge = document.getElementById("cs-live-badge");
+  var pollBadge = document.getElementById("cs-poll-badge");
 
   function showError(message) {
     errorBox.textContent = message || L.labelError;
@@ -110,45 +122,112 @@
       .finally(function () { button.disabled = false; });
   }
 
-  function render(body) {
-    errorBox.hidden = true;
-    (body.turns || []).forEach(addTurn);
-    var status = body.conversation ? body.conversation.status : body.status;
-    if (status === "closed") finish();
-    else if (status === "queued" || status === "agent") startPolling();
+  function human() { return status === "queued" || status === "agent"; }
+
+  function showQueue(queue) {
+    queueBox.hidden = !queue;
+    queueBox.textContent = queue ? queue.text : "";
   }
 
-  // While a human agent has (or is about to take) the chat, their replies are fetched every
-  // few seconds: the agent answers from the portal, not in reply to a request of this page.
+  // The live line: "实时" while the socket is up, the polling notice while it is down.
+  function showLive() {
+    liveStatus.hidden = ended || !human();
+    liveBadge.hidden = !live;
+    pollBadge.hidden = live;
+  }
+
+  function update(body) {
+    (body.turns || []).forEach(addTurn);
+    if ("queue" in body) showQueue(body.queue);
+    status = (body.conversation ? body.conversation.status : body.status) || status;
+    if (status === "closed") { finish(); return; }
+    if (human() && !live) startPolling();
+    showLive();
+  }
+
+  function render(body) {
+    errorBox.hidden = true;
+    update(body);
+    if (!ended) connect();
+  }
+
+  // Agent replies come over the socket; polling is only the fallback while it is down.
+  function connect() {
+    if (socket || ended || !base || !("WebSocket" in window)) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var url = scheme + window.location.host + L.socketPath + root.dataset.conversation +
+      "/?after=" + lastSeq;
+    try { socket = new WebSocket(url); } catch (e) { socket = null; return; }
+    var opened = false;
+    socket.onopen = function () {
+      opened = true;
+      retry = 0;
+      live = true;
+      stopPolling();
+      showLive();
+    };
+    socket.onmessage = function (evt) {
+      var data;
+      try { data = JSON.parse(evt.data); } catch (e) { return; }
+      if (data.type === "chat.update") update(data);
+    };
+    socket.onclose = function (evt) {
+      socket = null;
+      live = false;
+      if (ended) return;
+      if (human()) startPolling();
+      showLive();
+      if (evt.code === 4401 || evt.code === 4403 || evt.code === 4404) return;
+      retry = Math.min(retry + 1, 6);
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, opened ? 0 : retry)));
+    };
+  }
+
   function startPolling() {
-    if (polling) return;
+    if (polling || ended) return;
     polling = setInterval(function () {
-      if (ended) { clearInterval(polling); return; }
-      request(base).then(function (conv) {
-        (conv.turns || []).forEach(addTurn);
-        if (conv.status === "closed") finish();
-      }).catch(function () {});
-    }, 4000);
+      if (ended || live) { stopPolling(); return; }
+      request(base).then(update).catch(function () {});
+    }, 1000 * (Number(L.poll) || 5));
+  }
+
+  function stopPolling() {
+    if (polling) clearInterval(polling);
+    polling = null;
   }
 
   function finish() {
     ended = true;
-    if (polling) clearInterval(polling);
+    stopPolling();
+    showQueue(null);
+    if (socket) socket.close();
+    showLive();
     document.getElementById("cs-survey").hidden = false;
     document.getElementById("cs-form").hidden = true;
     document.getElementById("cs-ptt").hidden = true;
   }
 
-  function start() {
+  function opened(conv) {
+    base = L.startUrl + conv.id + "/";
+    root.dataset.conversation = conv.id;
+    render(conv);
+  }
+
+  function create() {
     return request(L.startUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ channel: "chat" }),
-    }).then(function (conv) {
-      base = L.startUrl + conv.id + "/";
-      root.dataset.conversation = conv.id;
-      conv.turns.forEach(addTurn);
-    });
+    }).then(opened);
+  }
+
+  // The conversation the subscriber left open is resumed; a new one only when there is none.
+  function start() {
+    if (!L.resume) return create();
+    return request(L.startUrl + L.resume + "/").then(function (conv) {
+      if (conv.status === "closed") return create();
+      opened(conv);
+    }, create);
   }
 
   document.getElementById("cs-form").addEventListener("submit", function (e) {
@@ -167,7 +246,7 @@
   document.getElementById("cs-end").addEventListener("click", function () {
     if (ended) return;
     request(base + "end/", { method: "POST" }).then(function (conv) {
-      (conv.turns || []).slice(-1).forEach(addTurn);
+      (conv.turns || []).forEach(addTurn);
       finish();
     }).catch(function (err) { showError(err.message); });
   });
