@@ -17,6 +17,7 @@ from suite.ai import gateway
 from suite.tenancy.models import Tenant
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, screenshot, staff_login
 from tests.customer_service.conftest import ARTICLES
+from tests.customer_service.threads import off_the_loop
 
 pytestmark = pytest.mark.browser
 SLOW_MS = 90_000  # first use of a model in the process loads it (Whisper, TTS)
@@ -90,11 +91,15 @@ def test_subscriber_chats_by_text_hears_the_reply_and_rates(mobile_page, live_se
     expect(handoff.locator(".cs-fallback")).to_contain_text("规则")
     conversation = Conversation.objects.get(subscriber__phone="13800138000")
     assert conversation.status == "queued" and conversation.escalation_reason == "explicit_request"
-    # An agent takes the chat in the portal; the reply reaches the subscriber's page by itself.
+    # An agent takes the chat in the portal; the reply reaches the subscriber's page by itself
+    # (over the chat's socket: the services are called as a web request would call them).
     agent = User.objects.get(username="sz_agent")
-    dialogue.conversation_accept(conversation=conversation, agent=agent)
-    dialogue.conversation_agent_reply(
-        conversation=conversation, agent=agent, text="您好，我是客服李娜"
+    off_the_loop(dialogue.conversation_accept, conversation=conversation, agent=agent)
+    off_the_loop(
+        dialogue.conversation_agent_reply,
+        conversation=conversation,
+        agent=agent,
+        text="您好，我是客服李娜",
     )
     expect(page.locator("#cs-messages .cs-agent")).to_contain_text("客服李娜", timeout=20_000)
 

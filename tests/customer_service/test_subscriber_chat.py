@@ -318,25 +318,11 @@ def test_the_subscriber_is_queued_comes_back_and_reads_the_agents_reply_live(
     """In headless Chromium: "转人工" shows the position at once; leaving and coming back shows
     the same conversation; the agent's reply appears while the socket is up (the page does not
     poll then, so only the socket can have brought it)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
 
     from tests.browser import new_page, screenshot
-
-    def off_the_loop(fn, **kwargs):
-        # Playwright's loop runs in this thread; the services publish with async_to_sync, as
-        # in a web request's thread.
-        def run():
-            try:
-                return fn(**kwargs)
-            finally:
-                connection.close()
-
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(run).result()
+    from tests.customer_service.threads import off_the_loop
 
     sub = member(tenant_a, Role.SUBSCRIBER, username="sub", phone="13800138000")
     agent = member(tenant_a, Role.CS_AGENT, username="agent_a")
