@@ -16,7 +16,10 @@ class KnowledgeIndexTask(TenantJobTask):
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
         index, vectors = knowledge.tenant_index(tenant)
-        return {"documents": len(index), "mode": "hybrid" if vectors else "lexical"}
+        return {
+            "documents": knowledge.article_count(index),
+            "mode": "hybrid" if vectors else "lexical",
+        }
 
 
 kb_index = app.register_task(KnowledgeIndexTask())
