@@ -229,6 +229,7 @@ def test_audit_log_shows_actions_and_objects_by_their_labels(client_a, tenant_a,
     text = _get(client_a, reverse("portal:audit_log"))
     assert "登录" in text and "吊销 API 密钥" in text
     assert f"API 密钥 #{key.pk}" in text
+    assert "系统" in text  # the revocation had no signed-in actor
     for code in ("auth.login", "api_key.revoked", "accounts.ApiKey"):
         assert code not in text
     english = _get(client_a, reverse("portal:audit_log"), language="en")
