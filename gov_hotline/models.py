@@ -479,3 +479,22 @@ class RecordingIntake(TenantOwnedModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class Open311Feed(TenantOwnedModel):
+    """The tenant's Open311 GeoReport v2 settings. Without a row, or with `public_reads` off,
+    every Open311 call needs a `hotline` API key; with it on, the spec's GETs (services, a
+    service definition, requests, one request, a token) serve the masked feed to anyone who
+    names the tenant as `jurisdiction_id`. Creating a request always needs the key."""
+
+    public_reads = models.BooleanField(
+        _("public Open311 feed"),
+        default=False,
+        help_text=_("Anyone may read the masked Open311 feed without an API key."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="gh_uniq_open311_feed_tenant")
+        ]

@@ -31,6 +31,7 @@ from .models import (
     ExtensionStatus,
     HandlingRole,
     Holiday,
+    Open311Feed,
     OrderEvent,
     OrderStatus,
     RecordingIntake,
@@ -901,3 +902,22 @@ def sla_sweep(*, tenant: Tenant, now: datetime | None = None) -> dict:
         _event(order, "sla_overdue", due=order.due_at.isoformat())
         escalated += 1
     return {"reminded": reminded, "escalated": escalated}
+
+
+@transaction.atomic
+def open311_feed_set(
+    *, tenant: Tenant, public_reads: bool, actor=None, request=None
+) -> Open311Feed:
+    """Opens (or closes) the tenant's Open311 GETs to callers without an API key."""
+    feed, _created = Open311Feed.objects.update_or_create(
+        tenant=tenant, defaults={"public_reads": public_reads}
+    )
+    audit_record(
+        action="gov_hotline.open311.feed_set",
+        tenant=tenant,
+        request=request,
+        actor=actor,
+        obj=feed,
+        data={"public_reads": public_reads},
+    )
+    return feed

@@ -1,7 +1,14 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2/): services, service
 definitions, requests, in JSON and XML by the `.json` / `.xml` suffix. The jurisdiction is the
 tenant of the API key (`api_key` parameter as the spec says, or a Bearer header), scope
-`hotline`; a `jurisdiction_id` naming another tenant is 404, like one that does not exist."""
+`hotline`; a `jurisdiction_id` naming another tenant is 404, like one that does not exist.
+
+Without a key, the spec's GETs (services, a service definition, requests, one request, a token)
+answer when `jurisdiction_id` names a tenant whose Open311Feed has `public_reads` on (off by
+default: then, as for any tenant that is not public, the key is required). Creating a request
+always needs the key. The feed is masked either way: no contact names or phone numbers, the
+address cut to its area. `discovery` (the spec's service discovery) is public; anything else under
+the Open311 prefix answers the spec's error list, never an HTML page."""
 
 from __future__ import annotations
 
@@ -9,10 +16,12 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -21,14 +30,20 @@ from suite.accounts.authentication import ApiKeyPrincipal, BearerAuthentication,
 from suite.ai import gateway
 from suite.api.parsers import JSONParser
 from suite.api.viewsets import TenantAPIView
-from suite.privacy import mask_address, mask_text
+from suite.privacy import mask_address, mask_name, mask_text
+from suite.tenancy.models import Tenant
 
 from ..intake import order_from_text
-from ..models import OPEN_STATUSES, Category, Channel, Urgency, WorkOrder
+from ..models import OPEN_STATUSES, Category, Channel, Open311Feed, Urgency, WorkOrder
 from ..selectors import orders_for
 
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this API last changed in a way an integrator would notice (the discovery changeset).
+CHANGESET = "2026-12-06T00:00:00+08:00"
+FORMATS = ["application/json", "text/xml"]
+READS = ("GET", "HEAD")
 
 
 class Open311KeyAuthentication(BaseAuthentication):
@@ -130,6 +145,32 @@ class Open311View(TenantAPIView):
             return error_response(fmt, exc.status_code, str(exc.detail))
         return super().handle_exception(exc)
 
+    def check_permissions(self, request):
+        # The spec's reads are public where the tenant said so; every other call (and every
+        # read of a tenant that did not) goes through the key and scope checks as before.
+        if request.method in READS and not request.user.is_authenticated:
+            request._request.tenant = self.public_tenant(request)
+            return
+        super().check_permissions(request)
+
+    def public_tenant(self, request) -> Tenant:
+        slug = request.query_params.get("jurisdiction_id") or ""
+        tenant = Tenant.objects.filter(slug=slug, is_active=True).first() if slug.strip() else None
+        public = (
+            tenant is not None
+            and Open311Feed.objects.for_tenant(tenant).filter(public_reads=True).exists()
+        )
+        if not public:
+            # One answer for an unknown tenant and a private one: the key-less call learns
+            # nothing about which tenants exist.
+            raise exceptions.NotAuthenticated(
+                _(
+                    "An api_key is required: this jurisdiction_id has no public Open311 feed "
+                    "(or none was given)."
+                )
+            )
+        return tenant
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         jurisdiction = request.query_params.get("jurisdiction_id") or request.data.get(
@@ -200,6 +241,16 @@ def _status(order: WorkOrder) -> str:
     return "open" if order.status in OPEN_STATUSES else "closed"
 
 
+def _public_description(order: WorkOrder) -> str:
+    """The summary with phone and ID numbers masked, and the caller's name where it appears."""
+    text = mask_text(order.summary)
+    name = order.contact_name.strip()
+    for variant in {name, name.replace(" ", "")}:
+        if len(variant) >= 2:
+            text = text.replace(variant, mask_name(variant))
+    return text
+
+
 def _request_row(order: WorkOrder) -> dict:
     lead = next(
         (a for a in order.assignments.all() if a.role == "lead" and a.status != "withdrawn"), None
@@ -211,7 +262,7 @@ def _request_row(order: WorkOrder) -> dict:
         "service_name": order.subcategory.name if order.subcategory else "",
         "service_code": order.subcategory.code if order.subcategory else "",
         # A public feed: personal data stays masked here, even for one request.
-        "description": mask_text(order.summary),
+        "description": _public_description(order),
         "agency_responsible": lead.department.name if lead else "",
         "service_notice": "",
         "requested_datetime": timezone.localtime(order.created_at).isoformat(),
@@ -220,8 +271,9 @@ def _request_row(order: WorkOrder) -> dict:
         "address": mask_address(order.address),
         "address_id": "",
         "zipcode": "",
-        "lat": order.latitude if order.latitude is not None else "",
-        "long": order.longitude if order.longitude is not None else "",
+        # null (an empty element in XML) when the request has no coordinates.
+        "lat": order.latitude,
+        "long": order.longitude,
         "media_url": "",
     }
 
@@ -336,3 +388,58 @@ class RequestView(Open311View):
         if order is None:
             raise Open311Error(404, _("Unknown service_request_id."))
         return respond(fmt, "service_requests", "request", [_request_row(order)])
+
+
+class TokenView(Open311View):
+    """The spec's token lookup. Requests are created at once, so the POST already answers the
+    service_request_id, which is also the request's token."""
+
+    def get(self, request, token, fmt):
+        number = (
+            WorkOrder.objects.for_tenant(self.tenant)
+            .filter(number=token)
+            .values_list("number", flat=True)
+            .first()
+        )
+        if number is None:
+            raise Open311Error(404, _("Unknown token."))
+        row = {"token": token, "service_request_id": number}
+        return respond(fmt, "service_requests", "request", [row])
+
+
+def _format(path: str) -> str:
+    return "xml" if path.endswith(".xml") else "json"
+
+
+@csrf_exempt
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The spec's service discovery document: the same for every tenant, no key needed."""
+    if request.method not in READS:
+        return error_response(fmt, 405, _("Only GET is allowed here."))
+    # The endpoint's base: where services.json, requests.json and the rest are found.
+    base = reverse("api:gh-open311-services", kwargs={"fmt": "json"}).removesuffix("services.json")
+    document = {
+        "changeset": CHANGESET,
+        "contact": _("For help with this API, contact your 12345 hotline center."),
+        "key_service": _(
+            "A hotline center's administrator issues API keys with the hotline scope on "
+            "this page: %(url)s"
+        )
+        % {"url": request.build_absolute_uri(reverse("portal:api_keys"))},
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": request.build_absolute_uri(base),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": FORMATS,
+            }
+        ],
+    }
+    return respond(fmt, "discovery", "", document)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Anything else under the Open311 prefix: the spec's error list, in the format asked."""
+    return error_response(_format(request.path), 404, _("No such Open311 resource."))

@@ -30,4 +30,12 @@ urlpatterns = [
         open311.RequestView.as_view(),
         name="gh-open311-request",
     ),
+    re_path(
+        rf"^open311/v2/tokens/(?P<token>[\w-]+)\.{FMT}$",
+        open311.TokenView.as_view(),
+        name="gh-open311-token",
+    ),
+    re_path(rf"^open311/(?:v2/)?discovery\.{FMT}$", open311.discovery, name="gh-open311-discovery"),
+    # Last: anything else under the prefix answers the spec's 404 error list, not HTML.
+    re_path(r"^open311(?P<rest>/.*)?$", open311.not_found, name="gh-open311-unknown"),
 ]
