@@ -47,7 +47,7 @@ from customer_service.models import KbArticle, KbArticleVersion, KbCategory  # n
 from suite.ai import gateway  # noqa: E402
 from suite.ai.backends.base import BackendSpec  # noqa: E402
 from suite.ai.backends.embed_e5 import E5Backend  # noqa: E402
-from suite.ai.search import HybridIndex  # noqa: E402
+from suite.ai.search import Document, HybridIndex  # noqa: E402
 from suite.tenancy.models import TenantKind  # noqa: E402
 from suite.tenancy.services import tenant_create  # noqa: E402
 
@@ -120,8 +120,7 @@ def prebuild_index(tenant, budget_s: float) -> dict:
     e5 = E5Backend(BackendSpec("e5"))
     e5.load()
     articles = list(KbArticle.objects.for_tenant(tenant).select_related("category"))
-    documents = [doc for a in articles for doc in knowledge.documents(a)]
-    texts = [doc.text for doc in documents]
+    texts = [knowledge._document_text(a) for a in articles]
     start = time.perf_counter()
     real = []
     while len(real) < len(texts) and time.perf_counter() - start < budget_s:
@@ -134,10 +133,14 @@ def prebuild_index(tenant, budget_s: float) -> dict:
         v = real[rng.integers(0, len(real))] + rng.normal(0, 0.02, size=real[0].shape)
         vectors.append((v / np.linalg.norm(v)).astype(np.float32))
     by_text = dict(zip(texts, vectors, strict=True))
-    directory = knowledge.index_directory(tenant) / "sentences"
+    directory = knowledge.index_directory(tenant) / "hybrid"
     index = HybridIndex(lambda batch, kind: np.stack([by_text[t] for t in batch]),
                         directory=directory)  # fmt: skip
-    index.add(documents)
+    index.add(
+        Document(str(a.pk), t, {"stamp": knowledge._stamp(a), "title": a.title,
+                                "category": a.category.name if a.category else ""})
+        for a, t in zip(articles, texts, strict=True)
+    )  # fmt: skip
     index.save()
     return {"real_vectors": len(real), "real_embedding_s": round(real_s, 1)}
 

@@ -1,11 +1,7 @@
-"""Hybrid retrieval over a tenant's published knowledge articles, sentence by sentence.
+"""Hybrid retrieval over a tenant's published knowledge articles.
 
 One `suite.ai.search.HybridIndex` per tenant, persisted under `AI_CACHE_DIR/customer_service/`
-and kept in memory per process. Its units are an article's title and each body sentence under
-its title; a search ranks sentences and answers with articles, each ranked by its best sentence
-(measured on the 100 labelled paraphrases of bench/kb_answers.py: the right article among the
-first four for 91 by sentence vectors against 89 by whole-article vectors and 79 by the fused
-article ranking that was used before). Before a search the index is synchronised with the database:
+and kept in memory per process. Before a search the index is synchronised with the database:
 articles whose (version, text) stamp changed are re-embedded, unpublished ones removed, so an
 edit is searchable on the next query without a rebuild job. Embeddings go through
 `suite.ai.gateway.embed` with the tenant as caller (metered and audited like any model call);
@@ -32,14 +28,7 @@ from suite.ai import gateway, registry
 from suite.ai.backends.chat_extractive import STOPWORDS
 from suite.ai.capabilities import Capability
 from suite.ai.errors import AiError, BackendUnavailable
-from suite.ai.search import (
-    RANK_DEPTH,
-    Document,
-    HybridIndex,
-    IndexRebuildNeeded,
-    SearchHit,
-    tokenize_zh,
-)
+from suite.ai.search import Document, HybridIndex, IndexRebuildNeeded, tokenize_zh
 from suite.tenancy.models import Tenant
 
 from .models import ArticleStatus, KbArticle
@@ -158,26 +147,6 @@ def _document_text(article: KbArticle) -> str:
     return f"{article.title}\n{article.body}"
 
 
-def sentences(article: KbArticle) -> list[str]:
-    """The units an article is indexed as: its title, then each body sentence under the title
-    (a sentence alone loses what it is about: "每天25元" of which roaming?)."""
-    body = [s.strip() for s in _SENTENCE.findall(article.body) if s.strip()]
-    return [article.title] + [f"{article.title}：{s}" for s in body]
-
-
-def documents(article: KbArticle) -> list[Document]:
-    metadata = {
-        "article": article.pk,
-        "stamp": _stamp(article),
-        "title": article.title,
-        "category": article.category.name if article.category else "",
-        "body": article.body,
-    }
-    return [
-        Document(f"{article.pk}:{n}", text, metadata) for n, text in enumerate(sentences(article))
-    ]
-
-
 def _stamp(article: KbArticle) -> str:
     digest = hashlib.sha1(_document_text(article).encode(), usedforsecurity=False).hexdigest()
     return f"{article.version}:{digest[:16]}"
@@ -212,7 +181,7 @@ def tenant_index(tenant: Tenant) -> tuple[HybridIndex, bool]:
 
 
 def _open(tenant: Tenant, vectors: bool) -> HybridIndex:
-    directory = index_directory(tenant) / ("sentences" if vectors else "sentences-lexical")
+    directory = index_directory(tenant) / ("hybrid" if vectors else "lexical")
     embed = _embedder(tenant) if vectors else None
     try:
         return HybridIndex.open(directory, embed)
@@ -242,26 +211,26 @@ def _synchronised(tenant: Tenant) -> tuple[HybridIndex, bool]:
 
 
 def _apply(index: HybridIndex, articles: list[KbArticle]) -> None:
-    stamps = {str(a.pk): _stamp(a) for a in articles}
-
-    def fresh(doc_id: str) -> bool:
-        article_id, unit, _n = doc_id.partition(":")
-        doc = index.get(doc_id)
-        return (
-            bool(unit) and doc is not None and doc.metadata.get("stamp") == stamps.get(article_id)
-        )
-
-    ids = _ids(index)
-    kept = {doc_id for doc_id in ids if fresh(doc_id)}
-    index.remove([doc_id for doc_id in ids if doc_id not in kept])
-    indexed = {doc_id.partition(":")[0] for doc_id in kept}
-    changed = [doc for a in articles if str(a.pk) not in indexed for doc in documents(a)]
+    wanted = {str(a.pk): a for a in articles}
+    stale = [doc_id for doc_id in _ids(index) if doc_id not in wanted]
+    index.remove(stale)
+    changed = []
+    for doc_id, article in wanted.items():
+        current = index.get(doc_id)
+        if current is None or current.metadata.get("stamp") != _stamp(article):
+            changed.append(
+                Document(
+                    doc_id,
+                    _document_text(article),
+                    {
+                        "stamp": _stamp(article),
+                        "title": article.title,
+                        "category": article.category.name if article.category else "",
+                    },
+                )
+            )
     if changed:
         index.add(changed)
-
-
-def article_count(index: HybridIndex) -> int:
-    return len({doc_id.partition(":")[0] for doc_id in _ids(index)})
 
 
 def _ids(index: HybridIndex) -> list[str]:
@@ -278,15 +247,8 @@ def snippet(body: str, query: str, limit: int = SNIPPET_CHARS) -> str:
     return best if len(best) <= limit else best[: limit - 1] + "…"
 
 
-def search(
-    tenant: Tenant, query: str, *, k: int = 5, by_meaning: bool = False
-) -> tuple[list[KnowledgeHit], bool]:
-    """The best `k` published articles for `query`; (hits, whether vectors were used).
-
-    Ranked by the fusion of both rankings, or `by_meaning`, by the sentence vectors alone (then
-    the words): for a reader of paraphrases such as a language model, where shared words
-    mislead (the right article among the first four for 91 of 100 paraphrases, against 82
-    fused)."""
+def search(tenant: Tenant, query: str, *, k: int = 5) -> tuple[list[KnowledgeHit], bool]:
+    """The best `k` published articles for `query`; (hits, whether vectors were used)."""
     query = (query or "").strip()
     if not query:
         return [], False
@@ -294,61 +256,28 @@ def search(
     if not len(index):
         return [], vectors
     try:
-        # Every sentence either ranking reaches, so that an article's rank in each ranking is
-        # that of its best sentence there, not only among the best fused ones.
-        raw = index.search(query, k=2 * RANK_DEPTH)
+        raw = index.search(query, k=k)
     except AiError as exc:
         logger.warning("knowledge search failed for tenant %s: %s", tenant.pk, exc)
         return [], vectors
-    best: dict[int, SearchHit] = {}
-    for hit in raw:  # best fused score first
-        best.setdefault(int(hit.metadata["article"]), hit)
-    vector_rank = _article_ranks(raw, "vector_rank")
-    lexical_rank = _article_ranks(raw, "bm25_rank")
-    order = list(best)
-    if by_meaning and vector_rank:
-        order.sort(key=lambda a: (vector_rank.get(a, len(best)), lexical_rank.get(a, len(best))))
-    terms = _content_terms(query)
     hits = []
-    for article_id in order[:k]:
-        hit = best[article_id]
-        body = hit.metadata.get("body", "")
+    terms = _content_terms(query)
+    for hit in raw:
+        body = hit.text.split("\n", 1)[1] if "\n" in hit.text else hit.text
         hits.append(
             KnowledgeHit(
-                id=article_id,
+                id=int(hit.id),
                 title=hit.metadata.get("title", ""),
                 category=hit.metadata.get("category", ""),
-                snippet=_best_sentence(hit) or snippet(body, query),
+                snippet=snippet(body, query),
                 score=hit.score,
-                lexical_rank=lexical_rank.get(article_id),
-                vector_rank=vector_rank.get(article_id),
-                matched_terms=len(
-                    terms & _content_terms(f"{hit.metadata.get('title', '')}\n{body}")
-                ),
+                lexical_rank=hit.bm25_rank,
+                vector_rank=hit.vector_rank,
+                matched_terms=len(terms & _content_terms(hit.text)),
                 query_terms=len(terms),
             )
         )
     return hits, vectors
-
-
-def _best_sentence(hit: SearchHit) -> str:
-    """The body sentence the hit is (empty for the title unit), without its title."""
-    sentence = hit.text.removeprefix(f"{hit.metadata.get('title', '')}：")
-    if hit.id.endswith(":0") or not sentence:
-        return ""
-    return sentence if len(sentence) <= SNIPPET_CHARS else sentence[: SNIPPET_CHARS - 1] + "…"
-
-
-def _article_ranks(raw: list[SearchHit], field: str) -> dict[int, int]:
-    """1-based rank of each article by its best sentence in one ranking (absent: no sentence
-    of it in that ranking)."""
-    ranked = sorted(
-        (getattr(h, field), int(h.metadata["article"])) for h in raw if getattr(h, field)
-    )
-    ranks: dict[int, int] = {}
-    for _rank, article_id in ranked:
-        ranks.setdefault(article_id, len(ranks) + 1)
-    return ranks
 
 
 def _content_terms(text: str) -> set[str]:

@@ -391,8 +391,11 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     fallback cannot tell, so it only gets hits that share words with the question."""
     tenant = conversation.tenant
     if registry.language_model_configured(tenant):
-        # A paraphrase is found by meaning, not words.
-        hits, _vectors = knowledge.search(tenant, question, k=MODEL_PASSAGES, by_meaning=True)
+        hits, _vectors = knowledge.search(tenant, question, k=MODEL_PASSAGES + 1)
+        # A paraphrase is found by meaning, not words: the hit either ranking puts first leads
+        # (small models lean on the first passage).
+        hits.sort(key=lambda h: (min(h.vector_rank or 99, h.lexical_rank or 99), -h.score))
+        hits = hits[:MODEL_PASSAGES]
     else:
         hits, _vectors = knowledge.search(tenant, question, k=KB_PASSAGES)
         hits = [h for h in hits if knowledge.relevant(h)]
