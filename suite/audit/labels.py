@@ -66,6 +66,7 @@ AUDIT_ACTION_LABELS = {
     "customer_service.ticket_sla_breached": _action("Service ticket overdue"),
     # 12345 hotline
     "gov_hotline.order.create": _action("Work order created"),
+    "gov_hotline.open311.feed_set": _action("Open311 public feed changed"),
     # video ringtones
     "video_ringtone.submit": _action("Ringtone submitted for review"),
     "video_ringtone.checked": _action("Ringtone checks finished"),
@@ -114,6 +115,7 @@ OBJECT_TYPE_LABELS = {
     "customer_service.Ticket": _object("Service ticket"),
     "customer_service.Conversation": _object("Conversation"),
     "gov_hotline.WorkOrder": _object("Work order"),
+    "gov_hotline.Open311Feed": _object("Open311 feed"),
     "video_ringtone.Ringtone": _object("Ringtone"),
     "video_ringtone.RingtoneLimits": _object("Ringtone limits"),
     "video_ringtone.Employee": _object("Employee"),

@@ -2,7 +2,7 @@ import csv
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suite.celery import app
 from suite.jobs.models import Job
@@ -11,9 +11,13 @@ from suite.jobs.tasks_base import TenantJobTask
 from suite.privacy import mask_text
 from suite.tenancy.models import Tenant
 
+from .labels import audit_action_label, audit_object_label
 from .selectors import audit_entries
 
 EXPORT_KIND = "audit.export_csv"
+COLUMNS = [
+    "time", "actor", "action", "action_label", "object_type", "object_id", "object", "ip",
+]  # fmt: skip
 
 
 def export_path(job: Job) -> Path:
@@ -28,17 +32,24 @@ class AuditExportTask(TenantJobTask):
         total = entries.count()
         path = export_path(job)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        # Codes for machines, labels for the auditor reading it in a spreadsheet (in the
+        # suite's default language: a worker has no request to take one from).
+        with (
+            path.open("w", newline="", encoding="utf-8-sig") as handle,
+            translation.override(settings.LANGUAGE_CODE),
+        ):
             writer = csv.writer(handle)
-            writer.writerow(["time", "actor", "action", "object_type", "object_id", "ip"])
+            writer.writerow(COLUMNS)
             for done, entry in enumerate(entries.iterator(chunk_size=500), start=1):
                 writer.writerow(
                     [
                         timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
                         mask_text(entry.actor_label),
                         entry.action,
+                        audit_action_label(entry.action),
                         entry.object_type,
                         entry.object_id,
+                        audit_object_label(entry.object_type, entry.object_id),
                         entry.ip or "",
                     ]
                 )

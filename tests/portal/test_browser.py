@@ -105,7 +105,7 @@ def test_audit_export_job_finishes_by_polling_and_downloads(page, live_server, d
     staff_login(page, live_server, "sz_admin")
     expect(page).to_have_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/admin/audit/")
-    expect(page.locator("table.audit")).to_contain_text("auth.login")
+    expect(page.locator("table.audit")).to_contain_text("登录")  # auth.login, by its label
     page.click("text=导出 CSV")
     expect(page).to_have_url(f"{live_server.url}/jobs/")
 
@@ -129,8 +129,8 @@ def test_audit_export_job_finishes_by_polling_and_downloads(page, live_server, d
     with page.expect_download() as download_info:
         row.locator("a", has_text="下载").click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
-    assert content.startswith("time,actor,action")
-    assert "auth.login" in content
+    assert content.startswith("time,actor,action,action_label")
+    assert "auth.login" in content and "登录" in content
 
 
 def test_subscriber_signs_in_by_phone_on_a_small_screen(mobile_page, live_server, demo, settings):

@@ -29,6 +29,9 @@ def _wait_finished(job: Job, seconds: float = 60) -> Job:
 def test_audit_export_runs_on_a_real_worker(client_a, admin_a, tenant_a, tenant_b):
     AuditEntryFactory(tenant=tenant_a, action="probe.mine", actor_label="caller 13812345678")
     AuditEntryFactory(tenant=tenant_b, action="probe.theirs")
+    AuditEntryFactory(
+        tenant=tenant_a, action="api_key.revoked", object_type="accounts.ApiKey", object_id="7"
+    )
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         response = client_a.post(reverse("portal:audit_export"))
         assert response.status_code == 302
@@ -40,6 +43,12 @@ def test_audit_export_runs_on_a_real_worker(client_a, admin_a, tenant_a, tenant_
     assert "probe.mine" in actions
     assert "probe.theirs" not in actions
     assert any(row["actor"] == "caller 138****5678" for row in rows)
+    # Beside each code, what the auditor reads (in the suite's default language, zh-hans).
+    revoked = next(row for row in rows if row["action"] == "api_key.revoked")
+    assert (revoked["action_label"], revoked["object"]) == ("吊销 API 密钥", "API 密钥 #7")
+    assert (
+        next(row for row in rows if row["action"] == "probe.mine")["action_label"] == "probe.mine"
+    )
     assert job.result["rows"] == len(rows)
 
     download = client_a.get(reverse("portal:job_download", args=[job.pk]))
