@@ -42,8 +42,8 @@ def supporting(text: str, passages: list[Passage] | None) -> list[Passage]:
         return []
     cited = marked(text, passages)
     answer = CITATION.sub("", text)
-    anchors = {a.upper() for a in _ANCHOR.findall(answer)}
-    held = [{a.upper() for a in _ANCHOR.findall(p.text)} & anchors for p in passages]
+    anchors = _anchors(answer)
+    held = [_anchors(p.text) & anchors for p in passages]
     scores = [
         2.0 * len({a for a in mine if sum(a in other for other in held) == 1})
         + 0.5 * len(mine)
