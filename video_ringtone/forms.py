@@ -61,7 +61,7 @@ class AssignForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=pgettext_lazy("review", "Comment"), max_length=400)
+    text = forms.CharField(label=pgettext_lazy("gallery", "Comment"), max_length=400)
 
 
 class ReviewForm(forms.Form):

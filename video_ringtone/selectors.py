@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from suite.jobs.models import Job, JobStatus
+from suite.jobs.selectors import job_queue_position, job_status_label
 from suite.tenancy.models import Tenant
 
 from .catalog import PROFILES, THEMES, Theme
@@ -102,6 +104,78 @@ def draft_last_done_render(draft: Draft) -> Render | None:
         .filter(draft=draft, status=RenderStatus.DONE, rendition_of__isnull=True)
         .first()
     )
+
+
+IMAGES_JOB_KIND = "video_ringtone.images"
+
+
+def draft_images_job(draft: Draft) -> Job | None:
+    """The draft's latest image-generation job: the page shows its progress while it runs,
+    its failure with a retry, and nothing once a later one succeeded."""
+    return (
+        Job.objects.for_tenant(draft.tenant)
+        .filter(kind=IMAGES_JOB_KIND, params__draft_id=draft.pk)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def job_progress(job: Job | None) -> dict | None:
+    """A job as the progress bar shows it: its place in line while it waits ("排队中（第 3
+    位）"), then its progress and stage; whether it is still busy or failed."""
+    if job is None:
+        return None
+    position = job_queue_position(job)
+    return {
+        "id": str(job.pk),
+        "status": job.status,
+        "queue_position": position,
+        "status_display": job_status_label(job, position=position),
+        "progress": job.progress,
+        "message": job.message,
+        "busy": job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "failed": job.status == JobStatus.FAILED,
+        "started_at": job.started_at.isoformat() if job.started_at else "",
+    }
+
+
+def render_profile(render: Render) -> str:
+    """The device profile a render was made for (what "render again" asks for)."""
+    side = min(render.width, render.height)
+    return next((p for p, s in PROFILES.items() if s == side), "standard")
+
+
+def draft_work(draft: Draft) -> dict:
+    """The draft's background work as the page and its poll see it: the latest image job and
+    the latest render, each with its job's progress."""
+    images_job = draft_images_job(draft)
+    images = job_progress(images_job)
+    if images is not None:
+        images["source"] = images_job.params.get("source", "")
+    latest = draft_latest_render(draft)
+    render = None
+    if latest is not None:
+        job = Job.objects.for_tenant(draft.tenant).filter(pk=latest.job_id).first()
+        render = job_progress(job) or {
+            "id": "", "status": "", "queue_position": None, "status_display": "",
+            "progress": 0, "message": "", "busy": False, "failed": False, "started_at": "",
+        }  # fmt: skip
+        # the render's own state decides (an inline render has no job)
+        render.update(
+            id=str(latest.pk),
+            job_id=render["id"],
+            job_status=render["status"],
+            status=latest.status,
+            busy=latest.status in (RenderStatus.QUEUED, RenderStatus.RUNNING),
+            failed=latest.status == RenderStatus.FAILED,
+            profile=render_profile(latest),
+        )
+    return {
+        "images": images,
+        "images_pending": bool(images and images["busy"]),
+        "candidates": draft_candidates(draft).count(),
+        "render": render,
+    }
 
 
 def renditions(ringtone: Ringtone) -> dict[str, Render]:

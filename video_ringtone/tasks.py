@@ -3,23 +3,15 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
-from suite.ai import gateway
 from suite.ai.capabilities import QUEUE_FOR, Capability
 from suite.celery import app
 from suite.jobs.models import Job
-from suite.jobs.services import job_set_progress
 from suite.jobs.tasks_base import RetryableJobError, TenantJobTask
 from suite.tenancy.models import Tenant
 
-from .catalog import frame_size
-from .models import Assignment, CandidateSource, Draft, Photo, Render, Ringtone
+from .models import Assignment, Draft, Render, Ringtone
 from .platform import PlatformTransientError
 from .services import drafts, publishing, rendering, review
-from .services.common import media_path
-
-CANDIDATE_SHORT_SIDE = 576
 
 
 class GenerateCandidatesTask(TenantJobTask):
@@ -27,52 +19,16 @@ class GenerateCandidatesTask(TenantJobTask):
     route_queue = QUEUE_FOR[Capability.GENERATE_IMAGE]
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
-        from PIL import Image
-
         draft = Draft.objects.for_tenant(tenant).filter(pk=job.params["draft_id"]).first()
         if draft is None:
             return {"skipped": "draft deleted"}
-        caller = gateway.Caller(tenant=tenant, user=job.created_by)
-        count = int(job.params.get("count", 2))
-        made = []
-        if job.params["source"] == CandidateSource.TEXT:
-            width, height = frame_size(draft.orientation, CANDIDATE_SHORT_SIDE)
-            job_set_progress(job=job, progress=10, message=_("Generating images"))
-            served = gateway.generate_image(
-                caller, draft.prompt, width=width, height=height, style=draft.style or None, n=count
-            )
-            result = served.value
-            for image, plain in zip(result.images, result.unlabelled, strict=True):
-                made.append(
-                    drafts.candidate_create(
-                        draft=draft, image=image, unlabelled=plain, source=CandidateSource.TEXT,
-                        style=draft.style, info=served.info,
-                    )
-                )  # fmt: skip
-        else:
-            photos = list(Photo.objects.for_tenant(tenant).filter(draft=draft))
-            for index, photo in enumerate(photos):
-                job_set_progress(
-                    job=job, progress=10 + 80 * index // len(photos), message=_("AI portraits")
-                )
-                with Image.open(media_path(photo.file)) as img:
-                    picture = img.convert("RGB")
-                style = draft.style or "photo_portrait"
-                served = gateway.edit_image(caller, picture, draft.prompt, style=style, n=1)
-                result = served.value
-                for image, plain in zip(result.images, result.unlabelled, strict=True):
-                    made.append(
-                        drafts.candidate_create(
-                            draft=draft, image=image, unlabelled=plain,
-                            source=CandidateSource.PHOTO, style=style, info=served.info,
-                        )
-                    )  # fmt: skip
-        info = served.info if made else None
-        return {
-            "candidates": [c.pk for c in made],
-            "engine": info.engine if info else "",
-            "fallback": info.fallback if info else False,
-        }
+        return drafts.candidates_generate(
+            draft=draft,
+            source=job.params["source"],
+            count=int(job.params.get("count", 2)),
+            user=job.created_by,
+            job=job,
+        )
 
 
 class RenderTask(TenantJobTask):

@@ -36,6 +36,7 @@ urlpatterns = [
     path("m/gallery/<int:pk>/", views.m_gallery_item, name="m_gallery_item"),
     path("m/gallery/<int:pk>/like/", views.m_like, name="m_like"),
     path("m/gallery/<int:pk>/comment/", views.m_comment, name="m_comment"),
+    path("m/gallery/<int:pk>/set/", views.m_gallery_set, name="m_gallery_set"),
     path("m/gallery/<int:pk>/copy/", views.m_copy, name="m_copy"),
     path("files/candidates/<int:pk>/", views.candidate_file, name="candidate_file"),
     path("files/renders/<uuid:pk>/<str:kind>/", views.render_file, name="render_file"),

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from suite.jobs.models import Job, JobStatus
-from suite.jobs.selectors import job_queue_position, job_status_label, jobs_for
+from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
 from suite.portal.forms import add_service_errors
+from suite.privacy import mask_phone
 from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.selectors import roles_in_tenant
 
@@ -177,16 +177,7 @@ def _editor(request, draft, *, status: int = 200, **forms):
     scenes = list(draft.scenes.select_related("candidate"))
     candidates = list(selectors.draft_candidates(draft))
     latest = selectors.draft_latest_render(draft)
-    pending = Job.objects.for_tenant(draft.tenant).filter(
-        kind="video_ringtone.images",
-        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-        params__draft_id=draft.pk,
-    )
-    failed_images = (
-        Job.objects.for_tenant(draft.tenant)
-        .filter(kind="video_ringtone.images", status=JobStatus.FAILED, params__draft_id=draft.pk)
-        .first()
-    )
+    work = selectors.draft_work(draft)
     context = {
         "draft": draft,
         "form": forms.get("form") or _draft_form(draft),
@@ -214,8 +205,9 @@ def _editor(request, draft, *, status: int = 200, **forms):
         "total_s": sum(float(s.duration_s) for s in scenes),
         "limits": selectors.limits_for(draft.tenant),
         "latest": latest,
-        "images_pending": pending.exists(),
-        "images_failed": failed_images,
+        "images_job": work["images"],
+        "images_pending": work["images_pending"],
+        "render_job": work["render"],
         "any_fallback": any(c.fallback for c in candidates),
         "music": MUSIC.get(draft.music),
     }
@@ -379,36 +371,8 @@ def m_render(request, pk: int):
 
 @creator_required
 def m_draft_status(request, pk: int):
-    """What the progress bar polls: the latest render and whether images are still coming."""
-    draft = _draft(request, pk)
-    latest = selectors.draft_latest_render(draft)
-    job = Job.objects.for_tenant(draft.tenant).filter(pk=latest.job_id).first() if latest else None
-    images_pending = (
-        Job.objects.for_tenant(draft.tenant)
-        .filter(
-            kind="video_ringtone.images",
-            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-            params__draft_id=draft.pk,
-        )
-        .exists()
-    )
-    body = {
-        "images_pending": images_pending,
-        "candidates": selectors.draft_candidates(draft).count(),
-    }
-    if latest is not None:
-        position = job_queue_position(job) if job else None
-        body["render"] = {
-            "id": str(latest.pk),
-            "status": latest.status,
-            # while the render waits for a worker: its place in line, "排队中（第 3 位）"
-            "queue_position": position,
-            "status_display": job_status_label(job, position=position) if job else "",
-            "progress": job.progress if job else 0,
-            "message": job.message if job else "",
-            "error": latest.error,
-        }
-    return JsonResponse(body)
+    """What the progress bars poll: the latest image job and render, with their progress."""
+    return JsonResponse(selectors.draft_work(_draft(request, pk)))
 
 
 @creator_required
@@ -571,6 +535,27 @@ def m_comment(request, pk: int):
         else:
             return redirect("video_ringtone:m_gallery_item", pk=pk)
     return m_gallery_item.__wrapped__(request, pk, comment_form=form, status=400)
+
+
+@creator_required
+@require_POST
+def m_gallery_set(request, pk: int):
+    """一键设置同款: the gallery ringtone on the subscriber's own number, in one tap."""
+    ringtone = _gallery_item(request, pk)
+    try:
+        _assignment, created = publishing.gallery_ringtone_set(ringtone=ringtone, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return m_gallery_item.__wrapped__(request, pk, status=400)
+    text = (
+        _("“%(title)s” is being set as your video ringtone on %(phone)s for all callers.")
+        if created
+        else _("“%(title)s” is already your video ringtone on %(phone)s for all callers.")
+    )
+    messages.success(
+        request, text % {"title": ringtone.title, "phone": mask_phone(request.user.phone)}
+    )
+    return redirect(f"{reverse('video_ringtone:m_home')}#my-number")
 
 
 @creator_required

@@ -103,6 +103,7 @@ PAGES = [
     ("m_gallery_item", "get", "/video-ringtone/m/gallery/{ringtone.pk}/", None),
     ("m_like", "post", "/video-ringtone/m/gallery/{ringtone.pk}/like/", {}),
     ("m_comment", "post", "/video-ringtone/m/gallery/{ringtone.pk}/comment/", {"text": "hi"}),
+    ("m_gallery_set", "post", "/video-ringtone/m/gallery/{ringtone.pk}/set/", {}),
     ("m_copy", "post", "/video-ringtone/m/gallery/{ringtone.pk}/copy/", {}),
     ("candidate_file", "get", "/video-ringtone/files/candidates/{candidate.pk}/", None),
     ("render_file", "get", "/video-ringtone/files/renders/{render.pk}/video/", None),

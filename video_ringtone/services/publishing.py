@@ -93,6 +93,29 @@ def assignment_create(
     return assignment
 
 
+def gallery_ringtone_set(*, ringtone: Ringtone, user) -> tuple[Assignment, bool]:
+    """一键设置同款: a ringtone another subscriber shared in the gallery (approved, so already
+    checked and reviewed) set on the user's own number for all callers, through the same
+    checks and provisioning job as "set as my ringtone". Returns (assignment, created): the
+    same ringtone already on the number for all callers is kept, not provisioned again."""
+    if ringtone.status != RingtoneStatus.APPROVED or not ringtone.in_gallery:
+        raise ValidationError({"ringtone": _("Only ringtones shared in the gallery can be set.")})
+    if not user.phone:
+        raise ValidationError(
+            {"phone": _("Your account has no mobile number to set a ringtone on.")}
+        )
+    current = (
+        Assignment.objects.for_tenant(ringtone.tenant)
+        .filter(phone=user.phone, caller_group=CallerGroup.ALL, ringtone=ringtone)
+        .exclude(state__in=(AssignmentState.REMOVED, AssignmentState.FAILED))
+        .filter(start_time__isnull=True)
+        .first()
+    )
+    if current is not None:
+        return current, False
+    return assignment_create(ringtone=ringtone, phone=user.phone, user=user), True
+
+
 def _enqueue(assignment: Assignment, action: str, user) -> None:
     from .. import tasks
 

@@ -122,7 +122,9 @@ def render_inline(*, draft: Draft, user, profile: str = "low") -> Render:
 def render_execute(
     *, render: Render, job: Job | None, user=None, content_id: str | None = None
 ) -> dict:
-    """Runs in the `video` worker. Progress: 0-10 audio, 10-95 frames, 95-100 poster."""
+    """Runs in the `video` worker. Progress, each step reported as it starts: 2-6 loading the
+    scenes (one step each), 6 the spoken greeting, 10-95 the frames (every 2%, "frame n of
+    N"), 96 the poster; the job's success makes it 100."""
     render.status = RenderStatus.RUNNING
     render.save(update_fields=["status"])
     spec = render.spec
@@ -134,7 +136,12 @@ def render_execute(
 
     try:
         scenes = []
-        for item in spec["scenes"]:
+        count = len(spec["scenes"])
+        for index, item in enumerate(spec["scenes"]):
+            report(
+                2 + 4 * index // max(1, count),
+                _("Preparing scene %(n)s of %(total)s") % {"n": index + 1, "total": count},
+            )
             with Image.open(media_path(item["image"])) as img:
                 scenes.append(
                     SceneInput(
@@ -144,7 +151,10 @@ def render_execute(
                         transition=item["transition"],
                     )
                 )
-        duration = sum(round(s.duration_s * FPS) for s in scenes) / FPS
+        frames = sum(round(s.duration_s * FPS) for s in scenes)
+        duration = frames / FPS
+        if spec.get("voice_text"):
+            report(6, _("Recording the spoken greeting"))
         voice, voice_engine = _voice(render, caller)
         track = MUSIC.get(spec.get("music") or "")
         audio = soundtrack(
@@ -164,9 +174,10 @@ def render_execute(
 
         def progress(fraction: float) -> None:
             value = 10 + int(fraction * 85)
-            if value >= step["last"] + 5:
+            if value >= step["last"] + 2:
                 step["last"] = value
-                report(value, _("Rendering video"))
+                done = min(frames, round(fraction * frames))
+                report(value, _("Frame %(n)s of %(total)s") % {"n": done, "total": frames})
 
         output = render_video(
             scenes,
@@ -179,6 +190,7 @@ def render_execute(
             fps=FPS,
             progress=progress,
         )
+        report(96, _("Making the poster"))
         poster = label_image(
             Image.fromarray(output.poster), provider=provider, content_id=content_id
         )

@@ -1,50 +1,74 @@
-// The creation page's progress bar: poll the draft's status while a render runs or images are
-// being generated, update the bar in place, and reload when the work is finished.
+// The creation page's progress bars, one per background job of the draft (the images being
+// generated, the render): its place in line while it waits, then its progress and stage and the
+// seconds it has been working. Live from /ws/jobs/, with polling of the draft's status as the
+// fallback; the page reloads when a job finishes (the images or the video, or the failure with
+// its retry button).
 (function () {
   "use strict";
   var box = document.getElementById("vr-status");
   if (!box) return;
   var url = box.getAttribute("data-url");
-  var bar = document.getElementById("vr-progress");
-  var text = document.getElementById("vr-progress-text");
-  var startRender = box.getAttribute("data-render-status");
-  var startImages = box.getAttribute("data-images-pending") === "true";
-  var startCandidates = parseInt(box.getAttribute("data-candidates") || "0", 10);
+  var elapsedText = box.getAttribute("data-elapsed") || "%(s)s s";
+  var renderBusy = box.getAttribute("data-render-busy") === "true";
+  var imagesBusy = box.getAttribute("data-images-busy") === "true";
+  if (!renderBusy && !imagesBusy) return;
+  var boxes = {};
+  Array.prototype.forEach.call(document.querySelectorAll("[data-job-box]"), function (el) {
+    var id = el.getAttribute("data-job");
+    if (id) boxes[id] = { el: el, job: null, started: el.getAttribute("data-started") };
+  });
 
-  function busy(status) { return status === "queued" || status === "running"; }
-
-  // A job still waiting says where it stands in line ("排队中（第 3 位）"), then its progress.
-  function describe(job) {
+  function describe(job, started) {
+    // A job still waiting says where it stands in line ("排队中（第 3 位）").
     if (job.queue_position && job.status_display) return job.status_display;
-    return job.progress + "%" + (job.message ? " · " + job.message : "");
+    var parts = [job.progress + "%"];
+    if (job.message) parts.push(job.message);
+    var t = started || job.started_at;
+    if (t) {
+      var s = Math.max(0, Math.round((Date.now() - Date.parse(t)) / 1000));
+      if (!isNaN(s)) parts.push(elapsedText.replace("%(s)s", s));
+    }
+    return parts.join(" · ");
   }
+
+  function show(job) {
+    var b = boxes[job.id];
+    if (!b) return;
+    b.job = job;
+    if (job.started_at) b.started = job.started_at;
+    var bar = b.el.querySelector("[data-bar]");
+    var text = b.el.querySelector("[data-text]");
+    if (bar) { bar.value = job.progress; bar.setAttribute("aria-valuenow", job.progress); }
+    if (text) text.textContent = describe(job, b.started);
+  }
+
+  // The elapsed seconds keep counting between updates.
+  window.setInterval(function () {
+    Object.keys(boxes).forEach(function (id) { if (boxes[id].job) show(boxes[id].job); });
+  }, 1000);
 
   function tick() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return schedule();
-        var render = data.render;
-        if (render && bar) {
-          bar.value = render.progress;
-          bar.setAttribute("aria-valuenow", render.progress);
-          if (text) text.textContent = describe(render);
+        if (data.images) show(data.images);
+        if (data.render && data.render.job_id) {
+          show(Object.assign({}, data.render, { id: data.render.job_id, status: data.render.job_status }));
         }
-        var renderDone = render && busy(startRender) && !busy(render.status);
-        var imagesDone = startImages && !data.images_pending && data.candidates !== startCandidates;
-        var imagesStopped = startImages && !data.images_pending;
-        if (renderDone || imagesDone || imagesStopped) { window.location.reload(); return; }
+        var renderDone = renderBusy && data.render && !data.render.busy;
+        var imagesDone = imagesBusy && !data.images_pending;
+        if (renderDone || imagesDone) { window.location.reload(); return; }
         schedule();
       })
       .catch(schedule);
   }
 
   var live = false;
-  function schedule() { window.setTimeout(tick, live ? 3000 : 700); }
+  function schedule() { window.setTimeout(tick, live ? 3000 : 1000); }
 
-  // Live progress from /ws/jobs/ for the render job; polling stays on as the fallback.
-  function listen(jobId) {
-    if (!jobId || !("WebSocket" in window)) return;
+  function listen() {
+    if (!("WebSocket" in window)) return;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var ws;
     try { ws = new WebSocket(scheme + window.location.host + "/ws/jobs/"); } catch (e) { return; }
@@ -53,15 +77,14 @@
     ws.onmessage = function (evt) {
       var data;
       try { data = JSON.parse(evt.data); } catch (e) { return; }
-      if (data.type !== "job.updated" || !data.job || data.job.id !== jobId) return;
-      if (bar) { bar.value = data.job.progress; bar.setAttribute("aria-valuenow", data.job.progress); }
-      if (text) text.textContent = describe(data.job);
+      if (data.type !== "job.updated" || !data.job || !boxes[data.job.id]) return;
+      show(data.job);
       if (data.job.status === "succeeded" || data.job.status === "failed") window.location.reload();
     };
   }
 
-  if (busy(startRender)) listen(box.getAttribute("data-job"));
-  if (busy(startRender) || startImages) schedule();
+  listen();
+  schedule();
 })();
 
 // Device profile: preselect the rendition this screen can show (480p, 720p or 1080p).
