@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from suite.ai.asr_prompt import build_prompt
 from suite.tenancy.models import Tenant
@@ -106,10 +108,30 @@ def agent_dialects(tenant: Tenant, user) -> list[str] | None:
 
 
 def handoff_queue(tenant: Tenant, *, dialects: list[str] | None = None) -> QuerySet[Conversation]:
+    """The handoffs waiting for an agent, the one waiting longest first."""
     qs = Conversation.objects.for_tenant(tenant).filter(status=ConversationStatus.QUEUED)
     if dialects is not None:
         qs = qs.filter(dialect__in=dialects)
-    return qs.order_by("queued_at", "id")
+    # A handoff without its queue time (none is expected) counts from when it began.
+    return qs.order_by(Coalesce("queued_at", "created_at").asc(), "id")
+
+
+# Waiting longer than this, a handoff is marked on the agent's queue.
+LONG_WAIT_S = 120
+
+
+def handoff_queue_waits(
+    tenant: Tenant, *, dialects: list[str] | None = None, limit: int = 200, now=None
+) -> list[Conversation]:
+    """The queue as the agent reads it: oldest first, each conversation with `waited_s` (the
+    seconds since it was handed off) and `long_wait` (waited over LONG_WAIT_S)."""
+    now = now or timezone.now()
+    items = list(handoff_queue(tenant, dialects=dialects)[:limit])
+    for item in items:
+        since = item.queued_at or item.created_at
+        item.waited_s = max(0, int((now - since).total_seconds()))
+        item.long_wait = item.waited_s > LONG_WAIT_S
+    return items
 
 
 def conversations(tenant: Tenant) -> QuerySet[Conversation]:

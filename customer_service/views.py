@@ -94,11 +94,16 @@ def queue(request):
     tenant = request.tenant
     skills = selectors.agent_dialects(tenant, request.user)
     show_all = request.GET.get("all") == "1" and _is_editor(request)
-    items = selectors.handoff_queue(tenant, dialects=None if show_all else skills)
+    items = selectors.handoff_queue_waits(tenant, dialects=None if show_all else skills)
     return render(
         request,
         "customer_service/queue.html",
-        {"items": items[:200], "skills": skills, "show_all": show_all},
+        {
+            "items": items,
+            "skills": skills,
+            "show_all": show_all,
+            "long_wait_s": selectors.LONG_WAIT_S,
+        },
     )
 
 
@@ -338,14 +343,24 @@ def article(request, pk: int | None = None):
         except ValidationError as exc:
             _error(request, exc)
         return redirect("customer_service:article", pk=item.pk)
+    # What the form shows: the article, or after a refused save what the editor typed.
+    form = {
+        "title": item.title if item else "",
+        "body": item.body if item else "",
+        "category": item.category.name if item and item.category else "",
+        "tags": "，".join(item.tags or []) if item else "",
+        "status": item.status if item else ArticleStatus.DRAFT,
+    }
     if request.method == "POST":
+        form = {key: request.POST.get(key, "") for key in form}
         fields = {
-            "title": request.POST.get("title", ""),
-            "body": request.POST.get("body", ""),
-            "category": request.POST.get("category", ""),
-            "status": request.POST.get("status", ArticleStatus.DRAFT),
+            "title": form["title"],
+            "body": form["body"],
+            "category": form["category"],
+            "status": form["status"] or ArticleStatus.DRAFT,
         }
         try:
+            fields["tags"] = kb.tags_parse(form["tags"])
             if item is None:
                 item = kb.article_create(tenant=tenant, user=request.user, **fields)
             else:
@@ -359,6 +374,7 @@ def article(request, pk: int | None = None):
         "customer_service/article.html",
         {
             "article": item,
+            "form": form,
             "can_edit": True,
             "versions": item.versions.all()[:10] if item else [],
             "statuses": ArticleStatus.choices,

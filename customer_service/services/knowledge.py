@@ -48,6 +48,29 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
+MAX_TAGS = 20
+MAX_TAG = 40
+_TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def tags_parse(text: str) -> list[str]:
+    """The tags an editor typed in one box ("流量, 套餐、5G"): split at commas (either width),
+    enumeration commas, semicolons and spaces; each kept once, in the order given."""
+    tags = [t for t in _TAG_SEPARATORS.split(text or "") if t]
+    too_long = [t for t in tags if len(t) > MAX_TAG]
+    if too_long:
+        raise ValidationError(
+            {
+                "tags": _("A tag is longer than %(n)d characters: %(tag)s")
+                % {"n": MAX_TAG, "tag": too_long[0][:60]}
+            }
+        )
+    tags = list(dict.fromkeys(tags))
+    if len(tags) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(n)d tags.") % {"n": MAX_TAGS}})
+    return tags
+
+
 def _clean_status(status: str) -> str:
     if status not in ArticleStatus.values:
         raise ValidationError({"status": _("Unknown status: %(s)s.") % {"s": status}})

@@ -102,3 +102,40 @@
     start();
   }
 })();
+
+// The handoff queue's waiting times count on between refreshes: each cell carries the seconds
+// waited when the server rendered it (data-waited-s); the formats are the server's own
+// (the `duration` filter's), read from <template id="cs-wait-i18n">.
+(function () {
+  "use strict";
+  var fmt = document.getElementById("cs-wait-i18n");
+  if (!fmt) return;
+  var seen = typeof WeakMap === "function" ? new WeakMap() : null;
+  if (!seen) return;
+
+  function fill(pattern, values) {
+    return pattern.replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
+  function duration(total) {
+    var h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    if (h) return fill(fmt.getAttribute("data-h"), { h: h, m: m });
+    if (m) return fill(fmt.getAttribute("data-m"), { m: m, s: s });
+    return fill(fmt.getAttribute("data-s"), { s: s });
+  }
+
+  function tick() {
+    var now = Date.now();
+    var long = parseInt(fmt.getAttribute("data-long"), 10) || 0;
+    document.querySelectorAll("[data-waited-s]").forEach(function (cell) {
+      if (!seen.has(cell)) seen.set(cell, now);  // a cell swapped in is counted from now
+      var waited = (parseInt(cell.getAttribute("data-waited-s"), 10) || 0) +
+        Math.floor((now - seen.get(cell)) / 1000);
+      var text = cell.querySelector(".cs-wait-text");
+      if (text) text.textContent = fill(fmt.getAttribute("data-waited"), { d: duration(waited) });
+      if (long) cell.classList.toggle("cs-wait-long", waited > long);
+    });
+  }
+
+  window.setInterval(tick, 1000);
+})();

@@ -34,6 +34,8 @@
       list.appendChild(li);
     });
     document.getElementById("no-calls").hidden = state.calls.length > 0;
+    // With no call running and none chosen, the page explains itself instead of empty panels.
+    root.classList.toggle("is-idle", !state.calls.length && !current);
   }
 
   function renderHeader() {
