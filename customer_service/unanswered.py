@@ -34,11 +34,29 @@ MOST_DISTINCT = 200  # the most frequent texts are grouped; a long tail adds cos
 VARIANTS_SHOWN = 4
 CACHE_S = 600
 
-_FILLER = re.compile(r"那个|这个|就是|然后|[嗯啊哦噢呃额喂哎唉嘿哈呀吧嘛诶欸]|[\s\W_]")
+_FILLER = re.compile(r"那个|这个|就是|然后|[嗯啊哦噢呃额喂哎唉嘿哈呀吧嘛诶欸呵嗨]|[\s\W_]")
 # What Whisper writes for silence or music: the credits of the subtitle files it learnt from.
 _ASR_CREDITS = (
     "请不吝点赞", "点赞 订阅", "订阅 转发", "字幕由", "字幕by", "谢谢观看", "明镜与点点",
+    "字幕志愿者", "感谢观看", "谢谢收看", "感谢收看", "中文字幕", "独播剧场", "Amara.org",
 )  # fmt: skip
+# Whole utterances that are talk around a question, not one: greetings, acknowledgements,
+# "can you hear me". Only an utterance made of nothing else is noise ("可以办宽带吗" is not).
+_FILLER_PHRASES = (
+    "你好", "您好", "喂", "在吗", "在不在", "有人吗", "人呢", "听得到吗", "听得见吗", "能听到吗",
+    "听到了吗", "听不清", "听不到", "听不见", "信号不好", "好的", "好", "行", "对", "对的",
+    "是", "是的", "嗯", "哦", "啊", "可以", "没事", "没有", "没了", "不用了", "不用", "知道了",
+    "明白", "明白了", "谢谢", "谢谢你", "多谢", "再见", "拜拜", "等一下", "稍等", "稍等一下",
+    "等等", "那个", "这个", "就是", "然后", "什么", "啥", "ok", "okay", "hello", "hi", "yes",
+    "no", "喂你好", "您好您好", "请问", "请问一下", "问一下", "我想问", "我想问一下", "咨询一下",
+    "我想咨询一下", "转人工", "人工", "人工服务", "人工客服",
+)  # fmt: skip
+_FILLER_ONLY = re.compile(
+    "(?:" + "|".join(sorted(map(re.escape, _FILLER_PHRASES), key=len, reverse=True)) + ")+",
+    re.IGNORECASE,
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[a-z]{3,}|\d{3,}", re.IGNORECASE)
 _MIN_CHARS = 2  # "宽带", "话费": a terse question is still one
 
 
@@ -51,9 +69,20 @@ class Group:
 
 
 def is_noise(text: str) -> bool:
-    if any(credit in text for credit in _ASR_CREDITS):
+    """What speech recognition heard that is not a question: Whisper's subtitle credits, an
+    utterance of filler and greetings only ("喂喂", "嗯好的", "你好在吗"), a fragment with fewer
+    than _MIN_CHARS meaningful Chinese characters once the filler is out ("啊对", "好"), one
+    sound repeated ("啦啦啦啦"). A question in Latin letters or digits needs a real word
+    ("WiFi连不上" and "5G套餐" count by their Chinese; "wifi" alone by its word)."""
+    if any(credit.lower() in text.lower() for credit in _ASR_CREDITS):
         return True
-    return len(_FILLER.sub("", text)) < _MIN_CHARS
+    bare = re.sub(r"[\s\W_]", "", text)
+    if not bare or _FILLER_ONLY.fullmatch(bare):
+        return True
+    core = _FILLER.sub("", text)
+    if len(set(core.lower())) < _MIN_CHARS:
+        return True
+    return len(_HAN.findall(core)) < _MIN_CHARS and not _WORD.search(core)
 
 
 def top_unanswered(tenant: Tenant, *, since: datetime, limit: int) -> dict:
