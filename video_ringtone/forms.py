@@ -12,7 +12,7 @@ class DraftForm(forms.Form):
         label=_("Describe the picture"),
         max_length=300,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     style = forms.ChoiceField(
         label=_("Style"), choices=[("", _("No style")), *style_choices()], required=False

@@ -243,14 +243,3 @@ def test_gallery_and_ringtone_pages_in_zh_hans(client, shared, tenant_a, subscri
                         draft_page).group(1)  # fmt: skip
     assert heading == "图片素材"  # generated images and uploaded photos
     assert "图片数" not in draft_page
-
-
-def test_text_boxes_fit_a_phone_card():
-    """The prompt box: full width of its card, padding inside, long text wraps."""
-    from pathlib import Path
-
-    css = Path("video_ringtone/static/video_ringtone/vr.css").read_text()
-    rule = re.search(r"\.m-card \.field textarea \{([^}]*)\}", css).group(1)
-    for declaration in ("width: 100%", "max-width: 100%", "box-sizing: border-box",
-                        "overflow-wrap: anywhere"):  # fmt: skip
-        assert declaration in rule
