@@ -278,6 +278,11 @@ def test_the_agent_pages_are_laid_out(page, asgi_server, tenant_a):
     page.wait_for_function(
         "t => document.querySelector('#queue-body tr .cs-wait-text').textContent !== t", arg=before
     )
+    # A badge marked hidden is hidden (a .badge's inline-block once kept "live" showing
+    # beside "not connected").
+    page.wait_for_selector("[data-cs-live-badge]:not([hidden])")
+    page.evaluate("document.querySelector('[data-cs-live-badge]').hidden = true")
+    assert page.locator("[data-cs-live-badge]").is_hidden()
     waits = page.locator("#queue-body td.cs-wait")
     assert "cs-wait-long" in waits.first.get_attribute("class")  # 200 s, first
     assert "cs-wait-long" not in waits.last.get_attribute("class")  # 20 s, last
