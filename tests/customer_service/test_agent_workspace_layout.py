@@ -222,9 +222,15 @@ def test_the_live_call_page_explains_itself_when_no_call_runs(client, tenant_a, 
     empty = _from(idle, 'id="live-empty"', "</section>")
     assert "没有进行中的通话" in empty and "API" in empty and empty.count("<li>") == 3
 
-    call_start(tenant=tenant_a, product="customer_service", protocol="stream")
+    assert '<p id="pick-call" class="muted" hidden>' in idle
+
+    # A call runs and none is chosen: the panels, and a word on picking one.
+    call = call_start(tenant=tenant_a, product="customer_service", protocol="stream")
     busy = client.get(reverse("customer_service:live_call")).content.decode()
     assert 'class="live-call"' in busy and "is-idle" not in busy.split('id="live-call"')[1][:40]
+    assert '<p id="pick-call" class="muted">在左侧选择一个通话' in busy
+    chosen = client.get(reverse("customer_service:live_call"), {"call": call.id}).content.decode()
+    assert '<p id="pick-call" class="muted" hidden>' in chosen
 
 
 # --- in Chromium: the layout itself ----------------------------------------------------------

@@ -36,6 +36,7 @@
     document.getElementById("no-calls").hidden = state.calls.length > 0;
     // With no call running and none chosen, the page explains itself instead of empty panels.
     root.classList.toggle("is-idle", !state.calls.length && !current);
+    document.getElementById("pick-call").hidden = !state.calls.length || !!current;
   }
 
   function renderHeader() {
