@@ -55,23 +55,41 @@ _SURNAME_TITLE = re.compile(rf"({_S})({TITLES})")
 # An address: place words, each a few characters ending in a road/street/estate/building word,
 # then house, building, unit and room numbers. Characters that never occur inside a Chinese
 # address (pronouns, particles, "在"/"住"/"是") end it, so it cannot start with "我是"/"我住在".
+# 天, 上, 下, 和 and 都 do occur in place names (天河路, 上梅林, 下沙村, 和平路, 五和大道, 成都路):
+# only the everyday words they make ("今天", "晚上", "楼下", "都是", "和我", "物业和街道")
+# end an address.
+_ADDR_CHAR_BASE = (
+    r"[^\s，。！？、,.!?；;：:“”\"'（）()《》我你他她它们的了吗呢吧啊呀嘛在住是有个这那很也还"
+    r"就要把被给让说想问请帮跟及去到从对向已经刚才晚午早凌]"
+)
+_NARRATIVE = (
+    r"(?:[今每昨明当前后几两三半整这那白雨天]天|[晚早马楼路身]上|上[午班来去面]|[楼一]下|"
+    r"下[午班来去面雨]|和(?:[我你他她]|街道|社区|物业|城管|居委)|都[是不在有没很会要])"
+)
 _ADDR_CHAR = (
-    r"[^\s，。！？、,.!?；;：:“”\"'（）()《》我你他她它们的了吗呢吧啊呀嘛在住是有个这那很都也还"
-    r"就要把被给让说想问请帮和跟及去到从对向已经刚才天晚上下午早凌]"
+    rf"(?:(?!{_NARRATIVE})(?<![今每昨明当前后几两三半整这那白雨天]天)(?<![晚早马楼路身]上)"
+    rf"(?<![楼一]下){_ADDR_CHAR_BASE})"
 )
 _PLACE_SUFFIX = (
     r"(?:街道|大道|大街|[一二三四五六七八九十\d]+道|路|街|巷|弄|胡同|镇|乡|村|社区|花园|小区|新村|新城|"
-    r"公寓|家园|苑|广场|大厦|大楼|中心|市场|公园|地铁站|车站|站|医院|学校|小学|中学|幼儿园|"
-    r"工业区|工业园|科技园|产业园|园区|园)"
+    r"商城|城|汇|公寓|家园|苑|山庄|广场|大厦|大楼|中心|市场|商场|公园|地铁站|车站|站|医院|学校|小学|中学|"
+    r"幼儿园|宿舍|大院|酒店|宾馆|超市|派出所|工业区|工业园|科技园|产业园|园区|片区|校区|厂区|园)"
 )
 _NUMBER = (
     r"(?:[0-9０-９]+|[一二三四五六七八九十百零〇两]+|[A-Za-z])"
-    r"(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|房|期|巷|弄)"
+    r"(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|房|期|区|巷|弄)"
 )
-# Words that are a place on their own after another one ("芳村" + "大道").
-_WHOLE_PLACE = r"(?:大道|大街|社区|花园|小区|新村|新城|广场|大厦|大楼|地铁站|公园|市场)"
+# Words that are a place on their own after another one ("芳村" + "大道", "科技园" + "南区").
+_WHOLE_PLACE = (
+    r"(?:大道|大街|社区|花园|小区|新村|新城|广场|大厦|大楼|地铁站|公园|市场|[东南西北中]区)"
+)
+# The side or section of a road ("深南大道中", "五和大道南128号") and a room number said without
+# 室 after the building ("5栋302").
+_ROAD_SIDE = r"(?<=[路道街])[东南西北中](?:段|侧)?"
+_BARE_ROOM = r"(?<=[栋幢座元楼])[0-9０-９]{3,4}(?![0-9０-９])"
 _UNIT = (
-    rf"(?:{_ADDR_CHAR}{{1,12}}?{_PLACE_SUFFIX}|{_WHOLE_PLACE}|{_NUMBER}|[东西南北]门|交叉口|路口)"
+    rf"(?:{_ADDR_CHAR}{{1,12}}?{_PLACE_SUFFIX}|{_WHOLE_PLACE}|{_NUMBER}|{_ROAD_SIDE}|{_BARE_ROOM}|"
+    r"[A-Za-z0-9东西南北]{1,2}出口|[东西南北]门|交叉口|路口)"
 )
 _ADDRESS = re.compile(rf"{_UNIT}(?:的?{_UNIT})*")
 # Where an address usually starts when no district names it.
