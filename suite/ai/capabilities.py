@@ -14,6 +14,14 @@ class Capability(models.TextChoices):
     OCR = "ocr", _("Text recognition (OCR)")
 
 
+def capability_label(value: str) -> str:
+    """ "语音识别" for "transcribe"; a code this release does not know shows as itself."""
+    try:
+        return str(Capability(value).label)
+    except ValueError:
+        return value
+
+
 class Unit(models.TextChoices):
     REQUESTS = "requests", _("Requests")
     TOKENS = "tokens", _("Tokens")

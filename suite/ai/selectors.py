@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from suite.tenancy.models import Tenant
 
-from .capabilities import Capability
+from .capabilities import Capability, capability_label
 from .models import (
     AiModel,
     CallStatus,
@@ -125,7 +125,7 @@ def usage_by_capability(rows: list[dict]) -> list[dict]:
     out = []
     for total in sorted(by_cap.values(), key=lambda t: t["capability"]):
         total["audio_seconds"] = round(total["audio_seconds"], 1)
-        total["label"] = _capability_label(total["capability"])
+        total["label"] = capability_label(total["capability"])
         calls = total["requests"]
         total["fallback_share"] = total["fallback"] / calls if calls else 0.0
         out.append(total)
@@ -140,13 +140,6 @@ def usage_model_names(tenant: Tenant, *, days: int = 30) -> list[str]:
         .values_list("model", flat=True)
         .distinct()
     )
-
-
-def _capability_label(value: str) -> str:
-    try:
-        return str(Capability(value).label)
-    except ValueError:
-        return value
 
 
 def _model_row(row: AiModel | dict, *, origin: str, owner: str = "") -> dict:

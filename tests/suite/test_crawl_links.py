@@ -1,11 +1,18 @@
-"""Every link a demo user is shown leads somewhere: signed in as each demo role, follow each
-same-site GET link from that role's home, breadth first, and fail on any answer that is not 200."""
+"""Every link a demo user is shown leads somewhere, and every page it leads to speaks Chinese:
+signed in as each demo role, follow each same-site GET link from that role's home, breadth
+first; fail on any answer that is not 200, and on any page that shows, as a whole piece of text,
+an English message our catalogues translate or a model's raw choice code ("new", "cantonese")."""
 
+import re
 from collections import deque
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
+import polib
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.urls import reverse
 
 from suite.accounts.models import User
@@ -53,8 +60,68 @@ def _links(html: str) -> list[str]:
     return found
 
 
-def _crawl(client, start: str, role: str) -> tuple[list[str], int]:
-    """Visit every page reachable from `start`; return the failures and the pages visited."""
+class _Text(HTMLParser):
+    """What a reader sees: text outside scripts and styles, and the attributes a browser shows."""
+
+    HIDDEN = {"script", "style", "template", "code", "pre", "textarea"}
+    SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+
+    def __init__(self):
+        super().__init__()
+        self.pieces: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        attributes = dict(attrs)
+        self.pieces += [attributes[a] or "" for a in self.SHOWN_ATTRIBUTES if a in attributes]
+        if tag == "input" and attributes.get("type") in ("submit", "button"):
+            self.pieces.append(attributes.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.pieces.append(data)
+
+
+def _shown_text(html: str) -> set[str]:
+    parser = _Text()
+    parser.feed(html)
+    return {" ".join(piece.split()) for piece in parser.pieces} - {""}
+
+
+def _translated_msgids() -> set[str]:
+    """English messages our catalogues give Chinese words for: shown as such, one was missed."""
+    msgids = set()
+    for path in Path(settings.BASE_DIR).glob("*/locale/zh_Hans/LC_MESSAGES/django.po"):
+        for entry in polib.pofile(str(path)).translated_entries():
+            if entry.msgstr != entry.msgid and re.search("[A-Za-z]{2}", entry.msgid):
+                msgids.add(" ".join(entry.msgid.split()))
+    return msgids
+
+
+def _raw_choice_codes() -> set[str]:
+    """The stored codes of our models' choices whose label says something else."""
+    ours = {"suite", "customer_service", "video_ringtone", "video_analytics", "gov_hotline"}
+    codes = set()
+    for model in apps.get_models():
+        if model.__module__.split(".")[0] not in ours:
+            continue
+        for field in model._meta.get_fields():
+            for value, label in getattr(field, "flatchoices", None) or ():
+                code = isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_.-]+", value)
+                if code and value != str(label):
+                    codes.add(value)
+    return codes
+
+
+def _crawl(client, start: str, role: str, untranslated: set[str]) -> tuple[list[str], int]:
+    """Visit every page reachable from `start`; return the failures and the pages visited. A
+    page showing one of `untranslated` as a whole piece of text is a failure too."""
     seen = {start}
     queue = deque([(start, "(home)")])
     failures = []
@@ -74,18 +141,33 @@ def _crawl(client, start: str, role: str) -> tuple[list[str], int]:
             continue
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
-        for href in _links(response.content.decode()):
+        html = response.content.decode()
+        leaked = sorted(_shown_text(html) & untranslated)
+        if leaked:
+            failures.append(f"{role}: {url} shows untranslated {leaked}")
+        for href in _links(html):
             if href not in seen:
                 seen.add(href)
                 queue.append((href, url))
     return failures, visited
 
 
-def test_every_link_shown_to_every_demo_role_opens(client, settings):
+def test_the_page_scan_sees_what_a_reader_sees():
+    html = (
+        '<p title="Status">new</p><script>var s = "new";</script>'
+        '<input type="submit" value="Save"><option>cantonese</option>'
+    )
+    assert _shown_text(html) == {"Status", "new", "Save", "cantonese"}
+    assert {"new", "cantonese"} <= _raw_choice_codes()
+    assert "Save" in _translated_msgids()
+
+
+def test_every_link_shown_to_every_demo_role_opens_in_chinese(client, settings):
     settings.CUSTOMER_SERVICE_KB_VECTORS = False  # lexical index: the e5 pass takes a minute
     seed_demo()
     seed_ai_demo()
     seed_product_demos()
+    untranslated = _translated_msgids() | _raw_choice_codes()
     failures = []
     for demo in USERS:
         user = User.objects.get(username=demo.username)
@@ -95,9 +177,10 @@ def test_every_link_shown_to_every_demo_role_opens(client, settings):
             switched = client.post(reverse("portal:switch_tenant"), {"tenant": tenant.pk})
             assert switched.status_code == 302
             home = reverse("portal:subscriber_home" if demo.phone else "portal:home")
-            found, visited = _crawl(client, home, f"{demo.username} ({role}@{slug})")
+            role_name = f"{demo.username} ({role}@{slug})"
+            found, visited = _crawl(client, home, role_name, untranslated)
             failures += found
             if visited < 2:  # the crawl must get past the home page, or it proves nothing
                 failures.append(f"{demo.username} ({role}@{slug}): no link followed from {home}")
             client.logout()
-    assert not failures, "Dead links:\n" + "\n".join(failures)
+    assert not failures, "Dead links or untranslated pages:\n" + "\n".join(failures)

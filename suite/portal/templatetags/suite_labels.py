@@ -5,8 +5,9 @@ from django import template
 from django.utils.translation import pgettext
 
 from suite.accounts.models import ApiKeyScope
+from suite.ai.capabilities import capability_label as _capability_label
 from suite.ai.engines import engine_label as _engine_label
-from suite.audit.labels import audit_action_label, audit_object_label
+from suite.audit.labels import audit_action_label, audit_actor_label, audit_object_label
 from suite.jobs.kinds import job_kind_label
 
 register = template.Library()
@@ -16,6 +17,12 @@ register = template.Library()
 def audit_action(action) -> str:
     """ "登录" for auth.login."""
     return audit_action_label(str(action or ""))
+
+
+@register.filter
+def audit_actor(actor_label) -> str:
+    """ "系统" for an entry recorded by the system, "API 密钥 sk-ab12…" for a key's call."""
+    return audit_actor_label(str(actor_label or ""))
 
 
 @register.filter
@@ -37,6 +44,12 @@ def scope_label(scope) -> str:
 def job_kind(kind) -> str:
     """ "铃音自动检测" for video_ringtone.checks."""
     return job_kind_label(str(kind or ""))
+
+
+@register.filter
+def capability_label(capability) -> str:
+    """ "对话" for the model capability "chat"."""
+    return _capability_label(str(capability or ""))
 
 
 @register.filter
