@@ -130,6 +130,25 @@ OBJECT_TYPE_LABELS = {
 }
 
 
+# Who acted when no user did: the labels code records in place of a username.
+ACTOR_LABELS = {
+    "system": pgettext_lazy("audit actor", "System"),
+    "assistant": pgettext_lazy("audit actor", "AI assistant"),
+    "sla-check": pgettext_lazy("audit actor", "Deadline check"),
+    "anonymous": pgettext_lazy("audit actor", "Not signed in"),
+}
+API_KEY_ACTOR = "api-key "
+
+
+def audit_actor_label(actor_label: str) -> str:
+    """ "系统" for "system", "API 密钥 sk-ab12…" for "api-key sk-ab12…"; a username as itself."""
+    if actor_label.startswith(API_KEY_ACTOR):
+        prefix = actor_label.removeprefix(API_KEY_ACTOR)
+        return f"{pgettext_lazy('audit actor', 'API key')} {prefix}"
+    label = ACTOR_LABELS.get(actor_label)
+    return str(label) if label is not None else actor_label
+
+
 def audit_action_label(action: str) -> str:
     """The action as a person reads it ("登录" for auth.login); its code if it has no label."""
     label = AUDIT_ACTION_LABELS.get(action)

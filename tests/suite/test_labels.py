@@ -14,7 +14,7 @@ from suite.accounts.services import api_key_create, api_key_revoke
 from suite.ai.backends import ENGINE_MODULES
 from suite.ai.capabilities import Capability
 from suite.ai.engines import ENGINE_LABELS
-from suite.audit.labels import AUDIT_ACTION_LABELS, OBJECT_TYPE_LABELS
+from suite.audit.labels import ACTOR_LABELS, AUDIT_ACTION_LABELS, OBJECT_TYPE_LABELS
 from suite.audit.services import audit_record
 from suite.jobs.kinds import JOB_KIND_LABELS
 from suite.jobs.models import Job
@@ -193,6 +193,7 @@ def test_every_label_reads_in_chinese():
         **JOB_KIND_LABELS,
         **ENGINE_LABELS,
         **{f"object {k}": v for k, v in OBJECT_TYPE_LABELS.items()},
+        **{f"actor {k}": v for k, v in ACTOR_LABELS.items()},
     }
     with translation.override("zh-hans"):
         untranslated = {
@@ -235,6 +236,19 @@ def test_audit_log_shows_actions_and_objects_by_their_labels(client_a, tenant_a,
     english = _get(client_a, reverse("portal:audit_log"), language="en")
     assert "API key revoked" in english and f"API key #{key.pk}" in english
     assert "api_key.revoked" not in english
+
+
+def test_audit_log_names_actors_that_are_not_users(client_a, tenant_a):
+    key = api_key_create(tenant=tenant_a, name="crm", scopes=["maas"]).record
+    audit_record(action="ai.chat", tenant=tenant_a, actor_label=f"api-key {key.prefix}…")
+    audit_record(action="customer_service.ticket_create", tenant=tenant_a, actor_label="assistant")
+    breached = "customer_service.ticket_sla_breached"
+    audit_record(action=breached, tenant=tenant_a, actor_label="sla-check")
+    text = _get(client_a, reverse("portal:audit_log"))
+    assert f"API 密钥 {key.prefix}…" in text
+    assert "智能助手" in text and "时限检查" in text
+    for code in ("api-key", "assistant", "sla-check"):
+        assert code not in text
 
 
 def test_audit_log_filters_by_a_labelled_action(client_a, tenant_a, admin_a):
