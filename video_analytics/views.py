@@ -33,6 +33,7 @@ from .forms import (
     add_input_error,
 )
 from .models import EventStatus, RetentionPolicy, Rule, RuleKind, Severity, Zone, ZoneKind
+from .scene_tags import scene_tag_label
 
 ROLES = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)
 analyst = staff_required(roles=ROLES)
@@ -422,9 +423,12 @@ def event_detail(request, pk: int):
     points = " ".join(
         f"{(x + w / 2) * 1000:.1f},{(y + h) * 1000:.1f}" for _t, x, y, w, h in event.track
     )
-    return render(
-        request, "video_analytics/event_detail.html", {"event": event, "track_points": points}
-    )
+    context = {
+        "event": event,
+        "track_points": points,
+        "scene_tags": [scene_tag_label(tag) for tag in event.scene_tags],
+    }
+    return render(request, "video_analytics/event_detail.html", context)
 
 
 @analyst

@@ -1,14 +1,19 @@
 """Portal pages: each works for the owning tenant and answers 404 for another tenant's objects."""
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.cross_tenant import covers
-from video_analytics import services, storage
+from tests.labels import visible_text
+from video_analytics import pipeline, services, storage
 from video_analytics.models import Camera, Event, EventStatus, Rule, Zone
+from video_analytics.scene_tags import SCENE_TAG_LABELS
 
 from .helpers import make_event
 
@@ -357,3 +362,20 @@ def test_watch_now_pulls_the_stream_once(
     assert (
         analyst.post(reverse("video_analytics:camera_watch", args=[camera_b.pk])).status_code == 404
     )
+
+
+def test_event_shows_its_scene_tags_by_their_labels(analyst, camera_a):
+    event = make_event(camera_a)
+    Event.objects.filter(pk=event.pk).update(scene_tags=["crowded", "motion", "car", "forklift"])
+    analyst.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = analyst.get(reverse("video_analytics:event_detail", args=[event.pk])).content.decode()
+    text = visible_text(page)
+    assert "人员聚集、有移动、汽车、forklift" in text  # a class we have no label for: as named
+    assert "crowded" not in text and "motion" not in text
+
+
+def test_every_tag_the_scene_stage_writes_has_a_label():
+    source = Path(pipeline.__file__).read_text()
+    written = set(re.findall(r'tags\.append\("([a-z ]+)"\)', source))
+    assert {"crowded", "tampered", "quiet"} <= written
+    assert not written - SCENE_TAG_LABELS.keys()
