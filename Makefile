@@ -72,7 +72,7 @@ test: $(VENV)/.installed-dev $(VENV)/.installed-llm $(KOKORO_JS_TARBALL)
 	PYTHONPATH=. $(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
-	$(BIN)/pytest
+	BROWSER_SCREENSHOTS_DIR="$${BROWSER_SCREENSHOTS_DIR:-test-results/screenshots}" $(BIN)/pytest
 
 deploy-check: $(VENV)/.installed-runtime
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
