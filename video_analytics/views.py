@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -112,6 +113,7 @@ def _camera_page(request, camera, *, rule_form=None, upload_form=None, status=20
         "video_analytics/camera_detail.html",
         {
             "camera": camera,
+            "page_url": reverse("video_analytics:camera_detail", args=[camera.pk]),
             "zones": zones,
             "zones_json": [
                 {"id": z.pk, "name": z.name, "kind": z.kind, "points": z.points} for z in zones

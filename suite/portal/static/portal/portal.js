@@ -25,3 +25,31 @@
     if (question && !window.confirm(question)) evt.preventDefault();
   });
 })();
+
+// A form the server refused comes back as the page it sits on, but at the address it was
+// posted to, with its errors perhaps below the fold. Put the page's own address back (a reload
+// would post again otherwise), open any folded section holding the first error, bring it into
+// view and put the cursor in its field.
+(function () {
+  "use strict";
+  function showFirstError() {
+    var pageUrl = document.querySelector('meta[name="page-url"]');
+    if (pageUrl && window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", pageUrl.content);
+    }
+    var error = document.querySelector(".field.has-error, form .form-errors, form .error");
+    if (!error) return;
+    for (var folded = error.closest("details"); folded; folded = folded.parentElement.closest("details")) {
+      folded.open = true;
+    }
+    error.scrollIntoView({ block: "center" });
+    var scope = error.closest(".field") || error.closest("form");
+    var input = scope && scope.querySelector("input:not([type=hidden]), select, textarea");
+    if (input) input.focus({ preventScroll: true });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showFirstError);
+  } else {
+    showFirstError();
+  }
+})();
