@@ -112,6 +112,7 @@ def seed_conversations(tenant: Tenant) -> None:
     if Conversation.objects.for_tenant(tenant).exists():
         return
     now = timezone.now()
+    open_ones = 0
     for days_ago, phone, messages, close, rating in SCRIPTS.get(tenant.slug, []):
         subscriber = User.objects.filter(phone=phone).first() if phone else None
         conversation = dialogue.conversation_start(
@@ -127,8 +128,13 @@ def seed_conversations(tenant: Tenant) -> None:
             dialogue.conversation_close(conversation=conversation)
             if rating:
                 dialogue.conversation_rate(conversation=conversation, score=rating)
-        # Spread the demo over two weeks so the supervisor charts have a shape.
-        start = now - timedelta(days=days_ago, hours=2)
+        # Spread the demo over two weeks so the supervisor charts have a shape; a chat still
+        # open arrived minutes ago, as in a real queue (not one waiting "170 hours").
+        if close:
+            start = now - timedelta(days=days_ago, hours=2)
+        else:
+            open_ones += 1
+            start = now - timedelta(minutes=2 + 5 * open_ones)
         Conversation.objects.filter(pk=conversation.pk).update(
             created_at=start,
             queued_at=start + timedelta(minutes=1) if conversation.queued_at else None,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from customer_service import demo
+from customer_service import demo, selectors
 from customer_service.models import AgentSkill, Conversation, KbArticle, Ticket
 from suite.tenancy.demo import seed_demo as seed_suite
 
@@ -29,3 +29,9 @@ def test_seed_is_idempotent_and_realistic(settings):
     assert Ticket.objects.filter(tenant__slug="gd-sz", type="fault_repair").exists()
     assert Ticket.objects.filter(tenant__slug="gd-sz", call_id="CA-demo-0001").exists()
     assert AgentSkill.objects.get(user__username="sz_agent").dialects == ["mandarin", "cantonese"]
+    # the queue an agent opens has waited minutes, as a real one has; the history spans weeks
+    waits = [c.waited_s for c in selectors.handoff_queue_waits(convs.first().tenant)]
+    assert waits and max(waits) < 3600
+    assert convs.filter(status="closed").earliest("created_at").created_at < min(
+        c.created_at for c in convs.exclude(status="closed")
+    )
