@@ -21,6 +21,7 @@ from suite.accounts.models import ApiKeyScope
 from suite.ai.errors import AiError
 from suite.ai.pipeline import Caller
 from suite.api.parsers import JsonBodyError, load_json
+from suite.realtime.consumers import CLOSE_UNAUTHENTICATED
 from suite.realtime.middleware import origin_allowed
 
 from . import codecs
@@ -28,7 +29,7 @@ from .codecs import FrameError
 from .handlers import CallHandler
 from .models import Call, CallProtocol
 from .services import call_end, call_resume, call_start
-from .session import CLOSE_UNAUTHENTICATED, CallSession, in_worker, live_session
+from .session import CallSession, in_worker, live_session
 
 logger = logging.getLogger("suite.telephony")
 

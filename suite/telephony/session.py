@@ -31,6 +31,7 @@ from suite.ai.labelling import LABEL_TEXT
 from suite.ai.pipeline import Caller
 from suite.ai.streaming import StreamEvent
 from suite.ai.types import AudioClip
+from suite.realtime.consumers import CLOSE_UNAUTHENTICATED  # the key is no longer valid
 
 from .handlers import CallHandler, Turn
 from .models import Call
@@ -40,7 +41,6 @@ from .services import call_end, call_keepalive, call_utterance_add
 logger = logging.getLogger("suite.telephony")
 
 FRAME = 320  # 20 ms at 16 kHz
-CLOSE_UNAUTHENTICATED = 4401  # the connection's API key is no longer valid
 # Barge-in: this much loud audio while a reply is playing cuts the reply off.
 BARGE_IN_S = 0.2
 BARGE_IN_RMS = 0.02
