@@ -191,3 +191,39 @@ def is_silent(samples: np.ndarray, sample_rate: int, *, frame_s: float = 0.03) -
         tail = data[whole:]
         loudest = max(loudest, float(np.sqrt(np.mean(tail * tail))))
     return loudest < SILENCE_RMS
+
+
+def transcript_without_prompt(transcript, prompt: str | None):
+    """`transcript` (a `suite.ai.types.Transcript`) without text that came from the prompt, for
+    every engine: the Whisper backends cut it per segment already (with their no-speech
+    probabilities); an operator's dialect model or a remote engine may hand it back as heard.
+    Each segment is cut by its own text; the transcript's text is cut as a whole, so a segment
+    joining that the engine chose is kept."""
+    kept = []
+    for segment in transcript.segments:
+        text = strip_prompt_echo(segment.text, prompt, no_speech_prob=segment.no_speech_prob)
+        if not text:
+            continue
+        if text != segment.text.strip():
+            segment.text = (" " if segment.text.startswith(" ") else "") + text
+            segment.words = _words_spelling(segment.words, text)
+        kept.append(segment)
+    transcript.segments = kept
+    transcript.text = strip_prompt_echo(transcript.text, prompt)
+    return transcript
+
+
+def _words_spelling(words: list, kept: str) -> list:
+    """The words that spell the end of `kept` in order (the prompt text cut from a segment comes
+    before what was heard)."""
+    target = "".join(kept.split())
+    chosen: list = []
+    remaining = target
+    for word in reversed(words):
+        piece = "".join(str(word.word).split())
+        if piece and remaining.endswith(piece):
+            chosen.append(word)
+            remaining = remaining[: -len(piece)]
+        elif chosen:
+            break
+    return list(reversed(chosen))

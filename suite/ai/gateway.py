@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from . import registry, safety, voices
+from .asr_prompt import transcript_without_prompt
 from .capabilities import Capability, Unit
 from .errors import AiError, ContentBlocked, InvalidInput
 from .pipeline import (
@@ -104,6 +105,8 @@ def transcribe(
         result = backend.transcribe(
             clip, language=language, prompt=prompt, word_timestamps=word_timestamps, vad=vad
         )
+        # Prompt text is not speech, whichever engine let it through.
+        result = transcript_without_prompt(result, prompt)
         if itn:
             from .itn import normalize_numbers
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import quota, registry, safety, voices
+from .asr_prompt import transcript_without_prompt
 from .backends.base import Backend
 from .capabilities import Capability, Unit
 from .errors import AiError
@@ -241,6 +242,7 @@ class TranscriptionStream:
 
         def run(clip: AudioClip) -> Transcript:
             result = self._backend.transcribe_utterance(clip, language=language, prompt=prompt)
+            result = transcript_without_prompt(result, prompt)
             if itn:
                 from .itn import normalize_numbers
 
