@@ -180,6 +180,7 @@ def _editor(request, draft, *, status: int = 200, **forms):
     work = selectors.draft_work(draft)
     context = {
         "draft": draft,
+        "page_url": reverse("video_ringtone:m_draft", args=[draft.pk]),
         "form": forms.get("form") or _draft_form(draft),
         "photo_form": forms.get("photo_form") or PhotoForm(),
         "render_form": forms.get("render_form") or RenderForm(),
@@ -417,6 +418,7 @@ def m_ringtone(request, pk: int):
 def _ringtone_page(request, ringtone, form, status=200):
     context = {
         "ringtone": ringtone,
+        "page_url": reverse("video_ringtone:m_ringtone", args=[ringtone.pk]),
         "sources": _sources(ringtone),
         "form": form,
         "checks": _checks(ringtone),
@@ -499,6 +501,7 @@ def m_gallery_item(request, pk: int, comment_form=None, status=200):
     ringtone = _gallery_item(request, pk)
     context = {
         "ringtone": ringtone,
+        "page_url": reverse("video_ringtone:m_gallery_item", args=[ringtone.pk]),
         "sources": _sources(ringtone),
         "comments": selectors.comments_of(ringtone).select_related("user")[:50],
         "liked": ringtone.likes.filter(user=request.user).exists(),

@@ -132,6 +132,9 @@ def test_bad_uploads_are_400s_and_the_draft_is_untouched(client, tenant_a, subsc
         assert response.status_code == 400
         assert message in response.content.decode()
         assert _state(draft) == before
+        # the page answered is the draft's: portal.js shows its address, not the upload's
+        page_url = f'<meta name="page-url" content="/video-ringtone/m/drafts/{draft.pk}/">'
+        assert page_url in response.content.decode()
     assert sorted(p.name for p in media_path("video_ringtone").rglob("*")) == files_before
 
 
