@@ -132,16 +132,15 @@ def _turn(conversation: Conversation, role: str, text: str, **fields) -> Turn:
 
 
 def _publish(conversation: Conversation, event: str) -> None:
-    tenant_group_send(
-        conversation.tenant_id,
-        QUEUE_GROUP,
-        {
-            "type": event,
-            "conversation": conversation.pk,
-            "status": conversation.status,
-            "dialect": conversation.dialect,
-        },
-    )
+    # After the commit: an agent page that refetches on the event must find the change.
+    payload = {
+        "type": event,
+        "conversation": conversation.pk,
+        "status": conversation.status,
+        "dialect": conversation.dialect,
+    }
+    tenant_id = conversation.tenant_id
+    transaction.on_commit(lambda: tenant_group_send(tenant_id, QUEUE_GROUP, payload))
 
 
 # --- lifecycle -----------------------------------------------------------------------------

@@ -118,3 +118,20 @@ def test_the_queue_page_updates_live_without_polling(browser, asgi_server, tenan
     finally:
         watcher.context.close()
         other.context.close()
+
+
+@pytest.mark.django_db
+def test_queue_events_leave_only_once_the_change_is_committed(
+    tenant_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(dialogue, "tenant_group_send", lambda *args: sent.append(args))
+    conv = dialogue.conversation_start(tenant=tenant_a, phone="13800138000")
+    with django_capture_on_commit_callbacks() as callbacks:
+        dialogue.conversation_escalate(conversation=conv, reason="explicit_request")
+        assert sent == []  # an agent page refetching now would not see the handoff yet
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert [event["type"] for _tenant, _group, event in sent] == ["conversation.queued"]
+    assert sent[0][2]["conversation"] == conv.pk
