@@ -1,0 +1,1 @@
+"""Offline base maps: district outlines shipped as data and a server-side SVG renderer."""
