@@ -9,14 +9,19 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from suite.geo import basemap
+from suite.geo.places import tenant_places
 from suite.tenancy.models import Tenant
 
 from . import storage
 from .models import (
     Analysis,
     Camera,
+    CameraStatus,
     CountSample,
     Event,
     RetentionPolicy,
@@ -185,26 +190,41 @@ def latest_events(*, tenant: Tenant, limit: int = 20) -> QuerySet[Event]:
     return Event.objects.for_tenant(tenant).select_related("camera", "zone")[:limit]
 
 
-def map_positions(
-    cameras: list[Camera], width: int = 720, height: int = 360, pad: int = 40
-) -> list[dict]:
-    """Cameras placed in an SVG box by longitude/latitude (equirectangular, fitted to their
-    extent); cameras without coordinates are listed beside the map instead."""
-    located = [c for c in cameras if c.latitude is not None and c.longitude is not None]
-    if not located:
-        return []
-    lons = [c.longitude for c in located]
-    lats = [c.latitude for c in located]
-    span_x = max(max(lons) - min(lons), 1e-4)
-    span_y = max(max(lats) - min(lats), 1e-4)
-    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
-    off_x = (width - span_x * scale) / 2
-    off_y = (height - span_y * scale) / 2
-    return [
-        {
-            "camera": c,
-            "x": round(off_x + (c.longitude - min(lons)) * scale, 1),
-            "y": round(height - off_y - (c.latitude - min(lats)) * scale, 1),
-        }
-        for c in located
+STATUS_COLOURS = {
+    CameraStatus.ACTIVE: "#1f6fd1",
+    CameraStatus.ONLINE: "#2a9d5b",
+    CameraStatus.OFFLINE: "#c62828",
+    CameraStatus.DISABLED: "#9aa3ad",
+}
+
+
+def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | None:
+    """The tenant's located cameras on the base map of their city (status colours, each a
+    link to its camera); None when no camera has coordinates."""
+    markers = [
+        basemap.Marker(
+            lon=c.longitude,
+            lat=c.latitude,
+            title=f"{c.name} · {c.get_status_display()}",
+            url=reverse("video_analytics:camera_detail", args=[c.pk]),
+            label=c.name,
+            color=STATUS_COLOURS.get(c.status, "#1f6fd1"),
+            css=f"va-pin status-{c.status}",
+            image=reverse("video_analytics:camera_snapshot", args=[c.pk]) if c.snapshot else "",
+            data_id=str(c.pk),
+        )
+        for c in cameras
+        if c.latitude is not None and c.longitude is not None
     ]
+    if not markers:
+        return None
+    city = basemap.pick_city(markers=markers, places=tenant_places(tenant))
+    return basemap.render(
+        map_id="va-map",
+        title=_("Camera map"),
+        desc=_("Cameras placed by their latitude and longitude; the colour shows the status."),
+        markers=markers,
+        city=city,
+        width=480,
+        focus=True,
+    )

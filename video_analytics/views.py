@@ -44,15 +44,14 @@ admin = staff_required(roles=(Role.TENANT_ADMIN,))
 @analyst
 def home(request):
     cameras = list(selectors.cameras_for(tenant=request.tenant))
-    positions = selectors.map_positions(cameras)
-    placed = {p["camera"].pk for p in positions}
+    camera_map = selectors.camera_map(tenant=request.tenant, cameras=cameras)
     return render(
         request,
         "video_analytics/home.html",
         {
             "cameras": cameras,
-            "positions": positions,
-            "unplaced": [c for c in cameras if c.pk not in placed],
+            "camera_map": camera_map,
+            "unplaced": [c for c in cameras if c.latitude is None or c.longitude is None],
             "events": selectors.latest_events(tenant=request.tenant, limit=10),
             "storage": selectors.storage_used(tenant=request.tenant),
             "jobs": jobs_for(tenant=request.tenant, kind_prefix="video_analytics.")[:10],

@@ -304,7 +304,7 @@ def test_home_shows_the_map_and_cameras_of_own_tenant(analyst, camera_a, camera_
     page = analyst.get(reverse("video_analytics:home")).content.decode()
     assert 'id="va-map"' in page and camera_a.name in page and camera_b.name not in page
     snapshot = reverse("video_analytics:camera_snapshot", args=[camera_a.pk])
-    assert f'<image class="va-map-snap" href="{snapshot}"' in page  # on the map too
+    assert f'<image class="basemap-snap" href="{snapshot}"' in page  # on the map too
     assert reverse("video_analytics:camera_snapshot", args=[camera_a.pk]) in page
     assert storage.absolute(Camera.objects.get(pk=camera_a.pk).snapshot).exists()
 
