@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max
+from django.db.models.functions import Round, TruncDate
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from suite.geo import basemap
+from suite.geo.places import tenant_places
 from suite.tenancy.models import Tenant
 
 from .models import Category, District, HotspotAlert, OrderStatus, WorkOrder
@@ -80,6 +85,67 @@ def daily_counts(tenant: Tenant, days: int = 14) -> tuple[list[date], dict[str, 
     for name, day, n in rows:
         series.setdefault(name or "—", {})[day] = n
     return [start + timedelta(days=i) for i in range(days)], series
+
+
+def hotspot_map(tenant: Tenant, now: datetime | None = None) -> basemap.BaseMap | None:
+    """The last window's orders on the city's base map: districts shaded by how many orders
+    name them, and a marker sized by count wherever orders carry coordinates. None when the
+    districts match no shipped city and no order has coordinates."""
+    now = now or timezone.now()
+    recent = (
+        WorkOrder.objects.for_tenant(tenant)
+        .exclude(status=OrderStatus.MERGED)
+        .filter(created_at__gte=now - WINDOW, created_at__lt=now)
+    )
+    by_district = dict(
+        recent.filter(district__isnull=False)
+        .values_list("district__name")
+        .annotate(n=Count("id"))
+        .values_list("district__name", "n")
+    )
+    spots = (
+        recent.filter(latitude__isnull=False, longitude__isnull=False)
+        .annotate(lat=Round("latitude", 3), lon=Round("longitude", 3))
+        .values("lat", "lon")
+        .annotate(n=Count("id"), latest=Max("id"))
+        .order_by("-n")[:200]
+    )
+    markers = [
+        basemap.Marker(
+            lon=spot["lon"],
+            lat=spot["lat"],
+            title=ngettext(
+                "%(n)d order here in the last 24 hours",
+                "%(n)d orders here in the last 24 hours",
+                spot["n"],
+            )
+            % {"n": spot["n"]},
+            url=reverse("gov_hotline:order", args=[spot["latest"]]),
+            color="#c2185b",
+            radius=min(5 + 3 * spot["n"] ** 0.5, 22),
+            css="gh-spot",
+        )
+        for spot in spots
+    ]
+    names = by_district or set(District.objects.for_tenant(tenant).values_list("name", flat=True))
+    city = basemap.pick_city(markers=markers, places=tenant_places(tenant), district_names=names)
+    if city is None and not markers:
+        return None
+    top = max(by_district.values(), default=0)
+    return basemap.render(
+        map_id="gh-hotspot-map",
+        title=_("Orders by district in the last 24 hours"),
+        desc=_(
+            "Districts shaded by the number of work orders naming them in the last 24 hours; "
+            "circles, sized by count, where orders carry coordinates."
+        ),
+        markers=markers,
+        city=city,
+        values=by_district,
+        value_title=_("{name}: {value} orders"),
+        legend_low=_("No orders"),
+        legend_high=ngettext("%(n)d order", "%(n)d orders", top) % {"n": top},
+    )
 
 
 @transaction.atomic

@@ -656,6 +656,7 @@ def hotspots_page(request):
         {
             "chart": chart,
             "clusters": hotspots.clusters(tenant),
+            "hotspot_map": hotspots.hotspot_map(tenant),
             "alerts": HotspotAlert.objects.for_tenant(tenant).select_related(
                 "subcategory__parent", "district"
             )[:20],
