@@ -84,6 +84,18 @@ def _fail(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _errors_into(form, exc: ValidationError) -> None:
+    """A service's errors shown in the form, each beside the field it names (the form's own
+    errors' place), the rest above the fields."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
 @staff_required(roles=STAFF)
 def home(request):
     tenant = request.tenant
@@ -149,32 +161,39 @@ def _confirm_form(request, data=None, initial=None) -> ConfirmForm:
     )
 
 
-def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=None):
-    """The intake page with the filled draft to confirm."""
-    sub = f"{draft['category']}/{draft['subcategory']}" if draft["subcategory"] else ""
-    confirm = _confirm_form(
-        request,
-        initial={
-            "text": text,
-            "transcript": json.dumps(transcript, ensure_ascii=False),
-            "draft": json.dumps(draft, ensure_ascii=False),
-            "request_type": draft["request_type"],
-            "subcategory": sub,
-            "district": draft["district"],
-            "address": draft["address"],
-            "summary": draft["summary"],
-            "urgency": draft["urgency"],
-            "contact_name": draft["contact"]["name"],
-            "emergency_line": draft["emergency_line"],
-        },
-    )
+def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=None, confirm=None):
+    """The intake page with the filled draft to confirm; `confirm` is the agent's own submission
+    when saving it failed (shown again with its errors, nothing the agent entered lost)."""
+    if confirm is None:
+        sub = f"{draft['category']}/{draft['subcategory']}" if draft.get("subcategory") else ""
+        confirm = _confirm_form(
+            request,
+            initial={
+                "text": text,
+                "transcript": json.dumps(transcript, ensure_ascii=False),
+                "draft": json.dumps(draft, ensure_ascii=False),
+                "request_type": draft.get("request_type"),
+                "subcategory": sub,
+                "district": draft.get("district"),
+                "address": draft.get("address"),
+                "summary": draft.get("summary"),
+                "urgency": draft.get("urgency"),
+                "contact_name": (draft.get("contact") or {}).get("name"),
+                "emergency_line": draft.get("emergency_line"),
+            },
+        )
     likely = selectors.draft_duplicates(
-        request.tenant, text=text, district=draft["district"], address=draft["address"]
+        request.tenant,
+        text=text,
+        district=draft.get("district", ""),
+        address=draft.get("address", ""),
     )
     answer = None
-    if draft["request_type"] == "咨询":
+    if draft.get("request_type") == "咨询":
         try:
-            answer = knowledge.kb_answer(caller=_caller(request), question=draft["summary"] or text)
+            answer = knowledge.kb_answer(
+                caller=_caller(request), question=draft.get("summary") or text
+            )
         except (ValidationError, AiError):
             answer = None
     return render(
@@ -189,6 +208,7 @@ def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=
             "answer": answer,
             "intake": intake,
             "duplicates": likely,
+            "merge_into": request.POST.get("merge_into", "") if confirm.is_bound else "",
         },
     )
 
@@ -196,7 +216,6 @@ def _draft_page(request, form, text: str, transcript: list, draft: dict, intake=
 @staff_required(roles=AGENT)
 def intake_page(request):
     form = IntakeForm()
-    confirm = draft = None
     if request.method == "POST" and request.POST.get("step") == "draft":
         form = IntakeForm(request.POST, request.FILES)
         if form.is_valid():
@@ -211,75 +230,86 @@ def intake_page(request):
                     return redirect("gov_hotline:intake_recording", pk=started.pk)
                 draft = draft_build(caller=_caller(request), text=text)
             except ValidationError as exc:
-                for message in _messages_of(exc):
-                    form.add_error(None, message)
+                _errors_into(form, exc)
             except AiError as exc:
                 form.add_error(None, str(exc))
             else:
                 return _draft_page(request, form, text, [], draft)
-    elif request.method == "POST" and request.POST.get("step") == "save":
-        confirm = _confirm_form(request, request.POST)
-        if confirm.is_valid():
-            data = confirm.cleaned_data
-            raw_intake = request.POST.get("intake", "")
-            recorded = (
-                RecordingIntake.objects.for_tenant(request.tenant).filter(pk=raw_intake).first()
-                if raw_intake.isdigit()
-                else None
-            )
-            raw_main = request.POST.get("merge_into", "")
-            main = (
-                selectors.orders_for(request.tenant).filter(pk=raw_main).first()
-                if raw_main.isdigit()
-                else None
-            )
-            try:
-                if raw_main and main is None:
-                    raise ValidationError(_("The order to merge into does not exist."))
-                order = services.intake_confirm(
-                    tenant=request.tenant,
-                    text=data["text"],
-                    transcript=_json(data.get("transcript"), []),
-                    draft=_json(data.get("draft"), {}),
-                    request_type=data["request_type"],
-                    subcategory=data["subcategory"],
-                    district=data["district"],
-                    address=data["address"],
-                    summary=data["summary"],
-                    urgency=data["urgency"],
-                    contact_name=data["contact_name"],
-                    emergency_line=data["emergency_line"],
-                    direct_answer=data["direct_answer"],
-                    intake=recorded,
-                    merge_into=main,
-                    user=request.user,
-                    request=request,
-                )
-            except ValidationError as exc:
-                _fail(request, exc)
-            else:
-                if main is not None:
-                    messages.success(
-                        request,
-                        _("Order %(n)s saved and merged into %(main)s.")
-                        % {"n": order.number, "main": main.number},
-                    )
-                    return redirect("gov_hotline:order", pk=main.pk)
-                messages.success(request, _("Order %(n)s saved.") % {"n": order.number})
-                return redirect("gov_hotline:order", pk=order.pk)
-        draft = _json(request.POST.get("draft"), {})
-        return render(
-            request,
-            "gov_hotline/intake.html",
-            {
-                "form": form,
-                "confirm": confirm,
-                "draft": draft,
-                "field_rows": _field_rows(draft if isinstance(draft, dict) else {}),
-                "text": request.POST.get("text", ""),
-            },
+        # The errors beside the fields, what was typed kept (a file input cannot be refilled).
+        return render(request, "gov_hotline/intake.html", {"form": form, "confirm": None})
+    if request.method == "POST" and request.POST.get("step") == "save":
+        return _intake_save(request)
+    return render(request, "gov_hotline/intake.html", {"form": form, "confirm": None})
+
+
+def _intake_save(request):
+    """Saves the confirmed draft; on any error the same draft page again, with the errors
+    beside the fields and everything the agent chose kept (the recording or call it came from
+    and the merge choice included)."""
+    confirm = _confirm_form(request, request.POST)
+    raw_intake = request.POST.get("intake", "")
+    recorded = (
+        RecordingIntake.objects.for_tenant(request.tenant).filter(pk=raw_intake).first()
+        if raw_intake.isdigit()
+        else None
+    )
+    draft = _json(request.POST.get("draft"), {})
+    draft = draft if isinstance(draft, dict) else {}
+    if confirm.is_valid():
+        data = confirm.cleaned_data
+        raw_main = request.POST.get("merge_into", "")
+        main = (
+            selectors.orders_for(request.tenant).filter(pk=raw_main).first()
+            if raw_main.isdigit()
+            else None
         )
-    return render(request, "gov_hotline/intake.html", {"form": form, "confirm": confirm})
+        try:
+            if raw_main and main is None:
+                raise ValidationError(_("The order to merge into does not exist."))
+            order = services.intake_confirm(
+                tenant=request.tenant,
+                text=data["text"],
+                transcript=_json(data.get("transcript"), []),
+                draft=draft,
+                request_type=data["request_type"],
+                subcategory=data["subcategory"],
+                district=data["district"],
+                address=data["address"],
+                summary=data["summary"],
+                urgency=data["urgency"],
+                contact_name=data["contact_name"],
+                emergency_line=data["emergency_line"],
+                direct_answer=data["direct_answer"],
+                intake=recorded,
+                merge_into=main,
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _errors_into(confirm, exc)
+        else:
+            if main is not None:
+                messages.success(
+                    request,
+                    _("Order %(n)s saved and merged into %(main)s.")
+                    % {"n": order.number, "main": main.number},
+                )
+                return redirect("gov_hotline:order", pk=main.pk)
+            messages.success(request, _("Order %(n)s saved.") % {"n": order.number})
+            return redirect("gov_hotline:order", pk=order.pk)
+    if any(confirm.has_error(name) for name in ("text", "transcript", "draft")):
+        # The page's own hidden fields: nothing beside them to show an error.
+        confirm.add_error(None, _("The citizen's text is missing: fill the order again."))
+    transcript = _json(request.POST.get("transcript"), [])
+    return _draft_page(
+        request,
+        IntakeForm(),
+        request.POST.get("text", ""),
+        transcript if isinstance(transcript, list) else [],
+        draft,
+        intake=recorded,
+        confirm=confirm,
+    )
 
 
 @staff_required(roles=AGENT)
@@ -413,6 +443,7 @@ def order_act(request, pk):
             reasons = {
                 s.department.pk: "；".join(s.reasons) for s in selectors.dispatch_suggestions(order)
             }
+            first = order.status == OrderStatus.NEW  # later ones reassign (the page says 改派)
             services.order_dispatch(
                 order=order,
                 lead=chosen[int(form.cleaned_data["lead"])],
@@ -421,7 +452,7 @@ def order_act(request, pk):
                 note=form.cleaned_data["note"],
                 user=user,
             )
-            messages.success(request, _("Order dispatched."))
+            messages.success(request, _("Order dispatched.") if first else _("Order reassigned."))
         elif action == "close" and dispatcher:
             services.order_close(order=order, user=user)
             messages.success(request, _("Order closed."))
