@@ -42,6 +42,11 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self._issuing() else [IsAuthenticated()]
 
+    def get_authenticate_header(self, request):
+        # Without authenticators DRF has no challenge and answers a wrong password with 403;
+        # it is a 401, and says how to authenticate.
+        return 'Bearer realm="api"'
+
     def _issuing(self) -> bool:
         # No request while the OpenAPI schema is generated.
         return getattr(self.request, "method", None) == "POST"

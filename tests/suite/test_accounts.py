@@ -91,6 +91,13 @@ def test_token_endpoint_locks_out_with_429(admin_a, settings):
     assert "之后再试" in response.json()["error"]["message"]
 
 
+def test_a_wrong_password_for_a_token_is_401_with_a_challenge(admin_a):
+    response = APIClient().post("/api/v1/auth/token/", {"username": "admin_a", "password": "x"})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
 def test_unknown_bearer_token_is_401_with_one_error_shape(db):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Bearer sk-not-a-real-key")
@@ -316,9 +323,7 @@ def _sign_in(endpoint: str, username: str, password: str, ip: str) -> bool | str
         fresh = locked is not None and locked.pk == AuditEntry.objects.latest("pk").pk
         return "locked" if fresh else False
     code = _token_sign_in(username, password, ip)
-    # A wrong password is 403: the issuing POST runs without authenticators, so DRF has no
-    # WWW-Authenticate challenge to make it a 401.
-    return {201: True, 401: False, 403: False, 429: "locked"}[code]
+    return {201: True, 401: False, 429: "locked"}[code]
 
 
 @pytest.mark.parametrize("endpoint", ["portal", "token"])
