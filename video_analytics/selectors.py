@@ -200,7 +200,9 @@ STATUS_COLOURS = {
 
 def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | None:
     """The tenant's located cameras on the base map of their city (status colours, each a
-    link to its camera); None when no camera has coordinates."""
+    link to its camera). With no camera located yet, the city the tenant's name gives
+    (成都市分公司: 成都), drawn empty; None when neither gives a place."""
+    located = [c for c in cameras if c.latitude is not None and c.longitude is not None]
     markers = [
         basemap.Marker(
             lon=c.longitude,
@@ -213,12 +215,11 @@ def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | No
             image=reverse("video_analytics:camera_snapshot", args=[c.pk]) if c.snapshot else "",
             data_id=str(c.pk),
         )
-        for c in cameras
-        if c.latitude is not None and c.longitude is not None
+        for c in located
     ]
-    if not markers:
-        return None
     city = basemap.pick_city(markers=markers, places=tenant_places(tenant))
+    if not markers and city is None:
+        return None
     return basemap.render(
         map_id="va-map",
         title=_("Camera map"),
@@ -227,4 +228,9 @@ def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | No
         city=city,
         width=480,
         focus=True,
+        legend=[
+            (STATUS_COLOURS[status], status.label)
+            for status in CameraStatus
+            if any(c.status == status for c in located)
+        ],
     )

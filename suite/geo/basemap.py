@@ -20,6 +20,7 @@ WIDTH = 720
 MIN_HEIGHT, MAX_HEIGHT = 320, 600
 PAD = 28
 FONT = 13  # district label size, in viewBox units
+MIN_FONT = 10
 MARKER_FONT = 12
 # Light to dark: choropleth classes (the lightest is "none").
 SHADES = ("#eef2f7", "#cfe0f5", "#9fc2ea", "#5f9bdb", "#2f6fc0", "#17498a")
@@ -87,6 +88,7 @@ class DrawnDistrict:
     label_y: float
     bbox: tuple[float, float, float, float]  # x0, y0, x1, y1 of the drawn path
     labelled: bool = True  # False: its label point lies outside a focused view
+    font_size: int = 13
 
 
 @dataclass
@@ -117,7 +119,8 @@ class BaseMap:
     city: City | None
     districts: list[DrawnDistrict] = field(default_factory=list)
     markers: list[DrawnMarker] = field(default_factory=list)
-    legend: list[tuple[str, str]] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, what it means)
+    legend_scale: bool = False  # a light-to-dark scale rather than categories
 
     @property
     def extent_only(self) -> bool:
@@ -259,14 +262,18 @@ def _shade(value: float, top: float) -> str:
     return SHADES[min(max(step, 1), len(SHADES) - 1)]
 
 
-def _place(box: tuple[float, ...], taken: list[tuple[float, ...]], step: float) -> tuple:
-    """The box moved up or down by whole lines until it overlaps nothing already placed (or
-    where it was, when every try overlaps)."""
-    for shift in (0, 1, -1, 2, -2, 3, -3):
-        moved = (box[0], box[1] + shift * step, box[2], box[3] + shift * step)
-        if not any(_overlaps(moved, other) for other in taken):
-            return moved
-    return box
+def _place(
+    boxes: Sequence[tuple[float, ...]], taken: list[tuple[float, ...]]
+) -> tuple[int, tuple[float, ...]]:
+    """The first candidate box (and its index) that overlaps nothing already placed; when
+    every candidate overlaps something, the one that overlaps least."""
+    counts = [sum(_overlaps(box, other) for other in taken) for box in boxes]
+    index = counts.index(min(counts))
+    return index, boxes[index]
+
+
+def _shifted(box: tuple[float, ...], dx: float, dy: float) -> tuple[float, ...]:
+    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
 
 
 def _text_box(x: float, y: float, text: str, size: float, anchor: str) -> tuple[float, ...]:
@@ -300,6 +307,7 @@ def render(
     legend_high: str = "",
     width: int = WIDTH,
     focus: bool = False,
+    legend: Sequence[tuple[str, str]] = (),
 ) -> BaseMap:
     """Districts of `city` (shaded by `values` when given) and the markers, fitted to the
     city and the markers (with `focus`, to the districts holding markers: the others are
@@ -328,29 +336,38 @@ def render(
         margin = max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * 0.05
         bbox = (bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin)
     project = Projection(bbox, width)
-    result = BaseMap(map_id, title, desc, width, project.height, city)
+    result = BaseMap(map_id, title, desc, width, project.height, city, legend=list(legend))
     taken: list[tuple[float, ...]] = []
 
-    for marker in markers:
+    for marker in markers:  # every marker and picture first: labels then avoid them all
         x, y = project(marker.lon, marker.lat)
-        drawn = DrawnMarker(marker, x, y)
+        result.markers.append(DrawnMarker(marker, x, y))
         taken.append((x - marker.radius, y - marker.radius, x + marker.radius, y + marker.radius))
         if marker.image:
             taken.append((x - 24, y + marker.radius + 3, x + 24, y + marker.radius + 39))
+    for drawn in result.markers:
+        marker, x, y = drawn.marker, drawn.x, drawn.y
         if marker.label:
-            anchor = "start" if x < width * 0.7 else "end"
-            lx = x + marker.radius + 3 if anchor == "start" else x - marker.radius - 3
             ly = y + MARKER_FONT * 0.4
-            box = _place(_text_box(lx, ly, marker.label, MARKER_FONT, anchor), taken, MARKER_FONT)
-            ly = box[3] - 2
+            gap = marker.radius + 3
+            sides = [("start", x + gap), ("end", x - gap)]
+            if x > width * 0.7:
+                sides.reverse()
+            options = [
+                (anchor, lx, ly + shift * MARKER_FONT)
+                for shift in (0, 0.6, -0.6, 1.2, -1.2)
+                for anchor, lx in sides
+            ]
+            boxes = [_text_box(lx, y2, marker.label, MARKER_FONT, a) for a, lx, y2 in options]
+            index, box = _place(boxes, taken)
+            anchor, lx, ly = options[index]
             dx, dy = _fit_inside(box, width, project.height)
             drawn.label_x, drawn.label_y, drawn.anchor = (
                 round(lx + dx, 1),
                 round(ly + dy, 1),
                 anchor,
             )
-            taken.append((box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy))
-        result.markers.append(drawn)
+            taken.append(_shifted(box, dx, dy))
 
     if city is not None:
         top = max(values.values(), default=0) if values else 0
@@ -358,11 +375,17 @@ def render(
             d, path_box = _path(district, project)
             value = (values or {}).get(district.name, 0)
             lx, ly = project(*district.label_at)
-            ly += FONT * 0.4
             inside = 0 <= lx <= width and 0 <= ly <= project.height
-            box = _place(_text_box(lx, ly, district.name, FONT, "middle"), taken, FONT)
+            # A small district gets a smaller label, so it stays on its own district.
+            size = round(max(MIN_FONT, min(FONT, (path_box[2] - path_box[0]) / len(district.name))))
+            ly += size * 0.4
+            first = _text_box(lx, ly, district.name, size, "middle")
+            across = (first[2] - first[0]) * 0.6
+            shifts = [(0, k) for k in (0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 3, -3)]
+            shifts += [(side, k) for k in (0, 1, -1) for side in (-across, across)]
+            _, box = _place([_shifted(first, dx, k * size) for dx, k in shifts], taken)
             dx, dy = _fit_inside(box, width, project.height)
-            box = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+            box = _shifted(box, dx, dy)
             if inside:
                 taken.append(box)
             result.districts.append(
@@ -375,11 +398,13 @@ def render(
                     else district.name,
                     label_x=round((box[0] + box[2]) / 2, 1),
                     label_y=round(box[3] - 2, 1),
+                    font_size=size,
                     labelled=inside,
                     bbox=path_box,
                 )
             )
         if values is not None:
             result.legend = [(SHADES[0], legend_low), (SHADES[-1], legend_high)]
+            result.legend_scale = True
     # Markers are drawn last (on top), labels of districts under them.
     return result

@@ -66,9 +66,10 @@ def test_labels_stay_inside_the_view_and_every_district_is_named():
         drawn = basemap.render(map_id="m", title="t", desc="d", city=city, width=480)
         assert [d.name for d in drawn.districts] == [d.name for d in city.districts]
         for d in drawn.districts:
-            half = len(d.name) * basemap.FONT / 2
+            half = len(d.name) * d.font_size / 2
             assert half <= d.label_x + 2 and d.label_x + half <= drawn.width + 2
-            assert basemap.FONT <= d.label_y + 2 <= drawn.height
+            assert d.font_size <= d.label_y + 2 <= drawn.height
+            assert basemap.MIN_FONT <= d.font_size <= basemap.FONT
 
 
 def test_the_city_comes_from_markers_then_district_names_then_the_tenant():
