@@ -4,6 +4,10 @@ the producer and a content id).
 
 The implicit record is one JSON object under the key "AIGC", shaped after GB 45438-2025:
 {"Label": "AI生成", "ContentProducer": ..., "ProduceID": ..., "ProduceTime": ...}.
+
+A backend that draws third-party artwork into an image (the fallback's OpenMoji emoji) puts the
+credit its licence asks for in the image's `.info["Credit"]`; it is kept through labelling and
+written beside the record (PNG text "Credit", JPEG EXIF Copyright).
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 LABEL_TEXT = "AI生成"
 METADATA_KEY = "AIGC"
+CREDIT_KEY = "Credit"
 BADGE_FILL = (0, 0, 0, 150)  # semi-opaque black
 BADGE_TEXT = (255, 255, 255, 255)
 POSITIONS = ("bottom_right", "bottom_left", "top_right", "top_left")
 _EXIF_IMAGE_DESCRIPTION = 0x010E
+_EXIF_COPYRIGHT = 0x8298
 _EXIF_IFD = 0x8769
 _EXIF_USER_COMMENT = 0x9286
 
@@ -131,23 +137,41 @@ def image_bytes_with_metadata(
     img: Image.Image, *, provider: str, content_id: str, fmt: str = "png", quality: int = 90
 ) -> bytes:
     record = _record_json(provider, content_id)
+    credit = str(img.info.get(CREDIT_KEY) or "")
     buf = io.BytesIO()
     if fmt == "png":
         info = PngImagePlugin.PngInfo()
         info.add_itxt(METADATA_KEY, record)
         info.add_itxt("Description", LABEL_TEXT)
+        if credit:
+            info.add_itxt(CREDIT_KEY, credit)
         img.convert("RGB").save(buf, format="PNG", pnginfo=info)
     elif fmt in ("jpeg", "jpg"):
         ascii_record = json.dumps(json.loads(record), separators=(",", ":"))  # EXIF is ASCII
         exif = Image.Exif()
         exif[_EXIF_IMAGE_DESCRIPTION] = ascii_record
         exif.get_ifd(_EXIF_IFD)[_EXIF_USER_COMMENT] = b"ASCII\x00\x00\x00" + ascii_record.encode()
+        if credit:  # EXIF is ASCII: the en dash of a credit becomes a hyphen
+            exif[_EXIF_COPYRIGHT] = (
+                credit.replace("\u2013", "-").encode("ascii", "replace").decode()
+            )
         img.convert("RGB").save(
             buf, format="JPEG", quality=quality, exif=exif, xmp=_xmp_packet(record).encode()
         )
     else:
         raise ValueError("fmt must be 'png' or 'jpeg'")
     return buf.getvalue()
+
+
+def read_image_credit(data: bytes) -> str:
+    """The third-party credit written by `image_bytes_with_metadata`, or ""."""
+    with Image.open(io.BytesIO(data)) as img:
+        if CREDIT_KEY in img.info:
+            return str(img.info[CREDIT_KEY])
+        value = img.getexif().get(_EXIF_COPYRIGHT)
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return str(value or "").strip("\x00 ")
 
 
 def _xmp_packet(record: str) -> str:

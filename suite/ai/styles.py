@@ -64,7 +64,7 @@ STYLES: dict[str, Style] = {
             "3D卡通",
             "3d cartoon character, pixar style, soft lighting, smooth shading, cute",
             f"photo, 2d, flat, {_COMMON_NEGATIVE}",
-            "cartoon",
+            "cartoon3d",
         ),
         Style(
             "photo_portrait",

@@ -26,10 +26,11 @@ from suite.media.images import check_output_size
 
 from ..capabilities import Capability
 from ..errors import BackendUnavailable
-from ..labelling import cjk_font
+from ..labelling import CREDIT_KEY
 from ..styles import STYLES, get_style
 from ..types import ImageResult
 from .base import BackendSpec, ImageBackend, register
+from .image_design import attribution, compose
 
 MIN_SIDE = 64
 logger = logging.getLogger(__name__)
@@ -38,11 +39,14 @@ logger = logging.getLogger(__name__)
 
 
 def _oil(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Oil: broad brush dabs (oil painting filter), richer colour, a canvas weave."""
     import cv2
 
-    size = max(2, round(min(img.shape[:2]) / 160)) + int(rng.integers(0, 2))
+    size = max(3, round(min(img.shape[:2]) / 110)) + int(rng.integers(0, 2))
     smooth = cv2.bilateralFilter(img, 7, 40, 7)
-    return cv2.xphoto.oilPainting(smooth, size, 1)
+    painted = _saturate(cv2.xphoto.oilPainting(smooth, size, 1), 1.3, 0.03)
+    canvas = _paper_texture(img.shape[:2], rng, tone=(238, 242, 245))
+    return cv2.multiply(painted, canvas, scale=1 / 255)
 
 
 def _pencil(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -54,21 +58,100 @@ def _pencil(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
 
 
-def _cartoon(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _quantise(img: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """`img` painted with its `k` main colours (k-means in Lab on a sample of the pixels)."""
     import cv2
 
-    color = img
-    for _i in range(2):
-        color = cv2.bilateralFilter(color, 9, 60, 9)
-    levels = int(rng.integers(6, 9))
-    step = 256 // levels
-    color = (color // step) * step + step // 2
-    gray = cv2.medianBlur(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 7)
-    block = max(3, (min(img.shape[:2]) // 60) | 1)
-    edges = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 5
+    lab = cv2.cvtColor(img, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+    sample = lab[rng.choice(len(lab), size=min(len(lab), 6000), replace=False)]
+    cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+    _c, _labels, centres = cv2.kmeans(sample, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    d = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    flat = centres[d.argmin(axis=1)].reshape(img.shape).astype(np.uint8)
+    return cv2.cvtColor(flat, cv2.COLOR_LAB2BGR)
+
+
+def _smooth(img: np.ndarray, passes: int) -> np.ndarray:
+    import cv2
+
+    small = cv2.pyrDown(img) if min(img.shape[:2]) >= 256 else img
+    for _i in range(passes):
+        small = cv2.bilateralFilter(small, 9, 40, 7)
+    return cv2.resize(small, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def _bold_edges(img: np.ndarray, width: int) -> np.ndarray:
+    """A soft 0-1 mask of the outlines (uint8 0/255 dilated to `width`)."""
+    import cv2
+
+    gray = cv2.medianBlur(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 5)
+    block = max(3, (min(img.shape[:2]) // 40) | 1)
+    edges = 255 - cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 6
     )
-    return cv2.bitwise_and(color.astype(np.uint8), color.astype(np.uint8), mask=edges)
+    edges = cv2.morphologyEx(edges, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    if width > 1:
+        edges = cv2.dilate(edges, np.ones((width, width), np.uint8))
+    return cv2.GaussianBlur(edges, (3, 3), 0).astype(np.float32) / 255
+
+
+def _saturate(img: np.ndarray, factor: float, lift: float = 0.0) -> np.ndarray:
+    import cv2
+
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV).astype(np.float32)
+    hsv[..., 1] = np.clip(hsv[..., 1] * factor, 0, 255)
+    hsv[..., 2] = np.clip(hsv[..., 2] * (1 - lift) + 255 * lift, 0, 255)
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
+
+
+def _cartoon(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Anime / cel shading: flat colours (about 8), vivid, with thin dark ink lines."""
+    flat = _quantise(_smooth(img, 3), int(rng.integers(7, 10)), rng)
+    flat = _saturate(flat, 1.45, 0.06)
+    edges = _bold_edges(img, max(1, min(img.shape[:2]) // 400))[..., None]
+    ink = np.array([40, 24, 30], np.float32)  # dark plum, softer than black
+    out = flat.astype(np.float32) * (1 - edges) + ink * edges
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _cartoon3d(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """3D cartoon: about 8 clay-smooth colours with soft volume shading and a top-left light,
+    bold rounded outlines, candy saturation. `edit` bulges the photo first (see _WARPS)."""
+    import cv2
+
+    smooth = _smooth(img, 5)
+    flat = _quantise(smooth, int(rng.integers(8, 11)), rng).astype(np.float32)
+    soft = max(1.5, min(img.shape[:2]) / 160)
+    # Clay: the flat colours with their steps rounded off, a little of the smooth photo's
+    # gradients kept inside them, and soft volume shading from the wide luminance.
+    clay = cv2.GaussianBlur(flat, (0, 0), soft) * 0.75 + smooth.astype(np.float32) * 0.25
+    luma = cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255
+    broad = cv2.GaussianBlur(luma, (0, 0), max(2.0, min(img.shape[:2]) / 40))
+    shade = 1.0 + 0.45 * (broad - float(broad.mean()))
+    gx = cv2.Sobel(broad, cv2.CV_32F, 1, 0, ksize=5)
+    gy = cv2.Sobel(broad, cv2.CV_32F, 0, 1, ksize=5)
+    spec = np.clip(-(gx + gy), 0, None)  # surfaces facing the top-left light
+    spec = np.clip(spec / (float(np.percentile(spec, 99.5)) or 1), 0, 1) ** 2
+    lit = clay * shade[..., None] * 1.08 + 255 * 0.25 * spec[..., None]
+    lit = _saturate(np.clip(lit, 0, 255).astype(np.uint8), 1.3, 0.08).astype(np.float32)
+    edges = _bold_edges(smooth, max(2, min(img.shape[:2]) // 240))[..., None]
+    out = lit * (1 - edges) + lit * 0.25 * edges
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _bulge(img: np.ndarray, amount: float) -> np.ndarray:
+    """Barrel warp about the centre: the middle swells a little, as through a lens."""
+    import cv2
+
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    nx, ny = (xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)
+    r = np.sqrt(nx**2 + ny**2)
+    factor = 1 - amount * np.clip(1 - r, 0, 1) ** 2
+    map_x = (nx * factor) * (w / 2) + w / 2
+    map_y = (ny * factor) * (h / 2) + h / 2
+    return cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
 def _watercolor(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -143,13 +226,22 @@ STYLIZERS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = 
     "oil": _oil,
     "pencil": _pencil,
     "cartoon": _cartoon,
+    "cartoon3d": _cartoon3d,
     "watercolor": _watercolor,
     "ink": _ink,
     "cyberpunk": _cyberpunk,
     "portrait": _portrait,
 }
 # Styles whose effect should be softened on a detected person (faces stay recognisable).
-_PERSON_GENTLE = {"oil", "cartoon", "watercolor", "cyberpunk"}
+_PERSON_GENTLE = {"oil", "watercolor", "cyberpunk"}
+# Styles that redraw the whole picture (a cartoon or a sketch of the person is the point): a
+# low strength still shows mostly the drawing, never the photo showing through.
+_REDRAWN = {"cartoon", "cartoon3d", "pencil", "ink"}
+# Geometry changes applied to the photo before a style (and its person mask), so the blend
+# with the photo never ghosts: the 3D cartoon's slight bulge makes forms rounder, toy-like.
+_WARPS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "cartoon3d": lambda img: _bulge(img, 0.2),
+}
 
 
 # --- template themes -----------------------------------------------------------------------
@@ -231,14 +323,6 @@ def pick_theme(prompt: str, rng: np.random.Generator) -> Theme:
     return Theme("default", (), colors, "bokeh", (255, 255, 255))
 
 
-def _gradient(size: tuple[int, int], colors: tuple[tuple[int, int, int], ...]) -> np.ndarray:
-    w, h = size
-    stops = np.linspace(0, 1, len(colors))
-    t = np.linspace(0, 1, h)
-    column = np.stack([np.interp(t, stops, [c[i] for c in colors]) for i in range(3)], axis=1)
-    return np.repeat(column[:, None, :], w, axis=1).astype(np.uint8)
-
-
 def _draw_pattern(img: Image.Image, theme: Theme, rng: np.random.Generator) -> None:
     w, h = img.size
     unit = min(w, h)
@@ -311,47 +395,6 @@ def _draw_pattern(img: Image.Image, theme: Theme, rng: np.random.Generator) -> N
     img.alpha_composite(layer)
 
 
-def _wrap(text: str, font: Any, max_width: float) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for ch in text:
-        if ch == "\n":
-            lines.append(current)
-            current = ""
-            continue
-        if current and font.getlength(current + ch) > max_width:
-            lines.append(current)
-            current = ch.lstrip()
-        else:
-            current += ch
-    if current:
-        lines.append(current)
-    return lines
-
-
-def _draw_text(img: Image.Image, text: str, color: tuple[int, int, int]) -> None:
-    w, h = img.size
-    text = " ".join(text.split())[:80]
-    if not text:
-        return
-    size = max(10, round(min(w, h) * 0.085))
-    while True:
-        font = cjk_font(size)
-        lines = _wrap(text, font, w * 0.84)
-        line_h = round(size * 1.3)
-        if len(lines) * line_h <= h * 0.6 or size <= 10:
-            break
-        size = max(10, round(size * 0.85))
-    draw = ImageDraw.Draw(img)
-    top = (h - len(lines) * line_h) / 2
-    shadow = max(1, size // 18)
-    for i, line in enumerate(lines):
-        x = (w - font.getlength(line)) / 2
-        y = top + i * line_h
-        draw.text((x + shadow, y + shadow), line, font=font, fill=(0, 0, 0, 110))
-        draw.text((x, y), line, font=font, fill=(*color, 255))
-
-
 # --- the backend ---------------------------------------------------------------------------
 
 
@@ -404,14 +447,27 @@ class OpenCVStylizeBackend(ImageBackend):
         for i in range(n):
             rng = np.random.default_rng(seed + i)
             theme = pick_theme(prompt, rng)
-            canvas = Image.fromarray(_gradient((width, height), theme.colors)).convert("RGBA")
-            _draw_pattern(canvas, theme, rng)
+            restyle = None
             if preset is not None:
-                bgr = np.ascontiguousarray(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
-                styled = STYLIZERS[preset.opencv](bgr, rng)
-                canvas = Image.fromarray(np.ascontiguousarray(styled[:, :, ::-1])).convert("RGBA")
-            _draw_text(canvas, prompt, theme.text_color)
-            images.append(canvas.convert("RGB"))
+                stylizer = STYLIZERS[preset.opencv]
+
+                def restyle(bgr: np.ndarray, stylizer=stylizer, rng=rng) -> np.ndarray:
+                    return stylizer(bgr, rng)
+
+            image = compose(
+                prompt,
+                (width, height),
+                theme.key,
+                rng,
+                restyle=restyle,
+                without_emoji=lambda canvas, theme=theme, rng=rng: _draw_pattern(
+                    canvas, theme, rng
+                ),
+            )
+            credit = attribution()
+            if credit:
+                image.info[CREDIT_KEY] = credit
+            images.append(image)
         return ImageResult(images=images, seed=seed)
 
     def edit(
@@ -432,6 +488,8 @@ class OpenCVStylizeBackend(ImageBackend):
         source = image.convert("RGB")
         work = _fit(source, self.work_side)
         bgr = np.ascontiguousarray(np.asarray(work)[:, :, ::-1])
+        if stylizer in _WARPS:
+            bgr = _WARPS[stylizer](bgr)
         person = self._person_mask(bgr)
         images = []
         for i in range(n):
@@ -439,7 +497,14 @@ class OpenCVStylizeBackend(ImageBackend):
             styled = STYLIZERS[stylizer](bgr, rng)
             if stylizer == "portrait" and person is not None:
                 styled = _bokeh_background(styled, person)
-            out = _blend(bgr, styled, person, strength, gentle=stylizer in _PERSON_GENTLE)
+            out = _blend(
+                bgr,
+                styled,
+                person,
+                strength,
+                gentle=stylizer in _PERSON_GENTLE,
+                redrawn=stylizer in _REDRAWN,
+            )
             result = Image.fromarray(np.ascontiguousarray(out[:, :, ::-1]))
             if result.size != source.size:
                 result = result.resize(source.size, Image.Resampling.LANCZOS)
@@ -482,12 +547,13 @@ def _blend(
     strength: float,
     *,
     gentle: bool,
+    redrawn: bool = False,
 ) -> np.ndarray:
     """Background gets the full effect scaled by strength; with `gentle`, the person only a
-    little of it, so faces keep their detail."""
+    little of it, so faces keep their detail; with `redrawn`, at least 85% of the effect."""
     import cv2
 
-    background_weight = 0.35 + 0.65 * strength
+    background_weight = (0.85 + 0.15 * strength) if redrawn else (0.35 + 0.65 * strength)
     weight = np.full(original.shape[:2], background_weight, np.float32)
     if person is not None:
         person_weight = (0.15 + 0.35 * strength) if gentle else background_weight
