@@ -236,5 +236,24 @@ def employees(tenant) -> QuerySet[Employee]:
     return Employee.objects.for_tenant(tenant)
 
 
+def employees_with_ringtones(tenant) -> list[Employee]:
+    """The roster, each employee with ``enterprise_assignment``: the enterprise ringtone now on
+    their line (the newest one not taken off), or None."""
+    staff = list(Employee.objects.for_tenant(tenant))
+    current: dict[str, Assignment] = {}
+    lines = (
+        Assignment.objects.for_tenant(tenant)
+        .filter(phone__in=[e.phone for e in staff], ringtone__kind="enterprise")
+        .exclude(state=AssignmentState.REMOVED)
+        .select_related("ringtone")
+        .order_by("created_at")
+    )
+    for assignment in lines:
+        current[assignment.phone] = assignment  # oldest first: the newest wins
+    for employee in staff:
+        employee.enterprise_assignment = current.get(employee.phone)
+    return staff
+
+
 def enterprise_ringtones(tenant) -> QuerySet[Ringtone]:
     return Ringtone.objects.for_tenant(tenant).filter(kind="enterprise").select_related("render")

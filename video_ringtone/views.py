@@ -728,7 +728,7 @@ def enterprise(request):
             return redirect("video_ringtone:enterprise")
     context = {
         "form": form,
-        "employees": selectors.employees(request.tenant),
+        "employees": selectors.employees_with_ringtones(request.tenant),
         "ringtones": selectors.enterprise_ringtones(request.tenant),
         "drafts": selectors.drafts_of(tenant=request.tenant, owner=request.user).filter(
             kind=DraftKind.ENTERPRISE
