@@ -113,6 +113,7 @@ class Design:
     outline: RGB
     panel: tuple[int, int, int, int]  # RGBA tint of the frosted panel
     rays: int = 0  # number of light rays (0: none)
+    network: bool = False  # a faint constellation of linked nodes (tech themes)
 
 
 DESIGNS: dict[str, Design] = {
@@ -187,6 +188,7 @@ DESIGNS: dict[str, Design] = {
         (6, 24, 70),
         (6, 20, 64, 120),
         rays=0,
+        network=True,
     ),
     "blessing": Design(
         (
@@ -352,7 +354,7 @@ def layout_title(prompt: str, area: Box, unit: int) -> TitleLayout | None:
         widths = [right - left for left, _t, right, _b in extents]
         heights = [b - t for _l, t, _r, b in extents]
         gap = size * 0.16
-        sub_size = max(8, round(size * 0.42))
+        sub_size = max(8, round(max(size * 0.42, unit * 0.04)))
         sub_h = 0.0
         if subtitle:
             sub_font = cjk_font(sub_size)
@@ -460,6 +462,8 @@ def _bokeh(size: tuple[int, int], design: Design, rng: np.random.Generator) -> I
             (x - r * 0.8, y - r * 0.8, x + r * 0.8, y + r * 0.8), fill=(*light, alpha + 15)
         )
     layer = _blur_rgba(layer, unit / 160)
+    if design.network:
+        _network(layer, light, rng)
     sparkle = Image.new("RGBA", size, (255, 255, 255, 0))
     draw = ImageDraw.Draw(sparkle)
     for _i in range(int(rng.integers(24, 40))):
@@ -502,6 +506,23 @@ def _solid(size: tuple[int, int], color: RGB, alpha: Image.Image) -> Image.Image
     layer = Image.new("RGBA", size, (*color, 255))
     layer.putalpha(alpha)
     return layer
+
+
+def _network(layer: Image.Image, light: RGB, rng: np.random.Generator) -> None:
+    """Nodes scattered over the picture, each linked to its nearest neighbours by thin lines."""
+    w, h = layer.size
+    unit = min(w, h)
+    draw = ImageDraw.Draw(layer)
+    count = int(rng.integers(18, 26))
+    pts = np.column_stack([rng.uniform(0, w, count), rng.uniform(0, h, count)])
+    for i, (x, y) in enumerate(pts):
+        d = np.hypot(*(pts - pts[i]).T)
+        for j in np.argsort(d)[1:3]:
+            if d[j] < unit * 0.45:
+                draw.line((x, y, *pts[j]), fill=(*light, 60), width=max(1, unit // 400))
+    for x, y in pts:
+        r = unit * float(rng.uniform(0.004, 0.009))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(*light, 170))
 
 
 def _sticker(emoji: Image.Image, border: int) -> Image.Image:
