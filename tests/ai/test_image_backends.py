@@ -7,7 +7,7 @@ from PIL import Image
 
 from suite.ai.backends import engine_class
 from suite.ai.backends.base import BackendSpec
-from suite.ai.backends.image_design import layout_title
+from suite.ai.backends.image_design import plan_title
 from suite.ai.backends.image_diffusers import DiffusersImageBackend
 from suite.ai.backends.image_opencv import STYLIZERS, OpenCVStylizeBackend, pick_theme
 from suite.ai.errors import BackendUnavailable, InvalidInput
@@ -252,7 +252,7 @@ def test_generate_draws_the_prompt_text(cv):
     long_img = cv.generate("生日快乐", width=256, height=456, seed=5).images[0]
     long, short = _arr(long_img), _arr(cv.generate("生日", width=256, height=456, seed=5).images[0])
     diff = np.abs(long - short).sum(axis=2)
-    layout = layout_title("生日快乐", (256 * 0.07, 456 * 0.6, 256 * 0.93, 456 * 0.9), 256)
+    layout = plan_title("生日快乐", (256, 456), "birthday", 5)
     x0, y0, x1, y1 = (round(v) for v in layout.boxes[0])
     assert (diff[y0:y1, x0:x1] > 60).sum() > 200
 

@@ -601,12 +601,26 @@ def _layout(
         area = (w * (0.5 if left else 0.04), h * 0.12, w * (0.96 if left else 0.5), h * 0.88)
     else:
         tall = h / w
-        hero_y = 0.35 if tall > 1.4 else 0.33
-        hero_c = (w * (0.5 + rng.uniform(-0.03, 0.03)), h * (hero_y + rng.uniform(-0.015, 0.015)))
         hero_s = min(w * 0.52, h * (0.3 if tall > 1.4 else 0.38))
-        top = 0.6 if tall > 1.4 else 0.62
-        area = (w * 0.07, h * top, w * 0.93, h * (0.9 if tall > 1.4 else 0.94))
+        x = w * (0.5 + rng.uniform(-0.03, 0.03))
+        if tall > 1.4 and rng.random() < 0.35:  # title above, motif below
+            hero_c = (x, h * (0.62 + rng.uniform(-0.015, 0.015)))
+            area = (w * 0.07, h * 0.08, w * 0.93, h * 0.38)
+        else:
+            hero_y = 0.35 if tall > 1.4 else 0.33
+            hero_c = (x, h * (hero_y + rng.uniform(-0.015, 0.015)))
+            top = 0.6 if tall > 1.4 else 0.62
+            area = (w * 0.07, h * top, w * 0.93, h * (0.9 if tall > 1.4 else 0.94))
     return hero_c, hero_s, area
+
+
+def plan_title(prompt: str, size: tuple[int, int], theme_key: str, seed: int) -> TitleLayout | None:
+    """Where `compose` sets the title of the picture made with this seed (its rng starts as
+    `np.random.default_rng(seed)`): for checks and for callers that place overlays."""
+    rng = np.random.default_rng(seed)
+    design_for(theme_key, rng)
+    _hero_c, _hero_s, area = _layout(size, rng)
+    return layout_title(prompt, area, min(size))
 
 
 def compose(
