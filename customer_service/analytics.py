@@ -109,7 +109,9 @@ def _blank_reason():
 def bar_chart(*, chart_id: str, title: str, items: dict[str, float], labels: dict) -> SafeString:
     """Horizontal bars for a categorical breakdown; every text escaped, numbers in titles."""
     rows = sorted(items.items(), key=lambda kv: -kv[1])
-    width, row_h, left = 720, 26, 170
+    # Drawn for a half-width card (about 400 px): the 12 px labels stay 12 px or so on screen
+    # instead of shrinking to unreadable when a wide chart is scaled down.
+    width, row_h, left = 400, 26, 120
     height = max(1, len(rows)) * row_h + 16
     top = max((v for _k, v in rows), default=0) or 1
     parts = [
@@ -119,7 +121,7 @@ def bar_chart(*, chart_id: str, title: str, items: dict[str, float], labels: dic
     ]
     for i, (key, value) in enumerate(rows):
         y = 8 + i * row_h
-        w = (width - left - 60) * value / top
+        w = (width - left - 40) * value / top
         label = escape(str(labels.get(key, key)))
         parts.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12" '

@@ -86,7 +86,9 @@ def is_noise(text: str) -> bool:
 
 
 def top_unanswered(tenant: Tenant, *, since: datetime, limit: int) -> dict:
-    """{"grouped_by": "meaning" | "text", "groups": [{"question", "count", "variants"}]}.
+    """{"grouped_by": "meaning" | "text", "groups": [{"question", "count", "variants",
+    "conversation"}]}: "conversation" is the id of the latest conversation the group's wording
+    was asked in, for the supervisor to open.
 
     Grouping by meaning needs the embedding model; when it is unavailable the report says it
     counted identical texts only, rather than passing that off as the same thing."""
@@ -97,11 +99,15 @@ def top_unanswered(tenant: Tenant, *, since: datetime, limit: int) -> dict:
     key = f"cs-unanswered:{tenant.pk}:{since.date()}:{latest}:{limit}"
     if (cached := cache.get(key)) is not None:
         return cached
-    counts = Counter(
-        mask_text(text.strip())
-        for text in turns.values_list("normalized_text", flat=True)
-        if text and not is_noise(text)
-    )
+    counts: Counter[str] = Counter()
+    asked_in: dict[str, int] = {}  # each wording -> the latest conversation it was asked in
+    for text, conversation_id in turns.order_by("pk").values_list(
+        "normalized_text", "conversation_id"
+    ):
+        if text and not is_noise(text):
+            question = mask_text(text.strip())
+            counts[question] += 1
+            asked_in[question] = conversation_id
     ranked = counts.most_common(MOST_DISTINCT)
     grouped_by = "meaning"
     try:
@@ -113,7 +119,12 @@ def top_unanswered(tenant: Tenant, *, since: datetime, limit: int) -> dict:
     result = {
         "grouped_by": grouped_by,
         "groups": [
-            {"question": g.question, "count": g.count, "variants": g.variants[:VARIANTS_SHOWN]}
+            {
+                "question": g.question,
+                "count": g.count,
+                "variants": g.variants[:VARIANTS_SHOWN],
+                "conversation": asked_in.get(g.question),
+            }
             for g in sorted(groups, key=lambda g: -g.count)[:limit]
         ],
     }

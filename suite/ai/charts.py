@@ -37,6 +37,17 @@ def nice_max(value: float) -> float:
     return 10 * exponent
 
 
+def count_max(value: float) -> float:
+    """The top of an axis of counts: the smallest 4 x step at or above `value` with a whole
+    1/2/2.5/5 x 10^n step, so the gridlines read 0 1 2 3 4 or 0 25 50 75 100, never 0.5."""
+    need = max(value, 1) / 4
+    exponent = 10 ** math.floor(math.log10(need)) if need >= 1 else 1
+    for step in (1, 2, 2.5, 5, 10):
+        if step * exponent >= need and float(step * exponent).is_integer():
+            return step * exponent * 4
+    return 40 * exponent  # not reached: 10 x exponent is always whole and large enough
+
+
 def _fmt(value: float, percent: bool) -> str:
     if percent:
         return f"{value * 100:.0f}%"
@@ -116,11 +127,11 @@ def stacked_bar_chart(
     series: Mapping[str, Mapping[date, float]],
     labels: Mapping[str, str] | None = None,
 ) -> SafeString:
-    """One bar per day, stacked by series (e.g. capability)."""
+    """One bar per day, stacked by series (e.g. capability); the values are counts."""
     labels = labels or {}
     names = sorted(series)
     totals = [sum(series[n].get(d, 0) for n in names) for d in days]
-    top = nice_max(max(totals, default=0))
+    top = count_max(max(totals, default=0))  # bars count things: whole-number gridlines
     height = HEIGHT + (_legend_height(names, labels) if names else 0)
     plot_h = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
