@@ -32,7 +32,10 @@ class ConfirmForm(forms.Form):
     text = forms.CharField(widget=forms.HiddenInput, max_length=MAX_TEXT)
     transcript = forms.CharField(widget=forms.HiddenInput, required=False)
     draft = forms.CharField(widget=forms.HiddenInput, required=False)
-    request_type = forms.ChoiceField(label=_("Request type"), choices=RequestType.choices)
+    # "—" first: a draft without a type (no classifier yet) must not look like 咨询 was chosen.
+    request_type = forms.ChoiceField(
+        label=_("Request type"), choices=[("", "—"), *RequestType.choices]
+    )
     subcategory = forms.ChoiceField(label=_("Category"))
     district = forms.ChoiceField(label=_("District"), required=False)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)

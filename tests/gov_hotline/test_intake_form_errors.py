@@ -130,3 +130,22 @@ def test_a_save_without_the_citizens_text_says_so_in_the_form(hl_a, agent_a):
     assert "The citizen&#x27;s text is missing" in form
     assert 'value="噪音扰民"' in field_block(form, "summary")
     assert not WorkOrder.objects.exists()
+
+
+def test_a_draft_without_a_request_type_leaves_it_for_the_agent(hl_a, agent_a):
+    client = login(agent_a)
+    drafted = client.post("/gov-hotline/intake/", {"step": "draft", "text": TEXT})
+    assert drafted.context["draft"]["request_type"] == ""  # no classifier trained yet
+    block = field_block(drafted.content.decode(), "request_type")
+    assert '<option value="" selected>' in block  # not 咨询 as if someone had chosen it
+    form = {
+        **{k: v for k, v in drafted.context["confirm"].initial.items() if v is not None},
+        "step": "save",
+        "subcategory": "生态环境/噪音污染",
+        "urgency": "normal",
+    }
+    page = client.post("/gov-hotline/intake/", form)
+    assert "has-error" in field_block(page.content.decode(), "request_type")
+    assert not WorkOrder.objects.exists()
+    saved = client.post("/gov-hotline/intake/", {**form, "request_type": "投诉"})
+    assert saved.status_code == 302 and WorkOrder.objects.get().request_type == "投诉"
