@@ -145,6 +145,7 @@ def hotspot_map(tenant: Tenant, now: datetime | None = None) -> basemap.BaseMap 
         value_title=_("{name}: {value} orders"),
         legend_low=_("No orders"),
         legend_high=ngettext("%(n)d order", "%(n)d orders", top) % {"n": top},
+        width=560,
     )
 
 

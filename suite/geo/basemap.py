@@ -121,6 +121,12 @@ class BaseMap:
     markers: list[DrawnMarker] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, what it means)
     legend_scale: bool = False  # a light-to-dark scale rather than categories
+    values: dict[str, float] = field(default_factory=dict)  # a choropleth's, by district
+
+    @property
+    def ranked(self) -> list[tuple[str, float]]:
+        """The districts with a value, largest first: the same numbers as a table."""
+        return sorted(((k, v) for k, v in self.values.items() if v), key=lambda kv: -kv[1])
 
     @property
     def extent_only(self) -> bool:
@@ -230,8 +236,8 @@ class Projection:
         span_x = max((east - west) * self.k, 1e-3)
         span_y = max(north - south, 1e-3)
         inner_w = width - 2 * PAD
-        low, high = MIN_HEIGHT * width // WIDTH, MAX_HEIGHT * width // WIDTH
-        self.height = int(min(max(inner_w * span_y / span_x + 2 * PAD, low), high))
+        low = MIN_HEIGHT * width // WIDTH
+        self.height = int(min(max(inner_w * span_y / span_x + 2 * PAD, low), MAX_HEIGHT))
         self.scale = min(inner_w / span_x, (self.height - 2 * PAD) / span_y)
         self.off_x = (width - span_x * self.scale) / 2
         self.off_y = (self.height - span_y * self.scale) / 2
@@ -336,7 +342,16 @@ def render(
         margin = max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * 0.05
         bbox = (bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin)
     project = Projection(bbox, width)
-    result = BaseMap(map_id, title, desc, width, project.height, city, legend=list(legend))
+    result = BaseMap(
+        map_id,
+        title,
+        desc,
+        width,
+        project.height,
+        city,
+        legend=list(legend),
+        values=dict(values or {}),
+    )
     taken: list[tuple[float, ...]] = []
 
     for marker in markers:  # every marker and picture first: labels then avoid them all

@@ -37,6 +37,9 @@ def test_districts_are_shaded_by_the_tenants_own_orders(orders, dispatcher_a):
     assert basemap.SHADES[0] != fills["黄埔区"] != basemap.SHADES[-1]
     html = page.content.decode()
     assert "<title>天河区: 3 orders</title>" in html and ">黄埔区</text>" in html
+    assert drawn.ranked == [("天河区", 3), ("黄埔区", 1)]  # the same numbers as a table
+    table = html[html.index('id="gh-district-counts"') :]
+    assert table.index("<td>天河区</td><td>3</td>") < table.index("<td>黄埔区</td><td>1</td>")
 
 
 def test_orders_with_coordinates_become_markers_sized_by_count(orders, dispatcher_a):
