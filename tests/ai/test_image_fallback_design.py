@@ -273,3 +273,9 @@ def test_a_photo_edit_carries_no_emoji_credit(cv, photo):
     out = cv.edit(photo, style="anime", seed=1).images[0]
     png = image_bytes_with_metadata(out, provider="opencv-stylize", content_id="c2")
     assert read_image_credit(png) == ""
+
+
+def test_pencil_sketch_is_clean_graphite_on_light_paper(cv, photo):
+    out = cv.edit(photo, style="pencil_sketch", seed=1).images[0]
+    assert np.asarray(out.convert("L")).mean() > 150  # mostly paper, not a dark photo
+    assert _texture(out) < _texture(photo)  # clean strokes, not the photo's grain amplified

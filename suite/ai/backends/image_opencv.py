@@ -50,12 +50,23 @@ def _oil(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _pencil(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Graphite on paper: the colour-dodge sketch of the smoothed photo (clean strokes, not
+    the photo's grain), a little of its shading, on paper texture."""
     import cv2
 
-    gray, _color = cv2.pencilSketch(
-        img, sigma_s=float(rng.uniform(40, 70)), sigma_r=0.07, shade_factor=0.04
+    smooth = _smooth(img, 2)
+    gray = cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY)
+    blur = cv2.GaussianBlur(255 - gray, (0, 0), max(2.0, min(img.shape[:2]) / 60))
+    sketch = cv2.divide(gray, 255 - blur, scale=256)
+    lines, _color = cv2.pencilSketch(
+        smooth, sigma_s=float(rng.uniform(40, 70)), sigma_r=0.05, shade_factor=0.02
     )
-    return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    shade = cv2.GaussianBlur(gray, (0, 0), max(2.0, min(img.shape[:2]) / 50))
+    out = sketch.astype(np.float32) * (0.75 + 0.25 * shade / 255)
+    out = np.minimum(out, lines.astype(np.float32) * 0.35 + 255 * 0.65)
+    paper = _paper_texture(img.shape[:2], rng, tone=(240, 240, 240))[..., 0].astype(np.float32)
+    out = np.clip(out * paper / 255, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
 
 
 def _quantise(img: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
