@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from suite.tenancy.models import Tenant
+from suite.tenancy.selectors import tenant_subtree
 
 from .capabilities import Capability, capability_label
 from .models import (
@@ -46,7 +47,14 @@ def usage_records(
     capability: str | None = None,
     model: str | None = None,
 ) -> QuerySet[UsageRecord]:
-    records = UsageRecord.objects.for_tenant(tenant)
+    return _usage_filtered(
+        UsageRecord.objects.for_tenant(tenant), days=days, capability=capability, model=model
+    )
+
+
+def _usage_filtered(
+    records: QuerySet[UsageRecord], *, days: int | None, capability: str | None, model: str | None
+) -> QuerySet[UsageRecord]:
     if days:
         first = usage_days(days)[0]
         since = datetime.combine(first, datetime.min.time(), tzinfo=_operator_tz())
@@ -93,6 +101,35 @@ def usage_by_day(
         .order_by("day", "capability", "model")
     )
     return [_unprefixed(row) for row in rows]
+
+
+def usage_by_tenant(
+    tenant: Tenant,
+    *,
+    days: int = 30,
+    capability: str | None = None,
+    model: str | None = None,
+) -> list[dict]:
+    """For a tenant with tenants below it: calls per tenant of its subtree (its own included,
+    first), those with calls in the window only. A parent's quotas count its whole subtree;
+    this shows where those calls come from. Empty for a tenant with no tenants below it."""
+    if not Tenant.objects.filter(parent=tenant).exists():
+        return []
+    records = UsageRecord.objects.filter(tenant__in=tenant_subtree(tenant))
+    rows = (
+        _usage_filtered(records, days=days, capability=capability, model=model)
+        .values("tenant_id", "tenant__name", "tenant__path")
+        .annotate(**_aggregates())
+        .order_by("tenant__path")
+    )
+    out = []
+    for row in rows:
+        item = _unprefixed(row)
+        item["tenant_name"] = item.pop("tenant__name")
+        item["depth"] = item.pop("tenant__path").count("/") - tenant.path.count("/")
+        item["own"] = item["tenant_id"] == tenant.pk
+        out.append(item)
+    return out
 
 
 def usage_totals(

@@ -232,6 +232,7 @@ def usage(request):
         "days_count": USAGE_DAYS,
         "totals": selectors.usage_totals(tenant, days=USAGE_DAYS, **filters),
         "per_capability": selectors.usage_by_capability(rows),
+        "per_tenant": selectors.usage_by_tenant(tenant, days=USAGE_DAYS, **filters),
         "rows": rows,
         **_usage_charts(rows, days),
     }
