@@ -279,3 +279,11 @@ def test_pencil_sketch_is_clean_graphite_on_light_paper(cv, photo):
     out = cv.edit(photo, style="pencil_sketch", seed=1).images[0]
     assert np.asarray(out.convert("L")).mean() > 150  # mostly paper, not a dark photo
     assert _texture(out) < _texture(photo)  # clean strokes, not the photo's grain amplified
+
+
+def test_nothing_is_drawn_where_the_ai_badge_goes(cv):
+    # The corner the gateway's "AI生成" badge covers stays plain background (gradient, glow).
+    for seed in range(12):
+        img = _arr(cv.generate("祝妈妈生日快乐", width=288, height=512, seed=seed).images[0])
+        corner = img[512 - 26 :, 288 - 66 :]
+        assert (corner.sum(axis=2) < 200).sum() == 0, seed  # no emoji's dark outline

@@ -646,7 +646,8 @@ def compose(
     canvas.alpha_composite(_bokeh(size, design, rng))
 
     layout = layout_title(prompt, area, unit)
-    keep_out: list[Box] = []
+    # The gateway's "AI生成" badge goes in the bottom-right corner: nothing to hide there.
+    keep_out: list[Box] = [(w - unit * 0.24, h - unit * 0.1, float(w), float(h))]
     if layout is not None:
         keep_out.append(_inflate(layout.panel, unit * 0.02))
 
