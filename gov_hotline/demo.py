@@ -14,7 +14,7 @@ from suite.accounts.models import User
 from suite.ai import gateway
 from suite.tenancy.models import Tenant
 
-from . import hotspots, knowledge, services, training
+from . import extraction, hotspots, knowledge, services, training
 from .models import (
     Assignment,
     ClassifierModel,
@@ -134,6 +134,11 @@ def seed_demo() -> None:
         hotspots.hotspot_scan(tenant=tenant)
 
 
+def _address(text: str, district: str) -> str:
+    """The address the caller gave, as an agent's draft would hold it ("" when none)."""
+    return extraction.extract_address(text, extraction.extract_district(text, [district])).value
+
+
 @transaction.atomic
 def _seed_orders(tenant: Tenant) -> None:
     rng = random.Random(5)  # noqa: S311 - demo data, not a secret
@@ -152,6 +157,7 @@ def _seed_orders(tenant: Tenant) -> None:
             category=row["category"],
             subcategory=row["subcategory"],
             district=row["district"],
+            address=_address(row["text"], row["district"]),
             summary=row["text"][:60],
             urgency=row["urgency"],
             user=agent,

@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 from .models import HandlingRole, RequestType, Satisfaction, Urgency
 from .reports import FORMATS, PERIOD_LABELS
 from .services import MAX_TEXT
-from .taxonomy import EMERGENCY_LINES
+from .taxonomy import EMERGENCY_LINES, district_choices
 
 
 class IntakeForm(forms.Form):
@@ -60,7 +60,7 @@ class ConfirmForm(forms.Form):
             (top.name, [(f"{top.name}/{c.name}", c.name) for c in children])
             for top, children in taxonomy
         ]
-        self.fields["district"].choices = [("", "—")] + [(d, d) for d in districts]
+        self.fields["district"].choices = [("", "—"), *district_choices(districts)]
 
 
 class DispatchForm(forms.Form):
@@ -141,7 +141,8 @@ class DispatchRuleForm(forms.Form):
         self.fields["subcategory"].choices = [
             (top.name, [(str(c.pk), c.name) for c in children]) for top, children in taxonomy
         ]
-        self.fields["district"].choices = [("", _("Whole city"))] + [
-            (str(d.pk), d.name) for d in districts
+        self.fields["district"].choices = [
+            ("", _("Whole city")),
+            *district_choices(districts, key=lambda d: str(d.pk), label=lambda d: d.name),
         ]
         self.fields["department"].choices = [(str(d.pk), d.name) for d in departments]

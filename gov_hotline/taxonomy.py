@@ -185,3 +185,23 @@ EMERGENCY_LINES = {
     "110": ("正在打架", "持刀", "抢劫", "有人打人", "入室盗窃", "绑架"),
     "122": ("交通事故", "车祸", "撞车", "追尾"),
 }
+
+
+def district_choices(districts, *, key=str, label=str) -> list:
+    """Choices for a district select: grouped under their city ("广州市", "深圳市") in each city's
+    own order when a tenant's districts span several cities (a provincial centre's), flat when
+    they are one city's; districts of no known city come last."""
+    districts = list(districts)
+    city_of = {d: city for city, names in CITY_DISTRICTS.items() for d in names}
+    cities = {city_of.get(label(d), "") for d in districts}
+    order = {d: i for names in CITY_DISTRICTS.values() for i, d in enumerate(names)}
+    districts.sort(key=lambda d: order.get(label(d), len(order)))
+    if len(cities - {""}) <= 1:
+        return [(key(d), label(d)) for d in districts]
+    groups = [
+        (f"{city}市", [(key(d), label(d)) for d in districts if city_of.get(label(d)) == city])
+        for city in CITY_DISTRICTS
+        if city in cities
+    ]
+    others = [(key(d), label(d)) for d in districts if label(d) not in city_of]
+    return groups + others

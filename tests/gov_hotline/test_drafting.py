@@ -174,6 +174,12 @@ def test_demo_seed_trains_the_classifier_in_a_job(db):
     assert "being trained" in draft["fallback_reason"]
     demo.seed_demo()  # idempotent: no second training job
     assert Job.objects.filter(tenant=tenant, kind="gov_hotline.train").count() == 1
+    # the seeded orders hold the address their callers gave, as a draft would
+    from gov_hotline.models import WorkOrder
+
+    addresses = list(WorkOrder.objects.for_tenant(tenant).values_list("text", "address"))
+    assert sum(bool(address) for _text, address in addresses) >= len(addresses) // 2
+    assert all(address in text for text, address in addresses if address)
 
 
 TEXT_FOR_DEMO = "天河区体育西路的工地晚上还在打桩施工，噪音太大了"
