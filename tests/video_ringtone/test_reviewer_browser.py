@@ -105,6 +105,10 @@ def test_reviewer_rejects_one_with_a_reason_and_approves_another(
         expect(phone.locator("#ringtone-status")).to_have_text("已驳回")
         expect(phone.locator(".msg-error")).to_contain_text(REASON)
         screenshot(phone, "ringtone-review-subscriber-rejected")
+        # Not a dead end: the subscriber goes back to the draft to change and resubmit it.
+        phone.locator("#vr-edit-draft").click()
+        expect(phone).to_have_url(f"{live_server.url}/video-ringtone/m/drafts/{dragon.draft_id}/")
+        expect(phone.locator("#render-form")).to_be_visible()
         phone.goto(f"{live_server.url}/video-ringtone/m/ringtones/{festival.pk}/")
         expect(phone.locator("#ringtone-status")).to_have_text("已通过")
     finally:
