@@ -738,8 +738,37 @@ def _scatter(
 
 
 def _draw_title(canvas: Image.Image, layout: TitleLayout, design: Design) -> None:
+    """Set the title, working on the panel's neighbourhood only (full-size layers would cost
+    most of the time on a 1080x1920 picture)."""
     w, h = canvas.size
     unit = min(w, h)
+    margin = unit * 0.08  # room for the panel's shadow
+    px0, py0, px1, py1 = layout.panel
+    rx0, ry0 = max(0, math.floor(px0 - margin)), max(0, math.floor(py0 - margin))
+    rx1, ry1 = min(w, math.ceil(px1 + margin)), min(h, math.ceil(py1 + margin))
+    local = canvas.crop((rx0, ry0, rx1, ry1))
+    _draw_title_local(local, _shifted(layout, -rx0, -ry0), design, unit)
+    canvas.paste(local, (rx0, ry0))
+
+
+def _shifted(layout: TitleLayout, dx: float, dy: float) -> TitleLayout:
+    from dataclasses import replace
+
+    def box(b: Box) -> Box:
+        return (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+
+    return replace(
+        layout,
+        origins=tuple((x + dx, y + dy) for x, y in layout.origins),
+        boxes=tuple(box(b) for b in layout.boxes),
+        subtitle_origin=(layout.subtitle_origin[0] + dx, layout.subtitle_origin[1] + dy),
+        subtitle_box=box(layout.subtitle_box) if layout.subtitle_box else None,
+        panel=box(layout.panel),
+    )
+
+
+def _draw_title_local(canvas: Image.Image, layout: TitleLayout, design: Design, unit: int) -> None:
+    w, h = canvas.size
     x0, y0, x1, y1 = (round(v) for v in layout.panel)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     radius = max(4, round(min(x1 - x0, y1 - y0) * 0.22))
