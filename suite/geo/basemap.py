@@ -100,6 +100,8 @@ class DrawnMarker:
     label_y: float = 0.0
     anchor: str = "start"
 
+    hit: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # x, y, w, h: all of it
+
     @property
     def image_x(self) -> float:
         return round(self.x - 24, 1)
@@ -362,6 +364,10 @@ def render(
             taken.append((x - 24, y + marker.radius + 3, x + 24, y + marker.radius + 39))
     for drawn in result.markers:
         marker, x, y = drawn.marker, drawn.x, drawn.y
+        r = marker.radius
+        parts = [(x - r, y - r, x + r, y + r)]
+        if marker.image:
+            parts.append((x - 24, y + r + 3, x + 24, y + r + 39))
         if marker.label:
             ly = y + MARKER_FONT * 0.4
             gap = marker.radius + 3
@@ -383,6 +389,12 @@ def render(
                 anchor,
             )
             taken.append(_shifted(box, dx, dy))
+            parts.append(_shifted(box, dx, dy))
+        x0, y0 = min(p[0] for p in parts), min(p[1] for p in parts)
+        x1, y1 = max(p[2] for p in parts), max(p[3] for p in parts)
+        # One clickable area over the marker, its picture and its label (no gaps between
+        # them where a click would land on the district underneath).
+        drawn.hit = (round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1))
 
     if city is not None:
         top = max(values.values(), default=0) if values else 0

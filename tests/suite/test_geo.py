@@ -98,3 +98,15 @@ def test_a_choropleth_shades_districts_by_value():
     assert fills["天河区"] == basemap.SHADES[-1]
     assert fills["越秀区"] == basemap.SHADES[0]
     assert fills["黄埔区"] not in (basemap.SHADES[0], basemap.SHADES[-1])
+
+
+def test_a_markers_click_area_covers_its_circle_picture_and_label():
+    city = basemap.cities()["shenzhen"]
+    marker = basemap.Marker(lon=114.0579, lat=22.541, title="t", label="福田营业厅", image="/x")
+    [drawn] = basemap.render(map_id="m", title="t", desc="d", markers=[marker], city=city).markers
+    x, y, w, h = drawn.hit
+    assert x <= drawn.x - marker.radius and drawn.x + marker.radius <= x + w
+    assert x <= drawn.image_x and drawn.image_x + 48 <= x + w + 0.1
+    assert y <= drawn.y - marker.radius and drawn.image_y + 36 <= y + h + 0.1
+    label_end = drawn.label_x + len(marker.label) * basemap.MARKER_FONT
+    assert x <= drawn.label_x <= x + w and (label_end <= x + w + 0.1 or drawn.anchor == "end")
