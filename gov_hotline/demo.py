@@ -182,6 +182,9 @@ def _seed_orders(tenant: Tenant) -> None:
             subcategory="噪音污染",
             district="天河区",
             address="石牌东路",
+            # Where the site is (石牌东路, 天河区): the hotspot map draws a circle there.
+            latitude=23.1365,
+            longitude=113.3420,
             summary=text[:60],
             user=agent,
         )

@@ -60,3 +60,18 @@ def test_the_map_reads_in_chinese(orders, dispatcher_a):
     assert "近 24 小时各区工单分布" in html and "广州区县边界" in html
     assert "<title>天河区：3 件工单</title>" in html
     assert "Orders by district" not in html and "District outlines" not in html
+
+
+def test_the_demo_center_shows_its_noise_cluster_on_the_guangzhou_map(db):
+    from gov_hotline import demo, hotspots
+    from suite.tenancy.demo import seed_demo as seed_suite
+    from suite.tenancy.models import Tenant
+
+    seed_suite()
+    demo.seed_demo()
+    drawn = hotspots.hotspot_map(Tenant.objects.get(slug=demo.TENANT))
+    assert drawn.city.name == "广州"
+    [spot] = [m.marker for m in drawn.markers]  # the six noise orders at one site
+    assert spot.radius == pytest.approx(5 + 3 * 6**0.5)
+    assert drawn.city.district_at(spot.lon, spot.lat).name == "天河区"
+    assert dict(drawn.ranked)["天河区"] >= 6
