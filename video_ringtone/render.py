@@ -103,7 +103,7 @@ def _caption_layer(text: str, width: int, height: int) -> _Caption | None:
         )
     rgba = np.asarray(band).astype(np.uint16)
     alpha = rgba[:, :, 3:4]
-    # Above the bottom-right badge, clear of it.
+    # Above the bar where players draw their controls.
     top = height - band_h - round(min(width, height) * 0.14)
     return _Caption(top=top, rgb=rgba[:, :, :3] * alpha, alpha=alpha)
 

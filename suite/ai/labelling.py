@@ -31,6 +31,9 @@ CREDIT_KEY = "Credit"
 BADGE_FILL = (0, 0, 0, 150)  # semi-opaque black
 BADGE_TEXT = (255, 255, 255, 255)
 POSITIONS = ("bottom_right", "bottom_left", "top_right", "top_left")
+# Players draw their controls along the bottom of a video (and over its poster): the badge
+# burned into a video goes to the top, where nothing covers it.
+VIDEO_BADGE_POSITION = "top_right"
 _EXIF_IMAGE_DESCRIPTION = 0x010E
 _EXIF_COPYRIGHT = 0x8298
 _EXIF_IFD = 0x8769
@@ -264,10 +267,12 @@ def video_label_args(
     badge_path = Path(workdir) / f"aigc-badge-{content_id}.png"
     badge.save(badge_path, format="PNG")
     margin = max(2, round(min(width, height) * 0.02))
+    x = f"W-w-{margin}" if VIDEO_BADGE_POSITION.endswith("right") else str(margin)
+    y = str(margin) if VIDEO_BADGE_POSITION.startswith("top") else f"H-h-{margin}"
     record = _record_json(provider, content_id)
     return VideoLabel(
         badge_path=badge_path,
-        overlay=f"overlay=x=W-w-{margin}:y=H-h-{margin}:format=auto",
+        overlay=f"overlay=x={x}:y={y}:format=auto",
         metadata_args=[
             "-metadata",
             f"comment={record}",

@@ -8,6 +8,7 @@ from PIL import Image
 
 from suite.ai.labelling import (
     LABEL_TEXT,
+    VIDEO_BADGE_POSITION,
     audio_metadata,
     badge_box,
     badge_height_for,
@@ -162,7 +163,7 @@ def test_video(tmp_path):
 
 def _video_badge_box(width: int, height: int) -> tuple[int, int, int, int]:
     badge = render_badge(badge_height_for(width, height))
-    return badge_box((width, height), badge.size, "bottom_right")
+    return badge_box((width, height), badge.size, VIDEO_BADGE_POSITION)
 
 
 def _first_frame(path) -> np.ndarray:
@@ -185,6 +186,7 @@ def test_label_video_burns_badge_and_writes_metadata(tmp_path, test_video):
     corner = np.abs(after - before)[top:bottom, left:right].sum(axis=2)
     assert (corner > 60).mean() > 0.5  # the dark badge is there
     assert np.abs(after - before)[:100, :150].mean() < 3  # the rest is the same picture
+    assert np.abs(after - before)[-60:, :].mean() < 3  # under a player's controls: nothing
 
 
 def test_video_label_args_work_inside_a_renderers_own_pass(tmp_path):

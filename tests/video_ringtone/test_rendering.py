@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from suite.ai.labelling import (
+    VIDEO_BADGE_POSITION,
     badge_box,
     badge_height_for,
     read_image_metadata,
@@ -87,11 +88,18 @@ def test_render_job_writes_a_labelled_h264_aac_mp4_and_poster(
     assert read_image_metadata(poster.read_bytes())["ProduceID"] == render.content_id
     with Image.open(poster) as img:
         assert img.size == (width, height)
+    # the poster's badge is where the video's is: clear of the player's controls at the bottom
+    (left, top, right, bottom), text = _badge_pixels(width, height)
+    with Image.open(poster) as img:
+        box = np.asarray(img.convert("L"), dtype=int)[top:bottom, left:right]
+    assert box[text].mean() > box[~text].mean() + 40
 
 
 def _badge_pixels(width, height):
     badge = np.asarray(render_badge(badge_height_for(width, height)))
-    left, top, right, bottom = badge_box((width, height), (badge.shape[1], badge.shape[0]))
+    left, top, right, bottom = badge_box(
+        (width, height), (badge.shape[1], badge.shape[0]), VIDEO_BADGE_POSITION
+    )
     text = badge[:, :, 0] > 150
     return (left, top, right, bottom), text
 
@@ -132,7 +140,7 @@ def test_captions_are_drawn_in_cjk(tmp_path):
     diff = np.abs(a[-1].astype(int) - b[-1].astype(int)).mean(axis=2)
     rows = np.where(diff.max(axis=1) > 60)[0]
     assert len(rows) > 5  # text strokes differ from the plain frame
-    assert rows.min() > 320 // 2  # in the lower half, above the badge
+    assert rows.min() > 320 // 2  # in the lower half
 
 
 def test_ken_burns_moves_and_the_automatic_checks_pass_on_a_normal_render(tmp_path):
@@ -280,7 +288,7 @@ def test_a_rendered_frame_shows_the_ai_badge_once_the_fixed_one(
     _info, frames = probe(media_path(render.video))
     width, height = frame_size("portrait", 240)
     badge = render_badge(badge_height_for(width, height))
-    left, top, right, bottom = badge_box((width, height), badge.size)
+    left, top, right, bottom = badge_box((width, height), badge.size, VIDEO_BADGE_POSITION)
     # ...the video's frames (start, mid Ken Burns, end) carry exactly one: the fixed overlay.
     for frame in (frames[2], frames[len(frames) // 2], frames[-3]):
         blobs = _dark_blobs(frame)

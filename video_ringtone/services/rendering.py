@@ -8,7 +8,12 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from suite.ai import gateway
-from suite.ai.labelling import image_bytes_with_metadata, label_image, new_content_id
+from suite.ai.labelling import (
+    VIDEO_BADGE_POSITION,
+    image_bytes_with_metadata,
+    label_image,
+    new_content_id,
+)
 from suite.jobs.models import Job
 from suite.jobs.services import job_enqueue, job_set_progress
 
@@ -192,7 +197,10 @@ def render_execute(
         )
         report(96, _("Making the poster"))
         poster = label_image(
-            Image.fromarray(output.poster), provider=provider, content_id=content_id
+            Image.fromarray(output.poster),
+            provider=provider,
+            content_id=content_id,
+            position=VIDEO_BADGE_POSITION,  # the player's controls cover a poster's bottom
         )
         poster_rel = f"{folder}/poster.jpg"
         media_path(poster_rel).write_bytes(
