@@ -13,6 +13,11 @@ urlpatterns = [
     path(
         "enterprise/ringtones/<int:pk>/assign/", views.enterprise_assign, name="enterprise_assign"
     ),
+    path(
+        "enterprise/employees/<int:pk>/remove/",
+        views.enterprise_employee_remove,
+        name="enterprise_employee_remove",
+    ),
     path("m/", views.m_home, name="m_home"),
     path("m/drafts/new/", views.m_draft_create, name="m_draft_create"),
     path("m/drafts/<int:pk>/", views.m_draft, name="m_draft"),

@@ -740,6 +740,21 @@ def enterprise(request):
 
 @enterprise_admin
 @require_POST
+def enterprise_employee_remove(request, pk: int):
+    employee = get_object_or_404(selectors.employees(request.tenant), pk=pk)
+    taken_off = publishing.employee_remove(employee=employee, user=request.user)
+    if taken_off:
+        message = _(
+            "%(name)s is off the list; the enterprise ringtone is being taken off their line."
+        )
+    else:
+        message = _("%(name)s is off the list.")
+    messages.success(request, message % {"name": employee.name})
+    return redirect("video_ringtone:enterprise")
+
+
+@enterprise_admin
+@require_POST
 def enterprise_assign(request, pk: int):
     ringtone = get_object_or_404(selectors.enterprise_ringtones(request.tenant), pk=pk)
     try:

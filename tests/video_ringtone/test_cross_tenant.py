@@ -112,6 +112,12 @@ PAGES = [
     ("review_detail", "post", "/video-ringtone/review/{pending.pk}/", {"decision": "approve"}),
     ("enterprise_assign", "post", "/video-ringtone/enterprise/ringtones/{ringtone.pk}/assign/", {}),
     ("theme_delete", "post", "/video-ringtone/themes/{theme.pk}/delete/", {}),
+    (
+        "enterprise_employee_remove",
+        "post",
+        "/video-ringtone/enterprise/employees/{employee.pk}/remove/",
+        {},
+    ),
 ]
 
 API = [

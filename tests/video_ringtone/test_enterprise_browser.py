@@ -48,6 +48,14 @@ def _approved_card(tenant, admin):
     return ringtone
 
 
+def _run(jobs) -> None:
+    """What the Celery worker does with each captured platform job, in its own thread."""
+    for job in jobs:
+        worker = threading.Thread(target=lambda job=job: tasks.platform_sync.run(**job["kwargs"]))
+        worker.start()
+        worker.join()
+
+
 def test_enterprise_admin_assigns_the_ringtone_to_every_employee(
     page, live_server, tiny, demo, monkeypatch
 ):
@@ -83,10 +91,7 @@ def test_enterprise_admin_assigns_the_ringtone_to_every_employee(
     assert len(sync_jobs) == 4
 
     # The operator's platform confirms each line (the worker's job), then the page says so.
-    for job in sync_jobs:
-        worker = threading.Thread(target=lambda job=job: tasks.platform_sync.run(**job["kwargs"]))
-        worker.start()
-        worker.join()
+    _run(sync_jobs)
     page.reload()
     expect(roster.locator("[data-state]")).to_have_text(["已生效"] * 4)
     screenshot(page, "ringtone-enterprise-assigned")
@@ -96,3 +101,21 @@ def test_enterprise_admin_assigns_the_ringtone_to_every_employee(
     assert {a.phone for a in assignments} == phones
     assert {a.state for a in assignments} == {AssignmentState.ACTIVE}
     assert {p.phone for p in SimulatedProvision.objects.all()} == phones
+
+    # 王芳 leaves the company: off the list (after a confirmation), her line loses the ringtone.
+    sync_jobs.clear()
+    page.once("dialog", lambda dialog: dialog.accept())
+    roster.filter(has_text="王芳").get_by_role("button", name="移除王芳").click()
+    expect(page.locator(".msg-success")).to_have_text(
+        "已将王芳移出员工名单，正在撤下其号码上的企业彩铃。"
+    )
+    expect(roster).to_have_count(3)
+    expect(page.locator("#vr-employees")).not_to_contain_text("王芳")
+    assert not Employee.objects.for_tenant(tenant).filter(phone="13500135002").exists()
+    gone = Assignment.objects.for_tenant(tenant).get(phone="13500135002")
+    assert gone.state == AssignmentState.REMOVED
+    assert len(sync_jobs) == 1  # the platform is told to take it off that line
+    _run(sync_jobs)
+    assert not SimulatedProvision.objects.get(phone="13500135002").active
+    assert SimulatedProvision.objects.filter(active=True).count() == 3
+    screenshot(page, "ringtone-enterprise-removed")
