@@ -5,6 +5,7 @@ table too)."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -91,17 +92,25 @@ def _axes(days: Sequence[date], top: float, *, percent: bool) -> list[str]:
     return parts
 
 
+def _legend_item_width(label: str) -> float:
+    """Swatch, gap and text at 11 px: a CJK character is a full em wide, a Latin one about
+    0.6 em (counting CJK as Latin overlapped "交通运输" with the next swatch)."""
+    text = sum(11 if unicodedata.east_asian_width(ch) in "WF" else 6.6 for ch in label)
+    return 14 + text + 12
+
+
 def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
     parts = ['<g class="legend" font-size="11" fill="#1d2733">']
     x, y = LEFT, HEIGHT + 4
     for i, name in enumerate(names):
         label = escape(labels.get(name, name))
-        width = 24 + 8 * len(labels.get(name, name))
+        width = _legend_item_width(labels.get(name, name))
         if x + width > WIDTH - RIGHT:
             x, y = LEFT, y + LEGEND_ROW
         parts.append(
-            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{x + 14}" y="{y + 9}">{label}</text>'
+            f'<rect x="{x:.1f}" y="{y}" width="10" height="10" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{x + 14:.1f}" y="{y + 9}">{label}</text>'
         )
         x += width
     parts.append("</g>")
@@ -111,7 +120,7 @@ def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
 def _legend_height(names: Sequence[str], labels: Mapping[str, str]) -> int:
     rows, x = 1, LEFT
     for name in names:
-        width = 24 + 8 * len(labels.get(name, name))
+        width = _legend_item_width(labels.get(name, name))
         if x + width > WIDTH - RIGHT:
             rows, x = rows + 1, LEFT
         x += width

@@ -35,3 +35,26 @@ def test_a_stacked_bar_chart_of_counts_labels_whole_numbers(most):
     assert len(ticks) == 5
     assert all(t.replace(",", "").isdigit() for t in ticks), ticks
     assert int(ticks[-1]) >= most
+
+
+def test_legend_labels_in_chinese_never_run_into_the_next_swatch():
+    from suite.ai.labelling import cjk_font
+
+    font = cjk_font(11)
+    days = [date(2026, 12, 1)]
+    names = ["交通运输", "住房保障", "公共安全", "公用事业", "其他", "农业农村", "劳动保障"]
+    names += ["医疗卫生", "城乡建设", "市场监管", "教育", "民政", "生态环境", "chat"]
+    series = {name: {days[0]: 1} for name in names}
+    chart = charts.stacked_bar_chart(chart_id="c", title="t", desc="d", days=days, series=series)
+    svg = ElementTree.fromstring(str(chart))  # noqa: S314 - our own output
+    legend = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "legend")
+    swatches = [(float(r.get("x")), float(r.get("y"))) for r in legend.iter(f"{NS}rect")]
+    texts = [(float(t.get("x")), t.text) for t in legend.iter(f"{NS}text")]
+    assert len(swatches) == len(texts) == len(names)
+    width = float(svg.get("viewBox").split()[2])
+    following = [*swatches[1:], (0.0, -1.0)]
+    for (_x, y), (text_x, text), (next_x, next_y) in zip(swatches, texts, following, strict=True):
+        end = text_x + font.getlength(text)  # the text as a CJK font really sets it
+        assert end <= width, text
+        if next_y == y:  # the next item on the same row starts after this text ends
+            assert next_x > end, (text, end, next_x)
