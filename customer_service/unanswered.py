@@ -96,7 +96,8 @@ def top_unanswered(tenant: Tenant, *, since: datetime, limit: int) -> dict:
         role=TurnRole.CUSTOMER, answered=False, created_at__gte=since
     )
     latest = turns.order_by("-pk").values_list("pk", flat=True).first()
-    key = f"cs-unanswered:{tenant.pk}:{since.date()}:{latest}:{limit}"
+    # v2: groups carry "conversation"; entries cached before it was added are not reused.
+    key = f"cs-unanswered:v2:{tenant.pk}:{since.date()}:{latest}:{limit}"
     if (cached := cache.get(key)) is not None:
         return cached
     counts: Counter[str] = Counter()
