@@ -93,19 +93,73 @@ def recording_check(upload) -> bytes:
     return data
 
 
-def transcribe_recording(*, caller: gateway.Caller, data: bytes) -> dict:
-    """Transcript text and segments of a validated recording, through the gateway."""
+# A recording is transcribed in pieces of about this many seconds, so its job reports real
+# progress (one step per piece) and a long call stays under the per-call audio limit. Each cut
+# falls at the quietest moment of the last CUT_WINDOW_SECONDS of a piece: in a pause, not a word.
+CHUNK_SECONDS = 30.0
+CUT_WINDOW_SECONDS = 5.0
+CUT_FRAME_SECONDS = 0.2
+
+
+def audio_chunks(clip, *, chunk_s: float = CHUNK_SECONDS) -> list[tuple[float, object]]:
+    """(offset in seconds, piece) for each piece of `clip`; a short clip is one piece."""
+    import numpy as np
+
+    from suite.ai.types import AudioClip
+
+    rate, samples = clip.sample_rate, clip.samples
+    size = int(chunk_s * rate)
+    frame = max(1, int(CUT_FRAME_SECONDS * rate))
+    window = min(size // 2, int(CUT_WINDOW_SECONDS * rate)) // frame * frame
+    pieces, start = [], 0
+    # The last piece may run up to 1.2 pieces long rather than leave a sliver of a few seconds.
+    while len(samples) - start > size * 1.2:
+        end = start + size
+        tail = samples[end - window : end].reshape(-1, frame)
+        quietest = int(np.argmin(np.sqrt((tail.astype(np.float64) ** 2).mean(axis=1))))
+        cut = end - window + quietest * frame + frame // 2
+        pieces.append((start / rate, AudioClip(samples[start:cut], rate)))
+        start = cut
+    pieces.append((start / rate, AudioClip(samples[start:], rate)))
+    return pieces
+
+
+def transcribe_recording(
+    *, caller: gateway.Caller, data: bytes, filename: str = "", progress=None
+) -> dict:
+    """Transcript text and segments of a validated recording, through the gateway, piece by
+    piece; `progress(done, total)` after each piece."""
+    from suite.media.audio import decode_audio
+
+    clip = decode_audio(
+        data,
+        filename=filename.lower(),
+        max_bytes=MAX_RECORDING_BYTES,
+        max_seconds=MAX_RECORDING_SECONDS,
+    )
     # The tenant's catalogue and districts, so 咨询 is not heard as 资讯.
     prompt = asr_prompt(caller.tenant)
-    served = gateway.transcribe(caller, data, language="zh", prompt=prompt, itn=True)
-    return {
-        "text": served.value.text.strip(),
-        "segments": [
-            {"start": round(seg.start, 2), "end": round(seg.end, 2), "text": seg.text}
+    pieces = audio_chunks(clip)
+    texts, segments, engine, fallback = [], [], "", False
+    for done, (offset, piece) in enumerate(pieces, start=1):
+        served = gateway.transcribe(caller, piece, language="zh", prompt=prompt, itn=True)
+        texts.append(served.value.text.strip())
+        segments += [
+            {
+                "start": round(offset + seg.start, 2),
+                "end": round(offset + seg.end, 2),
+                "text": seg.text,
+            }
             for seg in served.value.segments
-        ],
-        "engine": served.info.engine,
-        "fallback": served.info.fallback,
+        ]
+        engine, fallback = served.info.engine, fallback or served.info.fallback
+        if progress:
+            progress(done, len(pieces))
+    return {
+        "text": "".join(texts).strip(),
+        "segments": segments,
+        "engine": engine,
+        "fallback": fallback,
     }
 
 
@@ -136,10 +190,21 @@ def recording_intake_process(*, intake: RecordingIntake, caller: gateway.Caller,
     with intake.recording.open("rb") as handle:
         data = handle.read()
     if progress:
-        progress(10, _("Transcribing"))
-    heard = transcribe_recording(caller=caller, data=data)
+        progress(5, _("Transcribing"))
+
+    def piece_done(done: int, total: int) -> None:
+        # Transcription is most of the work: 5% to 80%, one step per piece of the recording.
+        if progress:
+            progress(
+                5 + round(75 * done / total),
+                _("Transcribing: part %(done)s of %(total)s") % {"done": done, "total": total},
+            )
+
+    heard = transcribe_recording(
+        caller=caller, data=data, filename=intake.recording.name, progress=piece_done
+    )
     if progress:
-        progress(70, _("Filling the order"))
+        progress(85, _("Filling the order"))
     intake.text = heard["text"]
     intake.transcript = heard["segments"]
     intake.draft = draft_build(caller=caller, text=heard["text"]) if heard["text"] else {}

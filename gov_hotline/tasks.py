@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from suite.ai import gateway
 from suite.ai.capabilities import QUEUE_FOR, Capability
@@ -47,10 +48,17 @@ class ReportTask(TenantJobTask):
     def execute(self, job: Job, tenant: Tenant) -> dict:
         from .reports import render, report_data
 
+        def step(percent: int, message: str) -> None:
+            job_set_progress(job=job, progress=percent, message=message)
+
+        step(5, _("Counting the period's orders"))
         data = report_data(tenant, job.params["period"])
+        step(50, _("Drawing the report"))
+        content = render(data, job.params["format"])
+        step(90, _("Saving the file"))
         path = report_path(job)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(render(data, job.params["format"]))
+        path.write_bytes(content)
         return {"file": path.name, "total": data["total"], "period": data["period"]}
 
 

@@ -37,6 +37,7 @@ AUDIT_ACTION_LABELS = {
     "member.role_granted": _action("Role granted"),
     "member.role_revoked": _action("Role revoked"),
     "audit.export_requested": _action("Audit log export requested"),
+    "job.retried": _action("Failed job run again"),
     "audit.export_downloaded": _action("Audit log export downloaded"),
     # model access ("ai.<capability>" for each model call)
     "ai_model.created": _action("Model added"),

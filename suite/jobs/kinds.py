@@ -31,6 +31,24 @@ JOB_KIND_LABELS = {
 }
 
 
+# Kinds whose failed job may simply run again with the same parameters (its inputs are kept).
+# Not clip analysis: the uploaded clip is deleted as soon as its analysis ends (it shows
+# faces), so a failed analysis is retried by uploading the clip again.
+RETRYABLE_KINDS = frozenset(
+    {
+        "audit.export_csv",
+        "customer_service.kb_index",
+        "gov_hotline.transcribe",
+        "gov_hotline.train",
+        "gov_hotline.report",
+    }
+)
+
+
+def job_kind_retryable(kind: str) -> bool:
+    return kind in RETRYABLE_KINDS
+
+
 def job_kind_label(kind: str) -> str:
     label = JOB_KIND_LABELS.get(kind)
     return str(label) if label is not None else kind

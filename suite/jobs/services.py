@@ -148,6 +148,48 @@ def job_enqueue(
     return job, True
 
 
+class JobNotRetryable(Exception):
+    """The job is not a failed one of a kind that can run again as it was."""
+
+
+@transaction.atomic
+def job_retry(*, job: Job) -> Job:
+    """Runs a failed job again: the same job (its id, kind, parameters and tenant, so whatever
+    points at it follows the new run) goes to the back of its queue and its task is sent again.
+    The caller reads `job` through a tenant-scoped queryset and audits the retry."""
+    from suite.celery import app
+
+    from .kinds import job_kind_retryable
+
+    task = app.tasks.get(job.task_name) if job.task_name else None
+    locked = Job.objects.select_for_update().filter(pk=job.pk, tenant_id=job.tenant_id).first()
+    if (
+        locked is None
+        or locked.status != JobStatus.FAILED
+        or task is None
+        or not job_kind_retryable(locked.kind)
+    ):
+        raise JobNotRetryable(str(job.pk))
+    now = timezone.now()
+    Job.objects.filter(pk=locked.pk).update(
+        status=JobStatus.QUEUED,
+        progress=0,
+        message="",
+        error="",
+        result={},
+        started_at=None,
+        finished_at=None,
+        lease_expires_at=None,
+        lease_owner="",
+        queued_at=now,
+    )
+    job.refresh_from_db()
+    tenant_id, pk = job.tenant_id, str(job.pk)
+    transaction.on_commit(lambda: task.apply_async(kwargs={"tenant_id": tenant_id, "job_id": pk}))
+    _publish(job)
+    return job
+
+
 @transaction.atomic
 def job_start(*, job: Job, owner: str | None = None) -> Job | None:
     """Claims the job for one run (`owner`: the Celery task id) and starts its lease.

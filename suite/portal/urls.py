@@ -24,6 +24,8 @@ urlpatterns = [
     path("admin/audit/export/", views.audit_export, name="audit_export"),
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
+    path("jobs/<uuid:pk>/status/", views.job_status, name="job_status"),
+    path("jobs/<uuid:pk>/retry/", views.job_retry_view, name="job_retry"),
     path("m/login/", views.subscriber_login, name="subscriber_login"),
     path("m/", views.subscriber_home, name="subscriber_home"),
 ]

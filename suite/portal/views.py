@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,8 @@ from suite.audit.selectors import audit_entries
 from suite.audit.services import audit_record
 from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
 from suite.jobs.models import Job, JobStatus
-from suite.jobs.selectors import jobs_for
-from suite.jobs.services import job_enqueue
+from suite.jobs.selectors import jobs_for, jobs_visible_to
+from suite.jobs.services import JobNotRetryable, job_enqueue, job_event, job_retry
 from suite.products import product_apps, subscriber_entries
 from suite.tenancy.middleware import SESSION_TENANT_KEY, tenant_for_session
 from suite.tenancy.models import Membership, Role
@@ -256,6 +256,35 @@ def job_download(request, pk):
         raise Http404
     audit_record(action="audit.export_downloaded", tenant=request.tenant, request=request, obj=job)
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.result.get("filename"))
+
+
+# Any member of the tenant; what each one reaches is `jobs_visible_to` (staff the tenant's
+# jobs, a subscriber the jobs they started): another tenant's job is a 404 like a missing one.
+member_required = staff_required(roles=tuple(Role.values))
+
+
+@member_required
+def job_status(request, pk):
+    """One job as /ws/jobs/ carries it: what the progress component polls when it has no
+    socket (the fallback), and reads once after a sequence gap."""
+    job = get_object_or_404(jobs_visible_to(tenant=request.tenant, user=request.user), pk=pk)
+    return JsonResponse(job_event(job)["job"])
+
+
+@member_required
+@require_POST
+def job_retry_view(request, pk):
+    """Runs a failed job again (same kind and parameters, same tenant), then back to the page
+    the retry button was on."""
+    job = get_object_or_404(jobs_visible_to(tenant=request.tenant, user=request.user), pk=pk)
+    try:
+        job_retry(job=job)
+    except JobNotRetryable:
+        messages.error(request, _("This job cannot be run again."))
+    else:
+        audit_record(action="job.retried", tenant=request.tenant, request=request, obj=job)
+        messages.success(request, _("The job is queued again."))
+    return redirect(_safe_next(request, reverse("portal:jobs")))
 
 
 # --- Subscriber mobile web ---------------------------------------------------------------

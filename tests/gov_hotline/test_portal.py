@@ -112,13 +112,15 @@ def test_intake_recording_shows_progress_until_the_job_ends(hl_a, agent_a):
     posted = client.post("/gov-hotline/intake/", {"step": "draft", "recording": upload})
     started = RecordingIntake.objects.get(tenant=hl_a)
     page = client.get(posted["Location"]).content.decode()
-    assert 'id="gh-recording-progress"' in page  # not run yet: no worker in this test
+    assert "data-job-progress" in page  # not run yet: no worker in this test
     assert f'data-job-id="{started.job_id}"' in page
-    # The page follows the job over the jobs socket and reloads when it ends (a static script:
-    # the Content-Security-Policy forbids inline ones).
-    assert "gov_hotline/intake_recording.js" in page
-    script = (settings.BASE_DIR / "gov_hotline/static/gov_hotline/intake_recording.js").read_text()
-    assert "/ws/jobs/" in script and "reload" in script
+    # The shared progress component follows the job over the jobs socket and reloads the page
+    # when it ends (static scripts: the Content-Security-Policy forbids inline ones).
+    assert "portal/jobsocket.js" in page and "portal/job_progress.js" in page
+    script = (settings.BASE_DIR / "suite/portal/static/portal/jobsocket.js").read_text()
+    assert "/ws/jobs/" in script
+    script = (settings.BASE_DIR / "suite/portal/static/portal/job_progress.js").read_text()
+    assert "reload" in script
     Job.objects.filter(pk=started.job_id).update(status=JobStatus.FAILED, error="ASR down")
     failed = client.get(posted["Location"]).content.decode()
     assert "could not be transcribed" in failed and "ASR down" in failed

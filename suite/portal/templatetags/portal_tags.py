@@ -19,6 +19,14 @@ def job_status(job) -> str:
 
 
 @register.filter
+def job_retryable(job) -> bool:
+    """A failed job of a kind that can simply run again (the retry button shows)."""
+    from suite.jobs.kinds import job_kind_retryable
+
+    return job.status == JobStatus.FAILED and job_kind_retryable(job.kind)
+
+
+@register.filter
 def mask_phone(value) -> str:
     """138****8000 for a mobile number; only the last four digits of anything else."""
     return privacy.mask_phone(str(value) if value is not None else None)
