@@ -254,7 +254,10 @@ def analysis_run(
         ):
             analyser.feed(index, t, image)
             if n % 10 == 0:
-                progress(min(99, round(100 * n / expected)), f"{n}/{expected}")
+                progress(
+                    min(99, round(100 * n / expected)),
+                    _("%(done)s of %(total)s frames analysed") % {"done": n, "total": expected},
+                )
         outcome = analyser.finish()
         if outcome.frames == 0:
             raise InvalidInput(_("No frame of the clip could be decoded."), param="file")

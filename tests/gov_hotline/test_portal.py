@@ -123,7 +123,7 @@ def test_intake_recording_shows_progress_until_the_job_ends(hl_a, agent_a):
     assert "reload" in script
     Job.objects.filter(pk=started.job_id).update(status=JobStatus.FAILED, error="ASR down")
     failed = client.get(posted["Location"]).content.decode()
-    assert "could not be transcribed" in failed and "ASR down" in failed
+    assert "Recording transcription failed." in failed and "ASR down" in failed
 
 
 def hl_a_of(model):

@@ -38,7 +38,7 @@ def test_analysis_reports_progress_every_ten_frames(
     analysis = Analysis.objects.for_tenant(tenant_a).get()
     assert analysis.frames_analysed == 35  # 70 frames at 10 fps sampled at 5 fps
     assert_progress_climbs(published, steps=4)  # at frames 0, 10, 20, 30
-    assert [m for s, _p, m in published if s == "running" and m][-1] == "30/35"
+    assert [m for s, _p, m in published if s == "running" and m][-1] == ("30 of 35 frames analysed")
 
 
 def test_the_camera_page_shows_a_waiting_analysis_then_its_failure(
