@@ -165,8 +165,9 @@ def use_vectors() -> bool:
     return bool(getattr(settings, "CUSTOMER_SERVICE_KB_VECTORS", True))
 
 
-def tenant_index(tenant: Tenant) -> tuple[HybridIndex, bool]:
-    """The tenant's index, synchronised with its published articles; (index, has vectors)."""
+def tenant_index(tenant: Tenant, progress=None) -> tuple[HybridIndex, bool]:
+    """The tenant's index, synchronised with its published articles; (index, has vectors).
+    `progress(done, total)` after each batch of articles (re)indexed, for the indexing job."""
     signature = _signature(tenant)
     cached = _cache.get(tenant.pk)
     if cached and cached.signature == signature:
@@ -175,7 +176,7 @@ def tenant_index(tenant: Tenant) -> tuple[HybridIndex, bool]:
         cached = _cache.get(tenant.pk)
         if cached and cached.signature == signature:
             return cached.index, cached.vectors
-        index, vectors = _synchronised(tenant)
+        index, vectors = _synchronised(tenant, progress)
         _cache[tenant.pk] = _Cached(signature, index, vectors)
         return index, vectors
 
@@ -190,19 +191,19 @@ def _open(tenant: Tenant, vectors: bool) -> HybridIndex:
         return HybridIndex(embed, directory=directory)
 
 
-def _synchronised(tenant: Tenant) -> tuple[HybridIndex, bool]:
+def _synchronised(tenant: Tenant, progress=None) -> tuple[HybridIndex, bool]:
     articles = list(_published(tenant).select_related("category"))
     vectors = use_vectors()
     index = _open(tenant, vectors)
     try:
-        _apply(index, articles)
+        _apply(index, articles, progress)
     except (BackendUnavailable, IndexRebuildNeeded) as exc:
         if not vectors:
             raise
         logger.warning("knowledge index of tenant %s falls back to BM25: %s", tenant.pk, exc)
         vectors = False
         index = _open(tenant, False)
-        _apply(index, articles)
+        _apply(index, articles, progress)
     try:
         index.save()
     except OSError as exc:  # a read-only cache folder only costs re-embedding next time
@@ -210,7 +211,11 @@ def _synchronised(tenant: Tenant) -> tuple[HybridIndex, bool]:
     return index, vectors
 
 
-def _apply(index: HybridIndex, articles: list[KbArticle]) -> None:
+# Articles embedded per step of an indexing job (each step reports progress).
+INDEX_BATCH = 32
+
+
+def _apply(index: HybridIndex, articles: list[KbArticle], progress=None) -> None:
     wanted = {str(a.pk): a for a in articles}
     stale = [doc_id for doc_id in _ids(index) if doc_id not in wanted]
     index.remove(stale)
@@ -229,8 +234,10 @@ def _apply(index: HybridIndex, articles: list[KbArticle]) -> None:
                     },
                 )
             )
-    if changed:
-        index.add(changed)
+    for start in range(0, len(changed), INDEX_BATCH):
+        index.add(changed[start : start + INDEX_BATCH])
+        if progress:
+            progress(min(start + INDEX_BATCH, len(changed)), len(changed))
 
 
 def _ids(index: HybridIndex) -> list[str]:

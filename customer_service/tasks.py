@@ -3,8 +3,11 @@ after a large import does not wait for the embeddings."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from suite.celery import app
 from suite.jobs.models import Job
+from suite.jobs.services import job_set_progress
 from suite.jobs.tasks_base import TenantJobTask
 from suite.tenancy.models import Tenant
 
@@ -15,7 +18,15 @@ class KnowledgeIndexTask(TenantJobTask):
     name = "customer_service.kb_index"
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
-        index, vectors = knowledge.tenant_index(tenant)
+        def indexed(done: int, total: int) -> None:
+            job_set_progress(
+                job=job,
+                progress=5 + round(90 * done / total),
+                message=_("Indexing articles: %(done)s of %(total)s")
+                % {"done": done, "total": total},
+            )
+
+        index, vectors = knowledge.tenant_index(tenant, progress=indexed)
         return {"documents": len(index), "mode": "hybrid" if vectors else "lexical"}
 
 
