@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from suite.ai.asr_prompt import build_prompt
+from suite.jobs.models import Job, JobStatus
+from suite.jobs.selectors import jobs_for
 from suite.tenancy.models import Tenant
 
 from .models import (
@@ -230,3 +232,13 @@ def asr_prompt(tenant: Tenant) -> str | None:
         prompt = build_prompt(asr_terms(tenant)) or ""
         cache.set(key, prompt, ASR_PROMPT_TTL_S)
     return prompt or None
+
+
+KB_INDEX_KIND = "customer_service.kb_index"
+
+
+def kb_index_job_to_show(tenant: Tenant) -> Job | None:
+    """The knowledge base's latest indexing job while it waits or runs, or if it failed (the
+    assistant answers from the previous index meanwhile); nothing once it is done."""
+    job = jobs_for(tenant=tenant, kind_prefix=KB_INDEX_KIND).order_by("-created_at").first()
+    return job if job is not None and job.status != JobStatus.SUCCEEDED else None

@@ -316,6 +316,7 @@ def knowledge(request):
             "status": status,
             "statuses": ArticleStatus.choices,
             "is_editor": _is_editor(request),
+            "index_job": selectors.kb_index_job_to_show(tenant),
         },
     )
 

@@ -137,3 +137,24 @@ def test_article_page_restores_a_version(client, tenant_a):
     client.post(url, {"action": "rollback", "version": "1"})
     article.refresh_from_db()
     assert article.version == 3 and article.body.startswith("第一版")
+
+
+def test_the_knowledge_page_follows_its_indexing_job_until_it_is_done(client, tenant_a, tenant_b):
+    from suite.jobs.models import Job, JobStatus
+
+    sup = member(tenant_a, Role.CS_SUPERVISOR, username="sup")
+    client.force_login(sup)
+    url = reverse("customer_service:knowledge")
+    theirs = Job.objects.create(
+        tenant=tenant_b, kind="customer_service.kb_index", idempotency_key="theirs"
+    )
+    assert "data-job-progress" not in client.get(url).content.decode()
+    job = Job.objects.create(tenant=tenant_a, kind="customer_service.kb_index", idempotency_key="k")
+    page = client.get(url).content.decode()
+    assert f'data-job-id="{job.pk}"' in page and f'data-job-id="{theirs.pk}"' not in page
+    assert 'data-status="queued"' in page
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="embedder down")
+    page = client.get(url).content.decode()
+    assert 'data-status="failed"' in page and "job-progress-retry" in page
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED)
+    assert "data-job-progress" not in client.get(url).content.decode()
