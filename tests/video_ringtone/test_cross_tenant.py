@@ -143,6 +143,7 @@ API = [
     ("vr-gallery-comments", "get", "gallery/{ringtone.pk}/comments/", None),
     ("vr-gallery-comments", "post", "gallery/{ringtone.pk}/comments/", {"text": "x"}),
     ("vr-gallery-copy", "post", "gallery/{ringtone.pk}/copy/", {}),
+    ("vr-gallery-set-same", "post", "gallery/{ringtone.pk}/set/", {}),
     ("vr-gallery-like", "post", "gallery/{ringtone.pk}/like/", {}),
     ("vr-employee-detail", "delete", "employees/{employee.pk}/", None),
     ("vr-enterprise-ringtone-detail", "get", "enterprise-ringtones/{ringtone.pk}/", None),

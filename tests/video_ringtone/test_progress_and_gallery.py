@@ -3,6 +3,7 @@ stage and frame), the draft page shows each job's bar, its place in line and a f
 retry; 一键设置同款 sets the gallery ringtone on the subscriber's own number; the video's AIGC
 label is outside the browser controls; the gallery words are the right ones in zh-hans."""
 
+import json
 import re
 
 import pytest
@@ -243,3 +244,35 @@ def test_gallery_and_ringtone_pages_in_zh_hans(client, shared, tenant_a, subscri
                         draft_page).group(1)  # fmt: skip
     assert heading == "图片素材"  # generated images and uploaded photos
     assert "图片数" not in draft_page
+
+
+@pytest.mark.django_db
+def test_use_the_same_one_over_rest(shared, tenant_a, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    fan = member(tenant_a, Role.SUBSCRIBER, username="fan", phone="13600136000")
+    api = APIClient()
+    api.force_login(fan)
+    url = f"/api/v1/video-ringtone/gallery/{shared.pk}/set/"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(url)
+    assert first.status_code == 201, first.content
+    assert (first.json()["phone"], first.json()["caller_group"]) == ("13600136000", "all")
+    again = api.post(url)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert Assignment.objects.for_tenant(tenant_a).count() == 1
+
+    # A ringtone taken out of the gallery: a 4xx that says why, nothing set.
+    shared.in_gallery = False
+    shared.save(update_fields=["in_gallery"])
+    refused = api.post(url)
+    assert refused.status_code in (400, 404)
+    assert Assignment.objects.for_tenant(tenant_a).count() == 1
+
+    # Without a number to set it on: 400 with the reason.
+    shared.in_gallery = True
+    shared.save(update_fields=["in_gallery"])
+    api.force_login(member(tenant_a, Role.SUBSCRIBER, username="nophone", phone=""))
+    no_phone = api.post(url)
+    assert no_phone.status_code == 400
+    assert "mobile number" in json.dumps(no_phone.json()) or "手机号" in no_phone.content.decode()

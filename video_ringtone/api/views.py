@@ -317,6 +317,22 @@ class GalleryViewSet(TenantReadOnlyViewSet):
             return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return Response(s.CommentSerializer(selectors.comments_of(ringtone)[:100], many=True).data)
 
+    @extend_schema(
+        request=None,
+        responses={201: s.AssignmentSerializer, 200: s.AssignmentSerializer},
+        description="一键设置同款: this gallery ringtone on the caller's own number, for all "
+        "callers (201 when it is being set, 200 when it already was).",
+    )
+    @action(detail=True, methods=["post"], url_path="set")
+    def set_same(self, request, pk=None):
+        assignment, created = publishing.gallery_ringtone_set(
+            ringtone=self.get_object(), user=request.user
+        )
+        return Response(
+            s.AssignmentSerializer(assignment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
     @extend_schema(request=None, responses={201: s.DraftSerializer})
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
