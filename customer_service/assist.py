@@ -96,10 +96,9 @@ def model_passage_ids(tenant: Tenant, result: dict, history: list[str] | None) -
     """The articles the model reads for its replies: the relevant hits the desk shows, then
     what either ranking puts first whatever words it shares with the caller (the model reads
     paraphrases and dialect the word-overlap test misses; grounding keeps it honest)."""
-    hits, _vectors = knowledge.search(
-        tenant, search_query(result["normalized_text"], history), k=PASSAGES + 1
+    hits = knowledge.search_for_model(
+        tenant, search_query(result["normalized_text"], history), k=PASSAGES
     )
-    hits.sort(key=lambda h: (min(h.vector_rank or 99, h.lexical_rank or 99), -h.score))
     ids = [h["id"] for h in result["knowledge_hits"]] + [h.id for h in hits]
     return list(dict.fromkeys(ids))[:PASSAGES]
 

@@ -287,6 +287,16 @@ def search(tenant: Tenant, query: str, *, k: int = 5) -> tuple[list[KnowledgeHit
     return hits, vectors
 
 
+def search_for_model(tenant: Tenant, query: str, *, k: int) -> list[KnowledgeHit]:
+    """The `k` articles a language model reads for `query`, whatever words they share with it
+    (the model reads paraphrases; grounding keeps it honest). The hit either ranking puts first
+    leads: a paraphrase is found by meaning, not words, and small models lean on the first
+    passage."""
+    hits, _vectors = search(tenant, query, k=k + 1)
+    hits.sort(key=lambda h: (min(h.vector_rank or 99, h.lexical_rank or 99), -h.score))
+    return hits[:k]
+
+
 def _content_terms(text: str) -> set[str]:
     return {t for t in tokenize_zh(text) if len(t) > 1 and t not in STOPWORDS}
 

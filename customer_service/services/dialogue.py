@@ -390,11 +390,9 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     fallback cannot tell, so it only gets hits that share words with the question."""
     tenant = conversation.tenant
     if registry.language_model_configured(tenant):
-        hits, _vectors = knowledge.search(tenant, question, k=MODEL_PASSAGES + 1)
-        # A paraphrase is found by meaning, not words: the hit either ranking puts first leads
-        # (small models lean on the first passage).
-        hits.sort(key=lambda h: (min(h.vector_rank or 99, h.lexical_rank or 99), -h.score))
-        hits = hits[:MODEL_PASSAGES]
+        # A short follow-up ("那一天要多少钱") is searched with what the subscriber said before.
+        query = assist.search_query(question, _earlier_questions(conversation))
+        hits = knowledge.search_for_model(tenant, query, k=MODEL_PASSAGES)
     else:
         hits, _vectors = knowledge.search(tenant, question, k=KB_PASSAGES)
         hits = [h for h in hits if knowledge.relevant(h)]
@@ -504,6 +502,17 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         fallback=served.info.fallback or not served.info.generative,
         model=served.info.model if served.info.generative else "",
     )
+
+
+def _earlier_questions(conversation: Conversation) -> list[str]:
+    """What the subscriber said just before this question (the latest customer turn); refused
+    messages left out."""
+    said = (
+        Turn.objects.filter(conversation=conversation, role=TurnRole.CUSTOMER)
+        .order_by("-seq")
+        .values_list("normalized_text", "text")[1:2]
+    )
+    return [text for normal, raw in said if not _refused(text := normal or raw)]
 
 
 def _choice_format(count: int) -> dict:
