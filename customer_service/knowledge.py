@@ -79,7 +79,7 @@ def _lock_for(tenant_id: int) -> threading.Lock:
 
 
 def index_directory(tenant: Tenant) -> Path:
-    root = getattr(settings, "CUSTOMER_SERVICE_INDEX_DIR", None)
+    root = settings.CUSTOMER_SERVICE_INDEX_DIR
     root = Path(root) if root else Path(settings.AI_CACHE_DIR) / "customer_service"
     return root / f"kb-{tenant.pk}"
 
@@ -162,7 +162,7 @@ def _signature(tenant: Tenant) -> tuple:
 
 
 def use_vectors() -> bool:
-    return bool(getattr(settings, "CUSTOMER_SERVICE_KB_VECTORS", True))
+    return settings.CUSTOMER_SERVICE_KB_VECTORS
 
 
 def tenant_index(tenant: Tenant, progress=None) -> tuple[HybridIndex, bool]:

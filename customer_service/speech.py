@@ -86,4 +86,4 @@ def synthesize_reply(conversation: Conversation, text: str) -> tuple[bytes, dict
 
 
 def upload_limit() -> int:
-    return min(MAX_CLIP_BYTES, getattr(settings, "AI_MAX_UPLOAD_BYTES", MAX_CLIP_BYTES))
+    return min(MAX_CLIP_BYTES, settings.AI_MAX_UPLOAD_BYTES)

@@ -16,7 +16,7 @@ from django.conf import settings
 
 
 def _fernet() -> Fernet:
-    key = getattr(settings, "VIDEO_ANALYTICS_SECRET_KEY", "")
+    key = settings.VIDEO_ANALYTICS_SECRET_KEY
     if not key:
         digest = hashlib.sha256(b"video_analytics.secrets:" + settings.SECRET_KEY.encode()).digest()
         key = base64.urlsafe_b64encode(digest).decode()

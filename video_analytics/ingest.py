@@ -28,20 +28,16 @@ CONTAINERS = {
 }
 
 
-def limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def max_clip_bytes() -> int:
-    return limit("VIDEO_ANALYTICS_MAX_CLIP_BYTES", 200 * 1024 * 1024)
+    return settings.VIDEO_ANALYTICS_MAX_CLIP_BYTES
 
 
 def max_clip_seconds() -> int:
-    return limit("VIDEO_ANALYTICS_MAX_CLIP_SECONDS", 15 * 60)
+    return settings.VIDEO_ANALYTICS_MAX_CLIP_SECONDS
 
 
 def max_frame_pixels() -> int:
-    return limit("VIDEO_ANALYTICS_MAX_FRAME_PIXELS", 3840 * 2160)
+    return settings.VIDEO_ANALYTICS_MAX_FRAME_PIXELS
 
 
 @dataclass(frozen=True)
@@ -194,13 +190,13 @@ def stream_source(url: str, *, resolve: bool) -> str:
     `resolve` (at connect time) checks every address the name resolves to."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "file":
-        return str(check_file_url(url, getattr(settings, "VIDEO_ANALYTICS_FILE_ROOTS", [])))
+        return str(check_file_url(url, settings.VIDEO_ANALYTICS_FILE_ROOTS))
     if scheme not in NETWORK_SCHEMES:
         raise TargetRefused(
             _("A stream URL starts with %(schemes)s.")
             % {"schemes": " / ".join(f"{s}://" for s in (*NETWORK_SCHEMES, "file"))}
         )
-    policy = Policy.of(getattr(settings, "VIDEO_ANALYTICS_STREAM_HOSTS", []), private_ok=True)
+    policy = Policy.of(settings.VIDEO_ANALYTICS_STREAM_HOSTS, private_ok=True)
     check_url(url, policy, resolve=resolve)
     return url
 
@@ -219,7 +215,7 @@ def open_stream(url: str):
         raise StreamRefused(str(exc)) from exc
     if url.startswith("file://"):
         return cv2.VideoCapture(source)
-    ms = 1000 * limit("VIDEO_ANALYTICS_STREAM_TIMEOUT_S", 10)
+    ms = 1000 * settings.VIDEO_ANALYTICS_STREAM_TIMEOUT_S
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
     return cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
 

@@ -813,7 +813,7 @@ def webhook_host_allowed(url: str, *, resolve: bool) -> bool:
     `resolve` also checks what the name resolves to, at delivery time."""
     from django.conf import settings
 
-    policy = Policy.of(getattr(settings, "VIDEO_ANALYTICS_WEBHOOK_HOSTS", []), private_ok=False)
+    policy = Policy.of(settings.VIDEO_ANALYTICS_WEBHOOK_HOSTS, private_ok=False)
     try:
         check_url(url, policy, resolve=resolve)
     except TargetRefused as exc:

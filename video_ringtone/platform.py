@@ -88,5 +88,5 @@ class SimulatorPlatform:
 
 
 def get_platform() -> RingtonePlatform:
-    path = getattr(settings, "VIDEO_RINGTONE_PLATFORM", "video_ringtone.platform.SimulatorPlatform")
+    path = settings.VIDEO_RINGTONE_PLATFORM
     return import_string(path)()

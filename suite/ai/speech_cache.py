@@ -33,7 +33,7 @@ class SpeechCache:
     def max_bytes(self) -> int:
         if self._max_bytes is not None:
             return self._max_bytes
-        return int(getattr(settings, "AI_SPEECH_CACHE_MB", 64)) * 1024 * 1024
+        return settings.AI_SPEECH_CACHE_MB * 1024 * 1024
 
     def get(self, key: Hashable) -> AudioClip | None:
         with self._lock:

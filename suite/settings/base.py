@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_path, env_str
+from .env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
@@ -384,6 +384,30 @@ VIDEO_ANALYTICS_FILE_ROOTS = env_list(
     "VIDEO_ANALYTICS_FILE_ROOTS", [] if DJANGO_ENV == "production" else [str(VAR_DIR / "streams")]
 )
 
+# Where video-analytics webhooks may post besides public addresses (hosts, IPs or CIDRs).
+VIDEO_ANALYTICS_WEBHOOK_HOSTS = env_list("VIDEO_ANALYTICS_WEBHOOK_HOSTS", [])
+
+# --- Products ----------------------------------------------------------------------
+# Customer service: where each tenant's knowledge index is kept (default AI_CACHE_DIR/
+# customer_service), and whether it uses e5 vectors beside BM25 (false: lexical only).
+CUSTOMER_SERVICE_INDEX_DIR = env_str("CUSTOMER_SERVICE_INDEX_DIR", "")
+CUSTOMER_SERVICE_KB_VECTORS = env_bool("CUSTOMER_SERVICE_KB_VECTORS", True)
+# Video ringtones: the operator's ringtone platform adapter (a dotted path); the default records
+# provisioning requests in the database and answers like the platform would.
+VIDEO_RINGTONE_PLATFORM = env_str(
+    "VIDEO_RINGTONE_PLATFORM", "video_ringtone.platform.SimulatorPlatform"
+)
+# Video analytics: the Fernet key camera credentials and webhook secrets are encrypted with.
+# Empty: derived from SECRET_KEY, so rotating SECRET_KEY makes them unreadable (each camera then
+# asks for its credentials again); set a key of its own (Fernet.generate_key()) in production.
+VIDEO_ANALYTICS_SECRET_KEY = env_str("VIDEO_ANALYTICS_SECRET_KEY", "")
+# Uploaded clips: largest file, longest duration (s), largest frame (pixels); how long a camera
+# stream may take to open or send a frame (s).
+VIDEO_ANALYTICS_MAX_CLIP_BYTES = env_int("VIDEO_ANALYTICS_MAX_CLIP_BYTES", 200 * 1024 * 1024)
+VIDEO_ANALYTICS_MAX_CLIP_SECONDS = env_int("VIDEO_ANALYTICS_MAX_CLIP_SECONDS", 15 * 60)
+VIDEO_ANALYTICS_MAX_FRAME_PIXELS = env_int("VIDEO_ANALYTICS_MAX_FRAME_PIXELS", 3840 * 2160)
+VIDEO_ANALYTICS_STREAM_TIMEOUT_S = env_int("VIDEO_ANALYTICS_STREAM_TIMEOUT_S", 10)
+
 # --- WebSocket -------------------------------------------------------------------
 # Browser clients must come from one of these origins; non-browser clients (no Origin
 # header) must authenticate with an API key.
@@ -398,6 +422,15 @@ TELEPHONY_RESUME_WINDOW_S = env_int("TELEPHONY_RESUME_WINDOW_S", 60)
 TELEPHONY_KEEPALIVE_S = env_int("TELEPHONY_KEEPALIVE_S", 10)
 # A text frame larger than this is refused as a bad frame (0.2 s of base64 PCM is ~8.6 KB).
 TELEPHONY_MAX_TEXT_FRAME_BYTES = env_int("TELEPHONY_MAX_TEXT_FRAME_BYTES", 256 * 1024)
+# Threads for the model and database work of all calls in a process (0: four per core, at least
+# eight); events kept per call for a resuming client; seconds between partial transcripts; the
+# silence that ends an utterance (s); the CPU load above which partials pause; longest call (s).
+TELEPHONY_WORKER_THREADS = env_int("TELEPHONY_WORKER_THREADS", 0)
+TELEPHONY_REPLAY_EVENTS = env_int("TELEPHONY_REPLAY_EVENTS", 2000)
+TELEPHONY_PARTIAL_INTERVAL_S = env_float("TELEPHONY_PARTIAL_INTERVAL_S", 1.0)
+TELEPHONY_SILENCE_S = env_float("TELEPHONY_SILENCE_S", 0.6)
+TELEPHONY_PARTIAL_MAX_LOAD = env_float("TELEPHONY_PARTIAL_MAX_LOAD", 0.3)
+TELEPHONY_MAX_CALL_S = env_int("TELEPHONY_MAX_CALL_S", 4 * 3600)
 
 # --- Logging: personal data is masked on every handler ---------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

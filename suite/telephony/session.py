@@ -49,10 +49,6 @@ Sender = Callable[[dict], Awaitable[None]]
 Encoder = Callable[[AudioClip], list[str]]
 
 
-def setting(name: str, default):
-    return getattr(settings, f"TELEPHONY_{name}", default)
-
-
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -61,7 +57,7 @@ def executor() -> ThreadPoolExecutor:
     only add contention for CPU-bound inference."""
     global _executor
     if _executor is None:
-        workers = setting("WORKER_THREADS", None) or max(8, (os.cpu_count() or 2) * 4)
+        workers = settings.TELEPHONY_WORKER_THREADS or max(8, (os.cpu_count() or 2) * 4)
         _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="telephony")
     return _executor
 
@@ -117,7 +113,7 @@ class CallSession:
         self.caller = caller
         self.encode = encode
         self.seq = 0
-        self.log: deque[dict] = deque(maxlen=int(setting("REPLAY_EVENTS", 2000)))
+        self.log: deque[dict] = deque(maxlen=settings.TELEPHONY_REPLAY_EVENTS)
         self.sender: Sender | None = None
         # (arrival time, samples); None ends the call.
         self.audio: asyncio.Queue[tuple[float, np.ndarray] | None] = asyncio.Queue()
@@ -138,7 +134,7 @@ class CallSession:
         self._loud = 0
         self._replies = 0
         self._stopping = False
-        self.partial_s = float(setting("PARTIAL_INTERVAL_S", 1.0))
+        self.partial_s = settings.TELEPHONY_PARTIAL_INTERVAL_S
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -155,8 +151,8 @@ class CallSession:
             language=call.language or None,
             dialect=call.dialect,
             partial_interval_s=session.partial_s,
-            silence_s=float(setting("SILENCE_S", 0.6)),
-            partial_max_load=float(setting("PARTIAL_MAX_LOAD", 0.3)),
+            silence_s=settings.TELEPHONY_SILENCE_S,
+            partial_max_load=settings.TELEPHONY_PARTIAL_MAX_LOAD,
         )
         try:
             # Before the call goes live: a handler that could not start (its database
@@ -190,7 +186,7 @@ class CallSession:
             self._expiry = asyncio.create_task(self._expire())
 
     async def _expire(self) -> None:
-        await asyncio.sleep(float(setting("RESUME_WINDOW_S", 60)))
+        await asyncio.sleep(settings.TELEPHONY_RESUME_WINDOW_S)
         if self.sender is None:
             await self.stop(dropped=True)
 
@@ -305,7 +301,7 @@ class CallSession:
         await in_worker(self.handler.on_barge_in)
 
     async def _audio_loop(self) -> None:
-        limit = float(setting("MAX_CALL_S", 4 * 3600))
+        limit = settings.TELEPHONY_MAX_CALL_S
         while True:
             item = await self.audio.get()
             stop = item is None
