@@ -56,7 +56,10 @@ def _fmt(value: float, percent: bool) -> str:
 
 
 def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
+    # The scroller keeps the labels readable on a phone: the chart keeps a minimum width there
+    # (portal.css) and scrolls sideways inside its card instead of shrinking its text to 5 px.
     return [
+        '<div class="chart-scroll">',
         f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'width="100%" preserveAspectRatio="xMidYMid meet" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
@@ -165,7 +168,7 @@ def stacked_bar_chart(
     parts.append("</g>")
     if names:
         parts += _legend(names, labels)
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
 
 
@@ -194,5 +197,5 @@ def line_chart(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{PALETTE[1]}">'
             f"<title>{day:%Y-%m-%d}: {_fmt(value, percent)}</title></circle>"
         )
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above

@@ -197,8 +197,10 @@ def test_charts_are_valid_accessible_svg():
         series={"chat": {days[0]: 3, days[2]: 1}, "ocr": {days[0]: 2}},
         labels={"chat": "对话", "ocr": "OCR"},
     )
-    svg = ElementTree.fromstring(str(bars))  # noqa: S314 - our own output
     ns = "{http://www.w3.org/2000/svg}"
+    scroller = ElementTree.fromstring(str(bars))  # noqa: S314 - our own output
+    assert scroller.get("class") == "chart-scroll"  # scrolls sideways on a phone
+    svg = scroller.find(f"{ns}svg")
     assert svg.find(f"{ns}title").text == "Calls <per> day"
     rects = [r for r in svg.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
     assert len(rects) == 3

@@ -46,7 +46,7 @@ def test_legend_labels_in_chinese_never_run_into_the_next_swatch():
     names += ["医疗卫生", "城乡建设", "市场监管", "教育", "民政", "生态环境", "chat"]
     series = {name: {days[0]: 1} for name in names}
     chart = charts.stacked_bar_chart(chart_id="c", title="t", desc="d", days=days, series=series)
-    svg = ElementTree.fromstring(str(chart))  # noqa: S314 - our own output
+    svg = ElementTree.fromstring(str(chart)).find(f"{NS}svg")  # noqa: S314 - our own output
     legend = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "legend")
     swatches = [(float(r.get("x")), float(r.get("y"))) for r in legend.iter(f"{NS}rect")]
     texts = [(float(t.get("x")), t.text) for t in legend.iter(f"{NS}text")]
