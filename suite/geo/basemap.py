@@ -181,9 +181,9 @@ def _in_polygon(lon: float, lat: float, polygon: Sequence[Ring]) -> bool:
     return _in_ring(lon, lat, polygon[0]) and not any(_in_ring(lon, lat, h) for h in polygon[1:])
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
+# A city is drawn beside the main one when it holds at least this share of the evidence (markers
+# or district names): a provincial centre's orders from two cities get both, a stray one none.
+SHARE_TO_DRAW = 0.2
 
 
 def pick_city(
@@ -192,35 +192,49 @@ def pick_city(
     places: Iterable[str] = (),
     district_names: Iterable[str] = (),
 ) -> City | None:
-    """The city to draw: the one whose districts contain the median marker (or most
-    markers; with markers outside every shipped city, None); else, without markers, the one
-    whose district names match most of `district_names` (the districts the data names);
-    else the first whose name appears in `places` (the tenant's name, then its parents');
-    else None (a plain extent box)."""
+    """The city to draw: the one whose districts hold most markers (with markers outside every
+    shipped city, None); else, without markers, the one whose district names match most of
+    `district_names` (the districts the data names); else the first whose name appears in
+    `places` (the tenant's name, then its parents'); else None (a plain extent box). Where the
+    markers or names spread over several shipped cities, they are drawn together as one."""
     known = cities()
     if markers:
-        lon = _median([m.lon for m in markers])
-        lat = _median([m.lat for m in markers])
-        for city in known.values():
-            if city.district_at(lon, lat):
-                return city
-        holding = [
+        counts = [
             (sum(1 for m in markers if city.district_at(m.lon, m.lat)), city)
             for city in known.values()
         ]
-        count, city = max(holding, key=lambda h: h[0], default=(0, None))
-        return city if count else None  # markers nowhere on a shipped city: a plain box
+        return _together(counts)  # None: markers nowhere on a shipped city, a plain box
     names = set(district_names)
     if names:
-        scored = [(len(names & {d.name for d in city.districts}), city) for city in known.values()]
-        best, city = max(scored, key=lambda s: s[0], default=(0, None))
-        if best:
+        city = _together(
+            [(len(names & {d.name for d in city.districts}), city) for city in known.values()]
+        )
+        if city is not None:
             return city
     for place in places:
         for city in known.values():
             if city.name in place:
                 return city
     return None
+
+
+def _together(counts: list[tuple[int, City]]) -> City | None:
+    """The cities holding a fair share of the evidence, most first, as one city."""
+    total = sum(count for count, _city in counts)
+    if not total:
+        return None
+    chosen = [
+        city
+        for count, city in sorted(counts, key=lambda c: -c[0])
+        if count and count >= SHARE_TO_DRAW * total
+    ]
+    if len(chosen) == 1:
+        return chosen[0]
+    return City(
+        slug="+".join(city.slug for city in chosen),
+        name="、".join(city.name for city in chosen),
+        districts=tuple(d for city in chosen for d in city.districts),
+    )
 
 
 # --- Drawing ------------------------------------------------------------------------

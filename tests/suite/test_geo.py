@@ -110,3 +110,28 @@ def test_a_markers_click_area_covers_its_circle_picture_and_label():
     assert y <= drawn.y - marker.radius and drawn.image_y + 36 <= y + h + 0.1
     label_end = drawn.label_x + len(marker.label) * basemap.MARKER_FONT
     assert x <= drawn.label_x <= x + w and (label_end <= x + w + 0.1 or drawn.anchor == "end")
+
+
+def test_a_provincial_centre_with_orders_in_two_cities_gets_both_on_one_map():
+    names = ["天河区", "越秀区", "海珠区", "南山区", "福田区"]
+    both = basemap.pick_city(district_names=names, places=["广东省12345热线"])
+    assert both.name == "广州、深圳"  # the city holding more first
+    districts = {d.name for d in both.districts}
+    assert {"天河区", "南山区"} <= districts
+    drawn = basemap.render(
+        map_id="m", title="t", desc="d", city=both, values={"天河区": 3, "南山区": 2}
+    )
+    shaded = {d.name for d in drawn.districts if d.fill != basemap.SHADES[0]}
+    assert shaded == {"天河区", "南山区"}
+    guangzhou, shenzhen = basemap.cities()["guangzhou"], basemap.cities()["shenzhen"]
+    assert len(drawn.districts) == len(guangzhou.districts) + len(shenzhen.districts)
+
+    # Markers the same way; one stray marker in a third city does not pull it in.
+    spots = [basemap.Marker(lon=113.33, lat=23.13, title="天河")] * 3
+    spots += [basemap.Marker(lon=113.93, lat=22.53, title="南山")] * 2
+    spots += [basemap.Marker(lon=104.08, lat=30.66, title="锦江")]
+    assert basemap.pick_city(markers=spots).name == "广州、深圳"
+    # By district names: a quarter from Shenzhen draws it too, one name in six does not.
+    assert basemap.pick_city(district_names=[*names[:3], "南山区"]).name == "广州、深圳"
+    guangzhou_five = ["天河区", "越秀区", "海珠区", "白云区", "黄埔区"]
+    assert basemap.pick_city(district_names=[*guangzhou_five, "南山区"]).name == "广州"
