@@ -327,3 +327,48 @@ def test_speech_streams_raw_audio_sentence_by_sentence(oa, tenant_a):
         oa.audio.speech.create(
             model="espeak-ng", voice="yue", input=text, extra_body={"stream_format": "audio"}
         )
+
+
+def test_a_stock_client_with_openai_model_and_voice_names_is_served(oa):
+    # What the official client's own examples send: OpenAI's names, not the suite's.
+    reply = oa.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[
+            {"role": "system", "content": "5G畅享套餐每月128元，含30GB流量。"},
+            {"role": "user", "content": "5G畅享套餐每月多少钱？"},
+        ],
+    )
+    assert "128元" in reply.choices[0].message.content  # the tenant's default chat model
+    vectors = oa.embeddings.create(model="text-embedding-3-small", input=["流量查询"])
+    assert len(vectors.data[0].embedding) == 384  # the tenant's e5
+    speech = oa.audio.speech.create(
+        model="tts-1", voice="alloy", input="你好，欢迎致电", response_format="wav"
+    )
+    assert speech.response.headers["X-Suite-Engine"] in ("kokoro", "espeak-ng")
+    assert speech.content[:4] == b"RIFF"
+    # A name that is neither OpenAI's nor the tenant's is still a 404 naming it.
+    with pytest.raises(openai.NotFoundError, match="gpt-unknown"):
+        oa.chat.completions.create(
+            model="gpt-unknown", messages=[{"role": "user", "content": "hi"}]
+        )
+
+
+def test_openai_voices_become_the_tenants_voice_of_the_same_gender(tenant_a):
+    from suite.ai import voice_bundle
+    from suite.ai.openai_api.openai_names import voice_for
+
+    def speaker(voice: str, text: str = "你好", model: str = "default"):
+        return voice_for(tenant_a, model=model, voice=voice, text=text, language=None, dialect="")
+
+    for name, gender in (("nova", "female"), ("onyx", "male"), ("alloy", "female")):
+        entry, voice = speaker(name)
+        assert entry == "kokoro-82m"
+        assert voice_bundle.CATALOGUE[voice].language == "zh"
+        assert voice_bundle.CATALOGUE[voice].gender == gender
+    entry, voice = speaker("echo", text="Hello there")
+    assert voice_bundle.CATALOGUE[voice].language == "en"
+    assert voice_bundle.CATALOGUE[voice].gender == "male"
+    # The suite's own voice names pass as named; espeak-ng has no male/female Mandarin voice, so
+    # asking it for one gets its own default voice.
+    assert speaker("zm_yunxi") == ("default", "zm_yunxi")
+    assert speaker("nova", model="espeak-ng") == ("espeak-ng", None)

@@ -31,7 +31,7 @@ from ..capabilities import Capability
 from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
 from ..registry import DEFAULT_MODEL, configured_models
 from ..types import CallInfo, ChatMessage, ToolUse
-from . import formats
+from . import formats, openai_names
 from .errors import from_ai_error, openai_error
 
 
@@ -113,11 +113,12 @@ def _body(request: HttpRequest) -> dict:
     return data
 
 
-def _model(data: dict) -> str:
+def _model(data, caller: gateway.Caller, capability: Capability) -> str:
+    """The asked model; one of OpenAI's own names means the tenant's default (openai_names)."""
     model = data.get("model") or DEFAULT_MODEL
     if not isinstance(model, str):
         raise InvalidInput(_("model must be a string."), param="model")
-    return model
+    return openai_names.model_for(caller.tenant, capability, model)
 
 
 def _number(data: dict, key: str, default, kind=float, low=None, high=None):
@@ -337,7 +338,7 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
         stream = gateway.chat_stream(
             caller,
             messages,
-            model=_model(data),
+            model=_model(data, caller, Capability.CHAT),
             max_tokens=max_tokens,
             temperature=temperature,
             response_format=response_format,
@@ -351,7 +352,7 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
     served = gateway.chat(
         caller,
         messages,
-        model=_model(data),
+        model=_model(data, caller, Capability.CHAT),
         max_tokens=max_tokens,
         temperature=temperature,
         response_format=response_format,
@@ -404,7 +405,8 @@ def embeddings(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
     encoding = data.get("encoding_format") or "float"
     if encoding not in ("float", "base64"):
         raise InvalidInput(_("encoding_format must be float or base64."), param="encoding_format")
-    served = gateway.embed(caller, texts, model=_model(data), kind="passage")
+    model = _model(data, caller, Capability.EMBED)
+    served = gateway.embed(caller, texts, model=model, kind="passage")
     vectors = np.asarray(served.value.vectors, dtype=np.float32)
     items = []
     for index, vector in enumerate(vectors):
@@ -458,7 +460,7 @@ def audio_transcriptions(request: HttpRequest, caller: gateway.Caller) -> HttpRe
     served = gateway.transcribe(
         caller,
         audio,
-        model=form.get("model") or DEFAULT_MODEL,
+        model=_model(form, caller, Capability.TRANSCRIBE),
         language=form.get("language") or None,
         prompt=form.get("prompt") or None,
         word_timestamps="word" in granularities,
@@ -493,11 +495,12 @@ def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
         raise InvalidInput(_("stream_format must be audio or file."), param="stream_format")
     if stream_format == "audio":
         return _speech_stream(request, caller, data, text, fmt, sample_rate)
+    model, voice = _speaker(data, caller, text)
     served = gateway.synthesize(
         caller,
         text,
-        model=_model(data),
-        voice=data.get("voice") or None,
+        model=model,
+        voice=voice,
         language=data.get("language") or None,
         speed=_number(data, "speed", 1.0, float, 0.25, 4.0),
         dialect=data.get("dialect") or "",
@@ -510,6 +513,20 @@ def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     )
     response = HttpResponse(payload, content_type=MEDIA_TYPES[fmt])
     return _suite_headers(response, served.info)
+
+
+def _speaker(data: dict, caller: gateway.Caller, text: str) -> tuple[str, str | None]:
+    voice = data.get("voice") or None
+    if voice is not None and not isinstance(voice, str):
+        raise InvalidInput(_("voice must be a string."), param="voice")
+    return openai_names.voice_for(
+        caller.tenant,
+        model=_model(data, caller, Capability.SYNTHESIZE),
+        voice=voice,
+        text=text,
+        language=data.get("language") or None,
+        dialect=data.get("dialect") or "",
+    )
 
 
 def _speech_stream(
@@ -528,11 +545,12 @@ def _speech_stream(
         raise InvalidInput(
             _("Streaming speech needs response_format pcm or mulaw."), param="response_format"
         )
+    model, voice = _speaker(data, caller, text)
     stream = gateway.synthesize_stream(
         caller,
         text,
-        model=_model(data),
-        voice=data.get("voice") or None,
+        model=model,
+        voice=voice,
         language=data.get("language") or None,
         speed=_number(data, "speed", 1.0, float, 0.25, 4.0),
         dialect=data.get("dialect") or "",
@@ -590,7 +608,7 @@ def image_generations(request: HttpRequest, caller: gateway.Caller) -> JsonRespo
     served = gateway.generate_image(
         caller,
         prompt,
-        model=_model(data),
+        model=_model(data, caller, Capability.GENERATE_IMAGE),
         negative_prompt=data.get("negative_prompt") or "",
         width=width,
         height=height,
@@ -613,7 +631,7 @@ def image_edits(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
         caller,
         image,
         form.get("prompt") or "",
-        model=form.get("model") or DEFAULT_MODEL,
+        model=_model(form, caller, Capability.EDIT_IMAGE),
         negative_prompt=form.get("negative_prompt") or "",
         strength=_number(form, "strength", 0.6, float, 0.01, 1.0),
         steps=_number(form, "steps", None, int, 1, 150),
