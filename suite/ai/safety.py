@@ -106,8 +106,12 @@ def check_input(tenant: Tenant, text: str, *, field: str = "input") -> None:
         )
 
 
+def looks_like_injection(text: str) -> bool:
+    return bool(_INJECTION.search(text))
+
+
 def check_injection(text: str) -> None:
-    if _INJECTION.search(text):
+    if looks_like_injection(text):
         raise ContentBlocked(
             _(
                 "The message looks like an attempt to override the assistant's instructions "

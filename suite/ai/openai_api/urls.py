@@ -8,6 +8,7 @@ urlpatterns = [
     path("models", views.list_models, name="models"),
     path("chat/completions", views.chat_completions, name="chat-completions"),
     path("embeddings", views.embeddings, name="embeddings"),
+    path("moderations", views.moderations, name="moderations"),
     path("audio/transcriptions", views.audio_transcriptions, name="audio-transcriptions"),
     path("audio/speech", views.audio_speech, name="audio-speech"),
     path("images/generations", views.image_generations, name="image-generations"),

@@ -31,7 +31,7 @@ from ..capabilities import Capability
 from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
 from ..registry import DEFAULT_MODEL, configured_models
 from ..types import CallInfo, ChatMessage, ToolUse
-from . import formats, openai_names
+from . import formats, moderation, openai_names
 from .errors import from_ai_error, openai_error
 
 
@@ -391,6 +391,12 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
         "x_suite": x_suite,
     }
     return _json(body)
+
+
+@openai_endpoint("POST")
+def moderations(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
+    texts = moderation.texts_of(_body(request).get("input"))
+    return _json(moderation.moderate(caller.tenant, texts))
 
 
 @openai_endpoint("POST")
