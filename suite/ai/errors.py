@@ -34,6 +34,10 @@ class QuotaExceeded(AiError):
     status = 429
     code = "quota_exceeded"
 
+    def __init__(self, message: str, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the exhausted window ends
+
 
 class ModelNotFound(AiError):
     status = 404

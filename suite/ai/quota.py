@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -40,6 +40,16 @@ def window_start(period: str, now: datetime) -> datetime:
     else:
         start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return start
+
+
+def window_end(period: str, start: datetime) -> datetime:
+    if period == Period.MINUTE:
+        return start + timedelta(minutes=1)
+    if period == Period.HOUR:
+        return start + timedelta(hours=1)
+    if period == Period.DAY:
+        return start + timedelta(days=1)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def whole_units(amounts: dict[str, float]) -> dict[str, int]:
@@ -118,7 +128,8 @@ def reserve(tenant: Tenant, capability: Capability | str, amounts: dict[str, flo
             start = window_start(rule.period, now)
             if not _charge(rule, start, n):
                 # Leaving the atomic block by exception rolls back the counters already charged.
-                raise QuotaExceeded(rule.description)
+                wait = (window_end(rule.period, start) - now).total_seconds()
+                raise QuotaExceeded(rule.description, retry_after=max(1, math.ceil(wait)))
             reservation.charged[(rule.pk, start)] = (rule.unit, n)
     return reservation
 

@@ -143,6 +143,8 @@ def test_an_exhausted_quota_is_429_naming_the_quota(oa, tenant_a):
         oa.chat.completions.create(model="default", messages=[{"role": "user", "content": "话费"}])
     assert exc.value.status_code == 429
     assert "深圳市分公司" in exc.value.message and "1" in exc.value.message
+    # A per-minute quota: the client is told to wait until the minute is over, no longer.
+    assert 1 <= int(exc.value.response.headers["Retry-After"]) <= 60
 
 
 @covers("openai:embeddings")

@@ -32,4 +32,9 @@ def openai_error(
 
 
 def from_ai_error(exc: AiError) -> JsonResponse:
-    return openai_error(exc.status, exc.message, code=exc.code, param=exc.param)
+    response = openai_error(exc.status, exc.message, code=exc.code, param=exc.param)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        # OpenAI's clients wait this long before their retry instead of guessing.
+        response["Retry-After"] = str(retry_after)
+    return response
