@@ -63,3 +63,21 @@ def test_every_setting_read_from_the_environment_is_in_env_example():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
     assert {"VIDEO_ANALYTICS_SECRET_KEY", "VIDEO_RINGTONE_PLATFORM", "TELEPHONY_SILENCE_S"} <= read
     assert read - documented == set()
+
+
+def test_a_number_setting_that_is_not_a_number_stops_start_up_naming_it(monkeypatch):
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from suite.settings.env import env_float, env_int
+
+    monkeypatch.setenv("TELEPHONY_SILENCE_S", "0,6")
+    with pytest.raises(ImproperlyConfigured, match="TELEPHONY_SILENCE_S must be a number"):
+        env_float("TELEPHONY_SILENCE_S", 0.6)
+    monkeypatch.setenv("TELEPHONY_SILENCE_S", "0.8")
+    assert env_float("TELEPHONY_SILENCE_S", 0.6) == 0.8
+    monkeypatch.setenv("TELEPHONY_MAX_CALL_S", "4h")
+    with pytest.raises(ImproperlyConfigured, match="TELEPHONY_MAX_CALL_S must be an integer"):
+        env_int("TELEPHONY_MAX_CALL_S", 14400)
+    monkeypatch.delenv("TELEPHONY_MAX_CALL_S")
+    assert env_int("TELEPHONY_MAX_CALL_S", 14400) == 14400

@@ -113,7 +113,7 @@ def _body(request: HttpRequest) -> dict:
     return data
 
 
-def _model(data, caller: gateway.Caller, capability: Capability) -> str:
+def _model(data: dict, caller: gateway.Caller, capability: Capability) -> str:
     """The asked model; one of OpenAI's own names means the tenant's default (openai_names)."""
     model = data.get("model") or DEFAULT_MODEL
     if not isinstance(model, str):
