@@ -94,6 +94,11 @@ class CaptionsResultSerializer(serializers.Serializer):
     kept_scenes = serializers.ListField(
         child=serializers.IntegerField(), help_text="Scenes whose caption the subscriber typed."
     )
+    template_scenes = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Scenes filled now with the theme's template text (the model wrote fewer "
+        "distinct lines than there are scenes, or could not write).",
+    )
     greeting_filled = serializers.BooleanField()
     greeting_kept = serializers.BooleanField()
     message = serializers.CharField()

@@ -8,6 +8,11 @@ and never a word of theirs; a field they cleared is theirs to have written again
 records who wrote it (`TextOrigin`) and which model, so pages and the API label it
 "AI生成 · <model>".
 
+A model that repeats a line (the 1.5B sometimes writes the same caption for two parts) is asked
+once more; when the second answer is still short of a line per scene, the scenes it did not
+cover get the theme's template lines, each scene labelled with who wrote it, so no scene is
+left empty while the whole answer is labelled as the model's.
+
 Without a language model, or when it fails, answers something unusable or something the safety
 check blocks, the theme's template text fills only the fields that are empty or already hold
 template text (never a model's earlier text), labelled as template text. Phone and ID numbers in
@@ -59,6 +64,7 @@ CAPTION_SCHEMA_CHARS = min(20, MAX_CAPTION)
 GREETING_CHARS = min(24, MAX_VOICE)
 GREETING_SCHEMA_CHARS = min(36, MAX_VOICE)
 MAX_TOKENS = 160
+ATTEMPTS = 2  # a second try when the model repeats a line, not more: each costs seconds
 
 SYSTEM_PROMPT = (
     "你是5G视频彩铃的文案助手。来电的人在等待接通时会看到这段视频、听到开头的一句语音。"
@@ -78,9 +84,12 @@ class CaptionsResult:
     model: str = ""
     reason: str = ""  # why the template answered: no_model, model_failed, invalid, blocked
     captions: list[str] = field(default_factory=list)
+    # How many of `captions`, from the first, the model wrote; the rest are template lines.
+    model_lines: int = 0
     greeting: str = ""
     filled_scenes: list[int] = field(default_factory=list)  # scene ids written now
     kept_scenes: list[int] = field(default_factory=list)  # scene ids the subscriber wrote
+    template_scenes: list[int] = field(default_factory=list)  # filled now with template text
     greeting_filled: bool = False
     greeting_kept: bool = False
     message: str = ""
@@ -181,13 +190,29 @@ def _ask_model(draft: Draft, user, theme: Theme | None, count: int) -> CaptionsR
     request = f"主题：{label}\n描述：{draft.prompt or label}"
     hints = "，".join(ROLE_HINTS[role] for role in ROLES[:count])
     system = SYSTEM_PROMPT.format(n=count, c=CAPTION_CHARS, g=GREETING_CHARS, hints=hints)
+    messages = [ChatMessage("system", system), ChatMessage("user", request)]
+    best: CaptionsResult | None = None
+    for _attempt in range(ATTEMPTS):
+        result = _one_answer(draft, user, messages, count)
+        if result.source == SOURCE_TEMPLATE:
+            return best or result
+        if best is None or len(result.captions) > len(best.captions):
+            best = result
+        if len(best.captions) >= count:
+            break
+        logger.info("captions for draft %s: the model repeated a line; asking again", draft.pk)
+    assert best is not None  # ATTEMPTS >= 1
+    return best
+
+
+def _one_answer(draft: Draft, user, messages: list[ChatMessage], count: int) -> CaptionsResult:
     reply = gateway.chat_json(
         gateway.Caller(tenant=draft.tenant, user=user),
-        [ChatMessage("system", system), ChatMessage("user", request)],
+        messages,
         captions_schema(count),
         name="ringtone_captions",
         max_tokens=MAX_TOKENS,
-        temperature=0.7,  # a second press should offer different text
+        temperature=0.7,  # a second press (or a second try) should offer different text
     )
     if reply.failure is JsonFailure.REFUSED:
         # The subscriber's own prompt was refused (prohibited terms, an injection attempt).
@@ -202,7 +227,11 @@ def _ask_model(draft: Draft, user, theme: Theme | None, count: int) -> CaptionsR
     if not _safe(draft.tenant, captions, greeting):
         return CaptionsResult(source=SOURCE_TEMPLATE, reason=BLOCKED)
     return CaptionsResult(
-        source=SOURCE_MODEL, model=reply.model, captions=captions, greeting=greeting
+        source=SOURCE_MODEL,
+        model=reply.model,
+        captions=captions,
+        model_lines=len(captions),
+        greeting=greeting,
     )
 
 
@@ -240,6 +269,8 @@ def _message(result: CaptionsResult) -> str:
         text = _("The AI could not write the text this time; nothing was changed.")
         if result.reason == NO_MODEL:
             text = _("No language model is available; nothing was changed.")
+    if result.source == SOURCE_MODEL and result.template_scenes:
+        text += " " + _("Scenes the AI did not write a separate line for got template text.")
     if result.kept_scenes or result.greeting_kept:
         text += " " + _("Text you typed yourself was kept.")
     if not wrote and (result.kept_scenes or result.greeting_kept):
@@ -255,28 +286,38 @@ def captions_suggest(*, draft: Draft, user) -> CaptionsResult:
     theme = theme_get(draft.tenant, draft.theme)
     count = caption_count(draft.scenes.count())
     result = _ask_model(draft, user, theme, count)
+    template = list(theme.template_lines if theme else ())
     if result.source == SOURCE_TEMPLATE:
-        result.captions = list(theme.template_lines if theme else ())[:count]
+        result.captions = template[:count]
         result.greeting = clean_text(theme.template_greeting, MAX_VOICE) if theme else ""
+    else:
+        spare = [line for line in template if line not in result.captions]
+        result.captions += spare[: count - len(result.captions)]
     _write(draft, result)
     result.message = _message(result)
     return result
 
 
+def _line_source(result: CaptionsResult, index: int) -> tuple[str, str, str]:
+    """Who wrote caption `index`: (source, TextOrigin, model name)."""
+    if result.source == SOURCE_MODEL and index < result.model_lines:
+        return SOURCE_MODEL, TextOrigin.MODEL, result.model
+    return SOURCE_TEMPLATE, TextOrigin.TEMPLATE, ""
+
+
 @transaction.atomic
 def _write(draft: Draft, result: CaptionsResult) -> None:
-    origin = TextOrigin.MODEL if result.source == SOURCE_MODEL else TextOrigin.TEMPLATE
-    model = result.model if result.source == SOURCE_MODEL else ""
     locked = Draft.objects.select_for_update().get(pk=draft.pk, tenant=draft.tenant)
     scenes = list(Scene.objects.for_tenant(draft.tenant).select_for_update().filter(draft=locked))
-    for index, caption in enumerate(result.captions):
-        if index >= len(scenes):
-            break
+    for index, caption in enumerate(result.captions[: len(scenes)]):
         scene = scenes[index]
-        if _writable(scene.caption, scene.caption_origin, result.source):
+        source, origin, model = _line_source(result, index)
+        if _writable(scene.caption, scene.caption_origin, source):
             scene.caption, scene.caption_origin, scene.caption_model = caption, origin, model
             scene.save(update_fields=["caption", "caption_origin", "caption_model"])
             result.filled_scenes.append(scene.pk)
+            if source == SOURCE_TEMPLATE:
+                result.template_scenes.append(scene.pk)
         elif scene.caption_origin == TextOrigin.TYPED:
             result.kept_scenes.append(scene.pk)
     # For scenes not added yet (and shown on the page as what they will get).
@@ -284,13 +325,16 @@ def _write(draft: Draft, result: CaptionsResult) -> None:
     suggestions = []
     for index, caption in enumerate(result.captions):
         before = previous[index] if index < len(previous) else None
-        if result.source == SOURCE_TEMPLATE and before and before.get("origin") == "model":
+        source, origin, model = _line_source(result, index)
+        if source == SOURCE_TEMPLATE and before and before.get("origin") == "model":
             suggestions.append(before)  # keep the model's earlier line
         else:
             suggestions.append({"caption": caption, "origin": origin, "model": model})
     if result.source == SOURCE_TEMPLATE:
         suggestions += previous[len(suggestions) :]
     locked.caption_suggestions = suggestions
+    origin = TextOrigin.MODEL if result.source == SOURCE_MODEL else TextOrigin.TEMPLATE
+    model = result.model if result.source == SOURCE_MODEL else ""
     if result.greeting:
         if _writable(locked.voice_text, locked.voice_text_origin, result.source):
             locked.voice_text = result.greeting
