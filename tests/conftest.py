@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from suite.accounts.services import api_key_create
 from suite.ai.config_cache import invalidate
+from suite.ai.pipeline import cooldown_clear
 from suite.ai.speech_cache import SPEECH_CACHE
 from suite.tenancy.models import Role, TenantKind
 from suite.tenancy.services import tenant_create
@@ -43,6 +44,9 @@ def _fresh_model_config():
     SPEECH_CACHE.clear()  # keyed by tenant pk, and pks repeat across tests on SQLite
     yield
     invalidate()
+    # A model that failed in one test (a server on a port now closed) must not start the
+    # next test in cooldown.
+    cooldown_clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -51,6 +52,7 @@ def api_key_from_raw(raw: str) -> ApiKey | None:
     key = (
         ApiKey.objects.select_related("tenant")
         .filter(hashed_key=hash_secret(raw), revoked_at__isnull=True, tenant__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .first()
     )
     if key is not None:

@@ -2,7 +2,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -31,6 +31,7 @@ logger = logging.getLogger("suite.accounts")
 API_KEY_PREFIX = "sk-"
 USER_TOKEN_PREFIX = "ut_"  # noqa: S105 - a prefix, not a secret
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+SLUG = re.compile(r"[A-Za-z0-9._-]{1,80}")  # a model name as callers write it
 
 
 class LoginLocked(Exception):
@@ -264,11 +265,36 @@ def _validate_scopes(scopes: list[str]) -> list[str]:
     return sorted(set(scopes))
 
 
+def _validate_key_terms(expires_at: datetime | None, allowed_models: list[str]) -> list[str]:
+    errors = {}
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = _("The expiry must be in the future.")
+    names = sorted({name.strip() for name in allowed_models if name.strip()})
+    bad = [name for name in names if not SLUG.fullmatch(name)]
+    if bad:
+        errors["allowed_models"] = _(
+            "Model names are letters, digits, dots, hyphens and underscores: %(names)s."
+        ) % {"names": ", ".join(bad)}
+    if errors:
+        raise ValidationError(errors)
+    return names
+
+
 @transaction.atomic
 def api_key_create(
-    *, tenant: Tenant, name: str, scopes: list[str], created_by: User | None = None, request=None
+    *,
+    tenant: Tenant,
+    name: str,
+    scopes: list[str],
+    created_by: User | None = None,
+    expires_at: datetime | None = None,
+    allowed_models: list[str] | tuple[str, ...] = (),
+    request=None,
 ) -> IssuedSecret:
+    """A key for integrators. `expires_at`: it stops working then; `allowed_models`: the only
+    model names it may call through the model-access API (empty: every model)."""
     scopes = _validate_scopes(scopes)
+    names = _validate_key_terms(expires_at, list(allowed_models))
     raw = new_secret(API_KEY_PREFIX)
     key = ApiKey.objects.create(
         tenant=tenant,
@@ -277,6 +303,8 @@ def api_key_create(
         hashed_key=hash_secret(raw),
         scopes=scopes,
         created_by=created_by,
+        expires_at=expires_at,
+        allowed_models=names,
     )
     audit_record(
         action="api_key.created",
@@ -285,9 +313,31 @@ def api_key_create(
         actor=created_by,
         actor_label="" if created_by or request else "system",
         obj=key,
-        data={"name": key.name, "scopes": scopes, "prefix": key.prefix},
+        data={
+            "name": key.name,
+            "scopes": scopes,
+            "prefix": key.prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+            "allowed_models": names,
+        },
     )
     return IssuedSecret(raw=raw, record=key)
+
+
+@transaction.atomic
+def api_key_models_set(*, key: ApiKey, allowed_models: list[str], request=None) -> ApiKey:
+    names = _validate_key_terms(None, allowed_models)
+    if names != key.allowed_models:
+        before, key.allowed_models = key.allowed_models, names
+        key.save(update_fields=["allowed_models"])
+        audit_record(
+            action="api_key.models_set",
+            tenant=key.tenant,
+            request=request,
+            obj=key,
+            data={"allowed_models": names, "previous": before},
+        )
+    return key
 
 
 @transaction.atomic

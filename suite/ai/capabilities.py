@@ -29,6 +29,26 @@ class Unit(models.TextChoices):
     CHARACTERS = "characters", _("Characters")
     IMAGES = "images", pgettext_lazy("count", "Images")
     FRAMES = "frames", _("Frames")
+    # Money, counted in micro-yuan (0.000001元) so a call's cost is exact and a counter is an
+    # integer; pages and forms show and take yuan. A quota in this unit is a budget.
+    SPEND = "spend", _("Spend (yuan)")
+
+
+MICRO_YUAN = 1_000_000  # per yuan
+
+
+class PriceUnit(models.TextChoices):
+    """What a price book charges for. Chat is priced by input and output tokens apart (output
+    costs more on every market price list); embeddings by tokens."""
+
+    INPUT_TOKENS = "input_tokens", _("Input tokens")
+    OUTPUT_TOKENS = "output_tokens", _("Output tokens")
+    TOKENS = "tokens", _("Tokens")
+    AUDIO_SECONDS = "audio_seconds", _("Audio seconds")
+    CHARACTERS = "characters", _("Characters")
+    IMAGES = "images", pgettext_lazy("count", "Images")
+    FRAMES = "frames", _("Frames")
+    REQUESTS = "requests", _("Requests")
 
 
 # Which Celery queue runs heavy inference for a capability (settings.CELERY_QUEUES).

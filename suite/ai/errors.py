@@ -44,6 +44,13 @@ class ModelNotFound(AiError):
     code = "model_not_found"
 
 
+class ModelNotPermitted(AiError):
+    """The API key used may not call this model (its allow-list)."""
+
+    status = 403
+    code = "model_not_permitted"
+
+
 class BackendUnavailable(AiError):
     """No configured backend could serve the call (not installed, failed to load, all failed)."""
 

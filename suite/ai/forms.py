@@ -1,10 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from suite.api.parsers import JSONFormField
 
-from .capabilities import Capability, Unit
-from .models import ENGINE_CHOICES, AiModel, Period, SafetyCategory, SpeechLanguage
+from .capabilities import MICRO_YUAN, Capability, PriceUnit, Unit
+from .models import ENGINE_CHOICES, AiModel, Period, PricePer, Quota, SafetyCategory, SpeechLanguage
 
 
 class AiModelForm(forms.Form):
@@ -65,7 +67,80 @@ class QuotaForm(forms.Form):
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
     period = forms.ChoiceField(label=_("Period"), choices=Period.choices)
-    limit = forms.IntegerField(label=_("Limit"), min_value=0)
+    limit = forms.DecimalField(
+        label=_("Limit"),
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        help_text=_("A whole number of the unit; in yuan for a spend budget."),
+    )
+
+    @staticmethod
+    def initial_for(quota: Quota) -> dict:
+        limit = quota.limit
+        yuan = (Decimal(limit) / MICRO_YUAN).quantize(Decimal("0.01"))
+        shown = yuan if quota.unit == Unit.SPEND else limit
+        return {"capability": quota.capability, "unit": quota.unit, "period": quota.period,
+                "limit": shown}  # fmt: skip
+
+    def clean(self) -> dict:
+        """The limit as the quota stores it: micro-yuan for spend, else a whole number."""
+        data = super().clean()
+        limit, unit = data.get("limit"), data.get("unit")
+        if limit is None or unit is None:
+            return data
+        if unit == Unit.SPEND:
+            data["limit"] = int(limit * MICRO_YUAN)
+        elif limit != limit.to_integral_value():
+            self.add_error("limit", _("This unit is counted in whole numbers."))
+        else:
+            data["limit"] = int(limit)
+        return data
+
+
+class AliasForm(forms.Form):
+    capability = forms.ChoiceField(
+        label=_("Capability"), choices=Capability.choices, initial=Capability.CHAT
+    )
+    alias = forms.CharField(
+        label=_("Alias"), max_length=80, help_text=_("The name clients send, e.g. gpt-4o-mini.")
+    )
+    target = forms.ChoiceField(label=_("Model"), help_text=_("The model of this tenant it means."))
+
+    def __init__(self, *args, models: dict[str, list[str]], **kwargs):
+        """`models`: the tenant's model names by capability label, shown grouped."""
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            (label, [(name, name) for name in names]) for label, names in models.items()
+        ]
+
+
+class PriceForm(forms.Form):
+    capability = forms.ChoiceField(label=_("Capability"), choices=Capability.choices)
+    model = forms.SlugField(
+        label=_("Model"),
+        max_length=80,
+        required=False,
+        help_text=_("Empty: every model of the capability."),
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=PriceUnit.choices)
+    yuan = forms.DecimalField(label=_("Price (yuan)"), min_value=0, max_digits=14, decimal_places=6)
+    per = forms.TypedChoiceField(
+        label=_("Per"), choices=PricePer.choices, coerce=int, initial=PricePer.THOUSAND
+    )
+
+
+class StatementForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    tenant = forms.TypedChoiceField(label=_("Tenant"), coerce=int)
+
+    def __init__(self, *args, tenants: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenant"].choices = [(t.pk, t.name) for t in tenants]
 
 
 class SafetyTermForm(forms.Form):

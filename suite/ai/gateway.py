@@ -32,6 +32,7 @@ from .pipeline import (
     metered,
     require_text,
     run_call,
+    token_units,
 )
 from .streams import (
     ChatStream,
@@ -187,7 +188,7 @@ def chat(
         caller,
         Capability.CHAT,
         model=model,
-        reserve={Unit.TOKENS: prompt_tokens + max_tokens},
+        reserve=token_units(prompt_tokens, max_tokens),
         invoke=lambda b: b.chat(
             checked,
             passages=masked,
@@ -196,7 +197,7 @@ def chat(
             response_format=response_format,
             tools=tools,
         ),
-        measure=lambda r: {Unit.TOKENS: r.prompt_tokens + r.completion_tokens},
+        measure=lambda r: token_units(r.prompt_tokens, r.completion_tokens),
         check_output=check_output,
     )
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from suite.tenancy.models import TenantOwnedModel
 
 from .backends import ENGINE_MODULES
-from .capabilities import Capability, Unit
+from .capabilities import Capability, PriceUnit, Unit
 
 ENGINE_CHOICES = [(name, name) for name in ENGINE_MODULES]
 
@@ -39,6 +39,27 @@ class AiModel(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.capability}/{self.engine})"
+
+
+class ModelAlias(TenantOwnedModel):
+    """Another name for a model, e.g. `gpt-4o-mini` for the tenant's own language model, so a
+    stock client works unchanged. Inherited down the tree; the nearest tenant's alias wins."""
+
+    capability = models.CharField(max_length=20, choices=Capability.choices)
+    alias = models.CharField(max_length=80, help_text=_("The name clients send."))
+    target = models.SlugField(max_length=80, help_text=_("The model it means."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["capability", "alias"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "capability", "alias"], name="uniq_model_alias"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} -> {self.target} ({self.capability})"
 
 
 class SpeechLanguage(models.TextChoices):
@@ -77,8 +98,12 @@ class Quota(TenantOwnedModel):
     """A cap on one unit over one period, for one capability or all ("" = all).
 
     Quotas bind the whole subtree: a call by a city tenant counts against the city's quotas and
-    against every ancestor's, so a province's cap bounds its cities and enterprises."""
+    against every ancestor's, so a province's cap bounds its cities and enterprises. A quota
+    with an API key binds only the calls made with that key (its RPM, TPM and budget)."""
 
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     capability = models.CharField(max_length=20, choices=Capability.choices, blank=True)
     unit = models.CharField(max_length=20, choices=Unit.choices)
     period = models.CharField(max_length=10, choices=Period.choices)
@@ -88,8 +113,15 @@ class Quota(TenantOwnedModel):
         ordering = ["capability", "unit", "period"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "capability", "unit", "period"], name="uniq_quota"
-            )
+                fields=["tenant", "capability", "unit", "period"],
+                condition=models.Q(api_key__isnull=True),
+                name="uniq_quota",
+            ),
+            models.UniqueConstraint(
+                fields=["api_key", "capability", "unit", "period"],
+                condition=models.Q(api_key__isnull=False),
+                name="uniq_key_quota",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,11 +161,16 @@ class UsageRecord(TenantOwnedModel):
     generative = models.BooleanField(default=True)
     requests = models.PositiveIntegerField(default=1)
     tokens = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
     audio_seconds = models.FloatField(default=0)
     characters = models.PositiveIntegerField(default=0)
     images = models.PositiveIntegerField(default=0)
     frames = models.PositiveIntegerField(default=0)
     latency_ms = models.FloatField(default=0)
+    # In yuan at the price in force when the call ran (exact to 0.000001元; statements round
+    # their totals to the fen).
+    cost = models.DecimalField(max_digits=16, decimal_places=6, default=0)
     content_id = models.CharField(max_length=40, blank=True)
     api_key = models.ForeignKey(
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -147,6 +184,40 @@ class UsageRecord(TenantOwnedModel):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["tenant", "capability", "created_at"])]
+
+
+class PricePer(models.IntegerChoices):
+    ONE = 1, _("per unit")
+    THOUSAND = 1000, _("per thousand")
+    MILLION = 1_000_000, _("per million")
+
+
+class Price(TenantOwnedModel):
+    """A line of a price book: what one unit of a model's use costs the tenants below this one
+    (and this one too when it is at the top of the tree: see `pricing.sellers`).
+
+    The nearest seller's price wins: an enterprise pays its city's price, else its province's;
+    at one tenant a price for the named model beats its price for every model."""
+
+    capability = models.CharField(max_length=20, choices=Capability.choices)
+    model = models.SlugField(
+        max_length=80, blank=True, help_text=_("Empty: every model of the capability.")
+    )
+    unit = models.CharField(max_length=20, choices=PriceUnit.choices)
+    yuan = models.DecimalField(max_digits=14, decimal_places=6)
+    per = models.PositiveIntegerField(choices=PricePer.choices, default=PricePer.ONE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["capability", "model", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "capability", "model", "unit"], name="uniq_price"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.capability}/{self.model or '*'} {self.unit}: {self.yuan}/{self.per}"
 
 
 class SafetyCategory(models.TextChoices):

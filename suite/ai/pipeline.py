@@ -4,6 +4,7 @@ quota reserve/settle around the backend, and the usage row and audit entry of ea
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -15,16 +16,17 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from PIL import Image
 
 from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
-from . import quota, registry, safety
+from . import pricing, quota, registry, safety
 from .backends.base import Backend
-from .capabilities import Capability, Unit
-from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput
+from .capabilities import Capability, PriceUnit, Unit
+from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput, ModelNotPermitted
 from .loader import get_backend
 from .metering_db import metering_transaction
 from .models import CallStatus, UsageRecord
@@ -106,11 +108,14 @@ def record_call(
         generative=generative,
         requests=1,
         tokens=int(units.get(Unit.TOKENS, 0)),
+        input_tokens=int(units.get(PriceUnit.INPUT_TOKENS, 0)),
+        output_tokens=int(units.get(PriceUnit.OUTPUT_TOKENS, 0)),
         audio_seconds=float(units.get(Unit.AUDIO_SECONDS, 0)),
         characters=int(units.get(Unit.CHARACTERS, 0)),
         images=int(units.get(Unit.IMAGES, 0)),
         frames=int(units.get(Unit.FRAMES, 0)),
         latency_ms=latency_ms,
+        cost=pricing.yuan(units.get(Unit.SPEND, 0)),
         content_id=content_id,
         api_key=caller.api_key,
         user=caller.user if getattr(caller.user, "pk", None) else None,
@@ -187,19 +192,54 @@ def _call_with_timeout(fn: Callable[[], T], timeout_s: float) -> T:
         ) from exc
 
 
+_cooled: set[str] = set()  # keys this process set, for cooldown_clear
+
+
+def _cooldown_key(model: registry.ResolvedModel) -> str:
+    digest = hashlib.sha1(repr(model.spec.cache_key()).encode(), usedforsecurity=False)
+    return "ai-cooldown:" + digest.hexdigest()
+
+
+def cooldown_clear() -> None:
+    """Forget the cooldowns this process set (tests start each case without any)."""
+    cache.delete_many(list(_cooled))
+    _cooled.clear()
+
+
+def _healthy_first(
+    candidates: list[registry.ResolvedModel], reasons: list[str]
+) -> list[registry.ResolvedModel]:
+    """Models that failed in the last AI_COOLDOWN_S seconds (in any process: the mark is in
+    the shared cache) are tried after the others, so a server that is down costs one caller
+    its timeout, not every caller."""
+    if len(candidates) < 2:
+        return candidates
+    cooling = cache.get_many([_cooldown_key(model) for model in candidates])
+    if not cooling:
+        return candidates
+    later = [model for model in candidates if _cooldown_key(model) in cooling]
+    reasons += [_("%(model)s: cooling down after a failure") % {"model": m.name} for m in later]
+    return [model for model in candidates if model not in later] + later
+
+
 def served_by(
     caller: Caller,
     capability: Capability,
     candidates: list[registry.ResolvedModel],
     invoke: Callable[[Backend], T],
 ) -> tuple[T, Attempt]:
-    """Try each candidate in order; input errors stop at once, backend failures fall through."""
+    """Try each candidate in order (those cooling down after a failure last); input errors stop
+    at once, backend failures fall through and put the model in cooldown."""
     reasons: list[str] = []
-    for index, model in enumerate(candidates):
+    ordered = _healthy_first(candidates, reasons)
+    for model in ordered:
         try:
             backend = get_backend(model.spec)
             value = _call_with_timeout(lambda b=backend: invoke(b), model.timeout_s)
         except BackendUnavailable as exc:
+            if len(candidates) > 1:
+                cache.set(_cooldown_key(model), 1, settings.AI_COOLDOWN_S)
+                _cooled.add(_cooldown_key(model))
             logger.warning(
                 "%s: %s unavailable for %s: %s",
                 capability,
@@ -209,7 +249,7 @@ def served_by(
             )
             reasons.append(f"{model.name}: {exc.message}")
             continue
-        return value, Attempt(model, backend, index > 0, "; ".join(reasons))
+        return value, Attempt(model, backend, model is not candidates[0], "; ".join(reasons))
     raise BackendUnavailable(
         _("No model could serve %(capability)s: %(reasons)s")
         % {"capability": capability.label, "reasons": "; ".join(reasons) or _("none configured")}
@@ -232,8 +272,8 @@ def run_call(
     reserve = {Unit.REQUESTS: 1, **reserve}
     reservation = None
     try:
-        candidates = registry.resolve(caller.tenant, capability, model, dialect=dialect)
-        reservation = quota.reserve(caller.tenant, capability, reserve)
+        candidates = candidates_for(caller, capability, model, dialect=dialect)
+        reservation = reserve_units(caller, capability, candidates, reserve)
         value, attempt = served_by(caller, capability, candidates, invoke)
         if check_output is not None:
             check_output(value)
@@ -248,6 +288,61 @@ def run_call(
     return Served(value, info)
 
 
+def reserve_units(
+    caller: Caller,
+    capability: Capability,
+    candidates: list[registry.ResolvedModel],
+    amounts: dict[str, float],
+) -> quota.Reservation:
+    """The call's units and what they cost at the dearest candidate, reserved against the
+    quotas and budgets of the tenant and every ancestor."""
+    names = [model.name for model in candidates]
+    return quota.reserve(
+        caller.tenant,
+        capability,
+        pricing.with_spend(caller.tenant, capability, names, amounts),
+        api_key_id=getattr(caller.api_key, "pk", None),
+    )
+
+
+def candidates_for(
+    caller: Caller, capability: Capability, model: str | None, *, dialect: str = ""
+) -> list[registry.ResolvedModel]:
+    """The models that may serve the call, in order: the tenant's, narrowed to the API key's
+    allow-list when the key has one (its fallbacks too: a key limited to one model never
+    gets another's answer)."""
+    candidates = registry.resolve(caller.tenant, capability, model, dialect=dialect)
+    listed = set(getattr(caller.api_key, "allowed_models", None) or ())
+    if not listed:
+        return candidates
+    # A listed alias allows the model it means.
+    allowed = listed | {registry.unalias(caller.tenant, capability, name) for name in listed}
+    asked = {model, registry.unalias(caller.tenant, capability, model)}
+    if model and model != registry.DEFAULT_MODEL and not asked & allowed:
+        raise ModelNotPermitted(
+            _("This API key may not use the model %(model)s; it may use: %(allowed)s.")
+            % {"model": model, "allowed": ", ".join(sorted(listed))},
+            param="model",
+        )
+    kept = [candidate for candidate in candidates if candidate.name in allowed]
+    if not kept:
+        raise ModelNotPermitted(
+            _("This API key may use only %(allowed)s, and none of them serves %(capability)s.")
+            % {"allowed": ", ".join(sorted(listed)), "capability": capability.label},
+            param="model",
+        )
+    return kept
+
+
+def token_units(prompt: int, completion: int) -> dict[str, float]:
+    """A chat call's tokens: their sum for quotas, the parts for the price book."""
+    return {
+        Unit.TOKENS: prompt + completion,
+        PriceUnit.INPUT_TOKENS: prompt,
+        PriceUnit.OUTPUT_TOKENS: completion,
+    }
+
+
 def finish_call(
     caller: Caller,
     capability: Capability,
@@ -257,8 +352,10 @@ def finish_call(
     started: float,
     reservation: quota.Reservation | None = None,
 ) -> None:
-    """A successful call's end: the reservation settled to what was used, one usage row and
-    one audit entry, in one metering transaction."""
+    """A successful call's end: its cost at the price of the model that answered, the
+    reservation settled to what was used, one usage row and one audit entry, in one metering
+    transaction."""
+    used = pricing.with_spend(caller.tenant, capability, [info.model], used)
     info.usage = {str(k): v for k, v in used.items()}
     with metering_transaction():
         if reservation is not None:

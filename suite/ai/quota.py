@@ -5,6 +5,10 @@ A call reserves its units before the backend runs, with one conditional UPDATE p
 the WHERE clause after the competing transaction commits; SQLite takes the write lock), so a
 concurrent burst can never push a counter past its limit. Reservations are settled to the
 actual amount afterwards (tokens) or released when the call fails.
+
+A quota in the `spend` unit is a budget in money (micro-yuan; `pricing` adds each call's cost
+to its amounts): enforced the same way, it also raises an alert, once per window, when a
+reservation takes it past BUDGET_ALERT_SHARE of its limit.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,14 +24,17 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
-from .capabilities import Capability, Unit
+from .capabilities import MICRO_YUAN, Capability, Unit
 from .config_cache import memoize
 from .errors import QuotaExceeded
 from .metering_db import metering_transaction
 from .models import Period, Quota, QuotaCounter
 from .registry import ancestor_ids
+
+BUDGET_ALERT_SHARE = 0.8
 
 
 def window_start(period: str, now: datetime) -> datetime:
@@ -69,14 +77,39 @@ class Reservation:
 @dataclass(frozen=True)
 class QuotaRule:
     pk: int
+    tenant_id: int
     unit: str
     period: str
     limit: int
     description: str
 
 
+def amount_text(unit: str, amount: int) -> str:
+    """How a page shows an amount of `unit`: yuan for spend, else the number."""
+    if unit == Unit.SPEND:
+        return yuan_text(Decimal(amount) / MICRO_YUAN)
+    return f"{amount:,}"
+
+
+def yuan_text(yuan: Decimal) -> str:
+    """¥ to the fen; below one fen to four places, so a few cheap calls do not read ¥0.00."""
+    if 0 < abs(yuan) < Decimal("0.01"):
+        return f"¥{yuan:.4f}"
+    return f"¥{yuan:,.2f}"
+
+
 def _describe(quota: Quota) -> str:
+    if quota.api_key_id is not None:
+        return _describe_key_limit(quota)
     scope = quota.get_capability_display() if quota.capability else _("all capabilities")
+    if quota.unit == Unit.SPEND:
+        message = _("Budget exhausted: %(tenant)s allows %(limit)s %(period)s for %(scope)s.")
+        return message % {
+            "tenant": quota.tenant.name,
+            "limit": amount_text(quota.unit, quota.limit),
+            "period": quota.get_period_display().lower(),
+            "scope": scope,
+        }
     return _("Quota exceeded: %(tenant)s allows %(limit)s %(unit)s %(period)s for %(scope)s.") % {
         "tenant": quota.tenant.name,
         "limit": quota.limit,
@@ -86,17 +119,49 @@ def _describe(quota: Quota) -> str:
     }
 
 
-def applicable_quotas(tenant: Tenant, capability: str) -> list[QuotaRule]:
-    def compute() -> list[QuotaRule]:
-        quotas = (
-            Quota.objects.select_related("tenant")
-            .filter(tenant_id__in=ancestor_ids(tenant), capability__in=["", capability])
-            .order_by("pk")  # one lock order for every caller: no deadlocks between bursts
-        )
-        return [QuotaRule(q.pk, q.unit, q.period, q.limit, _describe(q)) for q in quotas]
+def _describe_key_limit(quota: Quota) -> str:
+    values = {
+        "key": quota.api_key.name,
+        "limit": amount_text(quota.unit, quota.limit),
+        "unit": quota.get_unit_display().lower(),
+        "period": quota.get_period_display().lower(),
+    }
+    if quota.unit == Unit.SPEND:
+        return _("The budget of API key %(key)s is used up: %(limit)s %(period)s.") % values
+    return _("API key %(key)s is limited to %(limit)s %(unit)s %(period)s.") % values
 
-    # The description is rendered in the language active when first computed.
-    return memoize(("quotas", tenant.pk, capability, get_language()), compute)
+
+def _rules(quotas) -> list[QuotaRule]:
+    return [QuotaRule(q.pk, q.tenant_id, q.unit, q.period, q.limit, _describe(q)) for q in quotas]
+
+
+def applicable_quotas(
+    tenant: Tenant, capability: str, api_key_id: int | None = None
+) -> list[QuotaRule]:
+    """The tree's quotas binding the tenant and, for a call made with a key, the key's own,
+    in one lock order for every caller (by id), so concurrent bursts never deadlock."""
+
+    def tree() -> list[QuotaRule]:
+        return _rules(
+            Quota.objects.select_related("tenant").filter(
+                tenant_id__in=ancestor_ids(tenant),
+                api_key__isnull=True,
+                capability__in=["", capability],
+            )
+        )
+
+    def of_key() -> list[QuotaRule]:
+        return _rules(
+            Quota.objects.select_related("tenant", "api_key").filter(
+                api_key_id=api_key_id, capability__in=["", capability]
+            )
+        )
+
+    # Descriptions are rendered in the language active when first computed.
+    rules = memoize(("quotas", tenant.pk, capability, get_language()), tree)
+    if api_key_id is not None:
+        rules = rules + memoize(("key-quotas", api_key_id, capability, get_language()), of_key)
+    return sorted(rules, key=lambda rule: rule.pk)
 
 
 def _charge(rule: QuotaRule, start: datetime, n: int) -> bool:
@@ -115,10 +180,16 @@ def _charge(rule: QuotaRule, start: datetime, n: int) -> bool:
     return bool(window.filter(used__lte=rule.limit - n).update(used=F("used") + n))
 
 
-def reserve(tenant: Tenant, capability: Capability | str, amounts: dict[str, float]) -> Reservation:
+def reserve(
+    tenant: Tenant,
+    capability: Capability | str,
+    amounts: dict[str, float],
+    *,
+    api_key_id: int | None = None,
+) -> Reservation:
     units = whole_units(amounts)
     reservation = Reservation()
-    rules = [r for r in applicable_quotas(tenant, str(capability)) if r.unit in units]
+    rules = [r for r in applicable_quotas(tenant, str(capability), api_key_id) if r.unit in units]
     if not rules:
         return reservation
     now = timezone.now()
@@ -131,7 +202,31 @@ def reserve(tenant: Tenant, capability: Capability | str, amounts: dict[str, flo
                 wait = (window_end(rule.period, start) - now).total_seconds()
                 raise QuotaExceeded(rule.description, retry_after=max(1, math.ceil(wait)))
             reservation.charged[(rule.pk, start)] = (rule.unit, n)
+            if rule.unit == Unit.SPEND:
+                _alert_on_crossing(rule, start, n)
     return reservation
+
+
+def _alert_on_crossing(rule: QuotaRule, start: datetime, n: int) -> None:
+    """An audit event (the portal's budget notice reads the counters) when this charge took
+    the budget past the alert share: only the charge that crosses it, so once per window."""
+    threshold = rule.limit * BUDGET_ALERT_SHARE
+    used = QuotaCounter.objects.filter(quota_id=rule.pk, window_start=start).values_list(
+        "used", flat=True
+    )[0]
+    if used - n < threshold <= used:
+        audit_record(
+            action="ai.budget_alert",
+            tenant=Tenant.objects.get(pk=rule.tenant_id),
+            actor_label="system",
+            data={
+                "quota": rule.pk,
+                "period": rule.period,
+                "limit_yuan": str(rule.limit / MICRO_YUAN),
+                "used_yuan": str(used / MICRO_YUAN),
+                "percent": round(100 * used / rule.limit) if rule.limit else 100,
+            },
+        )
 
 
 def settle(reservation: Reservation, actual: dict[str, float]) -> None:
@@ -155,8 +250,21 @@ def _refund(quota_id: int, start: datetime, n: int) -> None:
 
 def quota_status(tenant: Tenant) -> list[dict]:
     """Each quota binding this tenant (its own and its ancestors') with the current usage."""
+    quotas = Quota.objects.select_related("tenant").filter(
+        tenant_id__in=ancestor_ids(tenant), api_key__isnull=True
+    )
+    return _with_usage(quotas)
+
+
+def key_limit_status_all(api_keys) -> list[dict]:
+    """The keys' own limits (RPM, TPM, budget) with the current usage."""
+    return _with_usage(
+        Quota.objects.select_related("tenant").filter(api_key__in=api_keys).order_by("unit")
+    )
+
+
+def _with_usage(quotas) -> list[dict]:
     now = timezone.now()
-    quotas = Quota.objects.select_related("tenant").filter(tenant_id__in=ancestor_ids(tenant))
     rows = []
     for quota in quotas:
         counter = QuotaCounter.objects.filter(
@@ -165,3 +273,51 @@ def quota_status(tenant: Tenant) -> list[dict]:
         used = counter.used if counter else 0
         rows.append({"quota": quota, "used": used, "remaining": max(quota.limit - used, 0)})
     return rows
+
+
+RATE_HEADER_UNITS = ((Unit.REQUESTS, "requests"), (Unit.TOKENS, "tokens"))
+
+
+def rate_limit_headers(
+    tenant: Tenant, capability: Capability | str, api_key_id: int | None
+) -> dict[str, str]:
+    """OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} for the limit with the
+    least left (of the key's own and the tenant tree's), so a client can pace itself. None
+    when no limit binds that unit."""
+    rules = [
+        rule
+        for rule in applicable_quotas(tenant, str(capability), api_key_id)
+        if rule.unit in (Unit.REQUESTS, Unit.TOKENS)
+    ]
+    if not rules:
+        return {}
+    now = timezone.now()
+    starts = {rule.pk: window_start(rule.period, now) for rule in rules}
+    used = {
+        quota_id: n
+        for quota_id, start, n in QuotaCounter.objects.filter(quota_id__in=starts).values_list(
+            "quota_id", "window_start", "used"
+        )
+        if start == starts[quota_id]
+    }
+    headers = {}
+    for unit, name in RATE_HEADER_UNITS:
+        left = [(max(r.limit - used.get(r.pk, 0), 0), r) for r in rules if r.unit == unit]
+        if not left:
+            continue
+        remaining, rule = min(left, key=lambda pair: (pair[0], pair[1].pk))
+        reset = (window_end(rule.period, starts[rule.pk]) - now).total_seconds()
+        headers[f"x-ratelimit-limit-{name}"] = str(rule.limit)
+        headers[f"x-ratelimit-remaining-{name}"] = str(remaining)
+        headers[f"x-ratelimit-reset-{name}"] = duration_text(reset)
+    return headers
+
+
+def duration_text(seconds: float) -> str:
+    """OpenAI's reset format: "1s", "6m0s", "20h13m5s"."""
+    whole = max(1, math.ceil(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}h" if hours else ""
+    text += f"{minutes}m" if hours or minutes else ""
+    return text + f"{secs}s"

@@ -13,7 +13,7 @@ from .backends.base import BackendSpec
 from .capabilities import Capability
 from .config_cache import memoize
 from .errors import ModelNotFound
-from .models import AiModel
+from .models import AiModel, ModelAlias
 
 DEFAULT_MODEL = "default"
 # Embedded engines that work without any large model: appended to every fallback list so a
@@ -115,6 +115,31 @@ def embedded_fallback(tenant: Tenant, capability: Capability | str) -> str | Non
     )
 
 
+def aliases(tenant: Tenant, capability: Capability | str) -> dict[str, str]:
+    """alias -> model name for the tenant: its own aliases and its ancestors', nearest first."""
+
+    def compute() -> dict[str, str]:
+        chain = ancestor_ids(tenant)
+        order = {pk: n for n, pk in enumerate(chain)}
+        rows = sorted(
+            ModelAlias.objects.filter(tenant_id__in=chain, capability=capability),
+            key=lambda row: -order[row.tenant_id],  # the nearest last, so it overwrites
+        )
+        return {row.alias: row.target for row in rows}
+
+    return memoize(("aliases", tenant.pk, str(capability)), compute)
+
+
+def unalias(tenant: Tenant, capability: Capability | str, model: str | None) -> str | None:
+    """The model a name means: the target of the tenant's alias of that name, else the name.
+    A model of that very name beats an alias of it."""
+    if not model or model == DEFAULT_MODEL:
+        return model
+    if any(m.name == model for m in configured_models(tenant, capability)):
+        return model
+    return aliases(tenant, capability).get(model, model)
+
+
 def resolve(
     tenant: Tenant,
     capability: Capability | str,
@@ -122,10 +147,11 @@ def resolve(
     *,
     dialect: str = "",
 ) -> list[ResolvedModel]:
-    """The ordered list to try. A named model is tried alone: a caller who asked for it by name
-    must not silently get another. `default` gets the whole list; a dialect puts that dialect's
-    models first and drops models of other dialects."""
+    """The ordered list to try. A named model (or an alias of one) is tried alone: a caller who
+    asked for it by name must not silently get another. `default` gets the whole list; a
+    dialect puts that dialect's models first and drops models of other dialects."""
     available = configured_models(tenant, capability)
+    model = unalias(tenant, capability, model)
     if model and model != DEFAULT_MODEL:
         chosen = [m for m in available if m.name == model]
         if not chosen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -10,23 +11,33 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from suite.accounts.models import ApiKey
 from suite.tenancy.models import Tenant
 from suite.tenancy.selectors import tenant_subtree
 
-from .capabilities import Capability, capability_label
+from .capabilities import MICRO_YUAN, Capability, Unit, capability_label
 from .models import (
     AiModel,
     CallStatus,
+    ModelAlias,
+    Price,
     Quota,
     SafetyTerm,
     SpeechLanguage,
     UsageRecord,
     VoiceDefault,
 )
-from .quota import quota_status
-from .registry import ancestor_ids
+from .pricing import sellers
+from .quota import (
+    BUDGET_ALERT_SHARE,
+    amount_text,
+    key_limit_status_all,
+    quota_status,
+    yuan_text,
+)
+from .registry import ancestor_ids, configured_models
 
-USAGE_SUMS = ("requests", "tokens", "audio_seconds", "characters", "images", "frames")
+USAGE_SUMS = ("requests", "tokens", "audio_seconds", "characters", "images", "frames", "cost")
 USAGE_COUNTS = ("failed", "fallback")
 
 
@@ -81,6 +92,7 @@ def _unprefixed(row: dict) -> dict:
     for name in (*USAGE_SUMS, *USAGE_COUNTS):
         out[name] = row.get(f"sum_{name}") or 0
     out["audio_seconds"] = round(float(out["audio_seconds"]), 1)
+    out["cost"] = Decimal(out["cost"])
     return out
 
 
@@ -167,6 +179,155 @@ def usage_by_capability(rows: list[dict]) -> list[dict]:
         total["fallback_share"] = total["fallback"] / calls if calls else 0.0
         out.append(total)
     return out
+
+
+STATEMENT_SUMS = (
+    "requests", "input_tokens", "output_tokens", "tokens", "audio_seconds", "characters",
+    "images", "frames", "cost",
+)  # fmt: skip
+FEN = Decimal("0.01")
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The calendar month holding `month`, in the operator's time zone."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    tz = _operator_tz()
+    return (
+        datetime.combine(first, datetime.min.time(), tzinfo=tz),
+        datetime.combine(following, datetime.min.time(), tzinfo=tz),
+    )
+
+
+def statement(tenant: Tenant, month: date) -> dict:
+    """A tenant's own billed calls in one month, one line per capability, model and API key
+    (portal calls have no key), and the total: the sum of the usage rows' costs, rounded to
+    the fen once, so it matches the rows to the fen whatever the number of lines."""
+    start, end = month_bounds(month)
+    billed = UsageRecord.objects.for_tenant(tenant).filter(
+        status=CallStatus.OK, created_at__gte=start, created_at__lt=end
+    )
+    lines = (
+        billed.values("capability", "model", "api_key_id", "api_key__name")
+        .annotate(**{f"sum_{f}": Sum(f) for f in STATEMENT_SUMS})
+        .order_by("capability", "model", "api_key__name")
+    )
+    out = []
+    for row in lines:
+        line = {name: row[f"sum_{name}"] or 0 for name in STATEMENT_SUMS}
+        line["audio_seconds"] = round(float(line["audio_seconds"]), 1)
+        line.update(
+            capability=row["capability"],
+            label=capability_label(row["capability"]),
+            model=row["model"],
+            key=row["api_key__name"] or "",
+            key_id=row["api_key_id"],
+        )
+        out.append(line)
+    exact = billed.aggregate(total=Sum("cost"))["total"] or Decimal(0)
+    return {
+        "tenant": tenant,
+        "month": start.date(),
+        "start": start,
+        "end": end,
+        "lines": out,
+        "calls": sum(line["requests"] for line in out),
+        "exact": exact,
+        "total": exact.quantize(FEN, rounding=ROUND_HALF_UP),
+    }
+
+
+def model_names(tenant: Tenant) -> dict[str, list[str]]:
+    """The names of the models the tenant can call, by capability label."""
+    names = {}
+    for capability in Capability:
+        models = configured_models(tenant, capability)
+        if models:
+            names[str(capability.label)] = [model.name for model in models]
+    return names
+
+
+def aliases_for_portal(tenant: Tenant) -> list[dict]:
+    """The aliases the tenant's callers can use: its own and its ancestors', each marked when a
+    nearer tenant's alias of the same name overrides it."""
+    chain = ancestor_ids(tenant)
+    order = {pk: n for n, pk in enumerate(chain)}
+    rows = sorted(
+        ModelAlias.objects.select_related("tenant").filter(tenant_id__in=chain),
+        key=lambda a: (a.capability, a.alias, order[a.tenant_id]),
+    )
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for row in rows:
+        key = (row.capability, row.alias)
+        out.append({"alias": row, "own": row.tenant_id == tenant.pk, "overridden": key in seen})
+        seen.add(key)
+    return out
+
+
+def prices_for_portal(tenant: Tenant) -> dict:
+    """`paid`: the lines that price this tenant's calls (its sellers', nearest first), each
+    marked when a nearer seller's line for the same model and unit overrides it. `own`: the
+    lines this tenant sets for the tenants below it."""
+    chain = sellers(tenant)
+    order = {pk: n for n, pk in enumerate(chain)}
+    lines = sorted(
+        Price.objects.select_related("tenant").filter(tenant_id__in=chain),
+        key=lambda p: (p.capability, p.model, p.unit, order[p.tenant_id]),
+    )
+    seen: set[tuple[str, str, str]] = set()
+    paid = []
+    for line in lines:
+        key = (line.capability, line.model, line.unit)
+        paid.append({"price": line, "overridden": key in seen})
+        seen.add(key)
+    own = Price.objects.for_tenant(tenant).order_by("capability", "model", "unit")
+    return {"paid": paid, "own": list(own), "top": chain == [tenant.pk]}
+
+
+def keys_with_limits(tenant: Tenant) -> list:
+    """The tenant's API keys, each with `limits` (its RPM, TPM and budget with their use in
+    the current window, as text) and `spend_month` (yuan, this calendar month)."""
+    keys = list(ApiKey.objects.for_tenant(tenant))
+    start, _end = month_bounds(timezone.localdate())
+    spend = dict(
+        UsageRecord.objects.for_tenant(tenant)
+        .filter(api_key__in=keys, created_at__gte=start)
+        .values("api_key_id")
+        .annotate(total=Sum("cost"))
+        .values_list("api_key_id", "total")
+    )
+    limits: dict[int, list] = {}
+    for row in key_limit_status_all(keys):
+        quota = row["quota"]
+        limits.setdefault(quota.api_key_id, []).append(
+            {
+                "label": quota.get_unit_display(),
+                "period": quota.get_period_display(),
+                "used": amount_text(quota.unit, row["used"]),
+                "limit": amount_text(quota.unit, quota.limit),
+            }
+        )
+    for key in keys:
+        key.limits = limits.get(key.pk, [])
+        key.spend_month = yuan_text(spend.get(key.pk) or Decimal(0))
+    return keys
+
+
+def key_limits_initial(key) -> dict:
+    by_unit = {q.unit: q.limit for q in Quota.objects.filter(api_key=key)}
+    budget = by_unit.get(Unit.SPEND)
+    return {
+        "allowed_models": ", ".join(key.allowed_models),
+        "rpm": by_unit.get(Unit.REQUESTS),
+        "tpm": by_unit.get(Unit.TOKENS),
+        "monthly_budget": None if budget is None else Decimal(budget) / MICRO_YUAN,
+    }
+
+
+def statement_tenants(tenant: Tenant) -> list[Tenant]:
+    """Whose statements this tenant's admin may read: its own and its subtree's."""
+    return list(tenant_subtree(tenant).order_by("path"))
 
 
 def usage_model_names(tenant: Tenant, *, days: int = 30) -> list[str]:
@@ -271,6 +432,14 @@ def quotas_for_portal(tenant: Tenant) -> list[dict]:
             and other["quota"].capability in ("", quota.capability)
             and other["quota"].limit < quota.limit
         ]
+        row["limit_text"] = amount_text(quota.unit, quota.limit)
+        row["used_text"] = amount_text(quota.unit, row["used"])
+        row["remaining_text"] = amount_text(quota.unit, row["remaining"])
+        row["capped_text"] = [
+            {"tenant": cap.tenant, "limit": amount_text(cap.unit, cap.limit)}
+            for cap in row["capped_by"]
+        ]
+        row["alert"] = quota.unit == Unit.SPEND and row["used"] >= quota.limit * BUDGET_ALERT_SHARE
     rows.sort(
         key=lambda r: (
             order[r["quota"].tenant_id],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -15,13 +17,16 @@ from django.utils.translation import gettext as _
 from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
-from . import safety
+from . import registry, safety
 from .backends import ENGINE_MODULES, engine_class
-from .capabilities import Capability, Unit
+from .capabilities import MICRO_YUAN, Capability, PriceUnit, Unit
 from .config_cache import invalidate
 from .models import (
     AiModel,
+    ModelAlias,
     Period,
+    Price,
+    PricePer,
     Quota,
     SafetyCategory,
     SafetyTerm,
@@ -116,9 +121,14 @@ def _check_url(url: str, field: str) -> dict[str, list[str]]:
 
 def _check_path(engine: str, path: str, options: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    base_url = options.get("base_url") if isinstance(options, dict) else None
-    if engine in REMOTE_ENGINES and isinstance(base_url, str) and base_url:
-        errors.update(_check_url(base_url, "options"))
+    if engine in REMOTE_ENGINES and isinstance(options, dict):
+        listed = options.get("base_urls")
+        urls = [options.get("base_url"), *(listed if isinstance(listed, list) else [listed])]
+        for url in urls:
+            if url is not None and not (isinstance(url, str) and url):
+                errors["options"] = [_("base_urls must be a list of server URLs.")]
+            elif url:
+                errors.update(_check_url(url, "options"))
     if not path:
         return errors
     if path.startswith(("http://", "https://")):
@@ -290,6 +300,7 @@ def _validate_quota(
         errors["limit"] = [_("The limit must be zero or a positive whole number.")]
     clash = (
         Quota.objects.for_tenant(tenant)
+        .filter(api_key__isnull=True)
         .filter(capability=capability, unit=unit, period=period)
         .exclude(pk=pk)
         .exists()
@@ -330,7 +341,7 @@ def quota_set(
     key = {"capability": capability, "unit": unit, "period": period}
     if quota is None:
         quota, created = Quota.objects.select_for_update().get_or_create(
-            tenant=tenant, **key, defaults={"limit": limit}
+            tenant=tenant, api_key=None, **key, defaults={"limit": limit}
         )
         before = None if created else quota.limit
     else:
@@ -365,6 +376,205 @@ def quota_delete(*, quota: Quota, request=None) -> None:
     )
     quota.delete()
     _invalidate_config()
+
+
+def _validate_price(
+    *, tenant: Tenant, capability: str, model: str, unit: str, yuan: Decimal, per: int
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if capability not in Capability.values:
+        errors["capability"] = [_("Unknown capability %(c)s.") % {"c": capability}]
+    if unit not in PriceUnit.values:
+        errors["unit"] = [_("Unknown unit %(u)s.") % {"u": unit}]
+    if per not in PricePer.values:
+        errors["per"] = [_("A price is per unit, per thousand or per million.")]
+    if yuan is None or yuan < 0:
+        errors["yuan"] = [_("The price must be zero or more yuan.")]
+    elif yuan != yuan.quantize(Decimal("0.000001")):
+        errors["yuan"] = [_("A price has at most six decimal places.")]
+    known = () if "capability" in errors else registry.configured_models(tenant, capability)
+    if model and "capability" not in errors and model not in {m.name for m in known}:
+        errors["model"] = [
+            _("This tenant has no %(capability)s model named %(model)s.")
+            % {"capability": Capability(capability).label, "model": model}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def price_set(
+    *,
+    tenant: Tenant,
+    capability: str,
+    unit: str,
+    yuan: Decimal,
+    per: int = PricePer.ONE,
+    model: str = "",
+    request=None,
+) -> Price:
+    """Set the price the tenant charges the tenants below it for a unit of a model (or of every
+    model of the capability); a nearer tenant's own price overrides it for its subtree."""
+    model = model or ""
+    _validate_price(
+        tenant=tenant, capability=capability, model=model, unit=unit, yuan=yuan, per=per
+    )
+    price, created = Price.objects.select_for_update().get_or_create(
+        tenant=tenant,
+        capability=capability,
+        model=model,
+        unit=unit,
+        defaults={"yuan": yuan, "per": per},
+    )
+    before = None if created else {"yuan": str(price.yuan), "per": price.per}
+    price.yuan, price.per = yuan, per
+    price.save()
+    audit_record(
+        action="ai_price.set",
+        tenant=tenant,
+        request=request,
+        obj=price,
+        data={
+            "capability": capability,
+            "model": model,
+            "unit": unit,
+            "yuan": str(yuan),
+            "per": per,
+            "previous": before,
+        },
+    )
+    _invalidate_config()
+    return price
+
+
+@transaction.atomic
+def price_delete(*, price: Price, request=None) -> None:
+    audit_record(
+        action="ai_price.deleted",
+        tenant=price.tenant,
+        request=request,
+        obj=price,
+        data={
+            "capability": price.capability,
+            "model": price.model,
+            "unit": price.unit,
+            "yuan": str(price.yuan),
+            "per": price.per,
+        },
+    )
+    price.delete()
+    _invalidate_config()
+
+
+ALIAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,79}")  # OpenAI-style names: gpt-4o-mini
+
+
+@transaction.atomic
+def alias_set(
+    *, tenant: Tenant, capability: str, alias: str, target: str, request=None
+) -> ModelAlias:
+    """Name `alias` means the model `target` for the tenant's subtree (nearest alias wins)."""
+    alias, target = alias.strip(), target.strip()
+    errors: dict[str, list[str]] = {}
+    if capability not in Capability.values:
+        errors["capability"] = [_("Unknown capability %(c)s.") % {"c": capability}]
+    if not ALIAS.fullmatch(alias):
+        errors["alias"] = [
+            _("An alias is up to 80 letters, digits, dots, colons, hyphens or underscores.")
+        ]
+    if "capability" not in errors:
+        names = {m.name for m in registry.configured_models(tenant, capability)}
+        if target not in names:
+            errors["target"] = [
+                _("This tenant has no %(capability)s model named %(model)s.")
+                % {"capability": Capability(capability).label, "model": target}
+            ]
+        elif alias in names:
+            errors["alias"] = [_("A model already has this name; an alias cannot hide it.")]
+    if errors:
+        raise ValidationError(errors)
+    row, created = ModelAlias.objects.select_for_update().get_or_create(
+        tenant=tenant, capability=capability, alias=alias, defaults={"target": target}
+    )
+    before = None if created else row.target
+    row.target = target
+    row.save()
+    audit_record(
+        action="ai_alias.set",
+        tenant=tenant,
+        request=request,
+        obj=row,
+        data={"capability": capability, "alias": alias, "target": target, "previous": before},
+    )
+    _invalidate_config()
+    return row
+
+
+@transaction.atomic
+def alias_delete(*, alias: ModelAlias, request=None) -> None:
+    audit_record(
+        action="ai_alias.deleted",
+        tenant=alias.tenant,
+        request=request,
+        obj=alias,
+        data={"capability": alias.capability, "alias": alias.alias, "target": alias.target},
+    )
+    alias.delete()
+    _invalidate_config()
+
+
+KEY_LIMITS = {
+    # form field -> (unit, period)
+    "rpm": (Unit.REQUESTS, Period.MINUTE),
+    "tpm": (Unit.TOKENS, Period.MINUTE),
+    "monthly_budget": (Unit.SPEND, Period.MONTH),
+}
+
+
+@transaction.atomic
+def key_limits_set(
+    *,
+    key,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    monthly_budget: Decimal | None = None,
+    request=None,
+) -> None:
+    """A key's own limits on model access, enforced with the tenant tree's quotas: requests and
+    tokens per minute, and spend per month in yuan. None removes a limit."""
+    values = {"rpm": rpm, "tpm": tpm, "monthly_budget": monthly_budget}
+    errors = {
+        name: [_("A limit must be zero or more.")]
+        for name, value in values.items()
+        if value is not None and value < 0
+    }
+    if errors:
+        raise ValidationError(errors)
+    current = {(q.unit, q.period): q for q in Quota.objects.filter(api_key=key)}
+    changes = {}
+    for name, (unit, period) in KEY_LIMITS.items():
+        value, existing = values[name], current.get((unit, period))
+        if value is None:
+            if existing is not None:
+                existing.delete()
+                changes[name] = None
+            continue
+        limit = int(Decimal(value) * MICRO_YUAN) if unit == Unit.SPEND else int(value)
+        if existing is None:
+            Quota.objects.create(
+                tenant=key.tenant, api_key=key, unit=unit, period=period, limit=limit
+            )
+        elif existing.limit == limit:
+            continue
+        else:
+            existing.limit = limit
+            existing.save(update_fields=["limit"])
+        changes[name] = str(value)
+    if changes:
+        audit_record(
+            action="ai_key_limits.set", tenant=key.tenant, request=request, obj=key, data=changes
+        )
+        _invalidate_config()
 
 
 def _invalidate_config() -> None:

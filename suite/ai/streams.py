@@ -9,19 +9,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import quota, registry, safety, voices
+from . import quota, safety, voices
 from .asr_prompt import transcript_without_prompt
 from .backends.base import Backend
 from .capabilities import Capability, Unit
 from .errors import AiError
 from .pipeline import (
     Caller,
+    candidates_for,
     checked_messages,
     checked_speech_text,
     finish_call,
     masked_passages,
     metered,
+    reserve_units,
     served_by,
+    token_units,
 )
 from .tokens import estimate_tokens
 from .types import (
@@ -73,9 +76,9 @@ def synthesize_stream(
         caller.tenant, text, model=model, voice=voice, language=language, dialect=dialect
     )
     voice, language = who.voice, who.language
-    candidates = registry.resolve(caller.tenant, Capability.SYNTHESIZE, who.model, dialect=dialect)
-    reservation = quota.reserve(
-        caller.tenant, Capability.SYNTHESIZE, {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text)}
+    candidates = candidates_for(caller, Capability.SYNTHESIZE, who.model, dialect=dialect)
+    reservation = reserve_units(
+        caller, Capability.SYNTHESIZE, candidates, {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text)}
     )
 
     def speak(backend: Backend, sentence: str) -> AudioClip:
@@ -148,9 +151,12 @@ def chat_stream(
     checked = checked_messages(caller, messages)
     masked = masked_passages(passages)
     prompt_tokens = sum(estimate_tokens(m.content) for m in checked)
-    candidates = registry.resolve(caller.tenant, Capability.CHAT, model)
-    reservation = quota.reserve(
-        caller.tenant, Capability.CHAT, {Unit.REQUESTS: 1, Unit.TOKENS: prompt_tokens + max_tokens}
+    candidates = candidates_for(caller, Capability.CHAT, model)
+    reservation = reserve_units(
+        caller,
+        Capability.CHAT,
+        candidates,
+        {Unit.REQUESTS: 1, **token_units(prompt_tokens, max_tokens)},
     )
 
     def open_stream(backend: Backend) -> tuple[Iterator, str | ChatResult]:
@@ -197,7 +203,7 @@ def chat_stream(
                     completion_tokens=estimate_tokens(text),
                     finish_reason="error",
                 )
-            used = {Unit.REQUESTS: 1, Unit.TOKENS: final.prompt_tokens + final.completion_tokens}
+            used = {Unit.REQUESTS: 1, **token_units(final.prompt_tokens, final.completion_tokens)}
             holder.result = final
             finish_call(
                 caller, Capability.CHAT, info, used=used, started=started, reservation=reservation
@@ -235,7 +241,7 @@ class TranscriptionStream:
         self.started = time.perf_counter()
         self.seconds = 0.0
         self._charged = 0
-        candidates = registry.resolve(caller.tenant, Capability.TRANSCRIBE, model, dialect=dialect)
+        candidates = candidates_for(caller, Capability.TRANSCRIBE, model, dialect=dialect)
         self._backend, self.attempt = served_by(
             caller, Capability.TRANSCRIBE, candidates, lambda backend: backend
         )
@@ -270,7 +276,9 @@ class TranscriptionStream:
         self.seconds += len(samples) / self.sample_rate
         due = int(self.seconds) + 1 - self._charged  # charge each second as it begins
         if due > 0:
-            quota.reserve(self.caller.tenant, Capability.TRANSCRIBE, {Unit.AUDIO_SECONDS: due})
+            reserve_units(
+                self.caller, Capability.TRANSCRIBE, [self.attempt.model], {Unit.AUDIO_SECONDS: due}
+            )
             self._charged += due
         return self._transcriber.feed(samples)
 

@@ -2,16 +2,18 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from suite.portal.access import admin_required
 from suite.portal.forms import add_service_errors
 
-from . import charts, forms, selectors, services
+from . import charts, forms, selectors, services, statement_csv
 from .capabilities import Capability
-from .models import AiModel, Quota, SafetyTerm
+from .models import AiModel, ModelAlias, Price, Quota, SafetyTerm
 from .safety import builtin_terms
 
 USAGE_DAYS = 30
@@ -109,11 +111,15 @@ def quotas(request):
     return render(request, "ai/quotas.html", {"form": form, "rows": rows})
 
 
+def _tenant_quotas(request):
+    # A key's own limits are managed on the API keys page.
+    return Quota.objects.for_tenant(request.tenant).filter(api_key__isnull=True)
+
+
 @admin_required
 def quota_edit(request, pk: int):
-    quota = get_object_or_404(Quota.objects.for_tenant(request.tenant), pk=pk)
-    initial = {f: getattr(quota, f) for f in ("capability", "unit", "period", "limit")}
-    form = forms.QuotaForm(request.POST or None, initial=initial)
+    quota = get_object_or_404(_tenant_quotas(request), pk=pk)
+    form = forms.QuotaForm(request.POST or None, initial=forms.QuotaForm.initial_for(quota))
     if request.method == "POST" and form.is_valid():
         try:
             services.quota_set(
@@ -130,10 +136,88 @@ def quota_edit(request, pk: int):
 @admin_required
 @require_POST
 def quota_delete(request, pk: int):
-    quota = get_object_or_404(Quota.objects.for_tenant(request.tenant), pk=pk)
+    quota = get_object_or_404(_tenant_quotas(request), pk=pk)
     services.quota_delete(quota=quota, request=request)
     messages.success(request, _("Quota deleted."))
     return redirect("ai:quotas")
+
+
+# --- Aliases -----------------------------------------------------------------------------
+
+
+@admin_required
+def aliases(request):
+    form = forms.AliasForm(request.POST or None, models=selectors.model_names(request.tenant))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.alias_set(tenant=request.tenant, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Alias saved."))
+            return redirect("ai:aliases")
+    rows = selectors.aliases_for_portal(request.tenant)
+    return render(request, "ai/aliases.html", {"form": form, "rows": rows})
+
+
+@admin_required
+@require_POST
+def alias_delete(request, pk: int):
+    alias = get_object_or_404(ModelAlias.objects.for_tenant(request.tenant), pk=pk)
+    services.alias_delete(alias=alias, request=request)
+    messages.success(request, _("Alias deleted."))
+    return redirect("ai:aliases")
+
+
+# --- Prices ------------------------------------------------------------------------------
+
+
+@admin_required
+def prices(request):
+    form = forms.PriceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.price_set(tenant=request.tenant, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Price saved."))
+            return redirect("ai:prices")
+    book = selectors.prices_for_portal(request.tenant)
+    return render(request, "ai/prices.html", {"form": form, "prices": book})
+
+
+@admin_required
+@require_POST
+def price_delete(request, pk: int):
+    price = get_object_or_404(Price.objects.for_tenant(request.tenant), pk=pk)
+    services.price_delete(price=price, request=request)
+    messages.success(request, _("Price deleted."))
+    return redirect("ai:prices")
+
+
+# --- Statements --------------------------------------------------------------------------
+
+
+@admin_required
+def statement(request):
+    """A month's statement for this tenant or one below it: a page that prints, or CSV."""
+    tenants = selectors.statement_tenants(request.tenant)
+    chosen = request.GET.get("tenant")
+    if chosen and chosen not in {str(t.pk) for t in tenants}:
+        raise Http404  # not this tenant's nor one below it
+    this_month = timezone.localdate().replace(day=1)
+    form = forms.StatementForm(
+        request.GET or {"month": f"{this_month:%Y-%m}", "tenant": request.tenant.pk},
+        tenants=tenants,
+    )
+    if not form.is_valid():
+        return render(request, "ai/statement.html", {"form": form}, status=400)
+    tenant = next(t for t in tenants if t.pk == form.cleaned_data["tenant"])
+    data = selectors.statement(tenant, form.cleaned_data["month"])
+    if request.GET.get("format") == "csv":
+        return statement_csv.response(data)
+    return render(request, "ai/statement.html", {"form": form, "statement": data})
 
 
 # --- Safety terms ------------------------------------------------------------------------

@@ -87,13 +87,24 @@ class InvitationSerializer(serializers.ModelSerializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id", "name", "prefix", "scopes", "allowed_models", "expires_at", "created_at",
+            "last_used_at", "revoked_at",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiKeyScope.choices))
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("When the key stops working; empty: never.")
+    )
+    allowed_models = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        help_text=_("The only model names it may call through /v1; empty: every model."),
+    )
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

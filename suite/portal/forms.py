@@ -36,11 +36,45 @@ class MemberAddForm(forms.Form):
     )
 
 
-class ApiKeyForm(forms.Form):
+class KeyLimitsForm(forms.Form):
+    """A key's limits on model access (the OpenAI-compatible API); empty: no limit."""
+
+    allowed_models = forms.CharField(
+        label=_("Models it may use"),
+        required=False,
+        max_length=1000,
+        help_text=_("Model names separated by commas or spaces; empty: every model."),
+    )
+    rpm = forms.IntegerField(label=_("Requests per minute"), min_value=0, required=False)
+    tpm = forms.IntegerField(label=_("Tokens per minute"), min_value=0, required=False)
+    monthly_budget = forms.DecimalField(
+        label=_("Monthly budget (yuan)"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Calls with this key stop when its spend this month reaches it."),
+    )
+
+    def clean_allowed_models(self) -> list[str]:
+        return self.cleaned_data["allowed_models"].replace(",", " ").split()
+
+    def limits(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in ("rpm", "tpm", "monthly_budget")}
+
+
+class ApiKeyForm(KeyLimitsForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), choices=ApiKeyScope.choices, widget=forms.CheckboxSelectMultiple
     )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The key stops working at the end of this day; empty: never."),
+    )
+    field_order = ["name", "scopes", "expires_on", "allowed_models", "rpm", "tpm"]
 
 
 class PhoneForm(forms.Form):

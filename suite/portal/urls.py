@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("admin/api-keys/", views.api_keys, name="api_keys"),
     path("admin/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("admin/api-keys/<int:pk>/limits/", views.api_key_limits, name="api_key_limits"),
     path("admin/audit/", views.audit_log, name="audit_log"),
     path("admin/audit/export/", views.audit_export, name="audit_export"),
     path("jobs/", views.jobs, name="jobs"),

@@ -1,7 +1,10 @@
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from suite.accounts import services as accounts
 from suite.accounts.models import ApiKey, Invitation
+from suite.ai import selectors as ai_selectors
+from suite.ai import services as ai_services
 from suite.audit.labels import AUDIT_ACTION_LABELS
 from suite.audit.selectors import audit_entries
 from suite.audit.services import audit_record
@@ -193,19 +198,57 @@ def member_remove(request, pk: int):
     return redirect("portal:members")
 
 
+def _end_of_day(day):
+    if day is None:
+        return None
+    return datetime.combine(day, time.max, tzinfo=timezone.get_current_timezone())
+
+
 @admin_required
 def api_keys(request):
     form = forms.ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        issued = accounts.api_key_create(
-            tenant=request.tenant, created_by=request.user, request=request, **form.cleaned_data
-        )
-        # Shown once on the next page load; the redirect keeps a refresh from minting another.
-        request.session[NEW_KEY_SESSION_KEY] = issued.raw
-        return redirect("portal:api_keys")
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                issued = accounts.api_key_create(
+                    tenant=request.tenant,
+                    name=data["name"],
+                    scopes=data["scopes"],
+                    expires_at=_end_of_day(data["expires_on"]),
+                    allowed_models=data["allowed_models"],
+                    created_by=request.user,
+                    request=request,
+                )
+                ai_services.key_limits_set(key=issued.record, request=request, **form.limits())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            # Shown once on the next page load; the redirect keeps a refresh from minting another.
+            request.session[NEW_KEY_SESSION_KEY] = issued.raw
+            return redirect("portal:api_keys")
     new_key = request.session.pop(NEW_KEY_SESSION_KEY, None)
-    keys = ApiKey.objects.for_tenant(request.tenant)
+    keys = ai_selectors.keys_with_limits(request.tenant)
     return render(request, "portal/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
+
+
+@admin_required
+def api_key_limits(request, pk: int):
+    key = get_object_or_404(ApiKey.objects.for_tenant(request.tenant), pk=pk)
+    form = forms.KeyLimitsForm(request.POST or None, initial=ai_selectors.key_limits_initial(key))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                accounts.api_key_models_set(
+                    key=key, allowed_models=form.cleaned_data["allowed_models"], request=request
+                )
+                ai_services.key_limits_set(key=key, request=request, **form.limits())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Limits of the key %(name)s saved.") % {"name": key.name})
+            return redirect("portal:api_keys")
+    return render(request, "portal/api_key_limits.html", {"form": form, "key": key})
 
 
 @admin_required

@@ -231,6 +231,8 @@ AI_KOKORO_VOICES_TARBALL = env_path(
     "AI_KOKORO_VOICES_TARBALL", Path(sys.prefix) / "share" / "kokoro-js" / "kokoro-js-1.2.1.tgz"
 )
 AI_CALL_TIMEOUT_S = env_int("AI_CALL_TIMEOUT_S", 120)
+# Seconds a model that failed is tried after its fallbacks (all processes, via the cache).
+AI_COOLDOWN_S = env_int("AI_COOLDOWN_S", 30)
 AI_MAX_UPLOAD_BYTES = env_int("AI_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 AI_MAX_AUDIO_SECONDS = env_int("AI_MAX_AUDIO_SECONDS", 600)
 AI_MAX_IMAGE_PIXELS = env_int("AI_MAX_IMAGE_PIXELS", 16_000_000)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import AiModel, Quota, SafetyTerm, UsageRecord
+from ..models import AiModel, ModelAlias, Price, Quota, SafetyTerm, UsageRecord
 
 
 class AiModelSerializer(serializers.ModelSerializer):
@@ -31,7 +31,33 @@ class QuotaSerializer(serializers.ModelSerializer):
         fields = ["id", "capability", "unit", "period", "limit"]
         read_only_fields = ["id"]
         # Left out means every capability, as in the portal form (the service needs a value).
-        extra_kwargs = {"capability": {"default": ""}}
+        extra_kwargs = {
+            "capability": {"default": ""},
+            "limit": {
+                "help_text": "In the unit's own count; for the unit spend (a budget), in "
+                "micro-yuan: 1 yuan = 1000000."
+            },
+        }
+        validators: list = []
+
+
+class AliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelAlias
+        fields = ["id", "capability", "alias", "target", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators: list = []
+
+
+class PriceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Price
+        fields = ["id", "capability", "model", "unit", "yuan", "per", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        extra_kwargs = {
+            "model": {"default": ""},
+            "yuan": {"help_text": "Yuan per `per` units (1, 1000 or 1000000)."},
+        }
         validators: list = []
 
 
@@ -57,10 +83,14 @@ class UsageRecordSerializer(serializers.ModelSerializer):
             "generative",
             "requests",
             "tokens",
+            "input_tokens",
+            "output_tokens",
             "audio_seconds",
             "characters",
             "images",
             "frames",
+            "cost",
+            "api_key",
             "latency_ms",
             "error",
         ]
@@ -76,5 +106,6 @@ class UsageDailySerializer(serializers.Serializer):
     characters = serializers.IntegerField()
     images = serializers.IntegerField()
     frames = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=16, decimal_places=6, help_text="Yuan.")
     failed = serializers.IntegerField()
     fallback = serializers.IntegerField()

@@ -5,6 +5,8 @@ from . import views
 router = SimpleRouter(trailing_slash=True)
 router.register("models", views.AiModelViewSet, basename="ai-model")
 router.register("quotas", views.QuotaViewSet, basename="ai-quota")
+router.register("aliases", views.AliasViewSet, basename="ai-alias")
+router.register("prices", views.PriceViewSet, basename="ai-price")
 router.register("safety-terms", views.SafetyTermViewSet, basename="ai-safety-term")
 router.register("usage", views.UsageRecordViewSet, basename="ai-usage")
 

@@ -2,6 +2,7 @@
 suite.ai.services, so the portal and the API validate and audit alike."""
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,7 +13,7 @@ from suite.tenancy.models import Role
 
 from .. import selectors, services
 from ..capabilities import Capability
-from ..models import AiModel, Quota, SafetyTerm, UsageRecord
+from ..models import AiModel, ModelAlias, Price, Quota, SafetyTerm, UsageRecord
 from . import serializers as s
 
 ADMINS = (Role.TENANT_ADMIN,)
@@ -44,7 +45,7 @@ class AiModelViewSet(TenantModelViewSet):
 class QuotaViewSet(TenantModelViewSet):
     """The tenant's own quotas. Quotas of parent tenants bind too but are managed there."""
 
-    queryset = Quota.objects.all()
+    queryset = Quota.objects.filter(api_key__isnull=True)  # key limits: on the key
     serializer_class = s.QuotaSerializer
     required_roles = ADMINS
     filterset_fields = ["capability", "unit", "period"]
@@ -69,6 +70,69 @@ class QuotaViewSet(TenantModelViewSet):
 
     def perform_destroy(self, instance):
         services.quota_delete(quota=instance, request=self.request._request)
+
+
+class PriceViewSet(TenantModelViewSet):
+    """The tenant's own price lines; they bind its subtree where no nearer tenant sets one.
+    Setting a line for a capability, model and unit that has one changes it."""
+
+    queryset = Price.objects.all()
+    serializer_class = s.PriceSerializer
+    required_roles = ADMINS
+    filterset_fields = ["capability", "model", "unit"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.price_set(
+            tenant=self.tenant, request=self.request._request, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        line = serializer.instance
+        values = {
+            "capability": line.capability,
+            "model": line.model,
+            "unit": line.unit,
+            "yuan": line.yuan,
+            "per": line.per,
+            **serializer.validated_data,
+        }
+        if (values["capability"], values["model"], values["unit"]) != (
+            line.capability, line.model, line.unit,
+        ):  # fmt: skip
+            raise serializers.ValidationError(
+                {"unit": [_("Delete the line and set a new one to price something else.")]}
+            )
+        serializer.instance = services.price_set(
+            tenant=self.tenant, request=self.request._request, **values
+        )
+
+    def perform_destroy(self, instance):
+        services.price_delete(price=instance, request=self.request._request)
+
+
+class AliasViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The tenant's own model aliases (its ancestors' apply too but are managed there).
+    Setting an alias that exists changes the model it means."""
+
+    queryset = ModelAlias.objects.all()
+    serializer_class = s.AliasSerializer
+    required_roles = ADMINS
+    filterset_fields = ["capability", "alias", "target"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.alias_set(
+            tenant=self.tenant, request=self.request._request, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.alias_delete(alias=instance, request=self.request._request)
 
 
 class SafetyTermViewSet(

@@ -1,9 +1,11 @@
 """Chat through any OpenAI-compatible server (vLLM, Ollama, a cloud endpoint) over HTTP.
 
-Options: `base_url` (e.g. http://gpu-1:8000/v1; a full .../chat/completions URL also works),
-`model`, optional `api_key` and `timeout` (seconds). Transport failures, timeouts, 5xx and the
-4xx that mean "this server cannot serve us" (auth, unknown model, rate limit) raise
-BackendUnavailable so the gateway falls back; other 4xx are the caller's input (InvalidInput).
+Options: `base_url` (e.g. http://gpu-1:8000/v1; a full .../chat/completions URL also works) or
+`base_urls` (several servers of the same model, balanced by `suite.ai.replicas`), `model`,
+optional `api_key`, `timeout` (seconds) and `cooldown` (seconds a failed server sits out).
+Transport failures, timeouts, 5xx and the 4xx that mean "this server cannot serve us" (auth,
+unknown model, rate limit) raise BackendUnavailable so the next server, then the gateway's next
+model, answers; other 4xx are the caller's input (InvalidInput).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from django.utils.translation import gettext as _
 from ..capabilities import Capability
 from ..citations import supporting
 from ..errors import BackendTimeout, BackendUnavailable, InvalidInput
+from ..replicas import Replicas
 from ..tokens import estimate_tokens
 from ..types import ChatMessage, ChatResult, Passage, ToolUse
 from .base import BackendSpec, ChatBackend, register
 
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_COOLDOWN_S = 30.0
 # Status codes that say the server (not the request) is the problem: fall back.
 UNAVAILABLE_4XX = frozenset({401, 403, 404, 408, 409, 429})
 
@@ -59,21 +63,17 @@ class OpenAICompatibleChatBackend(ChatBackend):
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)
         self._client: httpx.Client | None = None
-        self._url = ""
+        self._servers: Replicas | None = None
 
     def load(self) -> None:
-        base_url = str(self.options.get("base_url") or self.spec.path or "").strip()
-        if not base_url.startswith(("http://", "https://")):
-            raise BackendUnavailable(
-                _("The chat server URL %(url)s is not an http(s) URL.") % {"url": base_url}
-            )
+        listed = self.options.get("base_urls")
+        if not (isinstance(listed, list) and listed):
+            listed = [self.options.get("base_url") or self.spec.path or ""]
+        urls = [_completions_url(str(base)) for base in listed]
         if not self.options.get("model"):
             raise BackendUnavailable(_("No model name is configured for the chat server."))
-        base_url = base_url.rstrip("/")
-        if base_url.endswith("/chat/completions"):
-            self._url = base_url
-        else:
-            self._url = base_url + "/chat/completions"
+        cooldown = float(self.options.get("cooldown") or DEFAULT_COOLDOWN_S)
+        self._servers = Replicas(urls, cooldown_s=cooldown)
         headers = {"Accept": "application/json"}
         if self.options.get("api_key"):
             headers["Authorization"] = f"Bearer {self.options['api_key']}"
@@ -123,11 +123,11 @@ class OpenAICompatibleChatBackend(ChatBackend):
                 payload["parallel_tool_calls"] = tools.parallel
         return payload
 
-    def _ensure_loaded(self) -> httpx.Client:
+    def _ensure_loaded(self) -> tuple[httpx.Client, Replicas]:
         if self._client is None:
             self.load()
-        assert self._client is not None
-        return self._client
+        assert self._client is not None and self._servers is not None
+        return self._client, self._servers
 
     def chat(
         self,
@@ -139,13 +139,18 @@ class OpenAICompatibleChatBackend(ChatBackend):
         response_format: dict | None = None,
         tools: ToolUse | None = None,
     ) -> ChatResult:
-        client = self._ensure_loaded()
+        client, servers = self._ensure_loaded()
         payload = self._payload(
             messages, passages, max_tokens, temperature, False, response_format, tools
         )
-        with _transport_errors(self._url):
-            response = client.post(self._url, json=payload)
-        _raise_for_status(response.status_code, response.text)
+
+        def send(url: str) -> httpx.Response:
+            with _transport_errors(url):
+                response = client.post(url, json=payload)
+            _raise_for_status(response.status_code, response.text)
+            return response
+
+        response = servers.first_answer(send)
         try:
             data = response.json()
             choice = data["choices"][0]
@@ -177,12 +182,21 @@ class OpenAICompatibleChatBackend(ChatBackend):
         temperature: float = 0.7,
         response_format: dict | None = None,
     ) -> Iterator[str | ChatResult]:
-        client = self._ensure_loaded()
+        client, servers = self._ensure_loaded()
         payload = self._payload(messages, passages, max_tokens, temperature, True, response_format)
         parts: list[str] = []
         state: dict[str, Any] = {"usage": None, "finish_reason": "stop"}
-        with _transport_errors(self._url):
-            response = self._open_stream(client, payload)
+        opened: dict[str, str] = {}
+
+        def open_on(url: str) -> httpx.Response:
+            with _transport_errors(url):
+                response = self._open_stream(client, url, payload)
+            opened["url"] = url
+            return response
+
+        response = servers.first_answer(open_on)
+        url = opened["url"]
+        with servers.lease(url), _transport_errors(url):
             try:
                 for event in _sse_events(response.iter_lines()):
                     if event.get("error"):
@@ -205,17 +219,19 @@ class OpenAICompatibleChatBackend(ChatBackend):
             citations=cited_sources(text, passages),
         )
 
-    def _open_stream(self, client: httpx.Client, payload: dict[str, Any]) -> httpx.Response:
+    def _open_stream(
+        self, client: httpx.Client, url: str, payload: dict[str, Any]
+    ) -> httpx.Response:
         """Opens the SSE response; retries once without stream_options for servers that
         reject the field (older vLLM and some proxies answer 400 to it)."""
-        response = client.send(client.build_request("POST", self._url, json=payload), stream=True)
+        response = client.send(client.build_request("POST", url, json=payload), stream=True)
         if response.status_code < 400:
             return response
         body = response.read().decode("utf-8", "replace")
         response.close()
         if response.status_code == 400 and "stream_options" in body:
             retry = {key: value for key, value in payload.items() if key != "stream_options"}
-            return self._open_stream(client, retry)
+            return self._open_stream(client, url, retry)
         _raise_for_status(response.status_code, body)
         raise AssertionError("unreachable")
 
@@ -284,6 +300,15 @@ def _apply_event(event: dict[str, Any], state: dict[str, Any]) -> list[str]:
             deltas.append(delta)
         state["finish_reason"] = choice.get("finish_reason") or state["finish_reason"]
     return deltas
+
+
+def _completions_url(base: str) -> str:
+    url = base.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise BackendUnavailable(
+            _("The chat server URL %(url)s is not an http(s) URL.") % {"url": url}
+        )
+    return url if url.endswith("/chat/completions") else url + "/chat/completions"
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """OpenAI's own model and voice names, as a stock client sends them (`model="gpt-4o-mini"`,
 `model="tts-1", voice="alloy"`): each is served by the tenant's default model for the
 capability, and a voice by the tenant's voice of the same gender for the text's language. A
-model or voice the tenant configured under that very name is used as named. The gateway stays
+model or voice the tenant configured under that very name, or an alias the tenant defined for
+it, is used as named. The gateway stays
 strict (a named model is tried alone); this is the API's reading of names the suite cannot
 serve as such."""
 
@@ -57,6 +58,8 @@ def model_for(tenant: Tenant, capability: Capability, name: str) -> str:
         return name
     if any(m.name == name for m in registry.configured_models(tenant, capability)):
         return name
+    if name in registry.aliases(tenant, capability):
+        return name  # the tenant chose what it means
     return registry.DEFAULT_MODEL
 
 

@@ -7,6 +7,7 @@ app_name = "openai"
 urlpatterns = [
     path("models", views.list_models, name="models"),
     path("chat/completions", views.chat_completions, name="chat-completions"),
+    path("responses", views.create_response, name="responses"),
     path("embeddings", views.embeddings, name="embeddings"),
     path("moderations", views.moderations, name="moderations"),
     path("audio/transcriptions", views.audio_transcriptions, name="audio-transcriptions"),

@@ -29,9 +29,10 @@ from suite.api.parsers import JsonBodyError, load_json, too_large_message
 from .. import gateway
 from ..capabilities import Capability
 from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
-from ..registry import DEFAULT_MODEL, configured_models
+from ..quota import rate_limit_headers
+from ..registry import DEFAULT_MODEL, aliases, configured_models
 from ..types import CallInfo, ChatMessage, ToolUse
-from . import formats, moderation, openai_names
+from . import formats, moderation, openai_names, responses
 from .errors import from_ai_error, openai_error
 
 
@@ -60,8 +61,10 @@ def _suite_headers(response: HttpResponse, info: CallInfo) -> HttpResponse:
     return response
 
 
-def openai_endpoint(method: str):
-    """Authenticate the API key, check the method, turn AiErrors into OpenAI errors."""
+def openai_endpoint(method: str, capability: Capability | None = None):
+    """Authenticate the API key, check the method, turn AiErrors into OpenAI errors; for a
+    model call, say how much of the tightest request and token limits is left, as OpenAI's
+    x-ratelimit-* headers do."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
@@ -90,9 +93,13 @@ def openai_endpoint(method: str):
                 )
             caller = gateway.Caller(tenant=key.tenant, api_key=key, request=request)
             try:
-                return view(request, caller, *args, **kwargs)
+                response = view(request, caller, *args, **kwargs)
             except AiError as exc:
-                return from_ai_error(exc)
+                response = from_ai_error(exc)
+            if capability is not None:
+                for name, value in rate_limit_headers(key.tenant, capability, key.pk).items():
+                    response[name] = value
+            return response
 
         return wrapper
 
@@ -152,6 +159,17 @@ def list_models(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
                     "owned_by": caller.tenant.slug,
                     "capability": capability.value,
                     "engine": model.spec.engine,
+                }
+            )
+        for alias, target in aliases(caller.tenant, capability).items():
+            data.append(
+                {
+                    "id": alias,
+                    "object": "model",
+                    "created": created,
+                    "owned_by": caller.tenant.slug,
+                    "capability": capability.value,
+                    "alias_of": target,
                 }
             )
     return _json({"object": "list", "data": data})
@@ -321,7 +339,7 @@ def _require_language_model(info, response_format: dict | None, tools: ToolUse |
         )
 
 
-@openai_endpoint("POST")
+@openai_endpoint("POST", Capability.CHAT)
 def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     data = _body(request)
     messages = _messages(data)
@@ -393,13 +411,59 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
     return _json(body)
 
 
+@openai_endpoint("POST", Capability.CHAT)
+def create_response(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+    """OpenAI's Responses API for text (see `responses`)."""
+    data = _body(request)
+    messages = responses.messages_of(data)
+    max_tokens = _number(data, "max_output_tokens", 512, int, 1, 32768)
+    temperature = _number(data, "temperature", 0.7, float, 0.0, 2.0)
+    response_format = responses.text_format(data)
+    model = _model(data, caller, Capability.CHAT)
+    if data.get("stream"):
+        stream = gateway.chat_stream(
+            caller,
+            messages,
+            model=model,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
+        )
+        events = responses.sse(stream, _suite_info)
+        body = formats.async_chunks(events) if isinstance(request, ASGIRequest) else events
+        response = StreamingHttpResponse(body, content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return _suite_headers(response, stream.info)
+    served = gateway.chat(
+        caller,
+        messages,
+        model=model,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        response_format=response_format,
+    )
+    _require_language_model(served.info, response_format, None)
+    result = served.value
+    answer = responses.body(
+        responses.new_id("resp"),
+        responses.new_id("msg"),
+        int(time.time()),
+        served.info.model,
+        result,
+        result.text,
+        extra={"x_suite": {**_suite_info(served.info), "citations": result.citations}},
+    )
+    return _suite_headers(_json(answer), served.info)
+
+
 @openai_endpoint("POST")
 def moderations(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
     texts = moderation.texts_of(_body(request).get("input"))
     return _json(moderation.moderate(caller.tenant, texts))
 
 
-@openai_endpoint("POST")
+@openai_endpoint("POST", Capability.EMBED)
 def embeddings(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
     data = _body(request)
     raw = data.get("input")
@@ -449,7 +513,7 @@ def _upload(request: HttpRequest, field: str) -> bytes:
     return upload.read()
 
 
-@openai_endpoint("POST")
+@openai_endpoint("POST", Capability.TRANSCRIBE)
 def audio_transcriptions(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     audio = _upload(request, "file")
     form = request.POST
@@ -476,7 +540,7 @@ def audio_transcriptions(request: HttpRequest, caller: gateway.Caller) -> HttpRe
     return formats.transcription_response(served, response_format, _suite_info, _suite_headers)
 
 
-@openai_endpoint("POST")
+@openai_endpoint("POST", Capability.SYNTHESIZE)
 def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
     from suite.media.audio_codecs import MEDIA_TYPES, encode_audio
 
@@ -603,7 +667,7 @@ def _image_response(served: gateway.Served) -> JsonResponse:
     return _json({"created": int(time.time()), "data": data, "x_suite": _suite_info(served.info)})
 
 
-@openai_endpoint("POST")
+@openai_endpoint("POST", Capability.GENERATE_IMAGE)
 def image_generations(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
     data = _body(request)
     prompt = data.get("prompt")
@@ -626,7 +690,7 @@ def image_generations(request: HttpRequest, caller: gateway.Caller) -> JsonRespo
     return _image_response(served)
 
 
-@openai_endpoint("POST")
+@openai_endpoint("POST", Capability.EDIT_IMAGE)
 def image_edits(request: HttpRequest, caller: gateway.Caller) -> JsonResponse:
     image = _upload(request, "image")
     form = request.POST

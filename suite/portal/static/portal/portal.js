@@ -53,3 +53,12 @@
     showFirstError();
   }
 })();
+
+// <button data-print>: print the page (statements); the print stylesheet drops the chrome.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-print]");
+    if (button) window.print();
+  });
+})();
