@@ -8,12 +8,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.accounts.models import User
-from suite.ai.errors import AiError
 from suite.api.parsers import JSONParser
 from suite.api.viewsets import (
     TenantAPIView,
@@ -41,22 +39,6 @@ from ..services import knowledge as kb
 from . import serializers as s
 
 SUBSCRIBERS = (Role.SUBSCRIBER,)
-
-
-class ModelServiceError(APIException):
-    """A gateway error (quota, unavailable model, bad audio) with its own status and message."""
-
-    def __init__(self, exc: AiError):
-        self.status_code = exc.status
-        self.default_code = exc.code
-        super().__init__(detail=exc.message, code=exc.code)
-
-
-def _ai(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except AiError as exc:
-        raise ModelServiceError(exc) from exc
 
 
 def _valid(serializer_class, request, **kwargs):
@@ -120,10 +102,9 @@ class KnowledgeSearchView(TenantAPIView):
     def get(self, request):
         serializer = s.SearchSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
-        hits, vectors = _ai(
-            knowledge.search, self.tenant, serializer.validated_data["q"],
-            k=serializer.validated_data["k"],
-        )  # fmt: skip
+        hits, vectors = knowledge.search(
+            self.tenant, serializer.validated_data["q"], k=serializer.validated_data["k"]
+        )
         return Response(
             {
                 "mode": "hybrid" if vectors else "lexical",
@@ -425,7 +406,7 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
     def messages(self, request, pk=None):
         conversation = self.get_object()
         data = _valid(s.MessageSerializer, request)
-        reply = _ai(dialogue.conversation_message, conversation=conversation, text=data["text"])
+        reply = dialogue.conversation_message(conversation=conversation, text=data["text"])
         self._answered(reply)
         return self._reply(conversation, reply.customer_turn.seq - 1)
 
@@ -443,13 +424,12 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
                     % {"n": speech.upload_limit() // 2**20}
                 }
             )
-        heard = _ai(speech.transcribe_clip, conversation, upload.read(), upload.name)
+        heard = speech.transcribe_clip(conversation, upload.read(), upload.name)
         if not heard["text"]:
             raise ValidationError(
                 {"audio": _("No speech was heard in the recording; please try again.")}
             )
-        reply = _ai(
-            dialogue.conversation_message,
+        reply = dialogue.conversation_message(
             conversation=conversation,
             text=heard["text"],
             language=heard["language"],
@@ -475,7 +455,7 @@ class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.Generic
         )
         if turn is None:
             raise Http404
-        payload, info = _ai(speech.synthesize_reply, conversation, turn.text)
+        payload, info = speech.synthesize_reply(conversation, turn.text)
         response = HttpResponse(payload, content_type="audio/wav")
         response["X-AIGC-Content-Id"] = info["content_id"]
         response["X-Suite-Engine"] = info["engine"]

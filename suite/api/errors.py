@@ -8,7 +8,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from suite.ai.errors import AiError
 
 
 def _first_message(detail) -> str:
@@ -28,7 +31,21 @@ def error_body(code: str, message: str, fields=None) -> dict:
     return body
 
 
+def ai_error_response(exc: AiError) -> Response:
+    """A model-access error as every REST endpoint answers it: its own status and code (429 with
+    Retry-After for a spent quota or budget, 503 for no working model, 400 for unusable input),
+    the field it concerns when it names one."""
+    fields = {exc.param: [exc.message]} if exc.param else None
+    response = Response(error_body(exc.code, exc.message, fields), status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, AiError):
+        return ai_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -14,7 +14,7 @@ from customer_service.models import AgentSkill, KbArticle, Ticket
 from customer_service.services import dialogue, tickets
 from customer_service.services.knowledge import article_create
 from customer_service.services.lexicon import lexicon_entry_create
-from suite.ai.models import UsageRecord
+from suite.ai.models import Quota, UsageRecord
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member
@@ -372,6 +372,23 @@ def test_too_short_recording_is_refused(sub_a):
         reverse("api:cs-chat-voice", args=[pk]), {"audio": upload}, format="multipart"
     )
     assert response.status_code == 400 and "0.3" in response.json()["error"]["message"]
+
+
+def test_a_spent_speech_quota_is_a_429_that_says_when_to_retry(sub_a, tenant_a):
+    Quota.objects.create(
+        tenant=tenant_a, capability="transcribe", unit="requests", period="day", limit=0
+    )
+    api = client_for(sub_a)
+    pk = api.post(reverse("api:cs-chat-list"), {}, format="json").json()["id"]
+    upload = io.BytesIO(wav_bytes(1.0))
+    upload.name = "clip.wav"
+    response = api.post(
+        reverse("api:cs-chat-voice", args=[pk]), {"audio": upload}, format="multipart"
+    )
+    assert response.status_code == 429
+    error = response.json()["error"]
+    assert error["code"] == "quota_exceeded" and "深圳市分公司" in error["message"]
+    assert 0 < int(response["Retry-After"]) <= 24 * 3600
 
 
 @covers("api:cs-my-ticket-list", "api:cs-my-ticket-detail")
