@@ -355,6 +355,23 @@ def test_a_stock_client_with_openai_model_and_voice_names_is_served(oa):
         )
 
 
+def test_a_stock_client_follows_the_tenants_alias_and_reads_its_rate_limits(oa, tenant_a):
+    from suite.ai import services
+
+    services.ai_model_create(
+        tenant=tenant_a, name="kb-careful", capability="chat", engine="extractive"
+    )
+    services.alias_set(tenant=tenant_a, capability="chat", alias="gpt-4o", target="kb-careful")
+    Quota.objects.create(tenant=tenant_a, unit=Unit.REQUESTS, period=Period.MINUTE, limit=50)
+    raw = oa.chat.completions.with_raw_response.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "话费怎么查"}]
+    )
+    assert raw.parse().model == "kb-careful"
+    assert raw.headers["x-ratelimit-limit-requests"] == "50"
+    assert raw.headers["x-ratelimit-remaining-requests"] == "49"
+    assert "gpt-4o" in {m.id for m in oa.models.list()}
+
+
 def test_openai_voices_become_the_tenants_voice_of_the_same_gender(tenant_a):
     from suite.ai import voice_bundle
     from suite.ai.openai_api.openai_names import voice_for
