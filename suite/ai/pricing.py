@@ -100,3 +100,10 @@ def with_spend(
 
 def yuan(micro_yuan: float) -> Decimal:
     return Decimal(int(micro_yuan)) / MICRO_YUAN
+
+
+def yuan_text(amount: Decimal) -> str:
+    """¥ to the fen; below one fen to four places, so a few cheap calls do not read ¥0.00."""
+    if 0 < abs(amount) < Decimal("0.01"):
+        return f"¥{amount:.4f}"
+    return f"¥{amount:,.2f}"

@@ -32,6 +32,7 @@ from .config_cache import memoize
 from .errors import QuotaExceeded
 from .metering_db import metering_transaction
 from .models import Period, Quota, QuotaCounter
+from .pricing import yuan_text
 from .registry import ancestor_ids
 
 BUDGET_ALERT_SHARE = 0.8
@@ -89,13 +90,6 @@ def amount_text(unit: str, amount: int) -> str:
     if unit == Unit.SPEND:
         return yuan_text(Decimal(amount) / MICRO_YUAN)
     return f"{amount:,}"
-
-
-def yuan_text(yuan: Decimal) -> str:
-    """¥ to the fen; below one fen to four places, so a few cheap calls do not read ¥0.00."""
-    if 0 < abs(yuan) < Decimal("0.01"):
-        return f"¥{yuan:.4f}"
-    return f"¥{yuan:,.2f}"
 
 
 def _describe(quota: Quota) -> str:

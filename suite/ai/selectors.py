@@ -27,13 +27,12 @@ from .models import (
     UsageRecord,
     VoiceDefault,
 )
-from .pricing import sellers
+from .pricing import sellers, yuan_text
 from .quota import (
     BUDGET_ALERT_SHARE,
     amount_text,
     key_limit_status_all,
     quota_status,
-    yuan_text,
 )
 from .registry import ancestor_ids, configured_models
 

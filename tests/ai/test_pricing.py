@@ -252,6 +252,8 @@ def test_the_statement_matches_the_usage_rows_to_the_fen(client, tenant_a, admin
     assert page.context["statement"]["calls"] == 11
     assert [line["requests"] for line in page.context["statement"]["lines"]] in ([7, 4], [4, 7])
     assert f"¥{total}" in page.content.decode()
+    usage = client.get(reverse("ai:usage")).content.decode()
+    assert f'data-total="cost">{pricing.yuan_text(exact)}<' in usage  # the same spend there
 
     month = date.today().strftime("%Y-%m")
     download = client.get(

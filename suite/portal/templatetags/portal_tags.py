@@ -1,5 +1,7 @@
 """Filters the portal templates share: masking personal data and naming roles."""
 
+from decimal import Decimal
+
 from django import template
 
 from suite import privacy
@@ -10,6 +12,14 @@ from suite.tenancy.models import STAFF_ROLES, Role
 register = template.Library()
 
 _ACTIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED.value, JobStatus.RUNNING.value})
+
+
+@register.filter
+def yuan(amount) -> str:
+    """A sum of money as pages show it: ¥1,234.50, or ¥0.0012 below one fen."""
+    from suite.ai.pricing import yuan_text
+
+    return yuan_text(Decimal(amount or 0))
 
 
 @register.filter
