@@ -49,9 +49,21 @@ def count_max(value: float) -> float:
     return 40 * exponent  # not reached: 10 x exponent is always whole and large enough
 
 
-def _fmt(value: float, percent: bool) -> str:
+def money_max(value: float) -> float:
+    """The top of an axis of yuan: 4 x a 1/2/2.5/5 x 10^n step, at least one fen a step."""
+    need = max(value, 0.04) / 4
+    exponent = 10 ** math.floor(math.log10(need))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * exponent >= need * (1 - 1e-9):
+            return round(step * exponent * 4, 6)
+    return 40 * exponent  # not reached
+
+
+def _fmt(value: float, percent: bool, money: bool = False) -> str:
     if percent:
         return f"{value * 100:.0f}%"
+    if money:
+        return f"¥{value:,.2f}" if value >= 0.01 or not value else f"¥{value:.4f}"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
@@ -69,7 +81,7 @@ def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
     ]
 
 
-def _axes(days: Sequence[date], top: float, *, percent: bool) -> list[str]:
+def _axes(days: Sequence[date], top: float, *, percent: bool, money: bool = False) -> list[str]:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = ['<g class="axis" font-size="10" fill="#5f6b7a" aria-hidden="true">']
     for n in range(5):
@@ -78,7 +90,8 @@ def _axes(days: Sequence[date], top: float, *, percent: bool) -> list[str]:
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#e3e7ed" stroke-width="1"/>'
-            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{_fmt(value, percent)}</text>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">'
+            f"{_fmt(value, percent, money)}</text>"
         )
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     every = max(1, math.ceil(len(days) / 8))
@@ -138,17 +151,20 @@ def stacked_bar_chart(
     days: Sequence[date],
     series: Mapping[str, Mapping[date, float]],
     labels: Mapping[str, str] | None = None,
+    money: bool = False,
 ) -> SafeString:
-    """One bar per day, stacked by series (e.g. capability); the values are counts."""
+    """One bar per day, stacked by series (e.g. capability); the values are counts, or yuan
+    with `money`."""
     labels = labels or {}
     names = sorted(series)
     totals = [sum(series[n].get(d, 0) for n in names) for d in days]
-    top = count_max(max(totals, default=0))  # bars count things: whole-number gridlines
+    # Bars count things (whole-number gridlines) or sum money (gridlines in yuan).
+    top = money_max(max(totals, default=0)) if money else count_max(max(totals, default=0))
     height = HEIGHT + (_legend_height(names, labels) if names else 0)
     plot_h = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     bar_w = max(slot * 0.7, 1)
-    parts = _open(chart_id, title, desc, height) + _axes(days, top, percent=False)
+    parts = _open(chart_id, title, desc, height) + _axes(days, top, percent=False, money=money)
     parts.append('<g class="bars">')
     for i, day in enumerate(days):
         base = HEIGHT - BOTTOM
@@ -163,7 +179,7 @@ def stacked_bar_chart(
             parts.append(
                 f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[k % len(PALETTE)]}"><title>{day:%Y-%m-%d} · {label}: '
-                f"{_fmt(value, False)}</title></rect>"
+                f"{_fmt(value, False, money)}</title></rect>"
             )
     parts.append("</g>")
     if names:

@@ -260,11 +260,15 @@ def safety_term_remove(request, pk: int):
 def _usage_charts(rows: list[dict], days: list) -> dict:
     labels = {str(c): str(c.label) for c in Capability}
     by_capability: dict[str, dict] = {}
+    spend: dict[str, dict] = {}
     calls: dict = {}
     fallbacks: dict = {}
     for row in rows:
         series = by_capability.setdefault(row["capability"], {})
         series[row["day"]] = series.get(row["day"], 0) + row["requests"]
+        if row["cost"]:
+            costs = spend.setdefault(row["capability"], {})
+            costs[row["day"]] = costs.get(row["day"], 0) + float(row["cost"])
         calls[row["day"]] = calls.get(row["day"], 0) + row["requests"]
         fallbacks[row["day"]] = fallbacks.get(row["day"], 0) + row["fallback"]
     share = {day: fallbacks.get(day, 0) / n for day, n in calls.items() if n}
@@ -279,6 +283,19 @@ def _usage_charts(rows: list[dict], days: list) -> dict:
             days=days,
             series=by_capability,
             labels=labels,
+        ),
+        "spend_chart": charts.stacked_bar_chart(
+            chart_id="chart-spend",
+            title=_("Spend per day and capability"),
+            desc=_(
+                "Stacked bars: yuan spent per day over the last %(n)s days, one colour per "
+                "capability, at the prices in force when each call ran."
+            )
+            % {"n": len(days)},
+            days=days,
+            series=spend,
+            labels=labels,
+            money=True,
         ),
         "fallback_chart": charts.line_chart(
             chart_id="chart-fallback",

@@ -289,7 +289,8 @@ def test_usage_dashboard_shows_counts_fallback_share_and_svg(client_a, tenant_a)
     assert re.search(r'data-total="requests">3<', page)
     assert re.search(r'data-total="failed">1<', page)
     assert re.search(r'data-total="fallback">2 <small class="muted">\(67%\)', page)
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3  # calls, spend, fallback share
+    assert 'id="chart-spend"' in page
     assert '<title id="chart-calls-title">' in page
     assert "extractive-answerer" in page
     filtered = client_a.get(reverse("ai:usage"), {"capability": "ocr"}).content.decode()

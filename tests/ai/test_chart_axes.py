@@ -58,3 +58,28 @@ def test_legend_labels_in_chinese_never_run_into_the_next_swatch():
         assert end <= width, text
         if next_y == y:  # the next item on the same row starts after this text ends
             assert next_x > end, (text, end, next_x)
+
+
+@pytest.mark.parametrize(
+    ("spend", "ticks"),
+    [
+        (0.0, ["¥0.00", "¥0.01", "¥0.02", "¥0.03", "¥0.04"]),
+        (0.37, ["¥0.00", "¥0.10", "¥0.20", "¥0.30", "¥0.40"]),
+        (1234.5, ["¥0.00", "¥500.00", "¥1,000.00", "¥1,500.00", "¥2,000.00"]),
+    ],
+)
+def test_a_chart_of_spend_labels_its_gridlines_in_yuan(spend, ticks):
+    day = date(2026, 12, 1)
+    svg = ElementTree.fromstring(  # noqa: S314 - our own output
+        str(
+            charts.stacked_bar_chart(
+                chart_id="s", title="t", desc="d", days=[day], series={"chat": {day: spend}},
+                money=True,
+            )
+        )
+    )  # fmt: skip
+    axis = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "axis")
+    assert [t.text for t in axis.iter(f"{NS}text") if t.text.startswith("¥")] == ticks
+    titles = [r.find(f"{NS}title") for r in svg.iter(f"{NS}rect")]
+    bars = [title.text for title in titles if title is not None]
+    assert bars == ([] if not spend else [f"2026-12-01 · chat: ¥{spend:,.2f}"])
