@@ -24,6 +24,7 @@ from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
 from . import pricing, quota, registry, safety
+from .backends import REMOTE_ENGINES
 from .backends.base import Backend
 from .capabilities import Capability, PriceUnit, Unit
 from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput, ModelNotPermitted
@@ -209,9 +210,9 @@ def cooldown_clear() -> None:
 def _healthy_first(
     candidates: list[registry.ResolvedModel], reasons: list[str]
 ) -> list[registry.ResolvedModel]:
-    """Models that failed in the last AI_COOLDOWN_S seconds (in any process: the mark is in
-    the shared cache) are tried after the others, so a server that is down costs one caller
-    its timeout, not every caller."""
+    """Models whose server failed in the last AI_COOLDOWN_S seconds (in any process: the mark
+    is in the shared cache) are tried after the others, so a server that is down costs one
+    caller its timeout, not every caller."""
     if len(candidates) < 2:
         return candidates
     cooling = cache.get_many([_cooldown_key(model) for model in candidates])
@@ -237,7 +238,9 @@ def served_by(
             backend = get_backend(model.spec)
             value = _call_with_timeout(lambda b=backend: invoke(b), model.timeout_s)
         except BackendUnavailable as exc:
-            if len(candidates) > 1:
+            if len(candidates) > 1 and model.spec.engine in REMOTE_ENGINES:
+                # A server that is down costs each caller its timeout; a local engine that
+                # failed (a model process that died) is restarted by the next call instead.
                 cache.set(_cooldown_key(model), 1, settings.AI_COOLDOWN_S)
                 _cooled.add(_cooldown_key(model))
             logger.warning(

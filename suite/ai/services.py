@@ -18,7 +18,7 @@ from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
 from . import registry, safety
-from .backends import ENGINE_MODULES, engine_class
+from .backends import ENGINE_MODULES, REMOTE_ENGINES, engine_class
 from .capabilities import MICRO_YUAN, Capability, PriceUnit, Unit
 from .config_cache import invalidate
 from .models import (
@@ -34,8 +34,6 @@ from .models import (
     VoiceDefault,
 )
 
-# Engines that talk to a server: their path may be the server's URL instead of a local folder.
-REMOTE_ENGINES = frozenset({"openai-compatible"})
 MODEL_FIELDS = (
     "name",
     "capability",

@@ -20,6 +20,10 @@ ENGINE_MODULES = {
     "rapidocr": "suite.ai.backends.ocr_rapidocr",
 }
 
+# Engines that talk to a server over the network: their path may be the server's URL, and a
+# failure of theirs (a server down, a connect timeout) puts the model in cooldown.
+REMOTE_ENGINES = frozenset({"openai-compatible"})
+
 
 def engine_class(engine: str):
     """The Backend subclass for an engine name, or None if the engine is unknown."""
