@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from suite.accounts.models import ApiKey
+from suite.privacy import mask_text
 from suite.tenancy.models import Tenant
 from suite.tenancy.selectors import tenant_subtree
 
@@ -185,6 +186,7 @@ STATEMENT_SUMS = (
     "images", "frames", "cost",
 )  # fmt: skip
 FEN = Decimal("0.01")
+STATEMENT_USERS = 20  # the top spenders shown by name
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -224,6 +226,21 @@ def statement(tenant: Tenant, month: date) -> dict:
         )
         out.append(line)
     exact = billed.aggregate(total=Sum("cost"))["total"] or Decimal(0)
+    by_user = (
+        billed.exclude(user=None)
+        .values("user_id", "user__username", "user__display_name")
+        .annotate(calls=Sum("requests"), cost=Sum("cost"))
+        .order_by("-cost", "user__username")
+    )
+    users = [
+        {
+            # Subscribers sign in by phone: their names are masked like every list's.
+            "name": mask_text(row["user__display_name"] or row["user__username"]),
+            "calls": row["calls"],
+            "cost": row["cost"],
+        }
+        for row in by_user[:STATEMENT_USERS]
+    ]
     return {
         "tenant": tenant,
         "month": start.date(),
@@ -231,6 +248,7 @@ def statement(tenant: Tenant, month: date) -> dict:
         "end": end,
         "lines": out,
         "calls": sum(line["requests"] for line in out),
+        "users": users,
         "exact": exact,
         "total": exact.quantize(FEN, rounding=ROUND_HALF_UP),
     }

@@ -232,8 +232,11 @@ def test_the_statement_matches_the_usage_rows_to_the_fen(client, tenant_a, admin
     price(tenant_a.parent, PriceUnit.INPUT_TOKENS, "0.0008", per=1000)
     price(tenant_a.parent, PriceUnit.OUTPUT_TOKENS, "0.002", per=1000)
     key = api_key_create(tenant=tenant_a, name="=HYPERLINK(1)", scopes=["maas"])
+    subscriber = member(tenant_a, Role.SUBSCRIBER, username="13812345678")
+    subscriber.display_name = ""  # known by the number they signed in with
+    subscriber.save(update_fields=["display_name"])
     for _ in range(7):
-        ask(tenant_a)
+        ask(tenant_a, user=subscriber)
     for _ in range(4):
         ask(tenant_a, api_key=key.record)
     last_month = timezone.now() - timedelta(days=40)
@@ -250,6 +253,8 @@ def test_the_statement_matches_the_usage_rows_to_the_fen(client, tenant_a, admin
     total = page.context["statement"]["total"]
     assert total == exact.quantize(Decimal("0.01"))
     assert page.context["statement"]["calls"] == 11
+    spenders = page.context["statement"]["users"]
+    assert [(u["name"], u["calls"]) for u in spenders] == [("138****5678", 7)]  # masked
     assert [line["requests"] for line in page.context["statement"]["lines"]] in ([7, 4], [4, 7])
     assert f"¥{total}" in page.content.decode()
     usage = client.get(reverse("ai:usage")).content.decode()
