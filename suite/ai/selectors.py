@@ -115,6 +115,28 @@ def usage_by_day(
     return [_unprefixed(row) for row in rows]
 
 
+def spend_by_day(
+    tenant: Tenant,
+    *,
+    days: int = 30,
+    capability: str | None = None,
+    model: str | None = None,
+) -> dict[str, dict[date, float]]:
+    """Yuan spent per capability and day by the tenant and every tenant below it: what a
+    province or city sells is its subtree's spend."""
+    records = UsageRecord.objects.filter(tenant__in=tenant_subtree(tenant)).exclude(cost=0)
+    rows = (
+        _usage_filtered(records, days=days, capability=capability, model=model)
+        .annotate(day=TruncDate("created_at", tzinfo=_operator_tz()))
+        .values("day", "capability")
+        .annotate(total=Sum("cost"))
+    )
+    spend: dict[str, dict[date, float]] = {}
+    for row in rows:
+        spend.setdefault(row["capability"], {})[row["day"]] = float(row["total"])
+    return spend
+
+
 def usage_by_tenant(
     tenant: Tenant,
     *,

@@ -257,18 +257,14 @@ def safety_term_remove(request, pk: int):
 # --- Usage ---------------------------------------------------------------------------------
 
 
-def _usage_charts(rows: list[dict], days: list) -> dict:
+def _usage_charts(rows: list[dict], days: list, spend: dict) -> dict:
     labels = {str(c): str(c.label) for c in Capability}
     by_capability: dict[str, dict] = {}
-    spend: dict[str, dict] = {}
     calls: dict = {}
     fallbacks: dict = {}
     for row in rows:
         series = by_capability.setdefault(row["capability"], {})
         series[row["day"]] = series.get(row["day"], 0) + row["requests"]
-        if row["cost"]:
-            costs = spend.setdefault(row["capability"], {})
-            costs[row["day"]] = costs.get(row["day"], 0) + float(row["cost"])
         calls[row["day"]] = calls.get(row["day"], 0) + row["requests"]
         fallbacks[row["day"]] = fallbacks.get(row["day"], 0) + row["fallback"]
     share = {day: fallbacks.get(day, 0) / n for day, n in calls.items() if n}
@@ -288,8 +284,9 @@ def _usage_charts(rows: list[dict], days: list) -> dict:
             chart_id="chart-spend",
             title=_("Spend per day and capability"),
             desc=_(
-                "Stacked bars: yuan spent per day over the last %(n)s days, one colour per "
-                "capability, at the prices in force when each call ran."
+                "Stacked bars: yuan spent per day by this tenant and the tenants below it over "
+                "the last %(n)s days, one colour per capability, at the prices in force when "
+                "each call ran."
             )
             % {"n": len(days)},
             days=days,
@@ -335,6 +332,6 @@ def usage(request):
         "per_capability": selectors.usage_by_capability(rows),
         "per_tenant": selectors.usage_by_tenant(tenant, days=USAGE_DAYS, **filters),
         "rows": rows,
-        **_usage_charts(rows, days),
+        **_usage_charts(rows, days, selectors.spend_by_day(tenant, days=USAGE_DAYS, **filters)),
     }
     return render(request, "ai/usage.html", context)

@@ -4,6 +4,7 @@
 import csv
 import io
 import math
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -389,3 +390,19 @@ def test_the_price_api_sets_lines_and_hides_other_tenants(api_a, tenant_a, tenan
     assert Price.objects.get(pk=theirs.pk).yuan == Decimal("0.5")
     assert api_a.delete(detail).status_code == 204
     assert AuditEntry.objects.filter(tenant=tenant_a, action="ai_price.deleted").exists()
+
+
+@pytest.mark.django_db
+def test_a_province_admin_sees_its_cities_spend_charted(client, tenant_a, tenant_b, province_admin):
+    price(tenant_a.parent, PriceUnit.REQUESTS, "0.05")
+    price(tenant_b.parent, PriceUnit.REQUESTS, "7.00")
+    ask(tenant_a)
+    ask(tenant_a)
+    ask(tenant_b)  # another province's city: not in this chart
+    client.force_login(province_admin)
+    page = client.get(reverse("ai:usage")).content.decode()
+    chart = page[
+        page.index('id="chart-spend"') : page.index("</svg>", page.index('id="chart-spend"'))
+    ]
+    bars = re.findall(r"<title>[\d-]+ · ([^<]+)</title>", chart)
+    assert bars == ["对话: ¥0.10"]
