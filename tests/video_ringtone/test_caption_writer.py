@@ -188,7 +188,7 @@ def test_a_scene_the_model_does_not_cover_gets_a_labelled_template_line(
     assert third.caption == BIRTHDAY.template_lines[0]
     assert (third.caption_origin, third.caption_model) == (TextOrigin.TEMPLATE, "")
     assert result.source == "model" and result.template_scenes == [third.pk]
-    assert zh("Scenes the AI did not write a separate line for got template text.") in (
+    assert gettext("Scenes the AI did not write a separate line for got template text.") in (
         result.message
     )
 
