@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -158,20 +158,38 @@ def applicable_quotas(
     return sorted(rules, key=lambda rule: rule.pk)
 
 
-def _charge(rule: QuotaRule, start: datetime, n: int) -> bool:
-    """Add n to the window's counter if it stays within the limit. One UPDATE in the common
-    case; the window's first call creates the counter."""
+def _add_within_limit(rule: QuotaRule, start: datetime, n: int) -> int | None:
+    """The counter after adding n, or None when it would pass the limit (or has no row yet).
+    One statement: the conditional UPDATE returns the new count (PostgreSQL and SQLite both
+    know RETURNING; the ORM's update() does not), so a budget's alert needs no second read."""
+    table = connection.ops.quote_name(QuotaCounter._meta.db_table)
+    # The model's own table name, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET used = used + %s "  # noqa: S608
+        "WHERE quota_id = %s AND window_start = %s AND used <= %s RETURNING used"
+    )
+    when = connection.ops.adapt_datetimefield_value(start)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [n, rule.pk, when, rule.limit - n])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _charge(rule: QuotaRule, start: datetime, n: int) -> int | None:
+    """Add n to the window's counter if it stays within the limit: the new count, or None.
+    One statement in the common case; the window's first call creates the counter."""
+    used = _add_within_limit(rule, start, n)
+    if used is not None:
+        return used
     window = QuotaCounter.objects.filter(quota_id=rule.pk, window_start=start)
-    if window.filter(used__lte=rule.limit - n).update(used=F("used") + n):
-        return True
     if window.exists():
-        return False
+        return None
     try:
         with transaction.atomic():
             QuotaCounter.objects.create(quota_id=rule.pk, window_start=start)
     except IntegrityError:  # a concurrent first call in this window created it
         pass
-    return bool(window.filter(used__lte=rule.limit - n).update(used=F("used") + n))
+    return _add_within_limit(rule, start, n)
 
 
 def reserve(
@@ -191,23 +209,21 @@ def reserve(
         for rule in rules:
             n = units[rule.unit]
             start = window_start(rule.period, now)
-            if not _charge(rule, start, n):
+            used = _charge(rule, start, n)
+            if used is None:
                 # Leaving the atomic block by exception rolls back the counters already charged.
                 wait = (window_end(rule.period, start) - now).total_seconds()
                 raise QuotaExceeded(rule.description, retry_after=max(1, math.ceil(wait)))
             reservation.charged[(rule.pk, start)] = (rule.unit, n)
             if rule.unit == Unit.SPEND:
-                _alert_on_crossing(rule, start, n)
+                _alert_on_crossing(rule, used, n)
     return reservation
 
 
-def _alert_on_crossing(rule: QuotaRule, start: datetime, n: int) -> None:
+def _alert_on_crossing(rule: QuotaRule, used: int, n: int) -> None:
     """An audit event (the portal's budget notice reads the counters) when this charge took
     the budget past the alert share: only the charge that crosses it, so once per window."""
     threshold = rule.limit * BUDGET_ALERT_SHARE
-    used = QuotaCounter.objects.filter(quota_id=rule.pk, window_start=start).values_list(
-        "used", flat=True
-    )[0]
     if used - n < threshold <= used:
         audit_record(
             action="ai.budget_alert",
