@@ -14,6 +14,9 @@ reservation takes it past BUDGET_ALERT_SHARE of its limit.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -36,6 +39,19 @@ from .pricing import yuan_text
 from .registry import ancestor_ids
 
 BUDGET_ALERT_SHARE = 0.8
+# While a request tracks them (`counts_tracked`): quota id -> its counter after this request's
+# charges and refunds, so the response's rate-limit headers need no read of their own.
+_tracked: ContextVar[dict[int, int] | None] = ContextVar("quota_counts", default=None)
+
+
+@contextmanager
+def counts_tracked() -> Iterator[dict[int, int]]:
+    counts: dict[int, int] = {}
+    token = _tracked.set(counts)
+    try:
+        yield counts
+    finally:
+        _tracked.reset(token)
 
 
 def window_start(period: str, now: datetime) -> datetime:
@@ -215,6 +231,8 @@ def reserve(
                 wait = (window_end(rule.period, start) - now).total_seconds()
                 raise QuotaExceeded(rule.description, retry_after=max(1, math.ceil(wait)))
             reservation.charged[(rule.pk, start)] = (rule.unit, n)
+            if (tracked := _tracked.get()) is not None:
+                tracked[rule.pk] = used
             if rule.unit == Unit.SPEND:
                 _alert_on_crossing(rule, used, n)
     return reservation
@@ -247,6 +265,8 @@ def settle(reservation: Reservation, actual: dict[str, float]) -> None:
         refund = reserved - min(units.get(unit, 0), reserved)
         if refund and unit != Unit.REQUESTS:
             _refund(quota_id, start, refund)
+            if (tracked := _tracked.get()) is not None and quota_id in tracked:
+                tracked[quota_id] -= refund
 
 
 def release(reservation: Reservation) -> None:
@@ -289,11 +309,16 @@ RATE_HEADER_UNITS = ((Unit.REQUESTS, "requests"), (Unit.TOKENS, "tokens"))
 
 
 def rate_limit_headers(
-    tenant: Tenant, capability: Capability | str, api_key_id: int | None
+    tenant: Tenant,
+    capability: Capability | str,
+    api_key_id: int | None,
+    known: dict[int, int] | None = None,
 ) -> dict[str, str]:
     """OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} for the limit with the
     least left (of the key's own and the tenant tree's), so a client can pace itself. None
-    when no limit binds that unit."""
+    when no limit binds that unit. `known`: counters this request already holds (read only
+    the others)."""
+    known = known or {}
     rules = [
         rule
         for rule in applicable_quotas(tenant, str(capability), api_key_id)
@@ -303,13 +328,13 @@ def rate_limit_headers(
         return {}
     now = timezone.now()
     starts = {rule.pk: window_start(rule.period, now) for rule in rules}
-    used = {
-        quota_id: n
-        for quota_id, start, n in QuotaCounter.objects.filter(quota_id__in=starts).values_list(
+    used = {pk: n for pk, n in known.items() if pk in starts}
+    unknown = [pk for pk in starts if pk not in used]
+    if unknown:
+        counters = QuotaCounter.objects.filter(quota_id__in=unknown).values_list(
             "quota_id", "window_start", "used"
         )
-        if start == starts[quota_id]
-    }
+        used.update({pk: n for pk, start, n in counters if start == starts[pk]})
     headers = {}
     for unit, name in RATE_HEADER_UNITS:
         left = [(max(r.limit - used.get(r.pk, 0), 0), r) for r in rules if r.unit == unit]

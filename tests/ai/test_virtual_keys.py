@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from suite.accounts.models import ApiKey
 from suite.accounts.services import api_key_create
-from suite.ai import services
+from suite.ai import quota, services
 from suite.ai.capabilities import PriceUnit, Unit
 from suite.ai.loader import unload_all
 from suite.ai.models import Period, Quota
@@ -28,6 +29,14 @@ pytestmark = pytest.mark.django_db
 def _fresh_backends():
     yield
     unload_all()
+
+
+@pytest.fixture(autouse=True)
+def _one_minute_window(monkeypatch):
+    # Per-minute limits: a test that ran across a minute's end would see its counter reset.
+    fixed = timezone.now().replace(second=10, microsecond=0)
+    clock = SimpleNamespace(now=lambda: fixed, localtime=timezone.localtime)
+    monkeypatch.setattr(quota, "timezone", clock)
 
 
 def chat(key: str, model: str = "default") -> object:

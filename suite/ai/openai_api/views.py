@@ -29,7 +29,7 @@ from suite.api.parsers import JsonBodyError, load_json, too_large_message
 from .. import gateway
 from ..capabilities import Capability
 from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
-from ..quota import rate_limit_headers
+from ..quota import counts_tracked, rate_limit_headers
 from ..registry import DEFAULT_MODEL, aliases, configured_models
 from ..types import CallInfo, ChatMessage, ToolUse
 from . import formats, moderation, openai_names, responses
@@ -92,13 +92,15 @@ def openai_endpoint(method: str, capability: Capability | None = None):
                     code="method_not_allowed",
                 )
             caller = gateway.Caller(tenant=key.tenant, api_key=key, request=request)
-            try:
-                response = view(request, caller, *args, **kwargs)
-            except AiError as exc:
-                response = from_ai_error(exc)
-            if capability is not None:
-                for name, value in rate_limit_headers(key.tenant, capability, key.pk).items():
-                    response[name] = value
+            with counts_tracked() as counts:
+                try:
+                    response = view(request, caller, *args, **kwargs)
+                except AiError as exc:
+                    response = from_ai_error(exc)
+                if capability is not None:
+                    limits = rate_limit_headers(key.tenant, capability, key.pk, known=counts)
+                    for name, value in limits.items():
+                        response[name] = value
             return response
 
         return wrapper
