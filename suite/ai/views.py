@@ -206,11 +206,8 @@ def statement(request):
     chosen = request.GET.get("tenant")
     if chosen and chosen not in {str(t.pk) for t in tenants}:
         raise Http404  # not this tenant's nor one below it
-    this_month = timezone.localdate().replace(day=1)
-    form = forms.StatementForm(
-        request.GET or {"month": f"{this_month:%Y-%m}", "tenant": request.tenant.pk},
-        tenants=tenants,
-    )
+    defaults = {"month": f"{timezone.localdate():%Y-%m}", "tenant": str(request.tenant.pk)}
+    form = forms.StatementForm({**defaults, **request.GET.dict()}, tenants=tenants)
     if not form.is_valid():
         return render(request, "ai/statement.html", {"form": form}, status=400)
     tenant = next(t for t in tenants if t.pk == form.cleaned_data["tenant"])

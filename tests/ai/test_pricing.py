@@ -289,7 +289,9 @@ def test_statements_of_the_subtree_only(client, tenant_a, tenant_b, admin_a, pro
     assert page.status_code == 200
     assert page.context["statement"]["total"] == Decimal("2.00")
     bad = client.get(reverse("ai:statement"), {"tenant": tenant_a.pk, "month": "2026-13"})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and bad.context["form"].errors["month"]
+    own = client.get(reverse("ai:statement"), {"month": month})  # the tenant defaults to its own
+    assert own.context["statement"]["tenant"] == tenant_a.parent
 
 
 # --- Price and budget administration ---------------------------------------------------------
