@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from suite.api.parsers import JSONFormField
 
-from .capabilities import MICRO_YUAN, Capability, PriceUnit, Unit
+from . import pricing
+from .capabilities import Capability, PriceUnit, Unit
 from .models import ENGINE_CHOICES, AiModel, Period, PricePer, Quota, SafetyCategory, SpeechLanguage
 
 
@@ -78,7 +79,7 @@ class QuotaForm(forms.Form):
     @staticmethod
     def initial_for(quota: Quota) -> dict:
         limit = quota.limit
-        yuan = (Decimal(limit) / MICRO_YUAN).quantize(Decimal("0.01"))
+        yuan = pricing.yuan(limit).quantize(Decimal("0.01"))
         shown = yuan if quota.unit == Unit.SPEND else limit
         return {"capability": quota.capability, "unit": quota.unit, "period": quota.period,
                 "limit": shown}  # fmt: skip
@@ -90,7 +91,7 @@ class QuotaForm(forms.Form):
         if limit is None or unit is None:
             return data
         if unit == Unit.SPEND:
-            data["limit"] = int(limit * MICRO_YUAN)
+            data["limit"] = pricing.micro_yuan(limit)
         elif limit != limit.to_integral_value():
             self.add_error("limit", _("This unit is counted in whole numbers."))
         else:

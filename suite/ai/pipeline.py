@@ -215,10 +215,11 @@ def _healthy_first(
     caller its timeout, not every caller."""
     if len(candidates) < 2:
         return candidates
-    cooling = cache.get_many([_cooldown_key(model) for model in candidates])
+    keys = [_cooldown_key(model) for model in candidates]
+    cooling = cache.get_many(keys)
     if not cooling:
         return candidates
-    later = [model for model in candidates if _cooldown_key(model) in cooling]
+    later = [model for model, key in zip(candidates, keys, strict=True) if key in cooling]
     reasons += [_("%(model)s: cooling down after a failure") % {"model": m.name} for m in later]
     return [model for model in candidates if model not in later] + later
 
@@ -241,8 +242,9 @@ def served_by(
             if len(candidates) > 1 and model.spec.engine in REMOTE_ENGINES:
                 # A server that is down costs each caller its timeout; a local engine that
                 # failed (a model process that died) is restarted by the next call instead.
-                cache.set(_cooldown_key(model), 1, settings.AI_COOLDOWN_S)
-                _cooled.add(_cooldown_key(model))
+                key = _cooldown_key(model)
+                cache.set(key, 1, settings.AI_COOLDOWN_S)
+                _cooled.add(key)
             logger.warning(
                 "%s: %s unavailable for %s: %s",
                 capability,

@@ -102,6 +102,11 @@ def yuan(micro_yuan: float) -> Decimal:
     return Decimal(int(micro_yuan)) / MICRO_YUAN
 
 
+def micro_yuan(amount: Decimal | int | str) -> int:
+    """Yuan as the spend unit counts them (whole micro-yuan)."""
+    return int(Decimal(amount) * MICRO_YUAN)
+
+
 def yuan_text(amount: Decimal) -> str:
     """¥ to the fen; below one fen to four places, so a few cheap calls do not read ¥0.00."""
     if 0 < abs(amount) < Decimal("0.01"):

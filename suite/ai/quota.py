@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -30,15 +29,21 @@ from django.utils.translation import gettext as _
 from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
-from .capabilities import MICRO_YUAN, Capability, Unit
+from .capabilities import Capability, Unit
 from .config_cache import memoize
 from .errors import QuotaExceeded
 from .metering_db import metering_transaction
 from .models import Period, Quota, QuotaCounter
-from .pricing import yuan_text
+from .pricing import yuan, yuan_text
 from .registry import ancestor_ids
 
 BUDGET_ALERT_SHARE = 0.8
+# An API key's own limits: form field -> (unit, period) of the quota bound to the key.
+KEY_LIMITS = {
+    "rpm": (Unit.REQUESTS, Period.MINUTE),
+    "tpm": (Unit.TOKENS, Period.MINUTE),
+    "monthly_budget": (Unit.SPEND, Period.MONTH),
+}
 # While a request tracks them (`counts_tracked`): quota id -> its counter after this request's
 # charges and refunds, so the response's rate-limit headers need no read of their own.
 _tracked: ContextVar[dict[int, int] | None] = ContextVar("quota_counts", default=None)
@@ -104,7 +109,7 @@ class QuotaRule:
 def amount_text(unit: str, amount: int) -> str:
     """How a page shows an amount of `unit`: yuan for spend, else the number."""
     if unit == Unit.SPEND:
-        return yuan_text(Decimal(amount) / MICRO_YUAN)
+        return yuan_text(yuan(amount))
     return f"{amount:,}"
 
 
@@ -250,8 +255,8 @@ def _alert_on_crossing(rule: QuotaRule, used: int, n: int) -> None:
             data={
                 "quota": rule.pk,
                 "period": rule.period,
-                "limit_yuan": str(rule.limit / MICRO_YUAN),
-                "used_yuan": str(used / MICRO_YUAN),
+                "limit_yuan": str(yuan(rule.limit)),
+                "used_yuan": str(yuan(used)),
                 "percent": round(100 * used / rule.limit) if rule.limit else 100,
             },
         )

@@ -16,7 +16,8 @@ from suite.privacy import mask_text
 from suite.tenancy.models import Tenant
 from suite.tenancy.selectors import tenant_subtree
 
-from .capabilities import MICRO_YUAN, Capability, Unit, capability_label
+from . import pricing
+from .capabilities import Capability, Unit, capability_label
 from .models import (
     AiModel,
     CallStatus,
@@ -31,6 +32,7 @@ from .models import (
 from .pricing import sellers, yuan_text
 from .quota import (
     BUDGET_ALERT_SHARE,
+    KEY_LIMITS,
     amount_text,
     key_limit_status_all,
     quota_status,
@@ -286,22 +288,28 @@ def model_names(tenant: Tenant) -> dict[str, list[str]]:
     return names
 
 
+def _nearest_first(rows, chain: list[int], key) -> list[tuple]:
+    """(row, overridden) per row of the tenants in `chain` (nearest first), grouped by `key`;
+    within a group the nearest tenant's row comes first and the others are overridden."""
+    order = {pk: n for n, pk in enumerate(chain)}
+    ordered = sorted(rows, key=lambda row: (key(row), order[row.tenant_id]))
+    seen: set = set()
+    marked = []
+    for row in ordered:
+        marked.append((row, key(row) in seen))
+        seen.add(key(row))
+    return marked
+
+
 def aliases_for_portal(tenant: Tenant) -> list[dict]:
     """The aliases the tenant's callers can use: its own and its ancestors', each marked when a
     nearer tenant's alias of the same name overrides it."""
     chain = ancestor_ids(tenant)
-    order = {pk: n for n, pk in enumerate(chain)}
-    rows = sorted(
-        ModelAlias.objects.select_related("tenant").filter(tenant_id__in=chain),
-        key=lambda a: (a.capability, a.alias, order[a.tenant_id]),
-    )
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for row in rows:
-        key = (row.capability, row.alias)
-        out.append({"alias": row, "own": row.tenant_id == tenant.pk, "overridden": key in seen})
-        seen.add(key)
-    return out
+    rows = ModelAlias.objects.select_related("tenant").filter(tenant_id__in=chain)
+    return [
+        {"alias": row, "own": row.tenant_id == tenant.pk, "overridden": overridden}
+        for row, overridden in _nearest_first(rows, chain, lambda a: (a.capability, a.alias))
+    ]
 
 
 def prices_for_portal(tenant: Tenant) -> dict:
@@ -309,17 +317,13 @@ def prices_for_portal(tenant: Tenant) -> dict:
     marked when a nearer seller's line for the same model and unit overrides it. `own`: the
     lines this tenant sets for the tenants below it."""
     chain = sellers(tenant)
-    order = {pk: n for n, pk in enumerate(chain)}
-    lines = sorted(
-        Price.objects.select_related("tenant").filter(tenant_id__in=chain),
-        key=lambda p: (p.capability, p.model, p.unit, order[p.tenant_id]),
-    )
-    seen: set[tuple[str, str, str]] = set()
-    paid = []
-    for line in lines:
-        key = (line.capability, line.model, line.unit)
-        paid.append({"price": line, "overridden": key in seen})
-        seen.add(key)
+    lines = Price.objects.select_related("tenant").filter(tenant_id__in=chain)
+    paid = [
+        {"price": line, "overridden": overridden}
+        for line, overridden in _nearest_first(
+            lines, chain, lambda p: (p.capability, p.model, p.unit)
+        )
+    ]
     own = Price.objects.for_tenant(tenant).order_by("capability", "model", "unit")
     return {"paid": paid, "own": list(own), "top": chain == [tenant.pk]}
 
@@ -354,14 +358,13 @@ def keys_with_limits(tenant: Tenant) -> list:
 
 
 def key_limits_initial(key) -> dict:
-    by_unit = {q.unit: q.limit for q in Quota.objects.filter(api_key=key)}
-    budget = by_unit.get(Unit.SPEND)
-    return {
-        "allowed_models": ", ".join(key.allowed_models),
-        "rpm": by_unit.get(Unit.REQUESTS),
-        "tpm": by_unit.get(Unit.TOKENS),
-        "monthly_budget": None if budget is None else Decimal(budget) / MICRO_YUAN,
-    }
+    """The key limits form's values: its model list, and each limit of KEY_LIMITS it has."""
+    limits = {(q.unit, q.period): q.limit for q in Quota.objects.filter(api_key=key)}
+    initial: dict = {"allowed_models": ", ".join(key.allowed_models)}
+    for name, (unit, period) in KEY_LIMITS.items():
+        limit = limits.get((unit, period))
+        initial[name] = pricing.yuan(limit) if limit is not None and unit == Unit.SPEND else limit
+    return initial
 
 
 def statement_tenants(tenant: Tenant) -> list[Tenant]:

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
-from . import registry, safety
+from . import pricing, registry, safety
 from .backends import ENGINE_MODULES, REMOTE_ENGINES, engine_class
-from .capabilities import MICRO_YUAN, Capability, PriceUnit, Unit
+from .capabilities import Capability, PriceUnit, Unit
 from .config_cache import invalidate
 from .models import (
     AiModel,
@@ -33,6 +33,7 @@ from .models import (
     SpeechLanguage,
     VoiceDefault,
 )
+from .quota import KEY_LIMITS
 
 MODEL_FIELDS = (
     "name",
@@ -521,14 +522,6 @@ def alias_delete(*, alias: ModelAlias, request=None) -> None:
     _invalidate_config()
 
 
-KEY_LIMITS = {
-    # form field -> (unit, period)
-    "rpm": (Unit.REQUESTS, Period.MINUTE),
-    "tpm": (Unit.TOKENS, Period.MINUTE),
-    "monthly_budget": (Unit.SPEND, Period.MONTH),
-}
-
-
 @transaction.atomic
 def key_limits_set(
     *,
@@ -557,7 +550,7 @@ def key_limits_set(
                 existing.delete()
                 changes[name] = None
             continue
-        limit = int(Decimal(value) * MICRO_YUAN) if unit == Unit.SPEND else int(value)
+        limit = pricing.micro_yuan(value) if unit == Unit.SPEND else int(value)
         if existing is None:
             Quota.objects.create(
                 tenant=key.tenant, api_key=key, unit=unit, period=period, limit=limit
