@@ -15,8 +15,6 @@ from .conftest import draft_with_scenes
 
 pytestmark = pytest.mark.browser
 
-CONTROLS_BAND_PX = 64  # Chromium's bottom control bar (and its timeline) lives in this band
-
 
 def _sign_in(page, live_server, user) -> None:
     """Subscribers sign in with an SMS code; the session cookie stands in for that step."""
@@ -32,12 +30,11 @@ def _box(page, selector):
     return page.locator(selector).first.bounding_box()
 
 
-def _badge_clear_of_controls(page):
-    video, badge = _box(page, ".vr-player video"), _box(page, "[data-aigc-badge]")
-    assert badge["x"] >= video["x"] and badge["y"] >= video["y"]
-    # top-left, and well above the band of the controls at the bottom of the video
-    assert badge["x"] + badge["width"] < video["x"] + video["width"] / 2
-    assert badge["y"] + badge["height"] < video["y"] + video["height"] - CONTROLS_BAND_PX
+def _one_visible_label(page):
+    """The label a person sees is in the video's pixels (top right, above the controls at the
+    bottom: test_rendering checks its place); the page adds only its text for screen readers."""
+    label = _box(page, "[data-aigc-badge]")
+    assert label["width"] <= 1 and label["height"] <= 1
     expect(page.locator("[data-aigc-badge]")).to_have_text("AI生成")
 
 
@@ -81,7 +78,7 @@ def test_phone_and_desktop_layout(
         screenshot(page, "ringtone-draft-360")
 
         page.goto(f"{live_server.url}/video-ringtone/m/gallery/{ringtone.pk}/")
-        _badge_clear_of_controls(page)
+        _one_visible_label(page)
         expect(page.locator("#use-same")).to_have_text("一键设置同款")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         screenshot(page, "ringtone-gallery-360")
@@ -92,6 +89,6 @@ def test_phone_and_desktop_layout(
     try:
         _sign_in(desktop, live_server, subscriber_a)
         desktop.goto(f"{live_server.url}/video-ringtone/m/ringtones/{ringtone.pk}/")
-        _badge_clear_of_controls(desktop)
+        _one_visible_label(desktop)
     finally:
         desktop.context.close()
