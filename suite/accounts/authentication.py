@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from suite.ai.config_cache import memoize_found
 from suite.tenancy.selectors import tenants_of_user
 
 from .models import ApiKey, UserToken
@@ -46,18 +46,28 @@ def _touch(record) -> None:
 
 
 def api_key_from_raw(raw: str) -> ApiKey | None:
-    """The active key for a raw secret, or None. Used by REST and WebSocket alike."""
+    """The active key for a raw secret, or None. Used by REST and WebSocket alike.
+
+    Every model call starts here, so a found key is memoised per process (a database read cost
+    about half the gateway's overhead budget); saving a key or a tenant invalidates the memo in
+    every process, within config_cache.RECHECK_S in the others (see signals)."""
     if not raw.startswith(API_KEY_PREFIX):
         return None
-    key = (
-        ApiKey.objects.select_related("tenant")
-        .filter(hashed_key=hash_secret(raw), revoked_at__isnull=True, tenant__is_active=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-        .first()
+    digest = hash_secret(raw)
+    key = memoize_found(
+        ("api-key", digest),
+        lambda: ApiKey.objects.select_related("tenant").filter(hashed_key=digest).first(),
     )
-    if key is not None:
-        _touch(key)
+    if key is None or not _usable(key):
+        return None
+    _touch(key)
     return key
+
+
+def _usable(key: ApiKey) -> bool:
+    if key.revoked_at is not None or not key.tenant.is_active:
+        return False
+    return key.expires_at is None or key.expires_at > timezone.now()
 
 
 def user_token_from_raw(raw: str) -> UserToken | None:

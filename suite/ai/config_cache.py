@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger("suite.ai")
 VERSION_KEY = "ai:config:version"
@@ -52,6 +53,26 @@ def memoize(key: tuple, compute: Callable[[], T]) -> T:
         value = compute()
         _memo[key] = value
         return value
+
+
+def memoize_found(key: tuple, compute: Callable[[], T | None]) -> T | None:
+    """Like memoize, but a None result is not kept: lookups by a caller-chosen key (a secret's
+    hash) must not let anyone fill the memo with misses."""
+    _refresh()
+    try:
+        return _memo[key]
+    except KeyError:
+        value = compute()
+        if value is not None:
+            _memo[key] = value
+        return value
+
+
+def invalidate_on_commit() -> None:
+    """For writers inside a transaction: now, and again after commit (a reader between the two
+    may have cached the pre-commit rows under the new version)."""
+    invalidate()
+    transaction.on_commit(invalidate)
 
 
 def invalidate() -> None:

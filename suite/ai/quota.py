@@ -181,8 +181,8 @@ def applicable_quotas(
 
 def _add_within_limit(rule: QuotaRule, start: datetime, n: int) -> int | None:
     """The counter after adding n, or None when it would pass the limit (or has no row yet).
-    One statement: the conditional UPDATE returns the new count (PostgreSQL and SQLite both
-    know RETURNING; the ORM's update() does not), so a budget's alert needs no second read."""
+    One statement: the conditional UPDATE returns the new count (SQLite knows RETURNING; the
+    ORM's update() does not), so a budget's alert needs no second read."""
     table = connection.ops.quote_name(QuotaCounter._meta.db_table)
     # The model's own table name, quoted; every value is a parameter.
     sql = (
@@ -213,6 +213,38 @@ def _charge(rule: QuotaRule, start: datetime, n: int) -> int | None:
     return _add_within_limit(rule, start, n)
 
 
+def _charge_all(charges: list[tuple[QuotaRule, datetime, int]]) -> tuple[list[int] | None, int]:
+    """Add each amount to its window's counter, all or none: (the new counts, 0), or (None,
+    the 1-based position of the first counter it would take past its limit). On PostgreSQL
+    one round trip (the `ai_quota_add` function of migration 0004); elsewhere a statement per
+    counter inside a transaction."""
+    if connection.vendor == "postgresql":
+        return _add_in_database([(rule.pk, start, n, rule.limit) for rule, start, n in charges])
+    counts: list[int] = []
+    with metering_transaction():
+        for position, (rule, start, n) in enumerate(charges, 1):
+            used = _charge(rule, start, n)
+            if used is None:
+                transaction.set_rollback(True)
+                return None, position
+            counts.append(used)
+    return counts, 0
+
+
+def _add_in_database(
+    rows: list[tuple[int, datetime, int, int | None]],
+) -> tuple[list[int] | None, int]:
+    ids, starts, amounts, caps = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT counts, failed FROM ai_quota_add(%s::bigint[], %s::timestamptz[], "
+            "%s::bigint[], %s::bigint[])",
+            [ids, starts, amounts, caps],
+        )
+        counts, failed = cursor.fetchone()
+    return counts, failed
+
+
 def reserve(
     tenant: Tenant,
     capability: Capability | str,
@@ -226,20 +258,19 @@ def reserve(
     if not rules:
         return reservation
     now = timezone.now()
-    with metering_transaction():
-        for rule in rules:
-            n = units[rule.unit]
-            start = window_start(rule.period, now)
-            used = _charge(rule, start, n)
-            if used is None:
-                # Leaving the atomic block by exception rolls back the counters already charged.
-                wait = (window_end(rule.period, start) - now).total_seconds()
-                raise QuotaExceeded(rule.description, retry_after=max(1, math.ceil(wait)))
-            reservation.charged[(rule.pk, start)] = (rule.unit, n)
-            if (tracked := _tracked.get()) is not None:
-                tracked[rule.pk] = used
-            if rule.unit == Unit.SPEND:
-                _alert_on_crossing(rule, used, n)
+    charges = [(rule, window_start(rule.period, now), units[rule.unit]) for rule in rules]
+    counts, failed = _charge_all(charges)
+    if counts is None:
+        rule, start, _n = charges[failed - 1]
+        wait = (window_end(rule.period, start) - now).total_seconds()
+        raise QuotaExceeded(rule.description, retry_after=max(1, math.ceil(wait)))
+    tracked = _tracked.get()
+    for (rule, start, n), used in zip(charges, counts, strict=True):
+        reservation.charged[(rule.pk, start)] = (rule.unit, n)
+        if tracked is not None:
+            tracked[rule.pk] = used
+        if rule.unit == Unit.SPEND:
+            _alert_on_crossing(rule, used, n)
     return reservation
 
 
@@ -266,21 +297,32 @@ def settle(reservation: Reservation, actual: dict[str, float]) -> None:
     """Adjust the charge to what the call really used. Only ever refunds: reservations are
     sized to the most a call can use (prompt + max_tokens), so a call cannot overrun."""
     units = whole_units(actual)
+    refunds = {}
     for (quota_id, start), (unit, reserved) in reservation.charged.items():
         refund = reserved - min(units.get(unit, 0), reserved)
         if refund and unit != Unit.REQUESTS:
-            _refund(quota_id, start, refund)
+            refunds[(quota_id, start)] = refund
             if (tracked := _tracked.get()) is not None and quota_id in tracked:
                 tracked[quota_id] -= refund
+    _refund(refunds)
 
 
 def release(reservation: Reservation) -> None:
-    for (quota_id, start), (_unit, n) in reservation.charged.items():
-        _refund(quota_id, start, n)
+    _refund({window: n for window, (_unit, n) in reservation.charged.items()})
 
 
-def _refund(quota_id: int, start: datetime, n: int) -> None:
-    QuotaCounter.objects.filter(quota_id=quota_id, window_start=start).update(used=F("used") - n)
+def _refund(amounts: dict[tuple[int, datetime], int]) -> None:
+    """Give units back, in quota id order like every charge (no deadlock between the two)."""
+    if not amounts:
+        return
+    ordered = sorted(amounts.items())
+    if connection.vendor == "postgresql":
+        _add_in_database([(pk, start, -n, None) for (pk, start), n in ordered])
+        return
+    for (quota_id, start), n in ordered:
+        QuotaCounter.objects.filter(quota_id=quota_id, window_start=start).update(
+            used=F("used") - n
+        )
 
 
 def quota_status(tenant: Tenant) -> list[dict]:

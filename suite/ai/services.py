@@ -20,7 +20,7 @@ from suite.tenancy.models import Tenant
 from . import pricing, registry, safety
 from .backends import ENGINE_MODULES, REMOTE_ENGINES, engine_class
 from .capabilities import Capability, PriceUnit, Unit
-from .config_cache import invalidate
+from .config_cache import invalidate_on_commit
 from .models import (
     AiModel,
     ModelAlias,
@@ -570,10 +570,7 @@ def key_limits_set(
 
 def _invalidate_config() -> None:
     """Models, quotas and terms are memoised per process (suite.ai.config_cache)."""
-    invalidate()
-    # Again after commit: a reader between the two may have cached the pre-commit rows under
-    # the new version.
-    transaction.on_commit(invalidate)
+    invalidate_on_commit()
 
 
 @transaction.atomic

@@ -13,12 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from suite.accounts import authentication
 from suite.accounts.models import ApiKey
-from suite.accounts.services import api_key_create
+from suite.accounts.services import api_key_create, api_key_revoke
 from suite.ai import quota, services
 from suite.ai.capabilities import PriceUnit, Unit
 from suite.ai.loader import unload_all
-from suite.ai.models import Period, Quota
+from suite.ai.models import Period, Quota, QuotaCounter
 from suite.audit.models import AuditEntry
 from tests.cross_tenant import covers
 
@@ -52,15 +53,31 @@ def new_key(tenant, **terms):
     return api_key_create(tenant=tenant, name=terms.pop("name", "crm"), scopes=["maas"], **terms)
 
 
-def test_an_expired_key_is_refused_like_a_wrong_one(tenant_a):
+def test_an_expired_key_is_refused_like_a_wrong_one(tenant_a, monkeypatch):
     issued = new_key(tenant_a, expires_at=timezone.now() + timedelta(minutes=5))
     assert chat(issued.raw).status_code == 200
-    ApiKey.objects.filter(pk=issued.record.pk).update(expires_at=timezone.now())
+    # Six minutes on: the key's row, memoised by the first call, has not changed.
+    later = timezone.now() + timedelta(minutes=6)
+    monkeypatch.setattr(authentication, "timezone", SimpleNamespace(now=lambda: later))
     refused = chat(issued.raw)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "invalid_api_key"
-    issued.record.refresh_from_db()
-    assert issued.record.is_expired and not issued.record.is_active
+
+
+def test_a_used_key_stops_working_as_soon_as_it_is_revoked_or_its_tenant_is_disabled(
+    tenant_a, tenant_b
+):
+    issued = new_key(tenant_a)
+    assert chat(issued.raw).status_code == 200
+    api_key_revoke(key=issued.record)
+    assert chat(issued.raw).status_code == 401
+
+    other = new_key(tenant_b)
+    assert chat(other.raw).status_code == 200
+    tenant_b.is_active = False
+    tenant_b.save(update_fields=["is_active"])
+    assert chat(other.raw).status_code == 401
+    assert chat(new_key(tenant_a).raw).status_code == 200
 
 
 def test_a_key_may_call_only_the_models_on_its_list(tenant_a):
@@ -98,6 +115,15 @@ def test_a_keys_rpm_stops_that_key_only_and_the_headers_count_down(tenant_a):
     assert 1 <= int(refused["Retry-After"]) <= 60
     other = chat(new_key(tenant_a, name="other").raw)
     assert other.status_code == 200 and "x-ratelimit-limit-requests" not in other
+
+
+def test_a_call_refused_by_one_limit_is_charged_to_none_of_the_others(tenant_a):
+    limited = new_key(tenant_a)
+    services.key_limits_set(key=limited.record, rpm=100)  # the lower id: charged first
+    Quota.objects.create(tenant=tenant_a.parent, unit=Unit.REQUESTS, period=Period.DAY, limit=1)
+    assert [chat(limited.raw).status_code for _ in range(3)] == [200, 429, 429]
+    rpm = Quota.objects.get(api_key=limited.record, unit=Unit.REQUESTS)
+    assert list(QuotaCounter.objects.filter(quota=rpm).values_list("used", flat=True)) == [1]
 
 
 def test_the_tightest_of_key_and_tenant_limits_is_reported(tenant_a):
