@@ -1,6 +1,5 @@
 """Thin REST views: validation and writes live in the services, reads in the selectors."""
 
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.utils.dateparse import parse_datetime
@@ -13,7 +12,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.accounts.models import ApiKey, ApiKeyScope
-from suite.ai.errors import InvalidInput
 from suite.api.viewsets import TenantAPIView, TenantModelViewSet, TenantReadOnlyViewSet
 from suite.tenancy.models import Role
 
@@ -22,14 +20,6 @@ from ..models import Analysis, Camera, Event, Rule, WebhookDelivery, WebhookEndp
 from . import serializers as s
 
 ROLES = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)
-
-
-@contextmanager
-def as_400():
-    try:
-        yield
-    except InvalidInput as exc:
-        raise ValidationError({exc.param or "non_field_errors": [exc.message]}) from exc
 
 
 class _Base:
@@ -52,16 +42,14 @@ class CameraViewSet(_Base, TenantModelViewSet):
     search_fields = ["name", "location", "group"]
 
     def perform_create(self, serializer):
-        with as_400():
-            serializer.instance = services.camera_create(
-                tenant=self.tenant, actor=self._actor(), **serializer.validated_data
-            )
+        serializer.instance = services.camera_create(
+            tenant=self.tenant, actor=self._actor(), **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        with as_400():
-            serializer.instance = services.camera_update(
-                camera=serializer.instance, actor=self._actor(), **serializer.validated_data
-            )
+        serializer.instance = services.camera_update(
+            camera=serializer.instance, actor=self._actor(), **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         services.camera_delete(camera=instance, actor=self._actor())
@@ -80,13 +68,12 @@ class CameraViewSet(_Base, TenantModelViewSet):
         camera = self.get_object()
         upload = s.ClipUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        with as_400():
-            analysis = services.clip_analysis_start(
-                camera=camera,
-                upload=upload.validated_data["file"],
-                sample_fps=upload.validated_data.get("sample_fps"),
-                created_by=self._actor(),
-            )
+        analysis = services.clip_analysis_start(
+            camera=camera,
+            upload=upload.validated_data["file"],
+            sample_fps=upload.validated_data.get("sample_fps"),
+            created_by=self._actor(),
+        )
         return Response(s.AnalysisSerializer(analysis).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -112,15 +99,14 @@ class ZoneViewSet(_CameraChild):
     def _save(self, serializer, zone=None):
         camera = self._camera(serializer)
         data = serializer.validated_data
-        with as_400():
-            serializer.instance = services.zone_save(
-                camera=camera,
-                zone=zone,
-                actor=self._actor(),
-                name=data.get("name", zone.name if zone else ""),
-                kind=data.get("kind", zone.kind if zone else "area"),
-                points=data.get("points", zone.points if zone else None),
-            )
+        serializer.instance = services.zone_save(
+            camera=camera,
+            zone=zone,
+            actor=self._actor(),
+            name=data.get("name", zone.name if zone else ""),
+            kind=data.get("kind", zone.kind if zone else "area"),
+            points=data.get("points", zone.points if zone else None),
+        )
 
     def perform_create(self, serializer):
         self._save(serializer)
@@ -153,10 +139,9 @@ class RuleViewSet(_CameraChild):
             "schedule": rule.schedule if rule else {},
             "enabled": rule.enabled if rule else True,
         } | data
-        with as_400():
-            serializer.instance = services.rule_save(
-                camera=camera, zone=zone, rule=rule, actor=self._actor(), **values
-            )
+        serializer.instance = services.rule_save(
+            camera=camera, zone=zone, rule=rule, actor=self._actor(), **values
+        )
 
     def perform_create(self, serializer):
         self._save(serializer)
@@ -221,13 +206,12 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
         (the fallback, `reason`) read it; `query` is the list's query string for them."""
         body = s.EventQuestionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with as_400():
-            found = search_query.filters_from_question(
-                tenant=self.tenant,
-                question=body.validated_data["question"],
-                user=request.user if request.user.is_authenticated else None,
-                api_key=request.auth if isinstance(request.auth, ApiKey) else None,
-            )
+        found = search_query.filters_from_question(
+            tenant=self.tenant,
+            question=body.validated_data["question"],
+            user=request.user if request.user.is_authenticated else None,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+        )
         f = found.filters
         rows = search_query.understood(tenant=self.tenant, filters=f)
         names = {row["field"]: row["value"] for row in rows}
@@ -259,8 +243,7 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
         event = self.get_object()
         body = s.EventActionSerializer(data=self.request.data)
         body.is_valid(raise_exception=True)
-        with as_400():
-            event = fn(event=event, user=self._actor(), note=body.validated_data.get("note", ""))
+        event = fn(event=event, user=self._actor(), note=body.validated_data.get("note", ""))
         return Response(s.EventSerializer(event).data)
 
     @action(detail=True, methods=["post"], serializer_class=s.EventActionSerializer)
@@ -286,10 +269,9 @@ class WebhookViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with as_400():
-            endpoint, secret = services.webhook_endpoint_create(
-                tenant=self.tenant, actor=self._actor(), **serializer.validated_data
-            )
+        endpoint, secret = services.webhook_endpoint_create(
+            tenant=self.tenant, actor=self._actor(), **serializer.validated_data
+        )
         # the signing secret is returned this once
         return Response(
             {**s.WebhookSerializer(endpoint).data, "secret": secret}, status=status.HTTP_201_CREATED
@@ -303,10 +285,9 @@ class WebhookViewSet(
             "min_severity": endpoint.min_severity,
             **serializer.validated_data,
         }
-        with as_400():
-            serializer.instance = services.webhook_endpoint_update(
-                endpoint=endpoint, actor=self._actor(), **values
-            )
+        serializer.instance = services.webhook_endpoint_update(
+            endpoint=endpoint, actor=self._actor(), **values
+        )
 
     def perform_destroy(self, instance):
         services.webhook_endpoint_delete(endpoint=instance, actor=self._actor())
