@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from suite.ai.charts import PALETTE, line_chart, stacked_bar_chart
+from suite.portal.charts import PALETTE, line_chart, stacked_bar_chart
 from suite.telephony.models import Call
 from suite.tenancy.models import Tenant
 

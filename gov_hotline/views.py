@@ -22,6 +22,7 @@ from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
 from suite.portal.access import staff_required
+from suite.portal.charts import stacked_bar_chart
 from suite.telephony.selectors import call_get
 from suite.tenancy.models import Membership, Role
 
@@ -653,8 +654,6 @@ def kb_page(request):
 
 @staff_required(roles=DISPATCH)
 def hotspots_page(request):
-    from suite.ai.charts import stacked_bar_chart
-
     tenant = request.tenant
     if request.method == "POST":
         form = ReportForm(request.POST)

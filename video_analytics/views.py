@@ -17,11 +17,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from suite.ai.charts import stacked_bar_chart
 from suite.ai.errors import InvalidInput
 from suite.api.parsers import JsonBodyError, load_json
 from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
+from suite.portal.charts import stacked_bar_chart
 from suite.tenancy.models import Role
 
 from . import search_query, selectors, services, storage

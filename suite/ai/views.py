@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from suite.portal import charts
 from suite.portal.access import admin_required
 from suite.portal.forms import add_service_errors
 
-from . import charts, forms, selectors, services, statement_csv
+from . import forms, selectors, services, statement_csv
 from .capabilities import Capability
 from .models import AiModel, ModelAlias, Price, Quota, SafetyTerm
 from .safety import builtin_terms

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from suite.ai import charts, services
+from suite.ai import services
 from suite.ai.capabilities import Unit
 from suite.ai.models import AiModel, Period, Quota, SafetyTerm, UsageRecord
 from suite.audit.models import AuditEntry
+from suite.portal import charts
 from suite.tenancy.models import Role
 from tests.cross_tenant import covers
 from tests.factories import member

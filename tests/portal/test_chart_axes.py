@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from suite.ai import charts
+from suite.portal import charts
 
 NS = "{http://www.w3.org/2000/svg}"
 
