@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from suite.audit.services import audit_record
+from suite.audit.services import audit_entry, audit_logged
 from suite.tenancy.models import Tenant
 
 from . import pricing, quota, registry, safety
@@ -29,7 +29,6 @@ from .backends.base import Backend
 from .capabilities import Capability, PriceUnit, Unit
 from .errors import AiError, BackendTimeout, BackendUnavailable, InvalidInput, ModelNotPermitted
 from .loader import get_backend
-from .metering_db import metering_transaction
 from .models import CallStatus, UsageRecord
 from .transactions import refuse_inside_transaction
 from .types import (
@@ -97,9 +96,13 @@ def record_call(
     generative: bool = True,
     content_id: str = "",
     error: str = "",
+    reservation: quota.Reservation | None = None,
 ) -> None:
+    """The call's usage row and audit entry, saved as the reservation is settled to `units`:
+    all in one statement on PostgreSQL (every call pays for these writes)."""
     latency_ms = (time.perf_counter() - started) * 1000
-    UsageRecord.objects.create(
+    user = caller.user if getattr(caller.user, "pk", None) else None
+    usage = UsageRecord(
         tenant=caller.tenant,
         capability=capability,
         model=model,
@@ -119,17 +122,19 @@ def record_call(
         cost=pricing.yuan(units.get(Unit.SPEND, 0)),
         content_id=content_id,
         api_key=caller.api_key,
-        user=caller.user if getattr(caller.user, "pk", None) else None,
+        user=user,
         error=error[:300],
     )
-    audit_record(
+    entry = audit_entry(
         action=f"ai.{capability}",
         tenant=caller.tenant,
         request=caller.request,
-        actor=caller.user if getattr(caller.user, "pk", None) else None,
+        actor=user,
         actor_label=_actor_label(caller),
         data={"model": model, "status": status, "fallback": fallback, "latency_ms": latency_ms},
     )
+    quota.settle(reservation, units, saving=[usage, entry])
+    audit_logged(entry)
 
 
 def _actor_label(caller: Caller) -> str:
@@ -156,16 +161,15 @@ def _recorded_failures(caller: Caller, capability: Capability, model: str | None
         yield
     except AiError as exc:
         if not getattr(exc, "recorded", False):
-            with metering_transaction():
-                record_call(
-                    caller,
-                    capability,
-                    status=_status_of(exc),
-                    units={},
-                    started=started,
-                    model=model or "",
-                    error=exc.message,
-                )
+            record_call(
+                caller,
+                capability,
+                status=_status_of(exc),
+                units={},
+                started=started,
+                model=model or "",
+                error=exc.message,
+            )
             exc.recorded = True
         raise
 
@@ -358,25 +362,22 @@ def finish_call(
     reservation: quota.Reservation | None = None,
 ) -> None:
     """A successful call's end: its cost at the price of the model that answered, the
-    reservation settled to what was used, one usage row and one audit entry, in one metering
-    transaction."""
+    reservation settled to what was used, one usage row and one audit entry, all or none."""
     used = pricing.with_spend(caller.tenant, capability, [info.model], used)
     info.usage = {str(k): v for k, v in used.items()}
-    with metering_transaction():
-        if reservation is not None:
-            quota.settle(reservation, used)
-        record_call(
-            caller,
-            capability,
-            status=CallStatus.OK,
-            units=used,
-            started=started,
-            model=info.model,
-            engine=info.engine,
-            fallback=info.fallback,
-            generative=info.generative,
-            content_id=info.content_id,
-        )
+    record_call(
+        caller,
+        capability,
+        status=CallStatus.OK,
+        units=used,
+        started=started,
+        model=info.model,
+        engine=info.engine,
+        fallback=info.fallback,
+        generative=info.generative,
+        content_id=info.content_id,
+        reservation=reservation,
+    )
 
 
 # --- helpers ----------------------------------------------------------------------------

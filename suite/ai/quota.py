@@ -14,14 +14,14 @@ reservation takes it past BUDGET_ALERT_SHARE of its limit.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from suite.tenancy.models import Tenant
 from .capabilities import Capability, Unit
 from .config_cache import memoize
 from .errors import QuotaExceeded
-from .metering_db import metering_transaction
+from .metering_db import insert_sql, metering_transaction
 from .models import Period, Quota, QuotaCounter
 from .pricing import yuan, yuan_text
 from .registry import ancestor_ids
@@ -232,15 +232,27 @@ def _charge_all(charges: list[tuple[QuotaRule, datetime, int]]) -> tuple[list[in
 
 
 def _add_in_database(
-    rows: list[tuple[int, datetime, int, int | None]],
+    rows: list[tuple[int, datetime, int, int | None]], *, saving: Sequence[Model] = ()
 ) -> tuple[list[int] | None, int]:
-    ids, starts, amounts, caps = (list(column) for column in zip(*rows, strict=True))
+    """One call of ai_quota_add; the INSERTs of `saving` ride along in the same statement (as
+    data-modifying WITH clauses, which PostgreSQL always runs to completion)."""
+    clauses, params = [], []
+    for index, obj in enumerate(saving):
+        sql, obj_params = insert_sql(obj)
+        clauses.append(f"saved{index} AS ({sql})")
+        params += obj_params
+    with_clause = f"WITH {', '.join(clauses)} " if clauses else ""
+    ids, starts, amounts, caps = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [])
+    )
+    # The WITH clauses are the ORM's own INSERTs; every value is a parameter.
+    sql = (
+        with_clause  # noqa: S608
+        + "SELECT counts, failed FROM ai_quota_add("
+        "%s::bigint[], %s::timestamptz[], %s::bigint[], %s::bigint[])"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT counts, failed FROM ai_quota_add(%s::bigint[], %s::timestamptz[], "
-            "%s::bigint[], %s::bigint[])",
-            [ids, starts, amounts, caps],
-        )
+        cursor.execute(sql, [*params, ids, starts, amounts, caps])
         counts, failed = cursor.fetchone()
     return counts, failed
 
@@ -293,36 +305,42 @@ def _alert_on_crossing(rule: QuotaRule, used: int, n: int) -> None:
         )
 
 
-def settle(reservation: Reservation, actual: dict[str, float]) -> None:
-    """Adjust the charge to what the call really used. Only ever refunds: reservations are
-    sized to the most a call can use (prompt + max_tokens), so a call cannot overrun."""
+def settle(
+    reservation: Reservation | None, actual: dict[str, float], *, saving: Sequence[Model] = ()
+) -> None:
+    """Adjust the charge to what the call really used, and save the new rows in `saving` (the
+    call's usage row and audit entry) with it, all or none: on PostgreSQL in one statement.
+    Only ever refunds: reservations are sized to the most a call can use (prompt +
+    max_tokens), so a call cannot overrun."""
     units = whole_units(actual)
     refunds = {}
-    for (quota_id, start), (unit, reserved) in reservation.charged.items():
+    for (quota_id, start), (unit, reserved) in (reservation.charged if reservation else {}).items():
         refund = reserved - min(units.get(unit, 0), reserved)
         if refund and unit != Unit.REQUESTS:
             refunds[(quota_id, start)] = refund
             if (tracked := _tracked.get()) is not None and quota_id in tracked:
                 tracked[quota_id] -= refund
-    _refund(refunds)
+    _refund(refunds, saving=saving)
 
 
 def release(reservation: Reservation) -> None:
     _refund({window: n for window, (_unit, n) in reservation.charged.items()})
 
 
-def _refund(amounts: dict[tuple[int, datetime], int]) -> None:
+def _refund(amounts: dict[tuple[int, datetime], int], *, saving: Sequence[Model] = ()) -> None:
     """Give units back, in quota id order like every charge (no deadlock between the two)."""
-    if not amounts:
-        return
     ordered = sorted(amounts.items())
     if connection.vendor == "postgresql":
-        _add_in_database([(pk, start, -n, None) for (pk, start), n in ordered])
+        if ordered or saving:
+            _add_in_database([(pk, start, -n, None) for (pk, start), n in ordered], saving=saving)
         return
-    for (quota_id, start), n in ordered:
-        QuotaCounter.objects.filter(quota_id=quota_id, window_start=start).update(
-            used=F("used") - n
-        )
+    with metering_transaction():
+        for (quota_id, start), n in ordered:
+            QuotaCounter.objects.filter(quota_id=quota_id, window_start=start).update(
+                used=F("used") - n
+            )
+        for obj in saving:
+            obj.save(force_insert=True)
 
 
 def quota_status(tenant: Tenant) -> list[dict]:

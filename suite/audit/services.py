@@ -66,11 +66,37 @@ def audit_record(
     obj: models.Model | None = None,
     data: dict | None = None,
 ) -> AuditEntry:
+    entry = audit_entry(
+        action=action,
+        tenant=tenant,
+        request=request,
+        actor=actor,
+        actor_label=actor_label,
+        obj=obj,
+        data=data,
+    )
+    entry.save(force_insert=True)
+    audit_logged(entry)
+    return entry
+
+
+def audit_entry(
+    *,
+    action: str,
+    tenant: Tenant | None,
+    request=None,
+    actor=None,
+    actor_label: str = "",
+    obj: models.Model | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """The entry audit_record saves, unsaved: for a writer that saves it in one statement with
+    other rows (the model gateway's metering), then calls audit_logged."""
     if actor is None and not actor_label:
         actor, actor_label = actor_of(request)
     elif actor is not None and not actor_label:
         actor_label = actor.get_username()
-    entry = AuditEntry.objects.create(
+    return AuditEntry(
         tenant=tenant,
         actor=actor,
         actor_label=mask_text(actor_label),
@@ -80,7 +106,8 @@ def audit_record(
         ip=client_ip(request),
         data=data or {},
     )
-    logger.info(
-        "audit %s by %s tenant=%s", action, entry.actor_label, tenant.slug if tenant else "-"
-    )
-    return entry
+
+
+def audit_logged(entry: AuditEntry) -> None:
+    tenant = entry.tenant.slug if entry.tenant_id else "-"
+    logger.info("audit %s by %s tenant=%s", entry.action, entry.actor_label, tenant)

@@ -164,7 +164,8 @@ def _used(base: str, keyword: str) -> tuple[set[str], list[str]]:
 
 
 def test_every_audit_action_the_code_records_has_a_label():
-    used, unreadable = _used("audit_record", "action")
+    # audit_record wraps audit_entry: both kinds of caller are read
+    used, unreadable = _used("audit_entry", "action")
     assert not unreadable, f"Teach this test to read these actions: {unreadable}"
     # the scan finds the ones it must (a literal, a wrapper's, an f-string's, a conditional's)
     assert {"auth.login", "auth.login_failed", "ai.chat", "video_ringtone.reject"} <= used
