@@ -7,8 +7,6 @@
 // Content-Security-Policy forbids.)
 (function () {
   "use strict";
-  var lastSeq = null;
-  var retry = 0;
   var timer = null;
   window.csLive = false;
 
@@ -43,42 +41,17 @@
     document.querySelectorAll("[data-cs-poll-badge]").forEach(function (b) { b.hidden = on; });
   }
 
-  function onMessage(evt) {
-    var data;
-    try { data = JSON.parse(evt.data); } catch (e) { return; }
-    if (data.type === "hello") {
-      var seq = data.seq && data.seq["customer_service.queue"];
-      lastSeq = typeof seq === "number" ? seq : null;
-      refresh(null);  // whatever happened before the socket opened
-      return;
-    }
-    if (typeof data.seq === "number") {
-      if (lastSeq !== null && data.seq <= lastSeq) return;  // duplicate or stale
-      var gap = lastSeq !== null && data.seq !== lastSeq + 1;
-      lastSeq = data.seq;
-      if (gap) { refresh(null); return; }
-    }
-    if (data.type && data.type.indexOf("conversation.") === 0) refresh(data);
-  }
-
   function connect() {
-    if (!("WebSocket" in window) || !document.querySelector("[data-cs-live]")) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws;
-    try {
-      ws = new WebSocket(scheme + window.location.host + "/ws/customer-service/queue/");
-    } catch (e) { return; }
-    var opened = false;
-    ws.onopen = function () { opened = true; retry = 0; setLive(true); };
-    ws.onmessage = onMessage;
-    ws.onclose = function (evt) {
-      setLive(false);
-      lastSeq = null;
-      if (opened) refresh(null);
-      if (evt.code === 4401 || evt.code === 4403) return;  // signed out or not allowed
-      retry = Math.min(retry + 1, 6);
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, retry)));
-    };
+    if (!document.querySelector("[data-cs-live]")) return;
+    window.SuiteLiveSocket.open({
+      path: "/ws/customer-service/queue/",
+      group: "customer_service.queue",
+      onEvent: function (data) {
+        if (data.type && data.type.indexOf("conversation.") === 0) refresh(data);
+      },
+      onResync: function () { refresh(null); },
+      onLive: setLive
+    });
   }
 
   function poll() {

@@ -3,7 +3,7 @@
 // carries the group's seq; on a gap or a reconnect the page re-reads the state over HTTP.
 (function () {
   "use strict";
-  var root, i18n, state, lastSeq = null, retry = 0, current = null, lastAssist = null;
+  var root, i18n, state, current = null, lastAssist = null;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -193,42 +193,22 @@
     }
   }
 
-  function onMessage(evt) {
-    var data;
-    try { data = JSON.parse(evt.data); } catch (e) { return; }
-    if (data.type === "hello") {
-      lastSeq = data.seq ? data.seq["cs.calls"] : null;
-      return;
-    }
-    if (typeof data.seq === "number") {
-      if (lastSeq !== null && data.seq <= lastSeq) return;
-      var gap = lastSeq !== null && data.seq !== lastSeq + 1;
-      lastSeq = data.seq;
-      if (gap) { reload(true); return; }
-    }
-    onEvent(data);
-  }
-
   function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + window.location.host + root.getAttribute("data-ws-path"));
-    var opened = false;
-    ws.onopen = function () {
-      if (retry > 0) reload(false); // events may have been missed while reconnecting
-      opened = true; retry = 0;
-      document.getElementById("live-badge").hidden = false;
-      root.setAttribute("data-live", "1");
-    };
-    ws.onmessage = onMessage;
-    ws.onclose = function (evt) {
-      document.getElementById("live-badge").hidden = true;
-      root.removeAttribute("data-live");
-      lastSeq = null;
-      if (evt.code === 4401 || evt.code === 4403) return;
-      retry = Math.min(retry + 1, 6);
-      if (!opened && retry > 5) return;
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, retry)));
-    };
+    window.SuiteLiveSocket.open({
+      path: root.getAttribute("data-ws-path"),
+      group: "cs.calls",
+      onEvent: onEvent,
+      onResync: function (reason) {
+        if (reason === "gap") reload(true);
+        else if (reason === "reopen") reload(false); // events may have been missed meanwhile
+      },
+      onLive: function (on) {
+        document.getElementById("live-badge").hidden = !on;
+        if (on) root.setAttribute("data-live", "1");
+        else root.removeAttribute("data-live");
+      },
+      giveUpAfter: 6
+    });
   }
 
   function init() {
@@ -239,7 +219,7 @@
     current = state.call;
     if (!current && selectedId()) current = null;
     renderAll();
-    if ("WebSocket" in window) connect();
+    connect();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -4,7 +4,7 @@
 // HTTP. Without WebSockets it polls that state instead, and says so.
 (function () {
   "use strict";
-  var root, i18n, state, lastSeq = null, retry = 0, pollTimer = null;
+  var root, i18n, state, pollTimer = null;
 
   function t(key) { return i18n.getAttribute("data-" + key) || key; }
 
@@ -164,22 +164,6 @@
     }
   }
 
-  function onMessage(evt) {
-    var data;
-    try { data = JSON.parse(evt.data); } catch (e) { return; }
-    if (data.type === "hello") {
-      lastSeq = data.seq ? data.seq["hotline.calls"] : null;
-      return;
-    }
-    if (typeof data.seq === "number") {
-      if (lastSeq !== null && lastSeq !== undefined && data.seq <= lastSeq) return;
-      var gap = lastSeq !== null && lastSeq !== undefined && data.seq !== lastSeq + 1;
-      lastSeq = data.seq;
-      if (gap) { reload(true); return; }
-    }
-    onEvent(data);
-  }
-
   function poll() {
     // The labelled fallback when the live feed cannot be reached.
     if (pollTimer) return;
@@ -188,26 +172,26 @@
   }
 
   function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + window.location.host + root.getAttribute("data-ws-path"));
-    ws.onopen = function () {
-      if (retry > 0) reload(false); // events may have been missed while reconnecting
-      retry = 0;
-      if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
-      document.getElementById("poll-notice").hidden = true;
-      document.getElementById("live-badge").hidden = false;
-      root.setAttribute("data-live", "1");
-    };
-    ws.onmessage = onMessage;
-    ws.onclose = function (evt) {
-      document.getElementById("live-badge").hidden = true;
-      root.removeAttribute("data-live");
-      lastSeq = null;
-      if (evt.code === 4401 || evt.code === 4403) return;
-      retry = Math.min(retry + 1, 6);
-      if (retry > 2) poll();
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, retry)));
-    };
+    window.SuiteLiveSocket.open({
+      path: root.getAttribute("data-ws-path"),
+      group: "hotline.calls",
+      onEvent: onEvent,
+      onResync: function (reason) {
+        if (reason === "gap") reload(true);
+        else if (reason === "reopen") reload(false); // events may have been missed meanwhile
+      },
+      onLive: function (on) {
+        document.getElementById("live-badge").hidden = !on;
+        if (on) {
+          root.setAttribute("data-live", "1");
+          if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
+          document.getElementById("poll-notice").hidden = true;
+        } else {
+          root.removeAttribute("data-live");
+        }
+      },
+      onDown: function (failures) { if (failures > 2) poll(); }
+    });
   }
 
   function init() {
@@ -216,7 +200,7 @@
     i18n = document.getElementById("i18n-live");
     state = JSON.parse(document.getElementById("live-calls-state").textContent);
     renderAll();
-    if ("WebSocket" in window) connect(); else poll();
+    connect();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

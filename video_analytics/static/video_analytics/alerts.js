@@ -2,9 +2,6 @@
 // put at the top of the list; on a sequence gap or a reconnect the list is re-fetched.
 (function () {
   "use strict";
-  var lastSeq = null;
-  var retry = 0;
-
   function list() { return document.getElementById("va-alerts"); }
 
   function resync() {
@@ -54,44 +51,24 @@
     if (field) field.textContent = event.status_label || event.status;
   }
 
-  function onMessage(evt) {
-    var data;
-    try { data = JSON.parse(evt.data); } catch (e) { return; }
-    if (data.type === "hello") {
-      lastSeq = data.seq && typeof data.seq["va.alerts"] === "number" ? data.seq["va.alerts"] : null;
-      return;
-    }
-    if (typeof data.seq === "number") {
-      if (lastSeq !== null && data.seq <= lastSeq) return;
-      var gap = lastSeq !== null && data.seq !== lastSeq + 1;
-      lastSeq = data.seq;
-      if (gap) { resync(); return; }
-    }
-    if (data.type === "va.event" && data.event) addEvent(data.event);
-    if (data.type === "va.event.status" && data.event) updateStatus(data.event);
-  }
-
   function setLive(on) {
     var badge = document.getElementById("va-live");
     if (badge) badge.hidden = !on;
   }
 
   function connect() {
-    if (!("WebSocket" in window) || !list()) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws;
-    try { ws = new WebSocket(scheme + window.location.host + "/ws/video-analytics/alerts/"); } catch (e) { return; }
-    var opened = false;
-    ws.onopen = function () { opened = true; retry = 0; setLive(true); };
-    ws.onmessage = onMessage;
-    ws.onclose = function (evt) {
-      setLive(false);
-      lastSeq = null;
-      if (opened) resync();
-      if (evt.code === 4401 || evt.code === 4403) return;
-      retry = Math.min(retry + 1, 6);
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, retry)));
-    };
+    if (!list()) return;
+    window.SuiteLiveSocket.open({
+      path: "/ws/video-analytics/alerts/",
+      group: "va.alerts",
+      onEvent: function (data) {
+        if (data.type === "va.event" && data.event) addEvent(data.event);
+        if (data.type === "va.event.status" && data.event) updateStatus(data.event);
+      },
+      // The list was rendered a moment ago: read it again only after a gap or a lost connection.
+      onResync: function (reason) { if (reason !== "open") resync(); },
+      onLive: setLive
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);

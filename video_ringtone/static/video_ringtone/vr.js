@@ -68,19 +68,16 @@
   function schedule() { window.setTimeout(tick, live ? 3000 : 1000); }
 
   function listen() {
-    if (!("WebSocket" in window)) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws;
-    try { ws = new WebSocket(scheme + window.location.host + "/ws/jobs/"); } catch (e) { return; }
-    ws.onopen = function () { live = true; };
-    ws.onclose = function () { live = false; };
-    ws.onmessage = function (evt) {
-      var data;
-      try { data = JSON.parse(evt.data); } catch (e) { return; }
-      if (data.type !== "job.updated" || !data.job || !boxes[data.job.id]) return;
-      show(data.job);
-      if (data.job.status === "succeeded" || data.job.status === "failed") window.location.reload();
-    };
+    window.SuiteLiveSocket.open({
+      path: "/ws/jobs/",
+      group: "jobs",
+      onEvent: function (data) {
+        if (data.type !== "job.updated" || !data.job || !boxes[data.job.id]) return;
+        show(data.job);
+        if (data.job.status === "succeeded" || data.job.status === "failed") window.location.reload();
+      },
+      onLive: function (on) { live = on; } // polling slows down while the feed is live
+    });
   }
 
   listen();
