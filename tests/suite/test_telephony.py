@@ -1,6 +1,7 @@
 """Call-center WebSocket protocols (suite/telephony) with a probe handler: auth, frames, errors,
 ordering, resume, barge-in. The customer-service handler is tested in tests/customer_service."""
 
+import asyncio
 import base64
 import json
 import uuid
@@ -18,6 +19,7 @@ from suite.realtime.middleware import WebsocketAuthStack
 from suite.telephony.consumers import NativeStreamConsumer, TwilioMediaStreamConsumer
 from suite.telephony.handlers import CallHandler, Turn
 from suite.telephony.models import Call, CallStatus, CallUtterance
+from suite.telephony.session import SESSIONS
 from tests.sockets import Communicator
 from tests.suite.test_telephony_support import (
     PHRASES,
@@ -248,6 +250,13 @@ async def test_a_dropped_client_resumes_by_call_id_and_gets_what_it_missed(tenan
     await speak(ws, utterance(440))
     first = await receive_until(ws, is_final)
     await ws.disconnect()  # dropped, no stop: the answer to the first utterance is missed
+    # The answer is made after the transcript: wait until the call holds it, so it is among
+    # what the resume replays (under load it could otherwise come live, after "resumed").
+    session = SESSIONS[started["call_id"]]
+    for _ in range(200):
+        if any(e["type"] == "probe.answer" for e in session.log):
+            break
+        await asyncio.sleep(0.05)
 
     again = await native(key_a)
     await again.send_json_to(
