@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from suite.accounts.services import api_key_models_set
 from suite.audit.services import audit_record
 from suite.tenancy.models import Tenant
 
@@ -520,6 +521,22 @@ def alias_delete(*, alias: ModelAlias, request=None) -> None:
     )
     alias.delete()
     _invalidate_config()
+
+
+@transaction.atomic
+def key_terms_set(
+    *,
+    key,
+    allowed_models: list[str],
+    rpm: int | None = None,
+    tpm: int | None = None,
+    monthly_budget: Decimal | None = None,
+    request=None,
+) -> None:
+    """All of an API key's terms for the model API at once (its model allow-list and its own
+    limits), as the portal's form and the REST endpoint set them: all saved or none."""
+    api_key_models_set(key=key, allowed_models=allowed_models, request=request)
+    key_limits_set(key=key, rpm=rpm, tpm=tpm, monthly_budget=monthly_budget, request=request)
 
 
 @transaction.atomic

@@ -238,11 +238,12 @@ def api_key_limits(request, pk: int):
     form = forms.KeyLimitsForm(request.POST or None, initial=ai_selectors.key_limits_initial(key))
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                accounts.api_key_models_set(
-                    key=key, allowed_models=form.cleaned_data["allowed_models"], request=request
-                )
-                ai_services.key_limits_set(key=key, request=request, **form.limits())
+            ai_services.key_terms_set(
+                key=key,
+                allowed_models=form.cleaned_data["allowed_models"],
+                request=request,
+                **form.limits(),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from suite.accounts import authentication
 from suite.accounts.models import ApiKey
 from suite.accounts.services import api_key_create, api_key_revoke
-from suite.ai import quota, services
+from suite.ai import quota, registry, services
 from suite.ai.capabilities import PriceUnit, Unit
 from suite.ai.loader import unload_all
 from suite.ai.models import Period, Quota, QuotaCounter
@@ -124,6 +124,36 @@ def test_a_call_refused_by_one_limit_is_charged_to_none_of_the_others(tenant_a):
     assert [chat(limited.raw).status_code for _ in range(3)] == [200, 429, 429]
     rpm = Quota.objects.get(api_key=limited.record, unit=Unit.REQUESTS)
     assert list(QuotaCounter.objects.filter(quota=rpm).values_list("used", flat=True)) == [1]
+
+
+@covers("api:ai-key-terms-list", "api:ai-key-terms-detail")
+def test_key_terms_over_rest_are_set_audited_enforced_and_tenant_scoped(api_a, tenant_a, tenant_b):
+    mine, theirs = new_key(tenant_a, name="crm"), new_key(tenant_b, name="theirs")
+    listed = api_a.get(reverse("api:ai-key-terms-list")).json()["results"]
+    assert [row["id"] for row in listed] == [mine.record.pk]
+    detail = reverse("api:ai-key-terms-detail", args=[mine.record.pk])
+    served = registry.resolve(tenant_a, "chat")[0].name  # what "default" means here
+    terms = {"rpm": 1, "monthly_budget": "2.50", "allowed_models": [served]}
+    changed = api_a.patch(detail, terms, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json() == {
+        "id": mine.record.pk, "name": "crm", "prefix": mine.record.prefix,
+        "allowed_models": [served], "rpm": 1, "tpm": None, "monthly_budget": "2.50",
+    }  # fmt: skip
+    assert [chat(mine.raw).status_code for _ in range(2)] == [200, 429]
+    # A limit left out stays as it is; null removes it.
+    assert api_a.patch(detail, {"tpm": 900}, format="json").json()["rpm"] == 1
+    assert api_a.patch(detail, {"rpm": None}, format="json").json()["rpm"] is None
+    assert chat(mine.raw).status_code == 200
+    assert AuditEntry.objects.filter(tenant=tenant_a, action="ai_key_limits.set").count() == 3
+    bad = api_a.patch(detail, {"rpm": -1}, format="json")
+    assert bad.status_code == 400 and "rpm" in bad.json()["error"]["fields"]
+    assert api_a.get(detail).json()["tpm"] == 900  # nothing of the refused change was kept
+
+    other = reverse("api:ai-key-terms-detail", args=[theirs.record.pk])
+    assert api_a.get(other).status_code == 404
+    assert api_a.patch(other, {"rpm": 0}, format="json").status_code == 404
+    assert not Quota.objects.filter(api_key=theirs.record).exists()
 
 
 def test_the_tightest_of_key_and_tenant_limits_is_reported(tenant_a):

@@ -1,6 +1,10 @@
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AiModel, ModelAlias, Price, Quota, SafetyTerm, UsageRecord
+from ..selectors import key_limits_initial
 
 
 class AiModelSerializer(serializers.ModelSerializer):
@@ -109,3 +113,44 @@ class UsageDailySerializer(serializers.Serializer):
     cost = serializers.DecimalField(max_digits=16, decimal_places=6, help_text="Yuan.")
     failed = serializers.IntegerField()
     fallback = serializers.IntegerField()
+
+
+class KeyTermsSerializer(serializers.Serializer):
+    """An API key's terms for the model API: what it may call and its own limits (enforced with
+    the tenant tree's quotas). A limit left out stays as it is; null removes it."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    prefix = serializers.CharField(read_only=True)
+    allowed_models = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        help_text=_("The only model names it may call through /v1; empty: every model."),
+    )
+    rpm = serializers.IntegerField(
+        min_value=0, allow_null=True, required=False, help_text=_("Requests per minute.")
+    )
+    tpm = serializers.IntegerField(
+        min_value=0, allow_null=True, required=False, help_text=_("Tokens per minute.")
+    )
+    monthly_budget = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        allow_null=True,
+        required=False,
+        help_text=_("Spend per calendar month, in yuan."),
+    )
+
+    def to_representation(self, key) -> dict:
+        terms = key_limits_initial(key)
+        budget = terms.get("monthly_budget")
+        return {
+            "id": key.pk,
+            "name": key.name,
+            "prefix": key.prefix,
+            "allowed_models": list(key.allowed_models),
+            "rpm": terms.get("rpm"),
+            "tpm": terms.get("tpm"),
+            "monthly_budget": None if budget is None else f"{budget:.2f}",
+        }

@@ -8,12 +8,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from suite.accounts.models import ApiKey
 from suite.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
 from suite.tenancy.models import Role
 
 from .. import selectors, services
 from ..capabilities import Capability
 from ..models import AiModel, ModelAlias, Price, Quota, SafetyTerm, UsageRecord
+from ..quota import KEY_LIMITS
 from . import serializers as s
 
 ADMINS = (Role.TENANT_ADMIN,)
@@ -133,6 +135,35 @@ class AliasViewSet(
 
     def perform_destroy(self, instance):
         services.alias_delete(alias=instance, request=self.request._request)
+
+
+class KeyTermsViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The tenant's active API keys as virtual keys of the model API: each one's model
+    allow-list, RPM, TPM and monthly budget. Keys are created and revoked at /api/v1/api-keys/."""
+
+    queryset = ApiKey.objects.filter(revoked_at__isnull=True)
+    serializer_class = s.KeyTermsSerializer
+    required_roles = ADMINS
+    ordering = ["name", "id"]
+
+    def perform_update(self, serializer):
+        key = serializer.instance
+        current = selectors.key_limits_initial(key)
+        terms = {name: current[name] for name in KEY_LIMITS}
+        terms.update({k: v for k, v in serializer.validated_data.items() if k in KEY_LIMITS})
+        services.key_terms_set(
+            key=key,
+            allowed_models=serializer.validated_data.get("allowed_models", key.allowed_models),
+            request=self.request._request,
+            **terms,
+        )
+        serializer.instance = self.get_object()
 
 
 class SafetyTermViewSet(
