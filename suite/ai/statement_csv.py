@@ -8,6 +8,7 @@ import io
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,6 +38,13 @@ def render(data: dict) -> str:
             )
         )  # fmt: skip
     writer.writerow([_("Total"), "", "", data["calls"], *[""] * 7, f"{data['total']:.2f}"])
+    if data["users"]:
+        # After a blank row, so a sum over the lines above stops at the total.
+        writer.writerow([])
+        writer.writerow([_("Spend by user")])
+        writer.writerow([pgettext("spender", "User"), _("Calls"), _("Cost (yuan)")])
+        for user in data["users"]:
+            writer.writerow([_cell(user["name"]), user["calls"], f"{user['cost']:.6f}"])
     return out.getvalue()
 
 

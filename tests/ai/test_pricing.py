@@ -267,10 +267,14 @@ def test_the_statement_matches_the_usage_rows_to_the_fen(client, tenant_a, admin
     )
     assert download["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert table[-1][-1] == f"{total:.2f}"
-    keys = {line[2] for line in table[1:-1]}
+    blank = table.index([])  # the lines and their total, then who spent it
+    lines, total_row, users = table[1 : blank - 1], table[blank - 1], table[blank + 3 :]
+    assert total_row[-1] == f"{total:.2f}"
+    keys = {line[2] for line in lines}
     assert "'=HYPERLINK(1)" in keys  # a spreadsheet shows it, never runs it
-    assert sum(Decimal(line[-1]) for line in table[1:-1]) == exact
+    assert sum(Decimal(line[-1]) for line in lines) == exact
+    subscriber_cost = sum(rows.filter(user=subscriber).values_list("cost", flat=True))
+    assert users == [["138****5678", "7", f"{subscriber_cost:.6f}"]]  # masked, as on the page
 
 
 @covers("ai:statement")
