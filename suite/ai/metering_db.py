@@ -1,7 +1,8 @@
-"""Transactions for metering writes (quota counters, usage rows, audit entries).
+"""Metering writes (quota counters, usage rows, audit entries).
 
-On PostgreSQL they commit with synchronous_commit off: a commit no longer waits for the WAL
-flush (several milliseconds each on ordinary disks, three of them per call), at the price of
+On PostgreSQL they commit with synchronous_commit off (this module's transactions, and the
+statements calling `ai_quota_add`, which sets it for its own): a commit no longer waits for the
+WAL flush (several milliseconds each on ordinary disks, two of them per call), at the price of
 losing the last fraction of a second of metering after a database crash. Never corruption, and
 never a lost ticket or work order: only these writes opt in.
 """

@@ -1,10 +1,12 @@
 """Atomic quota enforcement across the tenant tree.
 
 A call reserves its units before the backend runs, with one conditional UPDATE per quota row
-(`used + n <= limit`). The database serialises concurrent updates of a row (PostgreSQL re-checks
-the WHERE clause after the competing transaction commits; SQLite takes the write lock), so a
-concurrent burst can never push a counter past its limit. Reservations are settled to the
-actual amount afterwards (tokens) or released when the call fails.
+(`used + n <= limit`), all or none, in quota id order; on PostgreSQL all of them are one call of
+the `ai_quota_add` function (migration 0004). The database serialises concurrent updates of a
+row (PostgreSQL re-checks the WHERE clause after the competing transaction commits; SQLite takes
+the write lock), so a concurrent burst can never push a counter past its limit. Reservations are
+settled to the actual amount afterwards (tokens), together with the call's usage row and audit
+entry, or released when the call fails.
 
 A quota in the `spend` unit is a budget in money (micro-yuan; `pricing` adds each call's cost
 to its amounts): enforced the same way, it also raises an alert, once per window, when a
@@ -328,7 +330,8 @@ def release(reservation: Reservation) -> None:
 
 
 def _refund(amounts: dict[tuple[int, datetime], int], *, saving: Sequence[Model] = ()) -> None:
-    """Give units back, in quota id order like every charge (no deadlock between the two)."""
+    """Give units back (in quota id order like every charge, so the two never deadlock) and
+    save the rows of `saving` in the same statement or transaction."""
     ordered = sorted(amounts.items())
     if connection.vendor == "postgresql":
         if ordered or saving:
