@@ -245,7 +245,7 @@ def ai_model_create(
         obj=model,
         data=_model_data(model),
     )
-    _invalidate_config()
+    invalidate_on_commit()
     return model
 
 
@@ -269,7 +269,7 @@ def ai_model_update(*, model: AiModel, request=None, **changes: Any) -> AiModel:
         obj=model,
         data={"name": model.name, "capability": model.capability, "changed": changed},
     )
-    _invalidate_config()
+    invalidate_on_commit()
     return model
 
 
@@ -283,7 +283,7 @@ def ai_model_delete(*, model: AiModel, request=None) -> None:
         data=_model_data(model),
     )
     model.delete()
-    _invalidate_config()
+    invalidate_on_commit()
 
 
 def _validate_quota(
@@ -356,7 +356,7 @@ def quota_set(
         obj=quota,
         data={**key, "limit": limit, "previous_limit": before},
     )
-    _invalidate_config()
+    invalidate_on_commit()
     return quota
 
 
@@ -375,7 +375,7 @@ def quota_delete(*, quota: Quota, request=None) -> None:
         },
     )
     quota.delete()
-    _invalidate_config()
+    invalidate_on_commit()
 
 
 def _validate_price(
@@ -443,7 +443,7 @@ def price_set(
             "previous": before,
         },
     )
-    _invalidate_config()
+    invalidate_on_commit()
     return price
 
 
@@ -463,7 +463,7 @@ def price_delete(*, price: Price, request=None) -> None:
         },
     )
     price.delete()
-    _invalidate_config()
+    invalidate_on_commit()
 
 
 ALIAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,79}")  # OpenAI-style names: gpt-4o-mini
@@ -506,7 +506,7 @@ def alias_set(
         obj=row,
         data={"capability": capability, "alias": alias, "target": target, "previous": before},
     )
-    _invalidate_config()
+    invalidate_on_commit()
     return row
 
 
@@ -520,7 +520,7 @@ def alias_delete(*, alias: ModelAlias, request=None) -> None:
         data={"capability": alias.capability, "alias": alias.alias, "target": alias.target},
     )
     alias.delete()
-    _invalidate_config()
+    invalidate_on_commit()
 
 
 @transaction.atomic
@@ -582,12 +582,7 @@ def key_limits_set(
         audit_record(
             action="ai_key_limits.set", tenant=key.tenant, request=request, obj=key, data=changes
         )
-        _invalidate_config()
-
-
-def _invalidate_config() -> None:
-    """Models, quotas and terms are memoised per process (suite.ai.config_cache)."""
-    invalidate_on_commit()
+        invalidate_on_commit()
 
 
 @transaction.atomic
@@ -607,7 +602,7 @@ def safety_term_add(
     if errors:
         raise ValidationError(errors)
     row = SafetyTerm.objects.create(tenant=tenant, term=term, category=category)
-    _invalidate_config()
+    invalidate_on_commit()
     audit_record(
         action="ai_safety_term.added",
         tenant=tenant,
@@ -628,7 +623,7 @@ def safety_term_remove(*, term: SafetyTerm, request=None) -> None:
         data={"term": term.term, "category": term.category},
     )
     term.delete()
-    _invalidate_config()
+    invalidate_on_commit()
 
 
 # --- Default voices ------------------------------------------------------------------------
@@ -671,5 +666,5 @@ def voice_default_set(
         obj=chosen,
         data={"language": language, "model": model, "voice": voice},
     )
-    _invalidate_config()
+    invalidate_on_commit()
     return chosen
