@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from suite.ai.config_cache import memoize_found
+from suite.ai.config_cache import memoize
 from suite.tenancy.selectors import tenants_of_user
 
 from .models import ApiKey, UserToken
@@ -54,9 +54,10 @@ def api_key_from_raw(raw: str) -> ApiKey | None:
     if not raw.startswith(API_KEY_PREFIX):
         return None
     digest = hash_secret(raw)
-    key = memoize_found(
+    key = memoize(
         ("api-key", digest),
         lambda: ApiKey.objects.select_related("tenant").filter(hashed_key=digest).first(),
+        keep_none=False,
     )
     if key is None or not _usable(key):
         return None

@@ -45,25 +45,15 @@ def _refresh() -> None:
         _state["checked"] = now
 
 
-def memoize(key: tuple, compute: Callable[[], T]) -> T:
+def memoize(key: tuple, compute: Callable[[], T], *, keep_none: bool = True) -> T:
+    """`keep_none=False` for lookups by a caller-chosen key (a secret's hash): nobody may fill
+    the memo with misses."""
     _refresh()
     try:
         return _memo[key]
     except KeyError:
         value = compute()
-        _memo[key] = value
-        return value
-
-
-def memoize_found(key: tuple, compute: Callable[[], T | None]) -> T | None:
-    """Like memoize, but a None result is not kept: lookups by a caller-chosen key (a secret's
-    hash) must not let anyone fill the memo with misses."""
-    _refresh()
-    try:
-        return _memo[key]
-    except KeyError:
-        value = compute()
-        if value is not None:
+        if value is not None or keep_none:
             _memo[key] = value
         return value
 

@@ -359,12 +359,23 @@ def keys_with_limits(tenant: Tenant) -> list:
 
 def key_limits_initial(key) -> dict:
     """The key limits form's values: its model list, and each limit of KEY_LIMITS it has."""
-    limits = {(q.unit, q.period): q.limit for q in Quota.objects.filter(api_key=key)}
-    initial: dict = {"allowed_models": ", ".join(key.allowed_models)}
-    for name, (unit, period) in KEY_LIMITS.items():
-        limit = limits.get((unit, period))
-        initial[name] = pricing.yuan(limit) if limit is not None and unit == Unit.SPEND else limit
-    return initial
+    return {"allowed_models": ", ".join(key.allowed_models), **key_limits_of([key])[key.pk]}
+
+
+def key_limits_of(keys) -> dict[int, dict]:
+    """Each key's KEY_LIMITS values (None where it has none; yuan for a budget), in one query."""
+    found: dict[int, dict] = {}
+    for quota in Quota.objects.filter(api_key__in=keys):
+        found.setdefault(quota.api_key_id, {})[(quota.unit, quota.period)] = quota.limit
+    result = {}
+    for key in keys:
+        limits = found.get(key.pk, {})
+        result[key.pk] = {}
+        for name, (unit, period) in KEY_LIMITS.items():
+            limit = limits.get((unit, period))
+            money = limit is not None and unit == Unit.SPEND
+            result[key.pk][name] = pricing.yuan(limit) if money else limit
+    return result
 
 
 def statement_tenants(tenant: Tenant) -> list[Tenant]:

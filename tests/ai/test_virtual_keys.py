@@ -9,7 +9,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -154,6 +156,21 @@ def test_key_terms_over_rest_are_set_audited_enforced_and_tenant_scoped(api_a, t
     assert api_a.get(other).status_code == 404
     assert api_a.patch(other, {"rpm": 0}, format="json").status_code == 404
     assert not Quota.objects.filter(api_key=theirs.record).exists()
+
+
+def test_the_key_terms_list_costs_the_same_queries_for_one_key_or_many(api_a, tenant_a):
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api_a.get(reverse("api:ai-key-terms-list")).status_code == 200
+        return len(queries)
+
+    services.key_limits_set(key=new_key(tenant_a, name="k0").record, rpm=5)
+    one = queries_for_list()
+    for n in range(1, 4):
+        services.key_limits_set(key=new_key(tenant_a, name=f"k{n}").record, rpm=n, tpm=100 * n)
+    rows = api_a.get(reverse("api:ai-key-terms-list")).json()["results"]
+    assert [(row["rpm"], row["tpm"]) for row in rows] == [(5, None), (1, 100), (2, 200), (3, 300)]
+    assert queries_for_list() == one
 
 
 def test_the_tightest_of_key_and_tenant_limits_is_reported(tenant_a):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AiModel, ModelAlias, Price, Quota, SafetyTerm, UsageRecord
-from ..selectors import key_limits_initial
+from ..selectors import key_limits_of
 
 
 class AiModelSerializer(serializers.ModelSerializer):
@@ -115,6 +115,13 @@ class UsageDailySerializer(serializers.Serializer):
     fallback = serializers.IntegerField()
 
 
+class _KeyTermsListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        keys = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["limits"] = key_limits_of(keys)  # one query for the page
+        return super().to_representation(keys)
+
+
 class KeyTermsSerializer(serializers.Serializer):
     """An API key's terms for the model API: what it may call and its own limits (enforced with
     the tenant tree's quotas). A limit left out stays as it is; null removes it."""
@@ -142,8 +149,12 @@ class KeyTermsSerializer(serializers.Serializer):
         help_text=_("Spend per calendar month, in yuan."),
     )
 
+    class Meta:
+        list_serializer_class = _KeyTermsListSerializer
+
     def to_representation(self, key) -> dict:
-        terms = key_limits_initial(key)
+        limits = self.context.get("limits") or {}
+        terms = limits.get(key.pk) or key_limits_of([key])[key.pk]
         budget = terms.get("monthly_budget")
         return {
             "id": key.pk,

@@ -154,8 +154,7 @@ class KeyTermsViewSet(
 
     def perform_update(self, serializer):
         key = serializer.instance
-        current = selectors.key_limits_initial(key)
-        terms = {name: current[name] for name in KEY_LIMITS}
+        terms = selectors.key_limits_of([key])[key.pk]
         terms.update({k: v for k, v in serializer.validated_data.items() if k in KEY_LIMITS})
         services.key_terms_set(
             key=key,
