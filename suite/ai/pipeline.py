@@ -23,7 +23,7 @@ from PIL import Image
 from suite.audit.services import audit_entry, audit_logged
 from suite.tenancy.models import Tenant
 
-from . import pricing, quota, registry, safety
+from . import metering_db, pricing, quota, registry, safety
 from .backends import REMOTE_ENGINES
 from .backends.base import Backend
 from .capabilities import Capability, PriceUnit, Unit
@@ -98,43 +98,54 @@ def record_call(
     error: str = "",
     reservation: quota.Reservation | None = None,
 ) -> None:
-    """The call's usage row and audit entry, saved as the reservation is settled to `units`:
-    all in one statement on PostgreSQL (every call pays for these writes)."""
+    """The reservation settled to `units`, with the call's usage row and audit entry, all or
+    none: one statement on PostgreSQL, which every call pays for; the /v1 API writes it after
+    its response (`metering_db.after_response`)."""
     latency_ms = (time.perf_counter() - started) * 1000
-    user = caller.user if getattr(caller.user, "pk", None) else None
-    usage = UsageRecord(
-        tenant=caller.tenant,
-        capability=capability,
-        model=model,
-        engine=engine,
-        status=status,
-        fallback=fallback,
-        generative=generative,
-        requests=1,
-        tokens=int(units.get(Unit.TOKENS, 0)),
-        input_tokens=int(units.get(PriceUnit.INPUT_TOKENS, 0)),
-        output_tokens=int(units.get(PriceUnit.OUTPUT_TOKENS, 0)),
-        audio_seconds=float(units.get(Unit.AUDIO_SECONDS, 0)),
-        characters=int(units.get(Unit.CHARACTERS, 0)),
-        images=int(units.get(Unit.IMAGES, 0)),
-        frames=int(units.get(Unit.FRAMES, 0)),
-        latency_ms=latency_ms,
-        cost=pricing.yuan(units.get(Unit.SPEND, 0)),
-        content_id=content_id,
-        api_key=caller.api_key,
-        user=user,
-        error=error[:300],
-    )
-    entry = audit_entry(
-        action=f"ai.{capability}",
-        tenant=caller.tenant,
-        request=caller.request,
-        actor=user,
-        actor_label=_actor_label(caller),
-        data={"model": model, "status": status, "fallback": fallback, "latency_ms": latency_ms},
-    )
-    quota.settle(reservation, units, saving=[usage, entry])
-    audit_logged(entry)
+    refunds = quota.refunds_due(reservation, units)
+
+    def save() -> None:
+        user = caller.user if getattr(caller.user, "pk", None) else None
+        usage = UsageRecord(
+            tenant=caller.tenant,
+            capability=capability,
+            model=model,
+            engine=engine,
+            status=status,
+            fallback=fallback,
+            generative=generative,
+            requests=1,
+            tokens=int(units.get(Unit.TOKENS, 0)),
+            input_tokens=int(units.get(PriceUnit.INPUT_TOKENS, 0)),
+            output_tokens=int(units.get(PriceUnit.OUTPUT_TOKENS, 0)),
+            audio_seconds=float(units.get(Unit.AUDIO_SECONDS, 0)),
+            characters=int(units.get(Unit.CHARACTERS, 0)),
+            images=int(units.get(Unit.IMAGES, 0)),
+            frames=int(units.get(Unit.FRAMES, 0)),
+            latency_ms=latency_ms,
+            cost=pricing.yuan(units.get(Unit.SPEND, 0)),
+            content_id=content_id,
+            api_key=caller.api_key,
+            user=user,
+            error=error[:300],
+        )
+        entry = audit_entry(
+            action=f"ai.{capability}",
+            tenant=caller.tenant,
+            request=caller.request,
+            actor=user,
+            actor_label=_actor_label(caller),
+            data={
+                "model": model,
+                "status": status,
+                "fallback": fallback,
+                "latency_ms": latency_ms,
+            },
+        )
+        quota.refund(refunds, saving=[usage, entry])
+        audit_logged(entry)
+
+    metering_db.write(save)
 
 
 def _actor_label(caller: Caller) -> str:

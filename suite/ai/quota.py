@@ -34,7 +34,7 @@ from suite.tenancy.models import Tenant
 from .capabilities import Capability, Unit
 from .config_cache import memoize
 from .errors import QuotaExceeded
-from .metering_db import insert_sql, metering_transaction
+from .metering_db import insert_sql, metering_transaction, write
 from .models import Period, Quota, QuotaCounter
 from .pricing import yuan, yuan_text
 from .registry import ancestor_ids
@@ -49,6 +49,8 @@ KEY_LIMITS = {
 # While a request tracks them (`counts_tracked`): quota id -> its counter after this request's
 # charges and refunds, so the response's rate-limit headers need no read of their own.
 _tracked: ContextVar[dict[int, int] | None] = ContextVar("quota_counts", default=None)
+# (quota id, window start) -> units to give back.
+Refunds = dict[tuple[int, datetime], int]
 
 
 @contextmanager
@@ -307,13 +309,10 @@ def _alert_on_crossing(rule: QuotaRule, used: int, n: int) -> None:
         )
 
 
-def settle(
-    reservation: Reservation | None, actual: dict[str, float], *, saving: Sequence[Model] = ()
-) -> None:
-    """Adjust the charge to what the call really used, and save the new rows in `saving` (the
-    call's usage row and audit entry) with it, all or none: on PostgreSQL in one statement.
-    Only ever refunds: reservations are sized to the most a call can use (prompt +
-    max_tokens), so a call cannot overrun."""
+def refunds_due(reservation: Reservation | None, actual: dict[str, float]) -> Refunds:
+    """What to give back of the reservation once the call used `actual`. Only ever refunds:
+    reservations are sized to the most a call can use (prompt + max_tokens), so a call cannot
+    overrun. The request's tracked counts (its rate-limit headers) take the refund at once."""
     units = whole_units(actual)
     refunds = {}
     for (quota_id, start), (unit, reserved) in (reservation.charged if reservation else {}).items():
@@ -322,16 +321,18 @@ def settle(
             refunds[(quota_id, start)] = refund
             if (tracked := _tracked.get()) is not None and quota_id in tracked:
                 tracked[quota_id] -= refund
-    _refund(refunds, saving=saving)
+    return refunds
 
 
 def release(reservation: Reservation) -> None:
-    _refund({window: n for window, (_unit, n) in reservation.charged.items()})
+    refunds = {window: n for window, (_unit, n) in reservation.charged.items()}
+    write(lambda: refund(refunds))
 
 
-def _refund(amounts: dict[tuple[int, datetime], int], *, saving: Sequence[Model] = ()) -> None:
+def refund(amounts: Refunds, *, saving: Sequence[Model] = ()) -> None:
     """Give units back (in quota id order like every charge, so the two never deadlock) and
-    save the rows of `saving` in the same statement or transaction."""
+    save the rows of `saving` (a call's usage row and audit entry) with them, all or none: on
+    PostgreSQL in one statement."""
     ordered = sorted(amounts.items())
     if connection.vendor == "postgresql":
         if ordered or saving:

@@ -16,6 +16,7 @@ from suite.ai.models import UsageRecord
 from suite.ai.transactions import ModelCallInTransaction
 from suite.ai.types import ChatMessage
 from tests.llm import SHARED_CACHE
+from tests.metering import after_the_response
 
 ORDER_SCHEMA = {
     "type": "object",
@@ -91,7 +92,7 @@ def test_v1_answers_in_json_that_fits_the_schema(language_model, live_server, ke
     extra = reply.model_extra["x_suite"]
     assert extra["generative"] is True and extra["fallback"] is False
     assert reply.model == language_model.served_name
-    usage = UsageRecord.objects.for_tenant(tenant_a).get()
+    usage = after_the_response(UsageRecord.objects.for_tenant(tenant_a).get)
     assert usage.model == language_model.served_name and usage.tokens > 0
 
 

@@ -29,6 +29,7 @@ from suite.api.parsers import JsonBodyError, load_json, too_large_message
 from .. import gateway
 from ..capabilities import Capability
 from ..errors import AiError, BackendUnavailable, InvalidInput, RequestTooLarge
+from ..metering_db import after_response
 from ..quota import counts_tracked, rate_limit_headers
 from ..registry import DEFAULT_MODEL, aliases, configured_models
 from ..types import CallInfo, ChatMessage, ToolUse
@@ -92,7 +93,7 @@ def openai_endpoint(method: str, capability: Capability | None = None):
                     code="method_not_allowed",
                 )
             caller = gateway.Caller(tenant=key.tenant, api_key=key, request=request)
-            with counts_tracked() as counts:
+            with counts_tracked() as counts, after_response() as deferred:
                 try:
                     response = view(request, caller, *args, **kwargs)
                 except AiError as exc:
@@ -101,6 +102,7 @@ def openai_endpoint(method: str, capability: Capability | None = None):
                     limits = rate_limit_headers(key.tenant, capability, key.pk, known=counts)
                     for name, value in limits.items():
                         response[name] = value
+            deferred.attach(response)
             return response
 
         return wrapper
