@@ -27,6 +27,10 @@ from suite.ai.labelling import cjk_font, video_label_args
 AUDIO_RATE = 44100
 ZOOM = 1.15  # how far the Ken Burns window zooms over a scene
 TRANSITION_S = 0.6
+# The bottom of the picture a phone's player covers with its controls while paused (Chrome's
+# bar and timeline are about 13% of a 9:16 video shown 360 px wide): captions stay above it,
+# on the poster too.
+PLAYER_CONTROLS_SHARE = 0.16
 
 
 @dataclass
@@ -103,8 +107,7 @@ def _caption_layer(text: str, width: int, height: int) -> _Caption | None:
         )
     rgba = np.asarray(band).astype(np.uint16)
     alpha = rgba[:, :, 3:4]
-    # Above the bar where players draw their controls.
-    top = height - band_h - round(min(width, height) * 0.14)
+    top = height - band_h - round(height * PLAYER_CONTROLS_SHARE)
     return _Caption(top=top, rgb=rgba[:, :, :3] * alpha, alpha=alpha)
 
 

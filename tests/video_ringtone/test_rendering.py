@@ -19,7 +19,7 @@ from suite.jobs.models import Job, JobStatus
 from video_ringtone import checks, tasks
 from video_ringtone.catalog import frame_size
 from video_ringtone.models import RenderStatus
-from video_ringtone.render import SceneInput, render_video
+from video_ringtone.render import PLAYER_CONTROLS_SHARE, SceneInput, render_video
 from video_ringtone.services import rendering
 from video_ringtone.services.common import media_path
 
@@ -129,18 +129,21 @@ def test_the_ai_label_is_visible_in_every_frame(tmp_path):
         assert box[text].mean() > box[fill].mean() + 40
 
 
-def test_captions_are_drawn_in_cjk(tmp_path):
+@pytest.mark.parametrize(("width", "height"), [(180, 320), (320, 180)])
+def test_captions_are_drawn_in_cjk_above_the_players_controls(tmp_path, width, height):
     grey = Image.new("RGB", (360, 640), (128, 128, 128))
     plain, captioned = tmp_path / "a.mp4", tmp_path / "b.mp4"
-    for path, caption in ((plain, ""), (captioned, "生日快乐")):
-        render_video([SceneInput(grey, caption, 1.0)], width=180, height=320, out=path,
+    for path, caption in ((plain, ""), (captioned, "妈妈，生日快乐！")):
+        render_video([SceneInput(grey, caption, 1.0)], width=width, height=height, out=path,
                      provider="t", content_id="c")  # fmt: skip
     _, a = probe(plain)
     _, b = probe(captioned)
     diff = np.abs(a[-1].astype(int) - b[-1].astype(int)).mean(axis=2)
     rows = np.where(diff.max(axis=1) > 60)[0]
     assert len(rows) > 5  # text strokes differ from the plain frame
-    assert rows.min() > 320 // 2  # in the lower half
+    assert rows.min() > height // 2  # in the lower half
+    # A paused player's controls cover the bottom: the caption (and so the poster's) is above.
+    assert rows.max() < height * (1 - PLAYER_CONTROLS_SHARE)
 
 
 def test_ken_burns_moves_and_the_automatic_checks_pass_on_a_normal_render(tmp_path):
