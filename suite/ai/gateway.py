@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from PIL import Image
 
 from . import registry, safety, voices
 from .asr_prompt import transcript_without_prompt
+from .backends.base import StepCallback
 from .capabilities import Capability, Unit
 from .errors import AiError, ContentBlocked, InvalidInput
 from .pipeline import (
@@ -298,7 +300,11 @@ def generate_image(
     seed: int | None = None,
     style: str | None = None,
     n: int = 1,
+    on_step: StepCallback | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> Served[ImageResult]:
+    """`on_step` hears the engine's steps (on the engine's thread); `while_waiting` runs on
+    this thread about once a second until the picture is made, e.g. to report them."""
     from .labelling import new_content_id
 
     prompt = require_text(prompt, "prompt")
@@ -321,9 +327,11 @@ def generate_image(
             seed=seed,
             style=style,
             n=n,
+            **_step_hook(on_step),
         ),
         measure=lambda r: {Unit.IMAGES: len(r.images)},
         content_id=content_id,
+        while_waiting=while_waiting,
     )
     _labelled(served.value, served.info.engine, content_id)
     return served
@@ -342,7 +350,10 @@ def edit_image(
     seed: int | None = None,
     style: str | None = None,
     n: int = 1,
+    on_step: StepCallback | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> Served[ImageResult]:
+    """`on_step` and `while_waiting` as for generate_image."""
     from .labelling import new_content_id
 
     picture = as_image(image)
@@ -368,12 +379,19 @@ def edit_image(
             seed=seed,
             style=style,
             n=n,
+            **_step_hook(on_step),
         ),
         measure=lambda r: {Unit.IMAGES: len(r.images)},
         content_id=content_id,
+        while_waiting=while_waiting,
     )
     _labelled(served.value, served.info.engine, content_id)
     return served
+
+
+def _step_hook(on_step: StepCallback | None) -> dict:
+    # Only when asked: an operator's engine written before the hook need not accept it.
+    return {"on_step": on_step} if on_step is not None else {}
 
 
 MAX_IMAGES_PER_CALL = 4

@@ -157,6 +157,8 @@ class ModelProcessBackend:
             return value
 
         def remote(*args: Any, **kwargs: Any) -> Any:
+            # A callback cannot cross into the model process: its steps go unheard.
+            kwargs.pop("on_step", None)
             return call(self._cls, self.spec, name, args, kwargs)
 
         return remote

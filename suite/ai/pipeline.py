@@ -198,14 +198,28 @@ def metered(capability: Capability):
     return decorate
 
 
-def _call_with_timeout(fn: Callable[[], T], timeout_s: float) -> T:
+WAITING_TICK_S = 1.0
+
+
+def _call_with_timeout(
+    fn: Callable[[], T], timeout_s: float, while_waiting: Callable[[], None] | None = None
+) -> T:
+    """`while_waiting` runs on the caller's thread about every WAITING_TICK_S while the model
+    works (a job reporting the engine's steps: the caller's thread holds its database
+    connection); an exception it raises ends the wait."""
     future = _executor.submit(fn)
-    try:
-        return future.result(timeout=timeout_s)
-    except FutureTimeout as exc:
-        raise BackendTimeout(
-            _("The model did not answer within %(seconds)s seconds.") % {"seconds": timeout_s}
-        ) from exc
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return future.result(timeout=min(left, WAITING_TICK_S) if while_waiting else left)
+        except FutureTimeout as exc:
+            if time.monotonic() >= deadline:
+                raise BackendTimeout(
+                    _("The model did not answer within %(seconds)s seconds.")
+                    % {"seconds": timeout_s}
+                ) from exc
+        while_waiting()
 
 
 _cooled: set[str] = set()  # keys this process set, for cooldown_clear
@@ -244,6 +258,7 @@ def served_by(
     capability: Capability,
     candidates: list[registry.ResolvedModel],
     invoke: Callable[[Backend], T],
+    while_waiting: Callable[[], None] | None = None,
 ) -> tuple[T, Attempt]:
     """Try each candidate in order (those cooling down after a failure last); input errors stop
     at once, backend failures fall through and put the model in cooldown."""
@@ -252,7 +267,7 @@ def served_by(
     for model in ordered:
         try:
             backend = get_backend(model.spec)
-            value = _call_with_timeout(lambda b=backend: invoke(b), model.timeout_s)
+            value = _call_with_timeout(lambda b=backend: invoke(b), model.timeout_s, while_waiting)
         except BackendUnavailable as exc:
             if len(candidates) > 1 and model.spec.engine in REMOTE_ENGINES:
                 # A server that is down costs each caller its timeout; a local engine that
@@ -287,6 +302,7 @@ def run_call(
     dialect: str = "",
     check_output: Callable[[T], None] | None = None,
     content_id: str = "",
+    while_waiting: Callable[[], None] | None = None,
 ) -> Served[T]:
     started = time.perf_counter()
     reserve = {Unit.REQUESTS: 1, **reserve}
@@ -294,7 +310,7 @@ def run_call(
     try:
         candidates = candidates_for(caller, capability, model, dialect=dialect)
         reservation = reserve_units(caller, capability, candidates, reserve)
-        value, attempt = served_by(caller, capability, candidates, invoke)
+        value, attempt = served_by(caller, capability, candidates, invoke, while_waiting)
         if check_output is not None:
             check_output(value)
     except Exception:

@@ -9,8 +9,12 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
+from suite.ai import pipeline
+from suite.ai.capabilities import Capability
+from suite.ai.models import AiModel
 from suite.jobs.models import Job, JobStatus
 from suite.tenancy.models import Role
+from tests.ai.tiny_sd import build_tiny_sd
 from tests.factories import member
 from video_ringtone.models import (
     Assignment,
@@ -63,6 +67,46 @@ def test_image_generation_reports_progress_image_by_image(
     assert len(set(values)) == images + 1
     assert sum(1 for v in values if 10 < v < 95) >= images - 1
     assert seen[-1][1] == f"{images} of {images} images ready"
+
+
+@pytest.fixture(scope="module")
+def tiny_sd_dir(tmp_path_factory):
+    return build_tiny_sd(tmp_path_factory.mktemp("models") / "tiny-sd")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("source", "capability"),
+    [("text", Capability.GENERATE_IMAGE), ("photo", Capability.EDIT_IMAGE)],
+)
+def test_a_diffusion_image_reports_its_steps_while_it_is_made(
+    source, capability, tiny_sd_dir, tenant_a, subscriber_a, eager,
+    django_capture_on_commit_callbacks, monkeypatch,
+):  # fmt: skip
+    # The real diffusers engine on a random-weight model: slow engines are the ones whose bar
+    # must move within an image, not only between images.
+    AiModel.objects.create(
+        tenant=tenant_a, name="tiny-sd", capability=capability, engine="diffusers",
+        path=str(tiny_sd_dir), options={"steps": 8, "max_side": 128}, is_default=True,
+    )  # fmt: skip
+    monkeypatch.setattr(drafts, "CANDIDATE_SHORT_SIDE", 64)  # the tiny model's speed at 64 px
+    monkeypatch.setattr(pipeline, "WAITING_TICK_S", 0.02)
+    draft = draft_with_scenes(tenant_a, subscriber_a, scenes=1, prompt="生日蛋糕和气球")
+    seen = _recording(monkeypatch, drafts)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = drafts.candidates_request(draft=draft, user=subscriber_a, source=source, count=1)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    made = Candidate.objects.for_tenant(tenant_a).filter(draft=draft, engine="diffusers")
+    assert made.count() == 1
+    values = [value for value, _message in seen]
+    _rises_to_the_end(values)
+    steps = [m for _v, m in seen if re.search(r"step \d+ of \d+$", m)]
+    assert steps, seen
+    # Between the image's start (5%) and its end (95%) the bar shows the steps it heard.
+    assert any(5 < value < 95 for value, message in seen if message in steps)
+    last = re.search(r"step (\d+) of (\d+)$", steps[-1])
+    assert int(last.group(1)) <= int(last.group(2))
 
 
 @pytest.mark.django_db

@@ -198,16 +198,29 @@ def candidates_request(*, draft: Draft, user, source: str, count: int = 2) -> Jo
     return job
 
 
+class StepsHeard:
+    """The engine's last step, written by its thread and read by the job's."""
+
+    def __init__(self) -> None:
+        self.done = self.total = 0
+
+    def heard(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+
 def candidates_generate(
     *, draft: Draft, source: str, count: int = 2, user=None, job: Job | None = None
 ) -> dict:
     """Runs in the `image` worker: the candidates of one "generate" request, one model call per
     image so the job reports real progress: 5% as the first image starts, then up to 95% image
-    by image, with the stage ("第 1/2 张") as its message; the job's success makes it 100%.
+    by image, and within an image step by step when the engine works in steps (diffusion),
+    with the stage as its message; the job's success makes it 100%.
     From the prompt: `count` images (consecutive seeds); from photos: an AI portrait of each."""
+    reported = [-1]
 
     def report(progress: int, message: str) -> None:
-        if job is not None:
+        if job is not None and progress != reported[0]:
+            reported[0] = progress
             job_set_progress(job=job, progress=progress, message=message)
 
     caller = gateway.Caller(tenant=draft.tenant, user=user)
@@ -222,17 +235,28 @@ def candidates_generate(
     for index, item in enumerate(items):
         numbers = {"n": index + 1, "total": total}
         report(5 + 90 * index // total, _("Making image %(n)s of %(total)s") % numbers)
+        steps = StepsHeard()
+
+        def steps_report(index=index, numbers=numbers, steps=steps) -> None:
+            if steps.total:
+                report(
+                    5 + int(90 * (index + steps.done / steps.total) / total),
+                    _("Making image %(n)s of %(total)s: step %(step)s of %(steps)s")
+                    % {**numbers, "step": steps.done, "steps": steps.total},
+                )
+
+        progress = {"on_step": steps.heard, "while_waiting": steps_report}
         if source == CandidateSource.TEXT:
             style = draft.style
             served = gateway.generate_image(
                 caller, draft.prompt, width=width, height=height, style=style or None,
-                seed=seed + item, n=1,
+                seed=seed + item, n=1, **progress,
             )  # fmt: skip
         else:
             with Image.open(media_path(item.file)) as img:
                 picture = img.convert("RGB")
             style = draft.style or "photo_portrait"
-            served = gateway.edit_image(caller, picture, draft.prompt, style=style, n=1)
+            served = gateway.edit_image(caller, picture, draft.prompt, style=style, n=1, **progress)
         result, info = served.value, served.info
         for image, plain in zip(result.images, result.unlabelled, strict=True):
             made.append(

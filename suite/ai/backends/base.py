@@ -136,7 +136,14 @@ class EmbedBackend(Backend):
         raise NotImplementedError
 
 
+# (denoising steps done, steps in all): how far one image has come.
+StepCallback = Callable[[int, int], None]
+
+
 class ImageBackend(Backend):
+    """`on_step`, when an engine works in steps, is called after each one (on the thread that
+    runs the engine); engines that make a picture at once ignore it."""
+
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)
         self.max_images = int(self.options.get("max_images", 4))
@@ -171,6 +178,7 @@ class ImageBackend(Backend):
         seed: int | None = None,
         style: str | None = None,
         n: int = 1,
+        on_step: StepCallback | None = None,
     ) -> ImageResult:
         raise NotImplementedError
 
@@ -185,6 +193,7 @@ class ImageBackend(Backend):
         seed: int | None = None,
         style: str | None = None,
         n: int = 1,
+        on_step: StepCallback | None = None,
     ) -> ImageResult:
         raise NotImplementedError
 

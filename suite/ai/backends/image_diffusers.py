@@ -21,7 +21,7 @@ from ..capabilities import Capability
 from ..errors import BackendUnavailable, InvalidInput
 from ..styles import apply_style
 from ..types import ImageResult
-from .base import BackendSpec, ImageBackend, register
+from .base import BackendSpec, ImageBackend, StepCallback, register
 
 MIN_SIDE = 64
 SCHEDULERS = {
@@ -97,6 +97,7 @@ class DiffusersImageBackend(ImageBackend):
         seed: int | None = None,
         style: str | None = None,
         n: int = 1,
+        on_step: StepCallback | None = None,
     ) -> ImageResult:
         self.check_request(n)
         self._check_size(width, height)
@@ -114,6 +115,7 @@ class DiffusersImageBackend(ImageBackend):
                 guidance_scale=self.guidance_scale,
                 num_images_per_prompt=n,
                 generator=self._generator(seed),
+                callback_on_step_end=_step_reporter(on_step),
             )
         images = [_resize(img.convert("RGB"), (width, height)) for img in out.images]
         return ImageResult(images=images, seed=seed)
@@ -129,6 +131,7 @@ class DiffusersImageBackend(ImageBackend):
         seed: int | None = None,
         style: str | None = None,
         n: int = 1,
+        on_step: StepCallback | None = None,
     ) -> ImageResult:
         self.check_request(n, strength)
         prompt, negative_prompt = apply_style(prompt, negative_prompt, style)
@@ -147,6 +150,7 @@ class DiffusersImageBackend(ImageBackend):
                 guidance_scale=self.guidance_scale,
                 num_images_per_prompt=n,
                 generator=self._generator(seed),
+                callback_on_step_end=_step_reporter(on_step),
             )
         images = [_resize(img.convert("RGB"), source.size) for img in out.images]
         return ImageResult(images=images, seed=seed)
@@ -193,3 +197,16 @@ def _multiple_of_8(value: int) -> int:
 
 def _resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     return img if img.size == size else img.resize(size, Image.Resampling.LANCZOS)
+
+
+def _step_reporter(on_step: StepCallback | None):
+    """diffusers' end-of-step hook calling `on_step(done, total)`; img2img runs only the last
+    `strength` share of the schedule, which the pipeline's num_timesteps already counts."""
+    if on_step is None:
+        return None
+
+    def after_step(pipe, index: int, _timestep, tensors: dict) -> dict:
+        on_step(index + 1, int(getattr(pipe, "num_timesteps", 0)) or index + 1)
+        return tensors
+
+    return after_step

@@ -29,7 +29,7 @@ from ..errors import BackendUnavailable
 from ..labelling import CREDIT_KEY
 from ..styles import STYLES, get_style
 from ..types import ImageResult
-from .base import BackendSpec, ImageBackend, register
+from .base import BackendSpec, ImageBackend, StepCallback, register
 from .image_design import attribution, compose
 
 MIN_SIDE = 64
@@ -451,6 +451,7 @@ class OpenCVStylizeBackend(ImageBackend):
         seed: int | None = None,
         style: str | None = None,
         n: int = 1,
+        on_step: StepCallback | None = None,
     ) -> ImageResult:
         self.check_request(n)
         check_output_size(width, height, max_side=self.max_side, min_side=MIN_SIDE)
@@ -494,6 +495,7 @@ class OpenCVStylizeBackend(ImageBackend):
         seed: int | None = None,
         style: str | None = None,
         n: int = 1,
+        on_step: StepCallback | None = None,
     ) -> ImageResult:
         self.check_request(n, strength)
         stylizer = _stylizer_for(style, prompt)
