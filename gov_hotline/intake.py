@@ -172,12 +172,11 @@ def recording_intake_start(*, tenant: Tenant, upload, user=None) -> RecordingInt
     intake = RecordingIntake(tenant=tenant, created_by=user if getattr(user, "pk", None) else None)
     intake.recording.save(f"{uuid.uuid4().hex}{suffix}", ContentFile(data), save=False)
     intake.save()
-    from .tasks import transcribe_intake
 
     intake.job = job_enqueue(
         tenant=tenant,
         kind=TRANSCRIBE_KIND,
-        task=transcribe_intake,
+        task="gov_hotline.transcribe_intake",
         params={"intake": intake.pk},
         created_by=intake.created_by,
     )[0]

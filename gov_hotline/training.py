@@ -168,12 +168,11 @@ TRAIN_KIND = "gov_hotline.train"
 
 
 def classifier_train_start(*, tenant: Tenant, user=None, idempotency_key: str | None = None) -> Job:
-    from .tasks import train_classifier
 
     return job_enqueue(
         tenant=tenant,
         kind=TRAIN_KIND,
-        task=train_classifier,
+        task="gov_hotline.train_classifier",
         params={},
         idempotency_key=idempotency_key,
         created_by=user if getattr(user, "pk", None) else None,

@@ -658,12 +658,10 @@ def hotspots_page(request):
     if request.method == "POST":
         form = ReportForm(request.POST)
         if form.is_valid():
-            from .tasks import build_report
-
             job_enqueue(
                 tenant=tenant,
                 kind="gov_hotline.report",
-                task=build_report,
+                task="gov_hotline.report",
                 params=form.cleaned_data,
                 created_by=request.user,
             )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from suite.accounts.models import ApiKey
 from suite.ai.errors import InvalidInput
 from suite.audit.services import audit_record
-from suite.jobs.services import job_enqueue
+from suite.jobs.services import job_enqueue, task_send
 from suite.netguard import Policy, TargetRefused, check_url
 from suite.realtime.publish import tenant_group_send
 from suite.tenancy.models import Tenant
@@ -283,8 +283,6 @@ def camera_stream_url(camera: Camera) -> str:
 
 def camera_watch_start(*, camera: Camera, seconds: float = 30) -> None:
     """Queues one bounded watch of the camera's stream on the vision queue, now."""
-    from . import tasks
-
     if camera.source_kind == SourceKind.UPLOAD or not camera.stream_secret:
         raise InvalidInput(
             _("This camera has no stream to watch; upload a clip instead."), param="stream_url"
@@ -295,8 +293,9 @@ def camera_watch_start(*, camera: Camera, seconds: float = 30) -> None:
     # worker's log
     _check_stream_target(camera_stream_url(camera))
     transaction.on_commit(
-        lambda: tasks.watch_camera.apply_async(
-            kwargs={"tenant_id": camera.tenant_id, "camera_id": camera.pk, "max_seconds": seconds}
+        lambda: task_send(
+            "video_analytics.watch_camera",
+            kwargs={"tenant_id": camera.tenant_id, "camera_id": camera.pk, "max_seconds": seconds},
         )
     )
 
@@ -472,8 +471,6 @@ def clip_analysis_start(
 ) -> Analysis:
     """Checks the upload (type and size from its first bytes, then decodability, resolution
     and duration) before anything is queued; a bad file is a 400 and nothing is kept."""
-    from . import tasks
-
     fps = float(sample_fps or camera.sample_fps)
     if not 0.2 <= fps <= 30:
         raise InvalidInput(
@@ -511,7 +508,7 @@ def clip_analysis_start(
             job, _created = job_enqueue(
                 tenant=camera.tenant,
                 kind="video_analytics.analyse",
-                task=tasks.analyse_clip,
+                task="video_analytics.analyse_clip",
                 params={"analysis": str(analysis.pk), "camera": camera.name},
                 idempotency_key=f"va-analysis-{analysis.pk}",
                 created_by=_person(created_by),
@@ -583,8 +580,6 @@ def event_create(
     (the analysis runs again after its worker died), the recorded event is returned and
     nothing is alerted or delivered again.
     """
-    from . import tasks
-
     keyed = analysis is not None and bool(key)
     if keyed and (recorded := analysis_event(analysis=analysis, key=key)) is not None:
         return recorded
@@ -631,8 +626,9 @@ def event_create(
             tenant=camera.tenant, endpoint=endpoint, event=event
         )
         transaction.on_commit(
-            lambda d=delivery: tasks.deliver_webhook.apply_async(
-                kwargs={"tenant_id": d.tenant_id, "delivery_id": d.pk}
+            lambda d=delivery: task_send(
+                "video_analytics.deliver_webhook",
+                kwargs={"tenant_id": d.tenant_id, "delivery_id": d.pk},
             )
         )
     return event

@@ -457,12 +457,10 @@ def kb_index_refresh(*, tenant: Tenant, user=None):
     """Queues a job that brings the tenant's search index up to date (embeds what changed)."""
     from suite.jobs.services import job_enqueue
 
-    from ..tasks import kb_index
-
     job, _created = job_enqueue(
         tenant=tenant,
         kind="customer_service.kb_index",
-        task=kb_index,
+        task="customer_service.kb_index",
         created_by=user if getattr(user, "pk", None) else None,
     )
     return job

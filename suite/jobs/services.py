@@ -2,6 +2,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -108,20 +109,46 @@ def _lease_until(now=None):
     return (now or timezone.now()) + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
 
 
+def registered_task(name: str):
+    """The Celery task registered as `name`.
+
+    Services name the task they start instead of importing it: tasks call services, so a
+    services module that imported its tasks would close an import cycle (`pyproject.toml`'s
+    import contracts forbid it). A web process has not necessarily imported every tasks
+    module; Celery's autodiscovery imports them on the first unknown name.
+    """
+    from suite.celery import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    try:
+        return app.tasks[name]
+    except KeyError:
+        raise LookupError(f"no Celery task is registered as {name!r}") from None
+
+
+def task_send(name: str, *, kwargs: dict, **options) -> None:
+    """Sends the task registered as `name` (see `registered_task`) with `apply_async`."""
+    registered_task(name).apply_async(kwargs=kwargs, **options)
+
+
 def job_enqueue(
     *,
     tenant: Tenant,
     kind: str,
-    task,
+    task: str | Task,
     params: dict | None = None,
     idempotency_key: str | None = None,
     created_by=None,
 ) -> tuple[Job, bool]:
     """Create the job and send its task after commit; an existing key returns the first job.
+    `task` is the name of a registered task (what services pass, see `registered_task`) or the
+    task itself.
 
     `created_by` is the user who started it: pass it wherever there is one, since a non-staff
     member (a subscriber) sees only the jobs they started, live and over REST.
     """
+    runner = registered_task(task) if isinstance(task, str) else task
     key = idempotency_key or uuid.uuid4().hex
     existing = Job.objects.for_tenant(tenant).filter(idempotency_key=key).first()
     if existing is not None:
@@ -134,12 +161,12 @@ def job_enqueue(
                 params=params or {},
                 idempotency_key=key,
                 created_by=created_by,
-                task_name=getattr(task, "name", "") or "",
+                task_name=getattr(runner, "name", "") or "",
                 # the queue `suite.celery.route_by_task_queue` will send it to
-                queue=getattr(task, "route_queue", None) or "default",
+                queue=getattr(runner, "route_queue", None) or "default",
             )
             transaction.on_commit(
-                lambda: task.apply_async(kwargs={"tenant_id": tenant.pk, "job_id": str(job.pk)})
+                lambda: runner.apply_async(kwargs={"tenant_id": tenant.pk, "job_id": str(job.pk)})
             )
             _publish(job)
     except IntegrityError:
@@ -157,11 +184,12 @@ def job_retry(*, job: Job) -> Job:
     """Runs a failed job again: the same job (its id, kind, parameters and tenant, so whatever
     points at it follows the new run) goes to the back of its queue and its task is sent again.
     The caller reads `job` through a tenant-scoped queryset and audits the retry."""
-    from suite.celery import app
-
     from .kinds import job_kind_retryable
 
-    task = app.tasks.get(job.task_name) if job.task_name else None
+    try:
+        task = registered_task(job.task_name) if job.task_name else None
+    except LookupError:
+        task = None
     locked = Job.objects.select_for_update().filter(pk=job.pk, tenant_id=job.tenant_id).first()
     if (
         locked is None

@@ -21,7 +21,7 @@ from suite.ai import services as ai_services
 from suite.audit.labels import AUDIT_ACTION_LABELS
 from suite.audit.selectors import audit_entries
 from suite.audit.services import audit_record
-from suite.audit.tasks import EXPORT_KIND, export_audit_csv, export_path
+from suite.audit.tasks import EXPORT_KIND, export_path
 from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for, jobs_visible_to
 from suite.jobs.services import JobNotRetryable, job_enqueue, job_event, job_retry
@@ -277,7 +277,10 @@ def audit_log(request):
 @require_POST
 def audit_export(request):
     job, _created = job_enqueue(
-        tenant=request.tenant, kind=EXPORT_KIND, task=export_audit_csv, created_by=request.user
+        tenant=request.tenant,
+        kind=EXPORT_KIND,
+        task="suite.audit.export_csv",
+        created_by=request.user,
     )
     audit_record(action="audit.export_requested", tenant=request.tenant, request=request, obj=job)
     return redirect("portal:jobs")

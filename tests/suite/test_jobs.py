@@ -138,3 +138,40 @@ def test_transient_failures_are_retried_up_to_the_cap(tenant_a, failures, status
     job.refresh_from_db()
     assert (job.status, job.attempts) == (status, attempts)
     assert job.error == ("" if status == "succeeded" else "model server unavailable")
+
+
+@pytest.mark.django_db
+def test_a_service_starts_a_task_by_its_registered_name(
+    tenant_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    from video_ringtone.tasks import render_ringtone
+
+    sent = []
+    monkeypatch.setattr(render_ringtone, "apply_async", lambda **kw: sent.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _created = job_enqueue(
+            tenant=tenant_a, kind="video_ringtone.render", task="video_ringtone.render"
+        )
+    assert (job.task_name, job.queue) == ("video_ringtone.render", "video")
+    assert sent == [{"kwargs": {"tenant_id": tenant_a.pk, "job_id": str(job.pk)}}]
+
+    with pytest.raises(LookupError):
+        job_enqueue(tenant=tenant_a, kind="video_ringtone.render", task="video_ringtone.rendr")
+    assert Job.objects.filter(tenant=tenant_a).count() == 1
+
+
+def test_a_web_process_finds_a_task_whose_module_it_never_imported():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, django; django.setup()\n"
+        "from suite.jobs.services import registered_task\n"
+        "assert 'gov_hotline.tasks' not in sys.modules\n"
+        "print(registered_task('gov_hotline.transcribe_intake').route_queue)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "asr"

@@ -173,7 +173,6 @@ def photo_delete(*, photo: Photo) -> None:
 def candidates_request(*, draft: Draft, user, source: str, count: int = 2) -> Job:
     """Queue candidate images on the `image` queue: from the prompt, or an AI portrait of each
     uploaded photo in the draft's style."""
-    from .. import tasks
 
     if source == CandidateSource.TEXT:
         if not draft.prompt:
@@ -191,7 +190,7 @@ def candidates_request(*, draft: Draft, user, source: str, count: int = 2) -> Jo
     job, _created = job_enqueue(
         tenant=draft.tenant,
         kind="video_ringtone.images",
-        task=tasks.generate_candidates,
+        task="video_ringtone.generate_candidates",
         params={"draft_id": draft.pk, "source": source, "count": count},
         created_by=user,
     )

@@ -117,12 +117,11 @@ def gallery_ringtone_set(*, ringtone: Ringtone, user) -> tuple[Assignment, bool]
 
 
 def _enqueue(assignment: Assignment, action: str, user) -> None:
-    from .. import tasks
 
     job_enqueue(
         tenant=assignment.tenant,
         kind=f"video_ringtone.{action}",
-        task=tasks.platform_sync,
+        task="video_ringtone.platform_sync",
         params={"assignment_id": str(assignment.pk), "action": action},
         idempotency_key=f"{action}-{assignment.pk}",
         created_by=user,

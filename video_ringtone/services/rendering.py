@@ -76,7 +76,6 @@ def duration_problem(tenant, seconds: float) -> str:
 
 
 def render_start(*, draft: Draft, user, profile: str = "standard") -> Render:
-    from .. import tasks
 
     if profile not in PROFILES:
         raise ValidationError({"profile": _("Pick 480p, 720p or 1080p.")})
@@ -96,7 +95,7 @@ def render_start(*, draft: Draft, user, profile: str = "standard") -> Render:
         job, _created = job_enqueue(
             tenant=draft.tenant,
             kind="video_ringtone.render",
-            task=tasks.render_ringtone,
+            task="video_ringtone.render",
             params={"render_id": str(render.pk)},
             idempotency_key=f"render-{render.pk}",
             created_by=user,
@@ -230,7 +229,6 @@ def render_execute(
 def renditions_start(*, ringtone) -> Job | None:
     """After approval: the other device profiles' renditions, on the `video` queue. The job
     is the owner's (they follow it on /ws/jobs/), whoever approved the ringtone."""
-    from .. import tasks
 
     base = ringtone.render
     wanted = []
@@ -249,7 +247,7 @@ def renditions_start(*, ringtone) -> Job | None:
         job, _created = job_enqueue(
             tenant=ringtone.tenant,
             kind="video_ringtone.renditions",
-            task=tasks.render_renditions,
+            task="video_ringtone.renditions",
             params={"ringtone_id": ringtone.pk},
             idempotency_key=f"renditions-{ringtone.pk}",
             created_by=ringtone.owner,

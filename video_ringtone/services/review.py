@@ -26,7 +26,6 @@ def ringtone_submit(
 ) -> Ringtone:
     """Submit a finished render: the automatic checks run as a job on the `video` queue (they
     decode the video), then the ringtone joins the human review queue or is rejected."""
-    from .. import tasks
 
     if render.draft_id != draft.pk or render.status != RenderStatus.DONE:
         raise ValidationError({"render": _("Render the ringtone, then submit the finished video.")})
@@ -48,7 +47,7 @@ def ringtone_submit(
         job_enqueue(
             tenant=draft.tenant,
             kind="video_ringtone.checks",
-            task=tasks.check_ringtone,
+            task="video_ringtone.check",
             params={"ringtone_id": ringtone.pk},
             idempotency_key=f"checks-{ringtone.pk}",
             created_by=user,
