@@ -18,9 +18,8 @@ from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
 from . import classifier, extraction
-from .extraction import MAX_SUMMARY, TITLES
+from .extraction import MAX_SUMMARY, TITLES, clean_text
 from .models import ClassifierModel, District, RequestType, Urgency
-from .services import clean_text
 from .training import classifier_training
 from .type_merge import request_type_merge
 

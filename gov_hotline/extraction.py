@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from suite.privacy import mask_phone
 
 from .taxonomy import EMERGENCY_LINES
@@ -304,3 +307,27 @@ def extract_summary(text: str) -> Field:
 
 def masked_contact(phone: str) -> str:
     return mask_phone(phone)
+
+
+MAX_TEXT = 5000
+MIN_WORD_CHARS = 4
+
+
+def clean_text(text: str) -> str:
+    """The citizen's text, or a ValidationError a person can act on."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("The text is empty: type or transcribe what was said.")})
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            {
+                "text": _("The text has %(n)d characters; the limit is %(limit)d.")
+                % {"n": len(text), "limit": MAX_TEXT}
+            }
+        )
+    words = sum(1 for ch in text if ch.isalpha() or "\u4e00" <= ch <= "\u9fff")
+    if words < MIN_WORD_CHARS:
+        raise ValidationError(
+            {"text": _("The text has no words to work with; describe the request in a sentence.")}
+        )
+    return text

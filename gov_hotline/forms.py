@@ -2,9 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .extraction import MAX_TEXT
 from .models import HandlingRole, RequestType, Satisfaction, Urgency
 from .reports import FORMATS, PERIOD_LABELS
-from .services import MAX_TEXT
 from .taxonomy import EMERGENCY_LINES, district_choices
 
 

@@ -221,12 +221,3 @@ def call_intake_save(*, call, text: str, transcript: list, draft: dict) -> Recor
         defaults={"text": text, "transcript": transcript, "draft": draft},
     )
     return intake
-
-
-def intake_link_order(*, intake: RecordingIntake, order) -> RecordingIntake:
-    """Marks the intake confirmed by `order` (same tenant: both come from tenant-scoped reads)."""
-    if intake.tenant_id != order.tenant_id:
-        raise ValueError("an intake and its order belong to one tenant")
-    intake.order = order
-    intake.save(update_fields=["order"])
-    return intake

@@ -53,8 +53,6 @@ from .taxonomy import (
     districts_for_names,
 )
 
-MAX_TEXT = 5000
-MIN_WORD_CHARS = 4
 MAX_EXTENSION_DAYS = 30
 TRAINED_FIELDS = ("request_type", "subcategory")
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -214,26 +212,6 @@ def sla_rule_set(*, tenant: Tenant, request_type: str, urgency: str, working_day
 # --- orders ------------------------------------------------------------------------------
 
 
-def clean_text(text: str) -> str:
-    """The citizen's text, or a ValidationError a person can act on."""
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("The text is empty: type or transcribe what was said.")})
-    if len(text) > MAX_TEXT:
-        raise ValidationError(
-            {
-                "text": _("The text has %(n)d characters; the limit is %(limit)d.")
-                % {"n": len(text), "limit": MAX_TEXT}
-            }
-        )
-    words = sum(1 for ch in text if ch.isalpha() or "\u4e00" <= ch <= "\u9fff")
-    if words < MIN_WORD_CHARS:
-        raise ValidationError(
-            {"text": _("The text has no words to work with; describe the request in a sentence.")}
-        )
-    return text
-
-
 def _event(order: WorkOrder, action: str, *, user=None, before: str = "", note="", **data) -> None:
     OrderEvent.objects.create(
         tenant_id=order.tenant_id,
@@ -329,7 +307,7 @@ def order_create(
     user=None,
     request=None,
 ) -> WorkOrder:
-    text = clean_text(text)
+    text = extraction.clean_text(text)
     errors = {}
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel.")
@@ -460,10 +438,11 @@ def intake_confirm(
         recording=intake.recording if intake is not None and intake.recording else None,
     )
     if intake is not None:
-        # Imported here: the intake module builds on order_create from this one.
-        from .intake import intake_link_order
-
-        intake_link_order(intake=intake, order=order)
+        # Both were read through the tenant's querysets; the check keeps a caller honest.
+        if intake.tenant_id != order.tenant_id:
+            raise ValueError("an intake and its order belong to one tenant")
+        intake.order = order
+        intake.save(update_fields=["order"])
     if merge_into is not None:
         order_merge(main=merge_into, duplicates=[order], user=user)
     return order

@@ -36,7 +36,7 @@ from suite.privacy import mask_phone
 from suite.realtime.publish import tenant_group_send
 from suite.tenancy.models import Tenant
 
-from .. import assist, knowledge, nlu, selectors
+from .. import knowledge, nlu, selectors, understanding
 from ..models import (
     ArticleSource,
     ArticleStatus,
@@ -209,7 +209,7 @@ def conversation_message(
     _check_open(conversation)
     text = _clean_text(text)
     tenant = conversation.tenant
-    understood = assist.understand(tenant, text, language)
+    understood = understanding.understand(tenant, text, language)
     dialect = understood["dialect"]
     if dialect != "mandarin" or conversation.dialect == "mandarin":
         conversation.dialect = dialect
@@ -391,7 +391,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     tenant = conversation.tenant
     if registry.language_model_configured(tenant):
         # A short follow-up ("那一天要多少钱") is searched with what the subscriber said before.
-        query = assist.search_query(question, _earlier_questions(conversation))
+        query = understanding.search_query(question, _earlier_questions(conversation))
         hits = knowledge.search_for_model(tenant, query, k=MODEL_PASSAGES)
     else:
         hits, _vectors = knowledge.search(tenant, question, k=KB_PASSAGES)
