@@ -25,10 +25,9 @@ from django.conf import settings
 from django.db.models import Count, Max
 
 from suite.ai import gateway, registry
-from suite.ai.backends.chat_extractive import STOPWORDS
 from suite.ai.capabilities import Capability
 from suite.ai.errors import AiError, BackendUnavailable
-from suite.ai.search import Document, HybridIndex, IndexRebuildNeeded, tokenize_zh
+from suite.ai.search import STOPWORDS, Document, HybridIndex, IndexRebuildNeeded, tokenize_zh
 from suite.tenancy.models import Tenant
 
 from .models import ArticleStatus, KbArticle

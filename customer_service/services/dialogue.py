@@ -27,8 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway, registry, safety
-from suite.ai.backends.chat_openai import NO_ANSWER
-from suite.ai.citations import CITATION, echoed_unsupported, supporting
+from suite.ai.citations import CITATION, NO_ANSWER, echoed_unsupported, supporting
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record

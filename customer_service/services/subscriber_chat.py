@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from suite.ai.citations import extract_notice
 from suite.tenancy.models import Tenant
 
 from ..models import Channel, Conversation, ConversationStatus, Turn, TurnRole
@@ -149,12 +150,13 @@ def open_chat(tenant: Tenant, subscriber) -> Conversation | None:
 def _notices() -> list[str]:
     """The disclaimers answerers write into a reply's text, in every language they may have
     been written in (a reply is stored in the language of the request that asked)."""
-    from suite.ai.backends.chat_extractive import notice
-
     texts = []
     for language in ("en", "zh-hans", translation.get_language() or "en"):
         with translation.override(language):
-            texts += [notice(), _("(Knowledge-base extract; the answering model is unavailable.)")]
+            texts += [
+                extract_notice(),
+                _("(Knowledge-base extract; the answering model is unavailable.)"),
+            ]
     return list(dict.fromkeys(t for t in texts if t))
 
 

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from .types import Passage
+
+# What a grounded answer says when the passages hold no answer; callers look for it.
+NO_ANSWER = "资料中没有相关信息"
+
+
+def extract_notice() -> str:
+    """The label on an answer quoted from the knowledge base without a language model."""
+    return _(
+        "(Extracted from the knowledge base by retrieval; this is not a language-model answer.)"
+    )
+
 
 CITATION = re.compile(r"[\[【]\s*(\d{1,3})\s*[\]】]")
 # Codes, numbers and prices: what a reader would act on, and what a wrong source gets wrong.

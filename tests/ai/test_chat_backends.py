@@ -10,8 +10,9 @@ import pytest
 
 from suite.ai.backends import engine_class
 from suite.ai.backends.base import BackendSpec
-from suite.ai.backends.chat_extractive import ExtractiveAnswerBackend, not_found, notice
+from suite.ai.backends.chat_extractive import ExtractiveAnswerBackend, not_found
 from suite.ai.backends.chat_openai import OpenAICompatibleChatBackend
+from suite.ai.citations import extract_notice as notice
 from suite.ai.errors import BackendTimeout, BackendUnavailable, InvalidInput
 from suite.ai.tokens import estimate_tokens
 from suite.ai.types import ChatMessage, ChatResult, Passage

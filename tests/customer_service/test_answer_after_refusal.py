@@ -9,7 +9,7 @@ import pytest
 
 from customer_service.services import dialogue
 from customer_service.services.knowledge import article_create
-from suite.ai.backends.chat_openai import NO_ANSWER
+from suite.ai.citations import NO_ANSWER
 from suite.ai.models import UsageRecord
 
 pytestmark = pytest.mark.django_db

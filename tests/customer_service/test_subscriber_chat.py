@@ -241,7 +241,7 @@ def test_a_knowledge_base_answer_says_not_a_language_model_once(tenant_a, kb_a):
 
 
 def test_display_text_drops_each_known_disclaimer_only_from_fallback_replies():
-    from suite.ai.backends.chat_extractive import notice
+    from suite.ai.citations import extract_notice as notice
 
     for language in ("en", "zh-hans"):
         with translation.override(language):

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ..capabilities import Capability
+from ..citations import extract_notice
 from ..errors import InvalidInput
-from ..search import tokenize_zh
+from ..search import STOPWORDS, tokenize_zh
 from ..tokens import estimate_tokens
 from ..types import ChatMessage, ChatResult, Passage, ToolUse
 from .base import ChatBackend, register
@@ -26,93 +27,6 @@ MAX_SENTENCES = 3
 MIN_COVERAGE = 0.3  # share of the question's idf weight a sentence must contain
 RELATIVE_CUTOFF = 0.6  # further sentences need this fraction of the best one's score
 PASSAGE_WEIGHT = 0.15
-
-STOPWORDS = frozenset(
-    {
-        "的",
-        "了",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "呀",
-        "是",
-        "我",
-        "我的",
-        "我们",
-        "你",
-        "你们",
-        "您",
-        "他",
-        "她",
-        "它",
-        "请问",
-        "请",
-        "问",
-        "怎么",
-        "怎么样",
-        "怎样",
-        "如何",
-        "什么",
-        "哪些",
-        "哪个",
-        "哪里",
-        "多少",
-        "几",
-        "能",
-        "能否",
-        "能不能",
-        "可以",
-        "可不",
-        "不可",
-        "可不可以",
-        "要",
-        "想",
-        "想要",
-        "会",
-        "在",
-        "有",
-        "没",
-        "没有",
-        "和",
-        "与",
-        "及",
-        "或",
-        "或者",
-        "一下",
-        "一个",
-        "这个",
-        "那个",
-        "这",
-        "那",
-        "为什么",
-        "为",
-        "么",
-        "就",
-        "都",
-        "也",
-        "还",
-        "给",
-        "被",
-        "把",
-        "对",
-        "从",
-        "到",
-        "需要",
-        "应该",
-        "该",
-        "办",
-        "多",
-        "少",
-        "一",
-        "个",
-        "些",
-        "时候",
-        "现在",
-        "告诉",
-        "知道",
-    }
-)
 
 _SENTENCE = re.compile(r"[^。！？!?；;]+(?:[。！？!?；;]+|$)")
 _LATIN_STOP = re.compile(r"(?<=[.])\s+")
@@ -207,7 +121,7 @@ class ExtractiveAnswerBackend(ChatBackend):
         )
         if not chosen:
             return [not_found()], [], prompt_tokens
-        chunks = [notice() + "\n"]
+        chunks = [extract_notice() + "\n"]
         chunks += [f"{s.text}[{s.passage + 1}]" for s in chosen]
         cited = sorted(used)
         sources = [f"[{p + 1}] {_source(passages[p])}" for p in cited]
@@ -251,12 +165,6 @@ def _result(chunks: list[str], citations: list[str], prompt_tokens: int) -> Chat
         completion_tokens=estimate_tokens(text),
         finish_reason="stop",
         citations=citations,
-    )
-
-
-def notice() -> str:
-    return _(
-        "(Extracted from the knowledge base by retrieval; this is not a language-model answer.)"
     )
 
 

@@ -21,7 +21,7 @@ import httpx
 from django.utils.translation import gettext as _
 
 from ..capabilities import Capability
-from ..citations import supporting
+from ..citations import NO_ANSWER, supporting
 from ..errors import BackendTimeout, BackendUnavailable, InvalidInput
 from ..replicas import Replicas
 from ..tokens import estimate_tokens
@@ -33,8 +33,6 @@ DEFAULT_COOLDOWN_S = 30.0
 # Status codes that say the server (not the request) is the problem: fall back.
 UNAVAILABLE_4XX = frozenset({401, 403, 404, 408, 409, 429})
 
-# What a grounded answer says when the passages hold no answer; callers look for it.
-NO_ANSWER = "资料中没有相关信息"
 # Written for small models (a 1.5B follows it): short and concrete.
 GROUNDING_RULES = (
     "请只根据用户消息中编号的资料回答问题，不要使用资料以外的知识，不要编造。"
