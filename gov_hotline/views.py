@@ -8,7 +8,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -720,138 +720,175 @@ def report_download(request, job_id):
 # --- catalogue and classifier --------------------------------------------------------------
 
 
+def _catalogue_add(request, tops) -> HttpResponse | CategoryForm:
+    form = CategoryForm(request.POST, tops=tops)
+    if not form.is_valid():
+        return form  # shown again with its errors
+    parent = tops.filter(pk=form.cleaned_data["parent"] or 0).first()
+    services.category_create(tenant=request.tenant, name=form.cleaned_data["name"], parent=parent)
+    messages.success(request, _("Category added."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_toggle(request, tops) -> HttpResponse:
+    category = get_object_or_404(
+        Category.objects.for_tenant(request.tenant), pk=request.POST.get("category") or 0
+    )
+    services.category_set_active(category=category, active=not category.is_active)
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_district(request, tops) -> HttpResponse:
+    district = DistrictForm(request.POST)
+    if not district.is_valid():
+        raise ValidationError(_("A district name needs 1 to 40 characters."))
+    services.district_create(tenant=request.tenant, name=district.cleaned_data["name"])
+    messages.success(request, _("District added."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_install(request, tops) -> HttpResponse:
+    services.catalogue_install_defaults(tenant=request.tenant)
+    training.examples_import_labelled(tenant=request.tenant)
+    messages.success(request, _("Default catalogue and labelled examples installed."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_holiday(request, tops) -> HttpResponse:
+    holiday = HolidayForm(request.POST)
+    if not holiday.is_valid():
+        raise ValidationError(_("Give the date and name of the holiday."))
+    services.holiday_set(tenant=request.tenant, **holiday.cleaned_data)
+    messages.success(request, _("Holiday calendar updated."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_sla(request, tops) -> HttpResponse:
+    sla = SlaForm(request.POST)
+    if not sla.is_valid():
+        raise ValidationError(_("Working days must be between 0 and 60."))
+    services.sla_rule_set(tenant=request.tenant, **sla.cleaned_data)
+    messages.success(request, _("Deadline rule saved."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_rule(request, tops) -> HttpResponse:
+    tenant = request.tenant
+    rule = _rule_form(request, request.POST)
+    if not rule.is_valid():
+        raise ValidationError(_("Choose a category, a department and a role."))
+    data = rule.cleaned_data
+    services.dispatch_rule_set(
+        tenant=tenant,
+        category=get_object_or_404(Category.objects.for_tenant(tenant), pk=data["subcategory"]),
+        department=get_object_or_404(Department.objects.for_tenant(tenant), pk=data["department"]),
+        district=get_object_or_404(District.objects.for_tenant(tenant), pk=data["district"])
+        if data["district"]
+        else None,
+        role=data["role"],
+    )
+    messages.success(request, _("Dispatch rule saved."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_members(request, tops) -> HttpResponse:
+    tenant = request.tenant
+    department = get_object_or_404(
+        Department.objects.for_tenant(tenant), pk=request.POST.get("department") or 0
+    )
+    # A person may hold several roles in the tenant: any of their memberships names them.
+    membership = (
+        Membership.objects.filter(tenant=tenant, user_id=request.POST.get("user") or 0)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    services.department_member_set(
+        department=department,
+        user=membership.user,
+        member=request.POST.get("action") == "member_add",
+    )
+    messages.success(request, _("Department members updated."))
+    return redirect("gov_hotline:catalogue")
+
+
+def _catalogue_train(request, tops) -> HttpResponse:
+    training.classifier_train_start(tenant=request.tenant, user=request.user)
+    messages.success(
+        request, _("Training started as a job; the new version activates when it finishes.")
+    )
+    return redirect("gov_hotline:catalogue")
+
+
+# The catalogue page's forms, by the `action` each posts.
+CATALOGUE_ACTIONS = {
+    "add": _catalogue_add,
+    "toggle": _catalogue_toggle,
+    "district": _catalogue_district,
+    "install": _catalogue_install,
+    "holiday": _catalogue_holiday,
+    "sla": _catalogue_sla,
+    "rule": _catalogue_rule,
+    "member_add": _catalogue_members,
+    "member_remove": _catalogue_members,
+    "train": _catalogue_train,
+}
+
+
 @staff_required(roles=(ADMIN,))
 def catalogue_page(request):
     tenant = request.tenant
     tops = Category.objects.for_tenant(tenant).filter(parent=None)
     form = CategoryForm(tops=tops)
-    if request.method == "POST":
-        action = request.POST.get("action")
+    handler = CATALOGUE_ACTIONS.get(request.POST.get("action", ""))
+    if request.method == "POST" and handler is not None:
         try:
-            if action == "add":
-                form = CategoryForm(request.POST, tops=tops)
-                if form.is_valid():
-                    parent = tops.filter(pk=form.cleaned_data["parent"] or 0).first()
-                    services.category_create(
-                        tenant=tenant, name=form.cleaned_data["name"], parent=parent
-                    )
-                    messages.success(request, _("Category added."))
-                    return redirect("gov_hotline:catalogue")
-            elif action == "toggle":
-                category = (
-                    Category.objects.for_tenant(tenant)
-                    .filter(pk=request.POST.get("category") or 0)
-                    .first()
-                )
-                if category is None:
-                    raise Http404
-                services.category_set_active(category=category, active=not category.is_active)
-                return redirect("gov_hotline:catalogue")
-            elif action == "district":
-                district = DistrictForm(request.POST)
-                if not district.is_valid():
-                    raise ValidationError(_("A district name needs 1 to 40 characters."))
-                services.district_create(tenant=tenant, name=district.cleaned_data["name"])
-                messages.success(request, _("District added."))
-                return redirect("gov_hotline:catalogue")
-            elif action == "install":
-                services.catalogue_install_defaults(tenant=tenant)
-                training.examples_import_labelled(tenant=tenant)
-                messages.success(request, _("Default catalogue and labelled examples installed."))
-                return redirect("gov_hotline:catalogue")
-            elif action == "holiday":
-                holiday = HolidayForm(request.POST)
-                if not holiday.is_valid():
-                    raise ValidationError(_("Give the date and name of the holiday."))
-                services.holiday_set(tenant=tenant, **holiday.cleaned_data)
-                messages.success(request, _("Holiday calendar updated."))
-                return redirect("gov_hotline:catalogue")
-            elif action == "sla":
-                sla = SlaForm(request.POST)
-                if not sla.is_valid():
-                    raise ValidationError(_("Working days must be between 0 and 60."))
-                services.sla_rule_set(tenant=tenant, **sla.cleaned_data)
-                messages.success(request, _("Deadline rule saved."))
-                return redirect("gov_hotline:catalogue")
-            elif action == "rule":
-                rule = _rule_form(request, request.POST)
-                if not rule.is_valid():
-                    raise ValidationError(_("Choose a category, a department and a role."))
-                data = rule.cleaned_data
-                districts = District.objects.for_tenant(tenant)
-                services.dispatch_rule_set(
-                    tenant=tenant,
-                    category=Category.objects.for_tenant(tenant).get(pk=data["subcategory"]),
-                    department=Department.objects.for_tenant(tenant).get(pk=data["department"]),
-                    district=districts.get(pk=data["district"]) if data["district"] else None,
-                    role=data["role"],
-                )
-                messages.success(request, _("Dispatch rule saved."))
-                return redirect("gov_hotline:catalogue")
-            elif action in ("member_add", "member_remove"):
-                department = Department.objects.for_tenant(tenant).get(
-                    pk=request.POST.get("department") or 0
-                )
-                membership = (
-                    Membership.objects.filter(tenant=tenant, user_id=request.POST.get("user") or 0)
-                    .select_related("user")
-                    .first()
-                )
-                if membership is None:
-                    raise Http404
-                services.department_member_set(
-                    department=department, user=membership.user, member=action == "member_add"
-                )
-                messages.success(request, _("Department members updated."))
-                return redirect("gov_hotline:catalogue")
-            elif action == "train":
-                training.classifier_train_start(tenant=tenant, user=request.user)
-                messages.success(
-                    request,
-                    _("Training started as a job; the new version activates when it finishes."),
-                )
-                return redirect("gov_hotline:catalogue")
+            outcome = handler(request, tops)
         except ValidationError as exc:
             _fail(request, exc)
-        except (Category.DoesNotExist, Department.DoesNotExist, District.DoesNotExist) as exc:
-            raise Http404 from exc
+        else:
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            form = outcome
+    return render(request, "gov_hotline/catalogue.html", _catalogue_context(request, form))
+
+
+def _catalogue_context(request, form: CategoryForm) -> dict:
+    tenant = request.tenant
     examples = TrainingExample.objects.for_tenant(tenant)
-    return render(
-        request,
-        "gov_hotline/catalogue.html",
-        {
-            "taxonomy": selectors.taxonomy(tenant, active_only=False),
-            "form": form,
-            "models": ClassifierModel.objects.for_tenant(tenant)[:10],
-            "active": active_classifier(tenant),
-            "example_counts": {
-                "total": examples.count(),
-                "corrections": examples.filter(source="correction").count(),
-                "orders": examples.filter(source="order").count(),
-            },
-            "corrections": examples.filter(source="correction").select_related(
-                "subcategory__parent"
-            )[:20],
-            "jobs": jobs_for(tenant=tenant, kind_prefix="gov_hotline.train")[:5],
-            "holiday_form": HolidayForm(),
-            "district_form": DistrictForm(),
-            "districts": District.objects.for_tenant(tenant),
-            "holidays": Holiday.objects.for_tenant(tenant),
-            "sla_form": SlaForm(),
-            "sla_rules": SlaRule.objects.for_tenant(tenant).order_by("request_type", "urgency"),
-            "rule_form": _rule_form(request),
-            "departments": Department.objects.for_tenant(tenant).prefetch_related("members"),
-            "handlers": [
-                m.user
-                for m in Membership.objects.filter(
-                    tenant=tenant, role=Role.DEPARTMENT_HANDLER
-                ).select_related("user")
-            ],
-            "rules": DispatchRule.objects.for_tenant(tenant).select_related(
-                "category__parent", "district", "department"
-            ),
+    return {
+        "taxonomy": selectors.taxonomy(tenant, active_only=False),
+        "form": form,
+        "models": ClassifierModel.objects.for_tenant(tenant)[:10],
+        "active": active_classifier(tenant),
+        "example_counts": {
+            "total": examples.count(),
+            "corrections": examples.filter(source="correction").count(),
+            "orders": examples.filter(source="order").count(),
         },
-    )
+        "corrections": examples.filter(source="correction").select_related("subcategory__parent")[
+            :20
+        ],
+        "jobs": jobs_for(tenant=tenant, kind_prefix="gov_hotline.train")[:5],
+        "holiday_form": HolidayForm(),
+        "district_form": DistrictForm(),
+        "districts": District.objects.for_tenant(tenant),
+        "holidays": Holiday.objects.for_tenant(tenant),
+        "sla_form": SlaForm(),
+        "sla_rules": SlaRule.objects.for_tenant(tenant).order_by("request_type", "urgency"),
+        "rule_form": _rule_form(request),
+        "departments": Department.objects.for_tenant(tenant).prefetch_related("members"),
+        "handlers": [
+            m.user
+            for m in Membership.objects.filter(
+                tenant=tenant, role=Role.DEPARTMENT_HANDLER
+            ).select_related("user")
+        ],
+        "rules": DispatchRule.objects.for_tenant(tenant).select_related(
+            "category__parent", "district", "department"
+        ),
+    }
 
 
 def _rule_form(request, data=None) -> DispatchRuleForm:

@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import time
+from datetime import time as dtime
 from datetime import timedelta
 from pathlib import Path
 
@@ -376,6 +377,15 @@ def _check_rule(*, kind: str, zone: Zone | None, params: dict, schedule: dict, s
         raise InvalidInput(_("Unknown rule kind."), param="kind")
     if severity not in Severity.values:
         raise InvalidInput(_("Unknown severity."), param="severity")
+    _check_rule_zone(kind, zone)
+    if not isinstance(params, dict) or not isinstance(schedule, dict):
+        raise InvalidInput(_("Parameters and schedule must be objects."), param="params")
+    _check_rule_params(params)
+    if schedule:
+        _check_rule_schedule(schedule)
+
+
+def _check_rule_zone(kind: str, zone: Zone | None) -> None:
     if kind == RuleKind.LINE_CROSSING and (zone is None or zone.kind != ZoneKind.LINE):
         raise InvalidInput(_("A line-crossing rule needs a line."), param="zone")
     if kind in (RuleKind.INTRUSION, RuleKind.LOITERING) and (
@@ -384,42 +394,41 @@ def _check_rule(*, kind: str, zone: Zone | None, params: dict, schedule: dict, s
         raise InvalidInput(_("This rule needs an area zone."), param="zone")
     if kind == RuleKind.CROWDING and zone is not None and zone.kind != ZoneKind.AREA:
         raise InvalidInput(_("Crowding is counted in an area, not on a line."), param="zone")
-    if not isinstance(params, dict) or not isinstance(schedule, dict):
-        raise InvalidInput(_("Parameters and schedule must be objects."), param="params")
+
+
+def _check_rule_params(params: dict) -> None:
     numbers = {"dwell_s": (1, 86400), "threshold": (1, 1000), "cooldown_s": (0, 86400)}
     for key, (low, high) in numbers.items():
-        if key in params:
-            value = params[key]
-            if (
-                not isinstance(value, int | float)
-                or isinstance(value, bool)
-                or not (low <= value <= high)
-            ):
-                raise InvalidInput(
-                    _("%(key)s must be a number from %(low)s to %(high)s.")
-                    % {"key": key, "low": low, "high": high},
-                    param="params",
-                )
+        if key not in params:
+            continue
+        value = params[key]
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not low <= value <= high
+        ):
+            raise InvalidInput(
+                _("%(key)s must be a number from %(low)s to %(high)s.")
+                % {"key": key, "low": low, "high": high},
+                param="params",
+            )
     if params.get("target", "person") not in ("person", "any"):
         raise InvalidInput(_("target is person or any."), param="params")
     if params.get("direction", "any") not in ("any", "forward", "backward"):
         raise InvalidInput(_("direction is any, forward or backward."), param="params")
-    if schedule:
-        from datetime import time as dtime
 
-        days = schedule.get("days")
-        if days is not None and (
-            not isinstance(days, list) or not all(d in range(7) for d in days)
-        ):
-            raise InvalidInput(_("Schedule days are numbers 0 (Monday) to 6."), param="schedule")
-        for key in ("start", "end"):
-            if key in schedule:
-                try:
-                    dtime.fromisoformat(str(schedule[key]))
-                except ValueError:
-                    raise InvalidInput(
-                        _("Schedule times look like 22:00."), param="schedule"
-                    ) from None
+
+def _check_rule_schedule(schedule: dict) -> None:
+    days = schedule.get("days")
+    if days is not None and (not isinstance(days, list) or not all(d in range(7) for d in days)):
+        raise InvalidInput(_("Schedule days are numbers 0 (Monday) to 6."), param="schedule")
+    for key in ("start", "end"):
+        if key not in schedule:
+            continue
+        try:
+            dtime.fromisoformat(str(schedule[key]))
+        except ValueError:
+            raise InvalidInput(_("Schedule times look like 22:00."), param="schedule") from None
 
 
 @transaction.atomic

@@ -370,6 +370,27 @@ def test_admin_edits_holidays_deadlines_and_the_dispatch_catalogue(hl_a, hl_b, a
     assert not DispatchRule.objects.filter(tenant=hl_a, department=foreign).exists()
 
 
+def test_admin_adds_districts_and_installs_the_default_catalogue(hl_a, hl_b, admin_a):
+    from gov_hotline.models import District, TrainingExample
+
+    client = login(admin_a)
+    url = "/gov-hotline/catalogue/"
+    client.post(url, {"action": "district", "name": "前海合作区"})
+    assert District.objects.for_tenant(hl_a).filter(name="前海合作区").exists()
+    assert not District.objects.for_tenant(hl_b).filter(name="前海合作区").exists()
+    refused = client.post(url, {"action": "district", "name": ""}, follow=True)
+    assert refused.status_code == 200 and "1 to 40 characters" in refused.content.decode()
+
+    examples = TrainingExample.objects.for_tenant(hl_a).count()
+    client.post(url, {"action": "install"})
+    assert TrainingExample.objects.for_tenant(hl_a).count() > examples
+    assert Category.objects.for_tenant(hl_a).filter(parent=None).exists()
+    # An action the page does not have changes nothing and shows the page again.
+    districts = District.objects.for_tenant(hl_a).count()
+    assert client.post(url, {"action": "explode"}).status_code == 200
+    assert District.objects.for_tenant(hl_a).count() == districts
+
+
 def test_admin_manages_department_handlers(hl_a, hl_b, admin_a, handler_b, agent_a):
     from suite.tenancy.models import Role
     from tests.factories import member
