@@ -30,6 +30,7 @@ from suite.ai.errors import AiError, BackendUnavailable
 from suite.ai.search import STOPWORDS, Document, HybridIndex, IndexRebuildNeeded, tokenize_zh
 from suite.tenancy.models import Tenant
 
+from . import search_terms
 from .models import ArticleStatus, KbArticle
 
 logger = logging.getLogger(__name__)
@@ -254,10 +255,12 @@ def snippet(body: str, query: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def search(tenant: Tenant, query: str, *, k: int = 5) -> tuple[list[KnowledgeHit], bool]:
-    """The best `k` published articles for `query`; (hits, whether vectors were used)."""
+    """The best `k` published articles for `query`; (hits, whether vectors were used). The
+    query is searched with the article terms its everyday words imply (`search_terms`)."""
     query = (query or "").strip()
     if not query:
         return [], False
+    query = search_terms.expand(query)
     index, vectors = tenant_index(tenant)
     if not len(index):
         return [], vectors

@@ -56,3 +56,34 @@ def test_tenants_never_see_each_others_articles(tenant_a, tenant_b, kb_a):
                    status="published")  # fmt: skip
     assert "成都天府通卡" not in titles(knowledge.search(tenant_a, "天府通卡 国际漫游")[0])
     assert titles(knowledge.search(tenant_b, "天府通卡")[0]) == ["成都天府通卡"]
+
+
+def test_everyday_words_find_the_article_that_uses_the_operators_terms(tenant_a, kb_a, monkeypatch):
+    article_create(tenant=tenant_a, title="宽带移机办理", category="宽带", status="published",
+                   body="宽带移机需新地址具备光纤覆盖条件，办理后3个工作日内上门。")  # fmt: skip
+    question = "搬家了，家里的网能跟着搬过去吗"
+    assert titles(knowledge.search(tenant_a, question)[0])[0] == "宽带移机办理"
+
+    monkeypatch.setattr(knowledge.search_terms, "expand", lambda query: query)
+    knowledge._cache.clear()
+    assert titles(knowledge.search(tenant_a, question)[0])[0] != "宽带移机办理"
+
+
+@pytest.mark.parametrize(
+    ("said", "searched"),
+    [
+        ("我想换个每个月有100个G的", "100GB"),
+        ("38一个月那个卡包含啥", "38元"),
+        ("20块钱的流量包", "20元"),
+        ("换了5G手机怎么还是用不上5G", None),  # the network, not a data amount
+        ("我开了梯子刷视频，免流怎么不算了", "定向流量"),
+    ],
+)
+def test_amounts_and_words_are_searched_in_the_articles_terms(said, searched):
+    from customer_service.search_terms import expand
+
+    expanded = expand(said)
+    if searched is None:
+        assert expanded == said
+    else:
+        assert searched in expanded

@@ -1,0 +1,44 @@
+"""Subscribers' everyday words rewritten into the knowledge base's terms before a search.
+
+"搬家了，家里的网能跟着搬过去吗" shares no word with the article "宽带移机办理", and the small
+embedding model does not bridge 网 and 宽带 either. Operators keep such a list of how callers say
+things (`data/search_terms.tsv`); the terms it adds join the query, so the subscriber's own
+words still count and a rule can only add recall.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+RULES_FILE = Path(__file__).resolve().parent / "data" / "search_terms.tsv"
+
+# Amounts as said aloud, in the articles' units: "100个G" -> "100GB", "38的卡" -> "38元的卡".
+_UNITS = (
+    # "个G" is data; a bare "5G" is the network ("5G手机"), unless it is followed by 流量.
+    (re.compile(r"(\d+)\s*(?:个\s*[Gg]|[Gg](?=流量))(?![Bb])"), r"\1GB"),
+    (re.compile(r"(\d+)\s*个?\s*兆"), r"\1M"),
+    (re.compile(r"(\d+)\s*块钱?"), r"\1元"),
+    (re.compile(r"(?<![\d.])(\d+)(?=(?:一个月|每月|一月)?的?(?:卡|套餐|那个|那档))"), r"\1元"),
+)
+
+
+@cache
+def _rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    rules = []
+    for line in RULES_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pattern, terms = line.split("\t", 1)
+        rules.append((re.compile(pattern, re.IGNORECASE), terms.strip()))
+    return tuple(rules)
+
+
+def expand(query: str) -> str:
+    """`query` with its amounts in the articles' units and the article terms its words imply."""
+    for pattern, replacement in _UNITS:
+        query = pattern.sub(replacement, query)
+    added = [terms for pattern, terms in _rules() if pattern.search(query)]
+    new = [t for t in dict.fromkeys(" ".join(added).split()) if t not in query]
+    return f"{query} {' '.join(new)}" if new else query
