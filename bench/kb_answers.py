@@ -137,7 +137,7 @@ def main() -> None:
 
     def evaluate(label: str) -> dict:
         correct = refused_right = cited_right = answerable = unanswerable = 0
-        latencies, misses = [], []
+        latencies, misses, answered_wrongly = [], [], []
         for q in questions:
             conversation = dialogue.conversation_start(tenant=tenant)
             started = time.perf_counter()
@@ -160,6 +160,8 @@ def main() -> None:
             else:
                 unanswerable += 1
                 refused_right += reply.customer_turn.answered is False
+                if reply.customer_turn.answered is not False:
+                    answered_wrongly.append({"id": q["id"], "answer": text[:120]})
         return {
             "answerer": label,
             "answered_correctly": round(correct / max(answerable, 1), 3),
@@ -168,6 +170,7 @@ def main() -> None:
             "answer_s_p50": _pct(latencies, 0.5),
             "answer_s_p95": _pct(latencies, 0.95),
             "misses": misses if args.accuracy_only else misses[:8],
+            "unanswerable_answered": answered_wrongly if args.accuracy_only else [],
         }
 
     if args.accuracy_only:

@@ -27,7 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway, registry, safety
-from suite.ai.citations import CITATION, NO_ANSWER, echoed_unsupported, supporting
+from suite.ai.citations import (
+    CITATION,
+    NO_ANSWER,
+    bigram_share,
+    supporting,
+    ungrounded_anchors,
+)
 from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record
@@ -71,6 +77,35 @@ CHOICE_RULES = (
     "再在“回答”中用一两句话回答，照抄资料中的价格、数量、条件、短信指令和号码。"
 )
 KB_ANSWER_TOKENS = 160
+_CAMERA = "[1] 看家摄像头服务：看家摄像头每月15元，含7天云端录像回看，可在App“看家”页面开通。"
+_REAL_NAME = "[2] 手机实名登记：新入网需机主本人携带身份证办理实名登记。"
+_SMS = (
+    "[1] 国内短信资费：国内短信每条0.1元，套餐内短信用完后按此计费。\n"
+    "[2] 短信发送频率限制：同一号码每小时最多发送200条短信，超过后暂停发送1小时。"
+)
+# Worked examples in the exact shape of a request (passages, then the question), made up so that
+# no answer can come from them: a small model judges everyday wording against the passages more
+# reliably from examples than from rules alone, and as part of the fixed prefix they are served
+# from the model server's prompt cache.
+CHOICE_EXAMPLES: tuple[tuple[str, dict], ...] = (
+    (
+        f"资料：\n{_CAMERA}\n{_REAL_NAME}\n\n问题：家里那个手机上能看的摄像头，录像能存几天？",
+        {"资料能回答": True, "编号": 1, "回答": "看家摄像头含7天云端录像回看，每月15元。"},
+    ),
+    (
+        f"资料：\n{_SMS}\n\n问题：我给客户发通知，发着发着怎么突然发不出去了",
+        {
+            "资料能回答": True,
+            "编号": 2,
+            "回答": "同一号码每小时最多发送200条短信，超过后会暂停发送1小时。",
+        },
+    ),
+    (
+        f"资料：\n{_CAMERA}\n{_REAL_NAME}\n\n问题：摄像头坏了你们能上门修吗？",
+        {"资料能回答": False, "编号": 0, "回答": ""},
+    ),
+)
+_EXAMPLES_TEXT = "\n".join(f"{asked}\n{answered['回答']}" for asked, answered in CHOICE_EXAMPLES)
 
 # Slots each business flow needs before it can be confirmed.
 FLOW_SLOTS: dict[str, tuple[str, ...]] = {
@@ -425,8 +460,17 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         if not _refused(t.normalized_text or t.text)
     ][::-1]
     model = registry.language_model_configured(tenant)
+    examples = [
+        message
+        for asked, answered in (CHOICE_EXAMPLES if model else ())
+        for message in (
+            ChatMessage(role="user", content=asked),
+            ChatMessage(role="assistant", content=json.dumps(answered, ensure_ascii=False)),
+        )
+    ]
     messages = [
         ChatMessage(role="system", content=KB_SYSTEM + (CHOICE_RULES if model else "")),
+        *examples,
         *history,
         ChatMessage(role="user", content=question),
     ]
@@ -468,7 +512,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         )
     result = served.value
     if served.info.generative and model and result.finish_reason != "content_filter":
-        chosen = _chosen_answer(question, result.text, passages)
+        chosen = _chosen_answer(result.text, passages)
         if chosen is None:
             # The model's refusal stands: a lexical extract offered after it answered wrong
             # three times for every time it answered right (bench/kb_answers.py).
@@ -534,9 +578,9 @@ def _choice_format(count: int) -> dict:
     }
 
 
-def _chosen_answer(question: str, text: str, passages: list[Passage]) -> tuple[Passage, str] | None:
-    """(passage, answer) from the model's JSON, or None when it chose none, said nothing, or
-    asserted something about a code or name of the question that no passage mentions."""
+def _chosen_answer(text: str, passages: list[Passage]) -> tuple[Passage, str] | None:
+    """(passage, answer) from the model's JSON, or None when it chose none, said nothing,
+    stated a code or number no passage holds, or answered from the worked examples."""
     try:
         data = json.loads(text)
         number, answer = int(data["编号"]), str(data["回答"])
@@ -547,8 +591,11 @@ def _chosen_answer(question: str, text: str, passages: list[Passage]) -> tuple[P
     answer = CITATION.sub("", answer).strip()
     if not 1 <= number <= len(passages) or NO_ANSWER in answer or not _said_something(answer):
         return None
-    if echoed_unsupported(question, answer, passages):
+    if ungrounded_anchors(answer, passages):
         return None
+    drawn_on = max(bigram_share(answer, p.text) for p in passages)
+    if bigram_share(answer, _EXAMPLES_TEXT) > drawn_on:
+        return None  # "看家摄像头每月15元…" for a question about cloud storage
     return passages[number - 1], answer
 
 

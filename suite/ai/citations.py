@@ -60,7 +60,7 @@ def supporting(text: str, passages: list[Passage] | None) -> list[Passage]:
     scores = [
         2.0 * len({a for a in mine if sum(a in other for other in held) == 1})
         + 0.5 * len(mine)
-        + _bigram_share(answer, passage.text)
+        + bigram_share(answer, passage.text)
         for mine, passage in zip(held, passages, strict=True)
     ]
     best = max(range(len(passages)), key=lambda i: scores[i])
@@ -72,22 +72,23 @@ def supporting(text: str, passages: list[Passage] | None) -> list[Passage]:
     return [passages[i] for i in keep]
 
 
-def echoed_unsupported(question: str, answer: str, passages: list[Passage]) -> set[str]:
-    """Codes, numbers and names the answer repeats from the question that no passage holds.
+def ungrounded_anchors(answer: str, passages: list[Passage]) -> set[str]:
+    """Codes, numbers and prices the answer states that no passage holds.
 
-    A small model asked about something the passages do not cover ("宽带能装IPTV吗") tends to
-    echo the question as an answer ("宽带能装IPTV…"); what it asserts about "IPTV" then comes
-    from nowhere, so such an answer is not grounded, whatever it cites."""
-    echoed = _anchors(CITATION.sub("", question)) & _anchors(CITATION.sub("", answer))
+    A grounded answer copies them from its passages. A small model asked about something the
+    passages do not cover ("宽带能装IPTV吗") tends to echo the question ("宽带能装IPTV…") or
+    invent a figure, and may take one from elsewhere in its prompt; either way what it asserts
+    comes from nowhere, so such an answer is not grounded, whatever it cites."""
     held = set().union(*(_anchors(p.text) for p in passages)) if passages else set()
-    return echoed - held
+    return _anchors(CITATION.sub("", answer)) - held
 
 
 def _anchors(text: str) -> set[str]:
     return {a.upper() for a in _ANCHOR.findall(text)}
 
 
-def _bigram_share(answer: str, passage: str) -> float:
+def bigram_share(answer: str, passage: str) -> float:
+    """The share of the answer's CJK character pairs that also stand in `passage`."""
     grams = _bigrams(answer)
     if not grams:
         return 0.0

@@ -1,4 +1,4 @@
-from suite.ai.citations import supporting
+from suite.ai.citations import supporting, ungrounded_anchors
 from suite.ai.types import Passage
 
 TOP_UP = Passage(
@@ -28,3 +28,12 @@ def test_an_answer_without_markers_is_attributed_by_what_it_quotes():
     # A marker past the last passage is no marker; the words still decide.
     assert supporting("发送JYB订购加油包[7]。", [TOP_UP, BALANCE]) == [TOP_UP]
     assert supporting("发送JYB订购[1]。", []) == []
+
+
+def test_a_code_or_number_no_passage_holds_is_ungrounded():
+    passages = [TOP_UP, BALANCE]
+    assert ungrounded_anchors("发送短信CXLL到10086查询[2]。", passages) == set()
+    assert ungrounded_anchors("流量加油包10元1GB，发送JYB订购。", passages) == set()
+    # Echoed from the question or made up: neither comes from a passage.
+    assert ungrounded_anchors("宽带能装IPTV，每月15元。[1]", passages) == {"IPTV", "15"}
+    assert ungrounded_anchors("发送cxll到10086。", passages) == set()  # case is not a fact

@@ -107,3 +107,40 @@ def test_no_choice_is_a_refusal_never_an_invented_source(tenant_a, articles, mod
     assert reply.customer_turn.answered is False
     assert reply.bot_turn.citations == []
     assert "编造" not in reply.bot_turn.text
+
+
+def test_worked_examples_come_before_the_conversation_in_the_schemas_shape(
+    tenant_a, articles, model
+):
+    model.reply = json.dumps({"资料能回答": True, "编号": 1, "回答": "发送CXLL到10086查询。"})
+    ask(tenant_a, "怎么查我还剩多少流量")
+    request = model.requests[-1]
+    messages = request["messages"]
+    properties = list(request["response_format"]["json_schema"]["schema"]["properties"])
+    examples = messages[1:-1]
+    assert [m["role"] for m in examples] == ["user", "assistant"] * len(dialogue.CHOICE_EXAMPLES)
+    assert messages[-1]["content"].endswith("怎么查我还剩多少流量")
+    refusals = 0
+    for asked, answered in zip(examples[::2], examples[1::2], strict=True):
+        listed = re.findall(r"^\[(\d+)\] ", asked["content"], flags=re.MULTILINE)
+        data = json.loads(answered["content"])
+        assert list(data) == properties  # the same keys, in the order the schema asks them
+        assert data["编号"] == 0 or str(data["编号"]) in listed
+        refusals += data["资料能回答"] is False
+        # Made up: no example may teach an answer the knowledge base could be asked for.
+        assert "CXLL" not in asked["content"] and "副卡" not in asked["content"]
+    assert 0 < refusals < len(dialogue.CHOICE_EXAMPLES)  # both judgements are shown
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "看家摄像头含云端录像回看，在看家页面开通。",  # copied from a worked example
+        "云盘会员每月15元。",  # a price no passage holds
+    ],
+)
+def test_an_answer_not_drawn_from_the_passages_is_a_refusal(tenant_a, articles, model, answer):
+    model.reply = json.dumps({"资料能回答": True, "编号": 1, "回答": answer})
+    reply = ask(tenant_a, "你们那个云盘会员多少钱一个月")
+    assert reply.customer_turn.answered is False
+    assert answer not in (reply.bot_turn.text if reply.bot_turn else "")
