@@ -140,6 +140,10 @@ def strip_prompt_echo(text: str, prompt: str | None, *, no_speech_prob: float = 
                 norm = _normalize(clause)
         if not norm or any(_like_lead(norm, lead) for lead in leads):
             continue
+        if no_speech_prob >= NO_SPEECH_ECHO and (
+            any(_mostly_lead(norm, lead) for lead in leads) or _one_sound_repeated(norm)
+        ):
+            continue  # "这就是普通话", "证证证证证证" heard in line noise
         made_of = _made_of_terms(norm, terms)
         if made_of >= ECHO_MIN_TERMS or (made_of and no_speech_prob >= NO_SPEECH_ECHO):
             continue
@@ -159,6 +163,18 @@ def _like_lead(norm: str, lead: str) -> bool:
     matcher = difflib.SequenceMatcher(None, norm, lead, autojunk=False)
     same = sum(block.size for block in matcher.get_matching_blocks())
     return same >= 0.7 * len(lead)
+
+
+def _mostly_lead(norm: str, lead: str) -> bool:
+    """Most of the clause's characters come from the lead, in its order ("这就是普通话")."""
+    matcher = difflib.SequenceMatcher(None, norm, lead, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return same >= 0.5 * len(norm) and same >= 3
+
+
+def _one_sound_repeated(norm: str) -> bool:
+    """Whisper's loop on noise: one or two characters over and over ("证证证证证证证证")."""
+    return len(norm) >= 4 and len(set(norm)) <= 2
 
 
 def _spans_terms(norm: str, terms: list[str]) -> bool:
