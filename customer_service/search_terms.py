@@ -8,9 +8,12 @@ words still count and a rule can only add recall.
 
 from __future__ import annotations
 
+import logging
 import re
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "search_terms.tsv"
 
@@ -24,14 +27,23 @@ _UNITS = (
 )
 
 
-@cache
 def _rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    # Keyed by the file's change time, so an operator's edit applies without a restart.
+    return _rules_read(RULES_FILE, RULES_FILE.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _rules_read(path: Path, _changed_ns: int) -> tuple[tuple[re.Pattern[str], str], ...]:
     rules = []
-    for line in RULES_FILE.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
-        pattern, terms = line.split("\t", 1)
-        rules.append((re.compile(pattern, re.IGNORECASE), terms.strip()))
+        pattern, _tab, terms = line.partition("\t")
+        try:
+            rules.append((re.compile(pattern, re.IGNORECASE), terms.strip()))
+        except re.error as exc:
+            # One bad line must not stop every search; the rest of the list still applies.
+            logger.warning("%s line %d skipped: %s", path.name, number, exc)
     return tuple(rules)
 
 

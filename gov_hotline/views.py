@@ -23,6 +23,7 @@ from suite.jobs.selectors import jobs_for
 from suite.jobs.services import job_enqueue
 from suite.portal.access import staff_required
 from suite.portal.charts import stacked_bar_chart
+from suite.portal.forms import add_service_errors
 from suite.telephony.selectors import call_get
 from suite.tenancy.models import Membership, Role
 
@@ -83,18 +84,6 @@ def _messages_of(exc: ValidationError) -> list[str]:
 def _fail(request, exc: ValidationError) -> None:
     for message in _messages_of(exc):
         messages.error(request, message)
-
-
-def _errors_into(form, exc: ValidationError) -> None:
-    """A service's errors shown in the form, each beside the field it names (the form's own
-    errors' place), the rest above the fields."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @staff_required(roles=STAFF)
@@ -231,7 +220,7 @@ def intake_page(request):
                     return redirect("gov_hotline:intake_recording", pk=started.pk)
                 draft = draft_build(caller=_caller(request), text=text)
             except ValidationError as exc:
-                _errors_into(form, exc)
+                add_service_errors(form, exc)
             except AiError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -287,7 +276,7 @@ def _intake_save(request):
                 request=request,
             )
         except ValidationError as exc:
-            _errors_into(confirm, exc)
+            add_service_errors(confirm, exc)
         else:
             if main is not None:
                 messages.success(
@@ -738,15 +727,6 @@ def _catalogue_toggle(request, tops) -> HttpResponse:
     return redirect("gov_hotline:catalogue")
 
 
-def _catalogue_district(request, tops) -> HttpResponse:
-    district = DistrictForm(request.POST)
-    if not district.is_valid():
-        raise ValidationError(_("A district name needs 1 to 40 characters."))
-    services.district_create(tenant=request.tenant, name=district.cleaned_data["name"])
-    messages.success(request, _("District added."))
-    return redirect("gov_hotline:catalogue")
-
-
 def _catalogue_install(request, tops) -> HttpResponse:
     services.catalogue_install_defaults(tenant=request.tenant)
     training.examples_import_labelled(tenant=request.tenant)
@@ -754,22 +734,38 @@ def _catalogue_install(request, tops) -> HttpResponse:
     return redirect("gov_hotline:catalogue")
 
 
-def _catalogue_holiday(request, tops) -> HttpResponse:
-    holiday = HolidayForm(request.POST)
-    if not holiday.is_valid():
-        raise ValidationError(_("Give the date and name of the holiday."))
-    services.holiday_set(tenant=request.tenant, **holiday.cleaned_data)
-    messages.success(request, _("Holiday calendar updated."))
-    return redirect("gov_hotline:catalogue")
+def _form_action(form_class, save, invalid: str, done: str):
+    """A catalogue form whose valid data goes straight to one service as keywords."""
+
+    def handle(request, tops) -> HttpResponse:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            raise ValidationError(invalid)
+        save(tenant=request.tenant, **form.cleaned_data)
+        messages.success(request, done)
+        return redirect("gov_hotline:catalogue")
+
+    return handle
 
 
-def _catalogue_sla(request, tops) -> HttpResponse:
-    sla = SlaForm(request.POST)
-    if not sla.is_valid():
-        raise ValidationError(_("Working days must be between 0 and 60."))
-    services.sla_rule_set(tenant=request.tenant, **sla.cleaned_data)
-    messages.success(request, _("Deadline rule saved."))
-    return redirect("gov_hotline:catalogue")
+_catalogue_district = _form_action(
+    DistrictForm,
+    services.district_create,
+    _lazy("A district name needs 1 to 40 characters."),
+    _lazy("District added."),
+)
+_catalogue_holiday = _form_action(
+    HolidayForm,
+    services.holiday_set,
+    _lazy("Give the date and name of the holiday."),
+    _lazy("Holiday calendar updated."),
+)
+_catalogue_sla = _form_action(
+    SlaForm,
+    services.sla_rule_set,
+    _lazy("Working days must be between 0 and 60."),
+    _lazy("Deadline rule saved."),
+)
 
 
 def _catalogue_rule(request, tops) -> HttpResponse:

@@ -160,16 +160,18 @@ def _like_lead(norm: str, lead: str) -> bool:
         return True
     if len(norm) > len(lead) + 2:
         return False
-    matcher = difflib.SequenceMatcher(None, norm, lead, autojunk=False)
-    same = sum(block.size for block in matcher.get_matching_blocks())
-    return same >= 0.7 * len(lead)
+    return _shared_in_order(norm, lead) >= 0.7 * len(lead)
 
 
 def _mostly_lead(norm: str, lead: str) -> bool:
     """Most of the clause's characters come from the lead, in its order ("这就是普通话")."""
-    matcher = difflib.SequenceMatcher(None, norm, lead, autojunk=False)
-    same = sum(block.size for block in matcher.get_matching_blocks())
+    same = _shared_in_order(norm, lead)
     return same >= 0.5 * len(norm) and same >= 3
+
+
+def _shared_in_order(norm: str, lead: str) -> int:
+    matcher = difflib.SequenceMatcher(None, norm, lead, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
 
 
 def _one_sound_repeated(norm: str) -> bool:

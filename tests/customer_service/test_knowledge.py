@@ -87,3 +87,24 @@ def test_amounts_and_words_are_searched_in_the_articles_terms(said, searched):
         assert expanded == said
     else:
         assert searched in expanded
+
+
+def test_an_edited_terms_file_applies_without_a_restart_and_a_bad_line_is_skipped(
+    tmp_path, monkeypatch
+):
+    import os
+
+    from customer_service import search_terms
+
+    rules = tmp_path / "search_terms.tsv"
+    rules.write_text("搬家\t移机\n", encoding="utf-8")
+    monkeypatch.setattr(search_terms, "RULES_FILE", rules)
+    assert "移机" in search_terms.expand("搬家了网怎么办")
+
+    rules.write_text("([unclosed\t坏规则\n家里的网\t宽带\n", encoding="utf-8")
+    later = rules.stat().st_mtime_ns + 1_000_000_000
+    os.utime(rules, ns=(later, later))
+
+    expanded = search_terms.expand("搬家了家里的网怎么办")
+    assert "移机" not in expanded  # the old list is no longer in force
+    assert "宽带" in expanded  # the good line after the bad one still applies
