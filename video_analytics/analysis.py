@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.errors import AiError, InvalidInput
+from suite.ai.errors import AiError
+from suite.errors import InvalidInput
 
 from . import services, storage
 from .geometry import Area

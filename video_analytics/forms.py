@@ -2,8 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from suite.ai.errors import InvalidInput
-
 from .models import RuleKind, Severity, SourceKind
 from .pipeline import OPTIONAL_STAGES
 
@@ -188,8 +186,3 @@ class WebhookForm(forms.Form):
     min_severity = forms.ChoiceField(
         label=_("Lowest severity sent"), choices=Severity.choices, initial=Severity.MEDIUM
     )
-
-
-def add_input_error(form: forms.Form, exc: InvalidInput) -> None:
-    field = exc.param if exc.param in form.fields else None
-    form.add_error(field, exc.message)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 from shapely.geometry import LineString, Point, Polygon
 
-from suite.ai.errors import InvalidInput
+from suite.errors import InvalidInput
 
 Pt = tuple[float, float]
 MAX_POINTS = 64

@@ -13,7 +13,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from suite.ai.errors import InvalidInput
+from suite.errors import InvalidInput
 from suite.netguard import Policy, TargetRefused, check_file_url, check_url
 
 logger = logging.getLogger("video_analytics")

@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.errors import InvalidInput
 from suite.ai.types import ChatMessage, JsonFailure
+from suite.errors import InvalidInput
 from suite.tenancy.models import Tenant
 
 from .models import Camera, RuleKind, Severity, Zone

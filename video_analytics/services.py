@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suite.accounts.models import ApiKey
-from suite.ai.errors import InvalidInput
 from suite.audit.services import audit_record
+from suite.errors import InvalidInput
 from suite.jobs.services import job_enqueue, task_send
 from suite.netguard import Policy, TargetRefused, check_url
 from suite.realtime.publish import tenant_group_send

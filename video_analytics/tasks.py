@@ -9,8 +9,8 @@ from django.utils import translation
 
 from suite.ai import gateway
 from suite.ai.capabilities import QUEUE_FOR, Capability
-from suite.ai.errors import AiError
 from suite.celery import app
+from suite.errors import SuiteError
 from suite.jobs.models import Job
 from suite.jobs.services import backoff_claim, backoff_record, job_set_progress
 from suite.jobs.tasks_base import TenantJobTask
@@ -105,7 +105,7 @@ def watch_camera(
                 )
         except Exception as exc:  # the worker stays up; the camera says what went wrong
             logger.exception("watching camera %s failed", camera_id)
-            detail = exc.message if isinstance(exc, AiError) else type(exc).__name__
+            detail = exc.message if isinstance(exc, SuiteError) else type(exc).__name__
             services.camera_set_health(camera=camera, status=CameraStatus.OFFLINE, detail=detail)
             result = {"error": type(exc).__name__}
         return result

@@ -17,11 +17,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from suite.ai.errors import InvalidInput
 from suite.api.parsers import JsonBodyError, load_json
+from suite.errors import InvalidInput
 from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
 from suite.portal.charts import stacked_bar_chart
+from suite.portal.forms import add_service_errors
 from suite.tenancy.models import Role
 
 from . import search_query, selectors, services, storage
@@ -31,7 +32,6 @@ from .forms import (
     RuleForm,
     UploadForm,
     WebhookForm,
-    add_input_error,
 )
 from .models import EventStatus, RetentionPolicy, Rule, RuleKind, Severity, Zone, ZoneKind
 from .scene_tags import scene_tag_label
@@ -68,7 +68,7 @@ def camera_create(request):
                 tenant=request.tenant, actor=request.user, **form.values()
             )
         except InvalidInput as exc:
-            add_input_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Camera %(name)s added.") % {"name": camera.name})
             return redirect("video_analytics:camera_detail", camera.pk)
@@ -97,7 +97,7 @@ def camera_edit(request, pk: int):
         try:
             services.camera_update(camera=camera, actor=request.user, **form.values())
         except InvalidInput as exc:
-            add_input_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Camera saved."))
             return redirect("video_analytics:camera_detail", camera.pk)
@@ -241,7 +241,7 @@ def rule_create(request, pk: int):
         try:
             services.rule_save(camera=camera, zone=zone, actor=request.user, **form.values())
         except InvalidInput as exc:
-            add_input_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Rule added."))
             return redirect("video_analytics:camera_detail", camera.pk)
@@ -266,7 +266,7 @@ def rule_edit(request, pk: int, rule_id: int):
                     camera=camera, zone=zone, rule=rule, actor=request.user, **form.values()
                 )
             except InvalidInput as exc:
-                add_input_error(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Rule saved."))
                 return redirect("video_analytics:camera_detail", camera.pk)
@@ -325,7 +325,7 @@ def clip_upload(request, pk: int):
                 created_by=request.user,
             )
         except InvalidInput as exc:
-            add_input_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -528,7 +528,7 @@ def settings_page(request):
                     tenant=request.tenant, actor=request.user, **retention.cleaned_data
                 )
             except InvalidInput as exc:
-                add_input_error(retention, exc)
+                add_service_errors(retention, exc)
             else:
                 messages.success(request, _("Retention policy saved."))
                 return redirect("video_analytics:settings")
@@ -538,7 +538,7 @@ def settings_page(request):
                     tenant=request.tenant, actor=request.user, **webhook.cleaned_data
                 )
             except InvalidInput as exc:
-                add_input_error(webhook, exc)
+                add_service_errors(webhook, exc)
             else:
                 webhook = WebhookForm()
     return render(
@@ -587,7 +587,7 @@ def webhook_edit(request, pk: int):
                     endpoint=endpoint, actor=request.user, **form.cleaned_data
                 )
             except InvalidInput as exc:
-                add_input_error(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Webhook saved."))
                 return redirect("video_analytics:settings")

@@ -1,21 +1,16 @@
-"""Errors of the model-access layer: each maps to one HTTP status and an actionable message."""
+"""Errors of the model-access layer, members of the suite's error family (`suite.errors`):
+each maps to one HTTP status and an actionable message."""
+
+from suite import errors
 
 
-class AiError(Exception):
+class AiError(errors.SuiteError):
     status = 500
     code = "ai_error"
 
-    def __init__(self, message: str, *, param: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.param = param
 
-
-class InvalidInput(AiError):
-    """The caller sent something we cannot use: corrupt audio, an image too large, empty text."""
-
-    status = 400
-    code = "invalid_input"
+class InvalidInput(errors.InvalidInput, AiError):
+    """Unusable input met on the way to a model; caught as either kind of error."""
 
 
 class RequestTooLarge(InvalidInput):

@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from suite.ai.errors import AiError
+from suite.errors import SuiteError
 
 
 def _first_message(detail) -> str:
@@ -31,8 +31,8 @@ def error_body(code: str, message: str, fields=None) -> dict:
     return body
 
 
-def ai_error_response(exc: AiError) -> Response:
-    """A model-access error as every REST endpoint answers it: its own status and code (429 with
+def suite_error_response(exc: SuiteError) -> Response:
+    """A suite error as every REST endpoint answers it: its own status and code (429 with
     Retry-After for a spent quota or budget, 503 for no working model, 400 for unusable input),
     the field it concerns when it names one."""
     fields = {exc.param: [exc.message]} if exc.param else None
@@ -44,8 +44,8 @@ def ai_error_response(exc: AiError) -> Response:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, AiError):
-        return ai_error_response(exc)
+    if isinstance(exc, SuiteError):
+        return suite_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from suite.accounts.models import ApiKeyScope
+from suite.errors import SuiteError
 from suite.tenancy.models import Role
 
 
@@ -85,9 +86,11 @@ class PhoneCodeForm(PhoneForm):
     code = forms.CharField(label=_("Verification code"), max_length=6, min_length=6)
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field where it names one."""
-    if hasattr(exc, "error_dict"):
+def add_service_errors(form: forms.Form, exc: ValidationError | SuiteError) -> None:
+    """Show a service's error on the form: beside its field where it names one, else above."""
+    if isinstance(exc, SuiteError):
+        form.add_error(exc.param if exc.param in form.fields else None, exc.message)
+    elif hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:

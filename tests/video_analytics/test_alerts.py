@@ -157,7 +157,7 @@ def test_a_4xx_answer_is_not_retried_and_a_dead_host_is(receiver, tenant_a, came
 
 @pytest.mark.django_db
 def test_webhooks_cannot_target_internal_addresses(tenant_a, camera_a, settings, monkeypatch):
-    from suite.ai.errors import InvalidInput
+    from suite.errors import InvalidInput
 
     settings.VIDEO_ANALYTICS_WEBHOOK_HOSTS = []
     for url in (

@@ -155,8 +155,8 @@ def test_people_are_counted_and_crowding_fires_over_the_threshold(camera_a, tena
 
 def test_a_camera_can_use_another_detect_model_of_its_tenant(camera_a, tenant_a):
     from suite.ai.config_cache import invalidate
-    from suite.ai.errors import InvalidInput
     from suite.ai.models import AiModel, UsageRecord
+    from suite.errors import InvalidInput
 
     AiModel.objects.create(
         tenant=tenant_a,

@@ -171,7 +171,7 @@ def test_the_rules_match_part_of_a_longer_camera_name(tenant_a):
 
 
 def test_an_empty_or_long_question_is_refused(tenant_a):
-    from suite.ai.errors import InvalidInput
+    from suite.errors import InvalidInput
 
     for question in ("", "   ", "问" * 201):
         with pytest.raises(InvalidInput) as refused:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from suite.ai.errors import InvalidInput
+from suite.errors import InvalidInput
 from video_analytics.geometry import Area, Line, validate_points
 from video_analytics.rules import in_schedule
 from video_analytics.tracking import Tracker, iou

@@ -67,7 +67,7 @@ def test_keyframe_only_stores_snapshots_but_no_clips(tenant_a, camera_a):
 
 
 def test_retention_refuses_media_longer_than_events(tenant_a):
-    from suite.ai.errors import InvalidInput
+    from suite.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         services.retention_set(tenant=tenant_a, event_days=5, media_days=9)

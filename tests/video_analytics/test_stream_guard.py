@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from suite.ai import gateway
-from suite.ai.errors import InvalidInput
+from suite.errors import InvalidInput
 from video_analytics import services
 from video_analytics.analysis import stream_watch
 from video_analytics.ingest import Backoff
