@@ -74,11 +74,11 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from suite.ai import gateway
-    from suite.ai.motion import MotionDetector
     from suite.tenancy.models import TenantKind
     from suite.tenancy.services import tenant_get_or_create
     from video_analytics import services
     from video_analytics.analysis import CameraAnalyser
+    from video_analytics.motion import MotionDetector
     from video_analytics.pipeline import Frame, build_pipeline
     from video_analytics.scenes import figure_box, street_frames
 

@@ -104,7 +104,7 @@ def vision(frames: list[np.ndarray]) -> list[dict]:
     from suite.ai.backends.base import BackendSpec
     from suite.ai.backends.vision_mediapipe import MediapipeFaceBackend
     from suite.ai.backends.vision_opencv import HogPeopleBackend
-    from suite.ai.motion import MotionDetector
+    from video_analytics.motion import MotionDetector
 
     hog = HogPeopleBackend(BackendSpec("opencv-hog"))
     hog.load()

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from suite.ai import registry
-from suite.ai.streaming import StreamEvent
+from suite.ai import gateway
+from suite.ai.streams import StreamEvent
 from suite.privacy import mask_text
 from suite.realtime.publish import tenant_group_send
 from suite.telephony.handlers import CallHandler, Turn
@@ -160,7 +160,7 @@ class CustomerServiceCallHandler(CallHandler):
             # call only: while the assistant speaks, its own answer is the model's work.
             "generating": bool(result["normalized_text"])
             and self._agent_on_call()
-            and registry.language_model_configured(self.call.tenant),
+            and gateway.language_model_configured(self.call.tenant),
         }
         publish(self.call, {"type": "call.transcript", "final": True, **assist})
         if angry:

@@ -24,10 +24,10 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max
 
-from suite.ai import gateway, registry
-from suite.ai.capabilities import Capability
+from suite.ai import gateway
 from suite.ai.errors import AiError, BackendUnavailable
 from suite.ai.search import STOPWORDS, Document, HybridIndex, IndexRebuildNeeded, tokenize_zh
+from suite.ai.types import Capability
 from suite.tenancy.models import Tenant
 
 from . import search_terms
@@ -106,7 +106,7 @@ def shared_passage_vectors() -> Iterator[dict]:
 
 
 def _first_embed_model(tenant: Tenant) -> str:
-    models = registry.configured_models(tenant, Capability.EMBED)
+    models = gateway.configured_models(tenant, Capability.EMBED)
     return f"{models[0].name}|{models[0].spec!r}" if models else ""
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from suite.ai.asr_prompt import build_prompt
+from suite.ai.gateway import transcription_prompt
 from suite.jobs.models import Job, JobStatus
 from suite.jobs.selectors import jobs_for
 from suite.tenancy.models import Tenant
@@ -223,13 +223,13 @@ def _kb_fingerprint(tenant: Tenant) -> str:
 
 
 def asr_prompt(tenant: Tenant) -> str | None:
-    """The tenant's recognition prompt (`suite.ai.asr_prompt.build_prompt` over `asr_terms`),
+    """The tenant's recognition prompt (`suite.ai.gateway.transcription_prompt` over `asr_terms`),
     cached per tenant under its knowledge base's fingerprint: an edited, published or removed
     article or plan gives the next transcription a new prompt."""
     key = f"customer_service:asr-prompt:{tenant.pk}:{_kb_fingerprint(tenant)}"
     prompt = cache.get(key)
     if prompt is None:
-        prompt = build_prompt(asr_terms(tenant)) or ""
+        prompt = transcription_prompt(asr_terms(tenant)) or ""
         cache.set(key, prompt, ASR_PROMPT_TTL_S)
     return prompt or None
 

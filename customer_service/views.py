@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from suite.accounts.models import User
-from suite.ai import registry
+from suite.ai import gateway
 from suite.ai.errors import AiError
 from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required, subscriber_required
@@ -157,7 +157,7 @@ def conversation(request, pk: int):
         "conv": conv,
         "turns": turns,
         "suggestion": suggestion,
-        "can_generate": registry.language_model_configured(tenant),
+        "can_generate": gateway.language_model_configured(tenant),
         "prefill": prefill,
         "masked_phone": mask_phone(conv.phone),
         "previous_tickets": previous[:5],

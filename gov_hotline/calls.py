@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from suite.ai.errors import AiError
-from suite.ai.streaming import StreamEvent
+from suite.ai.streams import StreamEvent
 from suite.privacy import mask_text
 from suite.realtime.publish import tenant_group_send
 from suite.telephony.handlers import CallHandler, Turn

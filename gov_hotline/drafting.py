@@ -13,7 +13,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, registry
+from suite.ai import gateway
 from suite.ai.types import ChatMessage
 from suite.privacy import mask_text
 
@@ -200,7 +200,7 @@ def draft_build(*, caller: gateway.Caller, text: str) -> dict:
         ]
         sources["classifier"] = f"v{model_row.version}"
         sources["request_type"] = "classifier"
-        if registry.language_model_configured(tenant):
+        if gateway.language_model_configured(tenant):
             refined = _refine_with_chat(
                 caller, text, [s for s, _c in prediction.candidates], request_type, districts
             )

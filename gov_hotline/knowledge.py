@@ -15,8 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.citations import NO_ANSWER
-from suite.ai.search import Document, HybridIndex
+from suite.ai.search import NO_ANSWER, Document, HybridIndex
 from suite.ai.types import ChatMessage, Passage
 from suite.tenancy.models import Tenant
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suite.ai.asr_prompt import build_prompt
+from suite.ai.gateway import transcription_prompt
 from suite.tenancy.models import Tenant
 
 from . import duplicates
@@ -269,11 +269,11 @@ def _catalogue_fingerprint(tenant: Tenant) -> str:
 
 
 def asr_prompt(tenant: Tenant) -> str | None:
-    """The tenant's recognition prompt (`suite.ai.asr_prompt.build_prompt` over `asr_terms`),
+    """The tenant's recognition prompt (`suite.ai.gateway.transcription_prompt` over `asr_terms`),
     cached per tenant under its catalogue's fingerprint; the usage order refreshes hourly."""
     key = f"gov_hotline:asr-prompt:{tenant.pk}:{_catalogue_fingerprint(tenant)}"
     prompt = cache.get(key)
     if prompt is None:
-        prompt = build_prompt(asr_terms(tenant)) or ""
+        prompt = transcription_prompt(asr_terms(tenant)) or ""
         cache.set(key, prompt, ASR_PROMPT_TTL_S)
     return prompt or None

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.capabilities import QUEUE_FOR, Capability
+from suite.ai.gateway import QUEUE_FOR
+from suite.ai.types import Capability
 from suite.celery import app
 from suite.jobs.models import Job
 from suite.jobs.services import job_set_progress

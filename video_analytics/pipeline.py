@@ -16,10 +16,10 @@ from datetime import datetime
 import numpy as np
 
 from suite.ai import gateway
-from suite.ai.motion import FrameStats, MotionDetector, MotionResult, frame_stats
 from suite.ai.types import Detection
 from suite.media.frames import blur_regions
 
+from .motion import FrameStats, MotionDetector, MotionResult, frame_stats
 from .tracking import Track, Tracker
 
 DEFAULT_STAGES = ("motion", "people", "faces", "tampering", "scene")

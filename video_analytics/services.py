@@ -108,7 +108,7 @@ def _check_stream_target(url: str) -> None:
 
 def people_models(tenant: Tenant) -> list[str]:
     """The tenant's detect models that can find people (not the face detector)."""
-    from suite.ai.registry import configured_models
+    from suite.ai.gateway import configured_models
 
     return [
         m.name for m in configured_models(tenant, "detect") if m.spec.engine != "mediapipe-face"
@@ -118,7 +118,7 @@ def people_models(tenant: Tenant) -> list[str]:
 def face_model(tenant: Tenant) -> str:
     """The tenant's face detector (BlazeFace). Without one nothing may be stored, so analysis
     refuses to start and says how to fix it."""
-    from suite.ai.registry import configured_models
+    from suite.ai.gateway import configured_models
 
     for model in configured_models(tenant, "detect"):
         if model.spec.engine == "mediapipe-face":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from suite.ai.styles import STYLES
+from suite.ai.gateway import IMAGE_STYLES
 
 MUSIC_DIR = Path(__file__).resolve().parent / "music"
 
@@ -143,7 +143,7 @@ def frame_size(orientation: str, short_side: int) -> tuple[int, int]:
 
 
 def style_choices() -> list[tuple[str, str]]:
-    return [(s.key, s.label) for s in STYLES.values()]
+    return [(s.key, s.label) for s in IMAGE_STYLES.values()]
 
 
 def theme_choices() -> list[tuple[str, str]]:

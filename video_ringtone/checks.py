@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image
 
-from suite.ai import gateway, safety
+from suite.ai import gateway
 from suite.ai.errors import AiError
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
@@ -213,7 +213,7 @@ def check_orientation(caller: gateway.Caller, images: list[Image.Image]) -> Chec
 
 def check_texts(tenant, texts: list[tuple[str, str]]) -> CheckResult:
     for field, text in texts:
-        hit = safety.find_prohibited(tenant, text)
+        hit = gateway.find_prohibited(tenant, text)
         if hit is not None:
             return CheckResult(
                 "safety",

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from suite.ai.capabilities import QUEUE_FOR, Capability
+from suite.ai.gateway import QUEUE_FOR
+from suite.ai.types import Capability
 from suite.celery import app
 from suite.jobs.models import Job
 from suite.jobs.tasks_base import RetryableJobError, TenantJobTask

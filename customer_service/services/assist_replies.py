@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, registry
+from suite.ai import gateway
 from suite.ai.errors import AiError
 from suite.ai.labelling import LABEL_TEXT
 from suite.ai.types import ChatMessage, Passage
@@ -132,7 +132,7 @@ def replies_generate(
     latest; `hit_ids` the knowledge articles found for it (read again here, within `tenant`
     only, so an id from elsewhere is simply not there)."""
     turns = [(role, text) for role, text in turns if role in SPEAKERS and text.strip()]
-    if not turns or not registry.language_model_configured(tenant):
+    if not turns or not gateway.language_model_configured(tenant):
         return None
     articles = (
         KbArticle.objects.for_tenant(tenant)

@@ -26,15 +26,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suite.ai import gateway, registry, safety
-from suite.ai.citations import (
+from suite.ai import gateway
+from suite.ai.errors import AiError, ContentBlocked
+from suite.ai.search import (
     CITATION,
     NO_ANSWER,
     bigram_share,
     supporting,
     ungrounded_anchors,
 )
-from suite.ai.errors import AiError, ContentBlocked
 from suite.ai.types import ChatMessage, Passage
 from suite.audit.services import audit_record
 from suite.privacy import mask_phone
@@ -423,7 +423,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     question (it reads paraphrases; it says NO_ANSWER when they do not answer). The extractive
     fallback cannot tell, so it only gets hits that share words with the question."""
     tenant = conversation.tenant
-    if registry.language_model_configured(tenant):
+    if gateway.language_model_configured(tenant):
         # A short follow-up ("那一天要多少钱") is searched with what the subscriber said before.
         query = understanding.search_query(question, _earlier_questions(conversation))
         hits = knowledge.search_for_model(tenant, query, k=MODEL_PASSAGES)
@@ -459,7 +459,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
         # A refused message must not poison every later question of the conversation.
         if not _refused(t.normalized_text or t.text)
     ][::-1]
-    model = registry.language_model_configured(tenant)
+    model = gateway.language_model_configured(tenant)
     examples = [
         message
         for asked, answered in (CHOICE_EXAMPLES if model else ())
@@ -630,7 +630,7 @@ def _said_something(text: str) -> bool:
 
 def _refused(text: str) -> bool:
     try:
-        safety.check_injection(text)
+        gateway.check_injection(text)
     except ContentBlocked:
         return True
     return False

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from suite.ai.citations import extract_notice
+from suite.ai.search import extract_notice
 from suite.tenancy.models import Tenant
 
 from ..models import Channel, Conversation, ConversationStatus, Turn, TurnRole

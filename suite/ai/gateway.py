@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from . import registry, safety, voices
+from .asr_prompt import build_prompt as transcription_prompt
 from .asr_prompt import transcript_without_prompt
 from .backends.base import StepCallback
-from .capabilities import Capability, Unit
+from .capabilities import QUEUE_FOR, Capability, Unit
 from .errors import AiError, ContentBlocked, InvalidInput
 from .pipeline import (
     Caller,
@@ -36,6 +37,8 @@ from .pipeline import (
     run_call,
     token_units,
 )
+from .registry import configured_models, language_model_configured
+from .safety import check_injection, check_input, find_prohibited
 from .streams import (
     ChatStream,
     SpeechStream,
@@ -45,6 +48,7 @@ from .streams import (
     transcription_stream,
 )
 from .structured import json_schema_format, parse_object
+from .styles import STYLES as IMAGE_STYLES
 from .tokens import estimate_tokens
 from .types import (
     AudioClip,
@@ -63,7 +67,12 @@ from .types import (
 
 _logger = logging.getLogger("suite.ai")
 
+# With the capabilities, what products need from the layer's inner modules (IMAGE_STYLES,
+# QUEUE_FOR, the safety checks, ...), so that they import only its public face: gateway, streams,
+# types, errors, search, labelling (tests/suite/test_ai_public_face.py).
 __all__ = [
+    "IMAGE_STYLES",
+    "QUEUE_FOR",
     "Caller",
     "ChatStream",
     "JsonFailure",
@@ -74,15 +83,21 @@ __all__ = [
     "chat",
     "chat_json",
     "chat_stream",
+    "check_injection",
+    "check_input",
+    "configured_models",
     "detect",
     "edit_image",
     "embed",
     "estimate_tokens",
+    "find_prohibited",
     "generate_image",
+    "language_model_configured",
     "ocr",
     "synthesize",
     "synthesize_stream",
     "transcribe",
+    "transcription_prompt",
     "transcription_stream",
 ]
 

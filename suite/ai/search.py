@@ -25,6 +25,13 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext as _
 
+# Re-exported: answers grounded on search hits cite them (products import the public face).
+from .citations import CITATION as CITATION
+from .citations import NO_ANSWER as NO_ANSWER
+from .citations import bigram_share as bigram_share
+from .citations import extract_notice as extract_notice
+from .citations import supporting as supporting
+from .citations import ungrounded_anchors as ungrounded_anchors
 from .errors import AiError, BackendUnavailable, InvalidInput
 
 logger = logging.getLogger(__name__)

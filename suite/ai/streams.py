@@ -26,6 +26,7 @@ from .pipeline import (
     served_by,
     token_units,
 )
+from .streaming import StreamEvent as StreamEvent  # re-exported: live-call handlers get them
 from .tokens import estimate_tokens
 from .types import (
     AudioClip,

@@ -9,6 +9,9 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
+# Re-exported: products name capabilities (task queues, metering).
+from .capabilities import Capability as Capability
+
 
 @dataclass(frozen=True)
 class AudioClip:

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from suite.ai import safety
+from suite.ai import gateway
 from suite.ai.errors import ContentBlocked, InvalidInput
 from suite.tenancy.models import Tenant
 
@@ -40,4 +40,4 @@ def as_validation_errors(field: str | None = None):
 def check_text(tenant: Tenant, field: str, text: str) -> None:
     if text:
         with as_validation_errors(field):
-            safety.check_input(tenant, text, field=field)
+            gateway.check_input(tenant, text, field=field)

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from suite.ai import gateway
+from suite.ai.gateway import IMAGE_STYLES
 from suite.ai.labelling import image_bytes_with_metadata
-from suite.ai.styles import STYLES
 from suite.jobs.models import Job
 from suite.jobs.services import job_enqueue, job_set_progress
 from suite.media.images import load_image
@@ -108,7 +108,7 @@ def draft_update(
         if changes["voice_text"] != draft.voice_text:  # now the subscriber's own words
             changes["voice_text_origin"], changes["voice_text_model"] = TextOrigin.TYPED, ""
     if style is not None:
-        if style and style not in STYLES:
+        if style and style not in IMAGE_STYLES:
             raise ValidationError({"style": _("Pick one of the styles.")})
         changes["style"] = style
     if music is not None:
@@ -520,7 +520,7 @@ def theme_create(
     caption = _require_length("caption", caption, MAX_CAPTION)
     for field, text in (("label", label), ("prompt", prompt), ("caption", caption)):
         check_text(tenant, field, text)
-    if style and style not in STYLES:
+    if style and style not in IMAGE_STYLES:
         raise ValidationError({"style": _("Pick one of the styles.")})
     if music and music not in MUSIC:
         raise ValidationError({"music": _("Pick a track from the music library.")})
