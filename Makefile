@@ -70,6 +70,7 @@ test: $(VENV)/.installed-dev $(VENV)/.installed-llm $(KOKORO_JS_TARBALL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=. $(BIN)/lint-imports
+	$(BIN)/python scripts/mypy_ratchet.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	BROWSER_SCREENSHOTS_DIR="$${BROWSER_SCREENSHOTS_DIR:-test-results/screenshots}" $(BIN)/pytest

@@ -19,7 +19,7 @@ _SEALED = ("get_queryset",)
 
 
 class TenantScopedMixin:
-    permission_classes: ClassVar = [IsAuthenticated, TenantAccess]
+    permission_classes = (IsAuthenticated, TenantAccess)
     api_key_scope: ClassVar[str | None] = None
     required_roles: ClassVar[tuple[str, ...]] = ()
     # Roles shown personal data unmasked on one object's detail; lists always mask it

@@ -1,5 +1,6 @@
 """Thin REST views: validation and writes live in the services, reads in the selectors."""
 
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from django.utils.dateparse import parse_datetime
@@ -23,9 +24,9 @@ ROLES = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)
 
 
 class _Base:
-    required_roles = ROLES
+    required_roles: ClassVar[tuple[str, ...]] = ROLES
     # integrators' keys need the tenant's "video" (Video analytics) scope; keys carry no roles
-    api_key_scope = ApiKeyScope.VIDEO
+    api_key_scope: ClassVar[str | None] = ApiKeyScope.VIDEO
 
     def _actor(self):
         """Who writes: the signed-in person, or the API key (services audit it by its prefix
