@@ -4,11 +4,11 @@ running work-order draft."""
 from __future__ import annotations
 
 from suite.realtime.consumers import TenantConsumer
-from suite.tenancy.models import Role
 
 from .calls import CALLS_GROUP
+from .roles import DESK
 
-DESK_ROLES = frozenset({Role.TENANT_ADMIN, Role.HOTLINE_AGENT})
+DESK_ROLES = frozenset(DESK)
 
 
 class HotlineDeskConsumer(TenantConsumer):

@@ -63,12 +63,7 @@ from .models import (
     WorkOrder,
 )
 from .reports import PERIOD_LABELS
-
-ADMIN = Role.TENANT_ADMIN
-AGENT = (ADMIN, Role.HOTLINE_AGENT, Role.HOTLINE_DISPATCHER)
-DISPATCH = (ADMIN, Role.HOTLINE_DISPATCHER)
-HANDLER = (Role.DEPARTMENT_HANDLER,)
-STAFF = (ADMIN, Role.HOTLINE_AGENT, Role.HOTLINE_DISPATCHER, Role.DEPARTMENT_HANDLER)
+from .roles import ADMIN, AGENT, DISPATCH, HANDLER, STAFF
 
 
 def _caller(request) -> gateway.Caller:

@@ -23,7 +23,6 @@ from suite.jobs.selectors import jobs_for
 from suite.portal.access import staff_required
 from suite.portal.charts import stacked_bar_chart
 from suite.portal.forms import add_service_errors
-from suite.tenancy.models import Role
 
 from . import search_query, selectors, services, storage
 from .forms import (
@@ -34,11 +33,11 @@ from .forms import (
     WebhookForm,
 )
 from .models import EventStatus, RetentionPolicy, Rule, RuleKind, Severity, Zone, ZoneKind
+from .roles import ADMINS, ANALYSTS
 from .scene_tags import scene_tag_label
 
-ROLES = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)
-analyst = staff_required(roles=ROLES)
-admin = staff_required(roles=(Role.TENANT_ADMIN,))
+analyst = staff_required(roles=ANALYSTS)
+admin = staff_required(roles=ADMINS)
 
 
 @analyst

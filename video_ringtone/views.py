@@ -49,12 +49,10 @@ from .models import (
     TextOrigin,
     ThemeTemplate,
 )
+from .roles import CREATORS, REVIEWERS
 from .services import captions, drafts, publishing, rendering, review
 from .services.common import media_path
 from .services.ratelimits import RateLimited
-
-CREATORS = frozenset({Role.SUBSCRIBER.value, Role.TENANT_ADMIN.value})
-REVIEWERS = (Role.RINGTONE_REVIEWER, Role.TENANT_ADMIN)
 
 
 def creator_required(view):
@@ -65,7 +63,7 @@ def creator_required(view):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:subscriber_login')}?next={request.path}")
         roles = roles_in_tenant(request.user, request.tenant)
-        if not roles & CREATORS:
+        if not roles & set(CREATORS):
             raise Http404
         request.roles = roles
         return view(request, *args, **kwargs)

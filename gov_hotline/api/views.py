@@ -14,30 +14,25 @@ from rest_framework.response import Response
 
 from suite.ai import gateway
 from suite.api.viewsets import TenantAPIView, TenantScopedMixin
-from suite.tenancy.models import Role
 
-from .. import selectors, services
+from .. import roles, selectors, services
 from ..drafting import draft_build
 from ..intake import order_from_text
 from ..models import Assignment, Department, ExtensionRequest, WorkOrder
 from . import serializers as s
-
-HOTLINE_ROLES = (Role.TENANT_ADMIN, Role.HOTLINE_AGENT, Role.HOTLINE_DISPATCHER)
-DISPATCH_ROLES = (Role.TENANT_ADMIN, Role.HOTLINE_DISPATCHER)
-DEPARTMENT_ROLES = (*DISPATCH_ROLES, Role.DEPARTMENT_HANDLER)
 
 
 def _user(view):
     return view.request.user if getattr(view.request.user, "pk", None) else None
 
 
-def _require(view, roles) -> None:
-    """Users need one of `roles` for this action; an API key with the view's scope is the
-    integrating hotline platform and may act."""
+def _require(view, allowed) -> None:
+    """Users need one of the `allowed` roles for this action; an API key with the view's scope
+    is the integrating hotline platform and may act."""
     from suite.tenancy.selectors import user_has_role
 
     user = _user(view)
-    if user is not None and not user_has_role(user, view.tenant, *roles):
+    if user is not None and not user_has_role(user, view.tenant, *allowed):
         raise PermissionDenied(_("Your role cannot do this."))
 
 
@@ -79,7 +74,7 @@ class DraftView(TenantAPIView):
     """The filled draft of an order from a text, not saved."""
 
     api_key_scope = "hotline"
-    required_roles = HOTLINE_ROLES
+    required_roles = roles.AGENT
     serializer_class = s.DraftRequestSerializer
 
     @extend_schema(request=s.DraftRequestSerializer, responses=dict)
@@ -99,8 +94,8 @@ class OrderViewSet(
     """Orders: web/mobile/integrator submissions are drafted automatically, then saved."""
 
     api_key_scope = "hotline"
-    required_roles = HOTLINE_ROLES
-    personal_data_roles = HOTLINE_ROLES
+    required_roles = roles.AGENT
+    personal_data_roles = roles.AGENT
     queryset = WorkOrder.objects.select_related("category", "subcategory", "district")
     serializer_class = s.OrderSerializer
     filterset_fields = ["status", "request_type", "urgency"]
@@ -125,7 +120,7 @@ class OrderViewSet(
     # Not named `dispatch`: that is APIView's request entry point.
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to(self, request, pk=None):
-        _require(self, DISPATCH_ROLES)
+        _require(self, roles.DISPATCH)
         order = self.get_object()
         data = _body(s.DispatchSerializer, request)
         departments = Department.objects.for_tenant(self.tenant).filter(is_active=True)
@@ -148,7 +143,7 @@ class OrderViewSet(
 
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        _require(self, DISPATCH_ROLES)
+        _require(self, roles.DISPATCH)
         order = self.get_object()
         ids = _body(s.MergeSerializer, request)["duplicates"]
         dups = list(selectors.orders_for(self.tenant).filter(pk__in=ids))
@@ -199,8 +194,8 @@ class AssignmentViewSet(
     department's assignment is a 404, like a missing one); dispatchers see all."""
 
     api_key_scope = "hotline"
-    required_roles = DEPARTMENT_ROLES
-    personal_data_roles = DEPARTMENT_ROLES
+    required_roles = roles.DEPARTMENT
+    personal_data_roles = roles.DEPARTMENT
     queryset = Assignment.objects.select_related("order", "department")
     serializer_class = s.AssignmentSerializer
     filterset_fields = ["status", "role"]
@@ -209,7 +204,7 @@ class AssignmentViewSet(
         from suite.tenancy.selectors import user_has_role
 
         user = _user(self)
-        if user is not None and not user_has_role(user, self.tenant, *DISPATCH_ROLES):
+        if user is not None and not user_has_role(user, self.tenant, *roles.DISPATCH):
             queryset = queryset.filter(department__members=user)
         return queryset
 
@@ -284,8 +279,8 @@ class ExtensionViewSet(
     """Extension requests; dispatchers approve or reject them."""
 
     api_key_scope = "hotline"
-    required_roles = DISPATCH_ROLES
-    personal_data_roles = DISPATCH_ROLES
+    required_roles = roles.DISPATCH
+    personal_data_roles = roles.DISPATCH
     queryset = ExtensionRequest.objects.order_by("-created_at", "-id")
     serializer_class = s.ExtensionSerializer
     filterset_fields = ["status"]

@@ -18,13 +18,12 @@ from suite.tenancy.models import Role
 
 from .. import search_query, selectors, services
 from ..models import Analysis, Camera, Event, Rule, WebhookDelivery, WebhookEndpoint, Zone
+from ..roles import ANALYSTS
 from . import serializers as s
-
-ROLES = (Role.TENANT_ADMIN, Role.VIDEO_ANALYST)
 
 
 class _Base:
-    required_roles: ClassVar[tuple[str, ...]] = ROLES
+    required_roles: ClassVar[tuple[str, ...]] = ANALYSTS
     # integrators' keys need the tenant's "video" (Video analytics) scope; keys carry no roles
     api_key_scope: ClassVar[str | None] = ApiKeyScope.VIDEO
 
@@ -166,7 +165,7 @@ class EventViewSet(_Base, TenantReadOnlyViewSet):
 
     queryset = Event.objects.select_related("camera", "zone")
     serializer_class = s.EventSerializer
-    personal_data_roles = ROLES
+    personal_data_roles = ANALYSTS
 
     def scope_queryset(self, queryset):
         p = self.request.query_params

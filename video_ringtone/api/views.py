@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from suite.api.parsers import JSONParser
 from suite.api.schema import ErrorSerializer
 from suite.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantScopedMixin
-from suite.tenancy.models import Role, TenantKind
+from suite.tenancy.models import TenantKind
 
 from .. import selectors
 from ..models import (
@@ -32,12 +32,10 @@ from ..models import (
     RingtoneStatus,
     Scene,
 )
+from ..roles import CREATORS, ENTERPRISE_ADMINS, REVIEWERS
 from ..services import captions, drafts, publishing, rendering, review
 from ..services.ratelimits import RateLimited
 from . import serializers as s
-
-CREATORS = (Role.SUBSCRIBER, Role.TENANT_ADMIN)
-REVIEWERS = (Role.RINGTONE_REVIEWER, Role.TENANT_ADMIN)
 
 
 @contextmanager
@@ -338,9 +336,6 @@ class GalleryViewSet(TenantReadOnlyViewSet):
     def copy(self, request, pk=None):
         draft = drafts.draft_copy_from_ringtone(ringtone=self.get_object(), owner=request.user)
         return Response(s.DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
-
-
-ENTERPRISE_ADMINS = (Role.TENANT_ADMIN,)
 
 
 class EmployeeViewSet(
