@@ -4,6 +4,8 @@ existence oracle, no data), stays unchanged, and never appears in the list."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -17,15 +19,13 @@ from tests.generic_rows import row_of
 MISSING_PK = 987654321
 
 
-def _routes(patterns=None) -> list[URLPattern]:
-    found = []
+def _routes(patterns=None, namespace: str | None = None) -> Iterator[tuple[str | None, URLPattern]]:
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            found += [(pattern.namespace, p) for ns, p in _routes(pattern.url_patterns) if not ns]
-            found += [(ns, p) for ns, p in _routes(pattern.url_patterns) if ns]
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from _routes(pattern.url_patterns, inner)
         else:
-            found.append((None, pattern))
-    return found
+            yield namespace, pattern
 
 
 def _tenant_viewsets() -> dict[type, dict]:
