@@ -61,21 +61,3 @@ def speech_job_start(
         idempotency_key=idempotency_key,
         created_by=created_by,
     )[0]
-
-
-def image_job_start(
-    *,
-    tenant: Tenant,
-    prompt: str,
-    created_by=None,
-    idempotency_key: str | None = None,
-    **options,
-) -> Job:
-    return job_enqueue(
-        tenant=tenant,
-        kind="ai.generate_image",
-        task=tasks.generate_image,
-        params={"prompt": prompt, "options": options},
-        idempotency_key=idempotency_key,
-        created_by=created_by,
-    )[0]

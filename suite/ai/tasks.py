@@ -9,7 +9,6 @@ from django.conf import settings
 
 from suite.celery import app
 from suite.jobs.models import Job
-from suite.jobs.services import job_set_progress
 from suite.jobs.tasks_base import TenantJobTask
 from suite.tenancy.models import Tenant
 
@@ -82,30 +81,5 @@ class SynthesizeTask(TenantJobTask):
         return {"file": out.name, "duration_s": served.value.duration_s, **_info(served.info)}
 
 
-class GenerateImageTask(TenantJobTask):
-    name = "suite.ai.generate_image"
-    route_queue = QUEUE_FOR[Capability.GENERATE_IMAGE]
-
-    def execute(self, job: Job, tenant: Tenant) -> dict:
-        from .labelling import image_bytes_with_metadata
-
-        params = job.params
-        job_set_progress(job=job, progress=5, message="generating")
-        served = gateway.generate_image(_caller(job, tenant), params["prompt"], **params["options"])
-        folder = job_dir(job)
-        folder.mkdir(parents=True, exist_ok=True)
-        files = []
-        for index, image in enumerate(served.value.images):
-            path = folder / f"image-{index}.png"
-            path.write_bytes(
-                image_bytes_with_metadata(
-                    image, provider=served.info.engine, content_id=served.info.content_id
-                )
-            )
-            files.append(path.name)
-        return {"files": files, "seed": served.value.seed, **_info(served.info)}
-
-
 transcribe_file = app.register_task(TranscribeFileTask())
 synthesize_speech = app.register_task(SynthesizeTask())
-generate_image = app.register_task(GenerateImageTask())

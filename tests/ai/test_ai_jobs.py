@@ -14,12 +14,11 @@ from tests.suite.test_jobs import _wait_finished
 def test_each_task_is_routed_to_its_capability_queue():
     routes = {
         task.name: app.amqp.router.route({}, task.name, task_type=task)["queue"].name
-        for task in (tasks.transcribe_file, tasks.synthesize_speech, tasks.generate_image)
+        for task in (tasks.transcribe_file, tasks.synthesize_speech)
     }
     assert routes == {
         "suite.ai.transcribe_file": "asr",
         "suite.ai.synthesize": "tts",
-        "suite.ai.generate_image": "image",
     }
 
 
