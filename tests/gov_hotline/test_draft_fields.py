@@ -6,6 +6,7 @@ say is refused)."""
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from gov_hotline import extraction, selectors, services, training
 from gov_hotline.drafting import REQUEST_TYPE_GUIDE, draft_build
@@ -67,7 +68,7 @@ def test_a_district_added_by_one_tenant_stays_in_that_tenant(sz_centre, gz_centr
     services.district_create(tenant=sz_centre, name="深汕特别合作区")
     assert "深汕特别合作区" in _names(sz_centre)
     assert "深汕特别合作区" not in _names(gz_centre)
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.district_create(tenant=sz_centre, name="深汕特别合作区")
 
 

@@ -323,7 +323,7 @@ def test_evidence_check_refuses_by_name_then_size_then_content(monkeypatch):
         return refused.value.message_dict["evidence"][0]
 
     assert "JPEG, PNG or PDF" in check("a.exe", b"%PDF-")
-    monkeypatch.setattr(services, "MAX_EVIDENCE_BYTES", 8)
+    monkeypatch.setattr(services.dispatch, "MAX_EVIDENCE_BYTES", 8)
     assert "limited to 10 MB" in check("a.pdf", b"%PDF-1.4 0123456789")
     monkeypatch.undo()
     assert "not a PDF" in check("a.pdf", b"GIF89a")
