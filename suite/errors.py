@@ -1,5 +1,5 @@
 """The suite's one error family. Services raise these (or Django's `ValidationError`); the REST
-layer (`suite.api.errors`) and the portal (`suite.portal.forms.add_service_error`) each translate
+layer (`suite.api.errors`) and the portal (`suite.portal.forms.add_service_errors`) each translate
 them in one place. The model-access layer's errors (`suite.ai.errors`) derive from it."""
 
 

@@ -67,9 +67,9 @@ from .types import (
 
 _logger = logging.getLogger("suite.ai")
 
-# With the capabilities, what products need from the layer's inner modules (IMAGE_STYLES,
-# QUEUE_FOR, the safety checks, ...), so that they import only its public face: gateway, streams,
-# types, errors, search, labelling (tests/suite/test_ai_public_face.py).
+# The capabilities, and what products need from the layer's inner modules (IMAGE_STYLES,
+# QUEUE_FOR, the safety checks, ...), so that products import only its public face: gateway,
+# streams, types, errors, search, labelling (tests/suite/test_ai_public_face.py).
 __all__ = [
     "IMAGE_STYLES",
     "QUEUE_FOR",
