@@ -8,7 +8,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from suite.ai import gateway
-from suite.ai.gateway import QUEUE_FOR
 from suite.ai.types import Capability
 from suite.celery import app
 from suite.jobs.models import Job
@@ -67,7 +66,7 @@ class TranscribeIntakeTask(TenantJobTask):
     """A stored recording to transcript and draft; runs where the ASR model is loaded."""
 
     name = "gov_hotline.transcribe_intake"
-    route_queue = QUEUE_FOR[Capability.TRANSCRIBE]
+    route_queue = gateway.QUEUE_FOR[Capability.TRANSCRIBE]
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
         from .intake import recording_intake_process

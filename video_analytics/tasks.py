@@ -8,7 +8,6 @@ from django.conf import settings
 from django.utils import translation
 
 from suite.ai import gateway
-from suite.ai.gateway import QUEUE_FOR
 from suite.ai.types import Capability
 from suite.celery import app
 from suite.errors import SuiteError
@@ -26,7 +25,7 @@ logger = logging.getLogger("video_analytics")
 
 class AnalyseClipTask(TenantJobTask):
     name = "video_analytics.analyse_clip"
-    route_queue = QUEUE_FOR[Capability.DETECT]
+    route_queue = gateway.QUEUE_FOR[Capability.DETECT]
 
     def execute(self, job: Job, tenant: Tenant) -> dict:
         from .analysis import analysis_run

@@ -34,11 +34,8 @@ from .cameras import (
 from .clips import (
     clip_analysis_start as clip_analysis_start,
 )
-from .common import (
+from .events import (
     ALERTS_GROUP as ALERTS_GROUP,
-)
-from .common import (
-    WEBHOOK_MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS,
 )
 from .events import (
     analysis_event as analysis_event,
@@ -75,6 +72,9 @@ from .rules import (
 )
 from .rules import (
     zone_save as zone_save,
+)
+from .webhooks import (
+    WEBHOOK_MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS,
 )
 from .webhooks import (
     webhook_attempt as webhook_attempt,

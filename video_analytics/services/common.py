@@ -5,9 +5,6 @@ from __future__ import annotations
 from suite.accounts.models import ApiKey
 from suite.audit.services import audit_record
 
-ALERTS_GROUP = "va.alerts"
-WEBHOOK_MAX_ATTEMPTS = 5
-
 
 def _audit(*, actor=None, **kwargs) -> None:
     """audit_record, with an API key as the actor recorded by its prefix (it is no user)."""

@@ -22,7 +22,9 @@ from ..models import (
     WebhookEndpoint,
     Zone,
 )
-from .common import ALERTS_GROUP, _audit, _person
+from .common import _audit, _person
+
+ALERTS_GROUP = "va.alerts"
 
 
 def event_payload(event: Event) -> dict:

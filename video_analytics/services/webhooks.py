@@ -23,8 +23,10 @@ from ..models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .common import WEBHOOK_MAX_ATTEMPTS, _audit
+from .common import _audit
 from .events import event_payload
+
+WEBHOOK_MAX_ATTEMPTS = 5
 
 
 def _check_webhook(*, url: str, min_severity: str) -> None:
