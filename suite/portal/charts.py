@@ -11,6 +11,7 @@ from datetime import date
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import ngettext
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
@@ -25,6 +26,10 @@ PALETTE = (
     "#8d6e2f",
     "#5f6b7a",
 )
+# The series folded together when there are more than colours: two series sharing a colour
+# cannot be told apart (the 12345 trend had 14 categories on 8 colours).
+REST = "__rest__"
+REST_COLOUR = "#b8c2cc"
 
 
 def nice_max(value: float) -> float:
@@ -115,6 +120,32 @@ def _legend_item_width(label: str) -> float:
     return 14 + text + 12
 
 
+def _colour(index: int, name: str) -> str:
+    return REST_COLOUR if name == REST else PALETTE[index % len(PALETTE)]
+
+
+def _fold_smallest(
+    series: Mapping[str, Mapping[date, float]], labels: Mapping[str, str]
+) -> tuple[list[str], dict[str, Mapping[date, float]], dict[str, str]]:
+    """Series names in legend order, with the smallest series summed into one grey "N others"
+    when there are more series than colours."""
+    names = sorted(series)
+    if len(names) <= len(PALETTE):
+        return names, dict(series), dict(labels)
+    ranked = sorted(names, key=lambda n: (-sum(series[n].values()), n))
+    kept, rest = ranked[: len(PALETTE) - 1], ranked[len(PALETTE) - 1 :]
+    merged: dict[date, float] = {}
+    for name in rest:
+        for day, value in series[name].items():
+            merged[day] = merged.get(day, 0) + value
+    folded_label = ngettext("%(count)d other", "%(count)d others", len(rest)) % {"count": len(rest)}
+    return (
+        [*sorted(kept), REST],
+        {**{n: series[n] for n in kept}, REST: merged},
+        {**labels, REST: folded_label},
+    )
+
+
 def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
     parts = ['<g class="legend" font-size="11" fill="#1d2733">']
     x, y = LEFT, HEIGHT + 4
@@ -125,7 +156,7 @@ def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
             x, y = LEFT, y + LEGEND_ROW
         parts.append(
             f'<rect x="{x:.1f}" y="{y}" width="10" height="10" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'fill="{_colour(i, name)}"/>'
             f'<text x="{x + 14:.1f}" y="{y + 9}">{label}</text>'
         )
         x += width
@@ -155,8 +186,7 @@ def stacked_bar_chart(
 ) -> SafeString:
     """One bar per day, stacked by series (e.g. capability); the values are counts, or yuan
     with `money`."""
-    labels = labels or {}
-    names = sorted(series)
+    names, series, labels = _fold_smallest(series, labels or {})
     totals = [sum(series[n].get(d, 0) for n in names) for d in days]
     # Bars count things (whole-number gridlines) or sum money (gridlines in yuan).
     top = money_max(max(totals, default=0)) if money else count_max(max(totals, default=0))
@@ -178,7 +208,7 @@ def stacked_bar_chart(
             label = escape(labels.get(name, name))
             parts.append(
                 f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{PALETTE[k % len(PALETTE)]}"><title>{day:%Y-%m-%d} · {label}: '
+                f'fill="{_colour(k, name)}"><title>{day:%Y-%m-%d} · {label}: '
                 f"{_fmt(value, False, money)}</title></rect>"
             )
     parts.append("</g>")

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.utils import translation
 
 from suite.portal import charts
 
@@ -50,7 +51,8 @@ def test_legend_labels_in_chinese_never_run_into_the_next_swatch():
     legend = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "legend")
     swatches = [(float(r.get("x")), float(r.get("y"))) for r in legend.iter(f"{NS}rect")]
     texts = [(float(t.get("x")), t.text) for t in legend.iter(f"{NS}text")]
-    assert len(swatches) == len(texts) == len(names)
+    # 14 series on 8 colours: the 7 largest and one grey item for the rest (see below).
+    assert len(swatches) == len(texts) == len(charts.PALETTE)
     width = float(svg.get("viewBox").split()[2])
     following = [*swatches[1:], (0.0, -1.0)]
     for (_x, y), (text_x, text), (next_x, next_y) in zip(swatches, texts, following, strict=True):
@@ -83,3 +85,42 @@ def test_a_chart_of_spend_labels_its_gridlines_in_yuan(spend, ticks):
     titles = [r.find(f"{NS}title") for r in svg.iter(f"{NS}rect")]
     bars = [title.text for title in titles if title is not None]
     assert bars == ([] if not spend else [f"2026-12-01 · chat: ¥{spend:,.2f}"])
+
+
+def test_more_series_than_colours_fold_the_smallest_into_one_grey_item():
+    """The 12345 trend stacked 14 categories on 8 colours: 交通运输 and 城乡建设 were the same
+    blue, so a bar could not be read."""
+    days = [date(2026, 12, 1), date(2026, 12, 2)]
+    names = [f"类别{n:02d}" for n in range(12)]
+    # 类别00 is the largest, 类别11 the smallest; each has one order on the second day too.
+    series = {name: {days[0]: 20 - n, days[1]: 1} for n, name in enumerate(names)}
+    with translation.override("en"):
+        chart = charts.stacked_bar_chart(
+            chart_id="c", title="t", desc="d", days=days, series=series
+        )
+    svg = ElementTree.fromstring(str(chart)).find(f"{NS}svg")  # noqa: S314 - our own output
+    legend = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "legend")
+    shown = [t.text for t in legend.iter(f"{NS}text")]
+    assert shown[:-1] == names[:7]
+    assert shown[-1] == "5 others"
+    colours = [r.get("fill") for r in legend.iter(f"{NS}rect")]
+    assert len(set(colours)) == len(colours) == len(charts.PALETTE)
+    assert colours[-1] == charts.REST_COLOUR
+    bars = next(g for g in svg.iter(f"{NS}g") if g.get("class") == "bars")
+    rest = [r.find(f"{NS}title").text for r in bars if r.get("fill") == charts.REST_COLOUR]
+    # The folded item is the sum of the five smallest: (13+12+11+10+9) and 5 x 1.
+    assert rest == ["2026-12-01 · 5 others: 55", "2026-12-02 · 5 others: 5"]
+    # No day loses an order to the folding.
+    assert sum(float(r.find(f"{NS}title").text.rsplit(": ", 1)[1]) for r in bars) == sum(
+        sum(s.values()) for s in series.values()
+    )
+
+
+def test_the_folded_item_is_labelled_in_chinese():
+    days = [date(2026, 12, 1)]
+    series = {f"s{n}": {days[0]: 1} for n in range(10)}
+    with translation.override("zh-hans"):
+        chart = str(
+            charts.stacked_bar_chart(chart_id="c", title="t", desc="d", days=days, series=series)
+        )
+    assert "其余3类" in chart
