@@ -554,8 +554,6 @@ def analytics_page(request):
             "data": data,
             "charts": analytics.charts(data, chart_labels()),
             "days": days,
-            "reason_names": dict(EscalationReason.choices),
-            "dialect_names": dict(Dialect.choices),
         },
     )
 

@@ -227,18 +227,29 @@ def line_chart(
     values: Mapping[date, float],
     percent: bool = False,
 ) -> SafeString:
-    """One line over the days; with `percent`, values are shares from 0 to 1."""
+    """One line over the days; with `percent`, values are shares from 0 to 1. A day without a
+    value is a gap in the line, not a zero (no chats that day is not 0% self-service)."""
     top = 1.0 if percent else nice_max(max(values.values(), default=0))
     plot_h = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
-    points = []
+    runs: list[list[tuple[float, float, date, float]]] = [[]]
     for i, day in enumerate(days):
-        value = values.get(day, 0)
-        points.append((LEFT + slot * (i + 0.5), HEIGHT - BOTTOM - plot_h * value / top, day, value))
+        if day not in values:
+            if runs[-1]:
+                runs.append([])
+            continue
+        value = values[day]
+        runs[-1].append(
+            (LEFT + slot * (i + 0.5), HEIGHT - BOTTOM - plot_h * value / top, day, value)
+        )
     parts = _open(chart_id, title, desc, HEIGHT) + _axes(days, top, percent=percent)
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _d, _v in points)
-    parts.append(f'<polyline points="{path}" fill="none" stroke="{PALETTE[1]}" stroke-width="2"/>')
-    for x, y, day, value in points:
+    for run in runs:
+        if len(run) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _d, _v in run)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{PALETTE[1]}" stroke-width="2"/>'
+            )
+    for x, y, day, value in (point for run in runs for point in run):
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{PALETTE[1]}">'
             f"<title>{day:%Y-%m-%d}: {_fmt(value, percent)}</title></circle>"

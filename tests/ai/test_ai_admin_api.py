@@ -217,8 +217,40 @@ def test_charts_are_valid_accessible_svg():
             )
         )
     )
+    # A day without calls is a gap, not 0%: only the day with a value gets a point, and one
+    # point alone draws no line.
     titles = [c.find(f"{ns}title").text for c in line.iter(f"{ns}circle")]
-    assert titles == ["2025-03-01: 0%", "2025-03-02: 50%", "2025-03-03: 0%"]
+    assert titles == ["2025-03-02: 50%"]
+    assert list(line.iter(f"{ns}polyline")) == []
+    gapped = ElementTree.fromstring(  # noqa: S314 - our own output
+        str(
+            charts.line_chart(
+                chart_id="l",
+                title="t",
+                desc="d",
+                days=days,
+                values={days[0]: 1.0, days[2]: 0.0},
+                percent=True,
+            )
+        )
+    )
+    titles = [c.find(f"{ns}title").text for c in gapped.iter(f"{ns}circle")]
+    assert titles == ["2025-03-01: 100%", "2025-03-03: 0%"]
+    assert list(gapped.iter(f"{ns}polyline")) == []  # the missing day breaks the line
+    joined = ElementTree.fromstring(  # noqa: S314 - our own output
+        str(
+            charts.line_chart(
+                chart_id="l",
+                title="t",
+                desc="d",
+                days=days,
+                values={days[0]: 1.0, days[1]: 0.5},
+                percent=True,
+            )
+        )
+    )
+    (polyline,) = joined.iter(f"{ns}polyline")
+    assert len(polyline.get("points").split()) == 2
     assert charts.nice_max(0) == 1
     assert charts.nice_max(7) == 10
     assert charts.nice_max(120) == 200
