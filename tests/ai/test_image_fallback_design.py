@@ -120,7 +120,7 @@ def test_without_the_emoji_package_it_still_draws_a_themed_picture(cv, monkeypat
         ("中秋团圆，月圆人圆", ["中秋团圆"], "月圆人圆"),
         ("祝你生日快乐", ["祝你生日快乐"], ""),
         # Too long for one line: two lines of at most 12, broken at the space.
-        ("春节快乐 恭喜发财 万事如意 身体健康", ["春节快乐 恭喜发财", "万事如意 身体健康"], ""),
+        ("春节快乐恭喜发财 万事如意身体健康", ["春节快乐恭喜发财", "万事如意身体健康"], ""),
         # No break mark: split in the middle, at most two lines, the rest cut with an ellipsis.
         ("一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十", None, ""),
     ],
@@ -136,7 +136,7 @@ def test_title_is_the_first_phrase_in_short_lines(prompt, lines, subtitle):
 @pytest.mark.parametrize(
     ("prompt", "size"),
     [
-        ("春节快乐 恭喜发财 万事如意 身体健康", (576, 1024)),
+        ("春节快乐恭喜发财 万事如意身体健康", (576, 1024)),
         ("Happy birthday to my dearest friend Alice", (576, 1024)),
         ("欢迎致电中国移动5G商务专线服务热线", (1024, 576)),
         ("祝福", (256, 256)),
@@ -172,6 +172,29 @@ def test_title_box_is_where_the_glyphs_are(cv):
     assert not np.array_equal(_arr(img), _arr(plain))
 
 
+@pytest.mark.parametrize(
+    "prompt", ["玫瑰 星空 浪漫 爱心", "生日快乐 蛋糕 蜡烛 气球", "现代办公楼 城市天际线 商务"]
+)
+def test_a_list_of_keywords_describes_the_picture_and_is_not_printed_on_it(prompt):
+    """The ringtone themes' prompts are keywords for an image model; set as a title they read
+    "生日快乐 蛋糕 蜡烛 气球" across the picture, above the video's own caption."""
+    assert title_parts(prompt) == ([], "")
+    assert plan_title(prompt, (576, 1024), "birthday", 3) is None
+    # A phrase still gets its title; "Happy birthday mom" is not a keyword list either.
+    assert title_parts("祝妈妈 生日快乐")[0] == ["祝妈妈 生日快乐"]
+    assert title_parts("Happy birthday dear mom")[0] == ["Happy birthday", "dear mom"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_phone_shaped_picture_keeps_its_lower_third_for_captions(seed):
+    """A 9:16 picture becomes a ringtone video whose captions and player controls sit in the
+    lower third: a title there was covered by the caption band."""
+    w, h = 576, 1024
+    layout = plan_title("祝你生日快乐，天天开心", (w, h), "birthday", seed)
+    assert layout is not None
+    assert layout.panel[3] <= h * image_design.PORTRAIT_TITLE_BOTTOM
+
+
 # --- compositions --------------------------------------------------------------------------
 
 
@@ -179,7 +202,7 @@ def test_seeds_vary_the_layout(cv):
     tops = set()
     for seed in range(8):
         layout = plan_title("中秋团圆", (576, 1024), "mid_autumn", seed)
-        tops.add(layout.panel[1] < 1024 / 2)
+        tops.add(layout.panel[3] < 1024 * 0.4)
         img = cv.generate("中秋团圆", width=576, height=1024, seed=seed).images[0]
         x0, y0, x1, y1 = (round(v) for v in layout.boxes[0])
         fill = np.array(DESIGNS["mid_autumn"].title[0])

@@ -32,6 +32,7 @@ OPENMOJI_ATTRIBUTION = (
 )
 TITLE_MAX_CHARS = 12  # per line, counted in CJK characters (Latin counts about half)
 TITLE_MAX_LINES = 2
+PORTRAIT_TITLE_BOTTOM = 0.66  # of the height: the rest is for captions and player controls
 _VS16 = "\ufe0f"
 
 
@@ -297,9 +298,21 @@ def _split_two(text: str) -> tuple[str, str]:
     return text[:cut].strip(), text[cut:].strip()
 
 
+_CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
+
+
+def is_keyword_list(prompt: str) -> bool:
+    """ "玫瑰 星空 浪漫 爱心": words for what the picture shows, not words to print on it (a
+    diffusion model would not print them either)."""
+    words = prompt.split()
+    return len(words) >= 3 and all(_CJK_WORD.match(word) for word in words)
+
+
 def title_parts(prompt: str) -> tuple[list[str], str]:
     """(title lines, subtitle): the prompt's first phrase as at most two short lines, and the
-    next phrases as a one-line subtitle ("" when none)."""
+    next phrases as a one-line subtitle ("" when none); no title for a list of keywords."""
+    if is_keyword_list(prompt):
+        return [], ""
     text = " ".join(prompt.split())
     phrases = [p.strip() for p in _PHRASE_BREAK.split(text) if p.strip()]
     if not phrases:
@@ -603,14 +616,18 @@ def _layout(
         tall = h / w
         hero_s = min(w * 0.52, h * (0.3 if tall > 1.4 else 0.38))
         x = w * (0.5 + rng.uniform(-0.03, 0.03))
-        if tall > 1.4 and rng.random() < 0.35:  # title above, motif below
-            hero_c = (x, h * (0.62 + rng.uniform(-0.015, 0.015)))
-            area = (w * 0.07, h * 0.08, w * 0.93, h * 0.38)
+        if tall > 1.4:
+            # A phone-shaped picture becomes a video ringtone: its lower third is where the
+            # captions and the player's controls go, so the title stays above it.
+            if rng.random() < 0.35:  # title above, motif below
+                hero_c = (x, h * (0.62 + rng.uniform(-0.015, 0.015)))
+                area = (w * 0.07, h * 0.08, w * 0.93, h * 0.38)
+            else:
+                hero_c = (x, h * (0.25 + rng.uniform(-0.015, 0.015)))
+                area = (w * 0.07, h * 0.47, w * 0.93, h * PORTRAIT_TITLE_BOTTOM)
         else:
-            hero_y = 0.35 if tall > 1.4 else 0.33
-            hero_c = (x, h * (hero_y + rng.uniform(-0.015, 0.015)))
-            top = 0.6 if tall > 1.4 else 0.62
-            area = (w * 0.07, h * top, w * 0.93, h * (0.9 if tall > 1.4 else 0.94))
+            hero_c = (x, h * (0.33 + rng.uniform(-0.015, 0.015)))
+            area = (w * 0.07, h * 0.62, w * 0.93, h * 0.94)
     return hero_c, hero_s, area
 
 
@@ -646,6 +663,8 @@ def compose(
     canvas.alpha_composite(_bokeh(size, design, rng))
 
     layout = layout_title(prompt, area, unit)
+    if layout is None:  # no title: the motif takes the middle (above a portrait's lower third)
+        hero_c = (w * 0.5, h * (0.4 if h > w * 1.4 else 0.5))
     # The gateway's "AI生成" badge goes in the bottom-right corner: nothing to hide there.
     keep_out: list[Box] = [(w - unit * 0.24, h - unit * 0.1, float(w), float(h))]
     if layout is not None:
