@@ -14,6 +14,7 @@ from .asr_prompt import transcript_without_prompt
 from .backends.base import Backend
 from .capabilities import Capability, Unit
 from .errors import AiError
+from .live_transcriber import StreamEvent as StreamEvent  # re-exported: live-call handlers get them
 from .pipeline import (
     Caller,
     candidates_for,
@@ -26,7 +27,6 @@ from .pipeline import (
     served_by,
     token_units,
 )
-from .streaming import StreamEvent as StreamEvent  # re-exported: live-call handlers get them
 from .tokens import estimate_tokens
 from .types import (
     AudioClip,
@@ -236,7 +236,7 @@ class TranscriptionStream:
         sample_rate: int = 16000,
         **endpointing,
     ):
-        from .streaming import StreamingTranscriber
+        from .live_transcriber import StreamingTranscriber
 
         self.caller = caller
         self.started = time.perf_counter()

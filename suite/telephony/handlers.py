@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from suite.ai.live_transcriber import StreamEvent
 from suite.ai.pipeline import Caller
-from suite.ai.streaming import StreamEvent
 
 from .models import Call, CallUtterance
 

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from suite.ai import gateway
 from suite.ai.errors import AiError, ModelNotFound
 from suite.ai.labelling import LABEL_TEXT
+from suite.ai.live_transcriber import StreamEvent
 from suite.ai.pipeline import Caller
-from suite.ai.streaming import StreamEvent
 from suite.ai.types import AudioClip
 from suite.realtime.consumers import CLOSE_UNAUTHENTICATED  # the key is no longer valid
 

@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from suite.ai.streaming import StreamingTranscriber
+from suite.ai.live_transcriber import StreamingTranscriber
 from suite.ai.types import AudioClip, Transcript
 
 RATE = 16000
@@ -132,7 +132,7 @@ def test_a_partial_waits_while_another_stream_transcribes_but_a_final_does_not()
 
 def test_partials_stop_while_the_model_is_loaded_and_the_final_still_runs():
     """Each model run takes 1 s of a 10 s window; partials stop once 30 % of it is used."""
-    from suite.ai.streaming import ModelLoad
+    from suite.ai.live_transcriber import ModelLoad
 
     now = [0.0]
 

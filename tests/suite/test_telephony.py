@@ -479,10 +479,10 @@ async def test_a_second_connection_resuming_a_live_call_takes_it_over(key_a):
 
 @pytest.mark.parametrize("loaded", [False, True])
 async def test_partials_are_skipped_while_the_model_is_loaded(key_a, monkeypatch, loaded):
-    from suite.ai import streaming
+    from suite.ai import live_transcriber
 
     now = [0.0]  # a clock that only moves when told to: the load's history stays put
-    load = streaming.ModelLoad(window_s=10.0, clock=lambda: now[0])
+    load = live_transcriber.ModelLoad(window_s=10.0, clock=lambda: now[0])
     if loaded:
 
         def other_calls_finals() -> str:
@@ -490,7 +490,7 @@ async def test_partials_are_skipped_while_the_model_is_loaded(key_a, monkeypatch
             return ""
 
         load.run(other_calls_finals, optional=False, max_share=1.0)
-    monkeypatch.setattr(streaming, "LIVE_LOAD", load)
+    monkeypatch.setattr(live_transcriber, "LIVE_LOAD", load)
     ws = await native(key_a)
     await start(ws)
     await speak(ws, utterance(440, speech_s=2.5), pace=0.05)
