@@ -299,6 +299,21 @@ def search_for_model(tenant: Tenant, query: str, *, k: int) -> list[KnowledgeHit
     return hits[:k]
 
 
+def answer_relevance(tenant: Tenant, question: str, answer: str) -> float | None:
+    """How near in meaning an answer is to the question it answers (cosine of the index's
+    embedding vectors), or None when the index runs without vectors or the model is down."""
+    if not use_vectors():
+        return None
+    embed = _embedder(tenant)
+    try:
+        asked = embed([question], "query")[0]
+        said = embed([answer], "passage")[0]
+    except BackendUnavailable:
+        return None
+    norms = float(np.linalg.norm(asked) * np.linalg.norm(said))
+    return float(asked @ said) / norms if norms else None
+
+
 def _content_terms(text: str) -> set[str]:
     return {t for t in tokenize_zh(text) if len(t) > 1 and t not in STOPWORDS}
 

@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -513,7 +514,7 @@ def _kb_answer(conversation: Conversation, question: str, state: dict) -> Turn |
     result = served.value
     if served.info.generative and model and result.finish_reason != "content_filter":
         chosen = _chosen_answer(result.text, passages)
-        if chosen is None:
+        if chosen is None or _off_the_question(tenant, query, chosen[1]):
             # The model's refusal stands: a lexical extract offered after it answered wrong
             # three times for every time it answered right (bench/kb_answers.py).
             return None
@@ -597,6 +598,17 @@ def _chosen_answer(text: str, passages: list[Passage]) -> tuple[Passage, str] | 
     if bigram_share(answer, _EXAMPLES_TEXT) > drawn_on:
         return None  # "看家摄像头每月15元…" for a question about cloud storage
     return passages[number - 1], answer
+
+
+def _off_the_question(tenant, question: str, answer: str) -> bool:
+    """A small model given close passages often answers a neighbouring article's question
+    ("欠费停机超过90天…销户" for what calls over the plan cost): such an answer is further in
+    meaning from the question than a right one, so below the threshold it is a refusal."""
+    threshold = settings.CUSTOMER_SERVICE_ANSWER_MIN_RELEVANCE
+    if threshold <= 0:
+        return False
+    relevance = knowledge.answer_relevance(tenant, question, answer)
+    return relevance is not None and relevance < threshold
 
 
 def _citations(used: list[Passage]) -> list[dict]:

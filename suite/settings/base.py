@@ -394,6 +394,10 @@ VIDEO_ANALYTICS_WEBHOOK_HOSTS = env_list("VIDEO_ANALYTICS_WEBHOOK_HOSTS", [])
 # customer_service), and whether it uses e5 vectors beside BM25 (false: lexical only).
 CUSTOMER_SERVICE_INDEX_DIR = env_str("CUSTOMER_SERVICE_INDEX_DIR", "")
 CUSTOMER_SERVICE_KB_VECTORS = env_bool("CUSTOMER_SERVICE_KB_VECTORS", True)
+# A language model's knowledge answer whose meaning is further from the question than this
+# (cosine of the index's e5 vectors) is not shown: it answers a neighbouring article's question.
+# Calibrated for the bundled multilingual-e5-small (bench/kb_answers.py); 0 turns the check off.
+CUSTOMER_SERVICE_ANSWER_MIN_RELEVANCE = env_float("CUSTOMER_SERVICE_ANSWER_MIN_RELEVANCE", 0.87)
 # Video ringtones: the operator's ringtone platform adapter (a dotted path); the default records
 # provisioning requests in the database and answers like the platform would.
 VIDEO_RINGTONE_PLATFORM = env_str(

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from customer_service import knowledge
 from customer_service.services import dialogue
 from customer_service.services.knowledge import article_create
 
@@ -144,3 +145,51 @@ def test_an_answer_not_drawn_from_the_passages_is_a_refusal(tenant_a, articles, 
     reply = ask(tenant_a, "你们那个云盘会员多少钱一个月")
     assert reply.customer_turn.answered is False
     assert answer not in (reply.bot_turn.text if reply.bot_turn else "")
+
+
+@pytest.fixture
+def invoice_article(tenant_a, articles):
+    return article_create(
+        tenant=tenant_a,
+        title="电子发票",
+        body="电子发票开具可在App“我的-发票管理”中开具。",
+        category="业务",
+        status="published",
+    )
+
+
+def _answer_from(title: str, answer: str):
+    def reply(request: dict) -> str:
+        number = _passage_number(request, title)
+        return json.dumps({"资料能回答": True, "编号": number, "回答": answer})
+
+    return reply
+
+
+def test_an_answer_far_in_meaning_from_the_question_is_a_refusal(
+    tenant_a, articles, invoice_article, model
+):
+    """The bundled e5 measures it through the index's own embedder: a data-balance question
+    answered with the invoice article's line is refused, the CXLL line is shown."""
+    model.reply = _answer_from("电子发票", "电子发票开具可在App“我的-发票管理”中开具。[1]")
+    wrong = ask(tenant_a, "怎么查我还剩多少流量？")
+    assert wrong.customer_turn.answered is False
+    assert "发票" not in wrong.bot_turn.text and wrong.bot_turn.citations == []
+
+    model.reply = _answer_from("流量查询", "发送短信CXLL到10086查询剩余流量。[1]")
+    right = ask(tenant_a, "怎么查我还剩多少流量？")
+    assert right.customer_turn.answered is True
+    assert right.bot_turn.citations == [{"id": articles[0].pk, "title": "流量查询"}]
+
+
+def test_the_relevance_check_can_be_turned_off_and_stands_aside_without_vectors(
+    tenant_a, articles, invoice_article, model, settings
+):
+    model.reply = _answer_from("电子发票", "电子发票开具可在App“我的-发票管理”中开具。[1]")
+    settings.CUSTOMER_SERVICE_ANSWER_MIN_RELEVANCE = 0
+    assert ask(tenant_a, "怎么查我还剩多少流量？").customer_turn.answered is True
+    settings.CUSTOMER_SERVICE_ANSWER_MIN_RELEVANCE = 0.87
+    # Without vectors there is nothing to measure with: the model's choice stands.
+    assert knowledge.answer_relevance(tenant_a, "怎么查流量", "发送CXLL") is not None
+    settings.CUSTOMER_SERVICE_KB_VECTORS = False
+    assert knowledge.answer_relevance(tenant_a, "怎么查流量", "发送CXLL") is None
