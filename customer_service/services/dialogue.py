@@ -600,7 +600,7 @@ def _chosen_answer(text: str, passages: list[Passage]) -> tuple[Passage, str] | 
     return passages[number - 1], answer
 
 
-def _off_the_question(tenant, question: str, answer: str) -> bool:
+def _off_the_question(tenant: Tenant, question: str, answer: str) -> bool:
     """A small model given close passages often answers a neighbouring article's question
     ("欠费停机超过90天…销户" for what calls over the plan cost): such an answer is further in
     meaning from the question than a right one, so below the threshold it is a refusal."""

@@ -301,7 +301,7 @@ def _split_two(text: str) -> tuple[str, str]:
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
 
 
-def is_keyword_list(prompt: str) -> bool:
+def _is_keyword_list(prompt: str) -> bool:
     """ "玫瑰 星空 浪漫 爱心": words for what the picture shows, not words to print on it (a
     diffusion model would not print them either)."""
     words = prompt.split()
@@ -311,7 +311,7 @@ def is_keyword_list(prompt: str) -> bool:
 def title_parts(prompt: str) -> tuple[list[str], str]:
     """(title lines, subtitle): the prompt's first phrase as at most two short lines, and the
     next phrases as a one-line subtitle ("" when none); no title for a list of keywords."""
-    if is_keyword_list(prompt):
+    if _is_keyword_list(prompt):
         return [], ""
     text = " ".join(prompt.split())
     phrases = [p.strip() for p in _PHRASE_BREAK.split(text) if p.strip()]
