@@ -210,45 +210,24 @@ def test_charts_are_valid_accessible_svg():
     assert heights["2025-03-01 · 对话: 3"] == pytest.approx(
         heights["2025-03-03 · 对话: 1"] * 3, 0.01
     )
-    line = ElementTree.fromstring(  # noqa: S314 - our own output
-        str(
-            charts.line_chart(
-                chart_id="l", title="t", desc="d", days=days, values={days[1]: 0.5}, percent=True
-            )
+
+    def line(values: dict) -> ElementTree.Element:
+        chart = charts.line_chart(
+            chart_id="l", title="t", desc="d", days=days, values=values, percent=True
         )
-    )
+        return ElementTree.fromstring(str(chart))  # noqa: S314 - our own output
+
     # A day without calls is a gap, not 0%: only the day with a value gets a point, and one
     # point alone draws no line.
-    titles = [c.find(f"{ns}title").text for c in line.iter(f"{ns}circle")]
+    single = line({days[1]: 0.5})
+    titles = [c.find(f"{ns}title").text for c in single.iter(f"{ns}circle")]
     assert titles == ["2025-03-02: 50%"]
-    assert list(line.iter(f"{ns}polyline")) == []
-    gapped = ElementTree.fromstring(  # noqa: S314 - our own output
-        str(
-            charts.line_chart(
-                chart_id="l",
-                title="t",
-                desc="d",
-                days=days,
-                values={days[0]: 1.0, days[2]: 0.0},
-                percent=True,
-            )
-        )
-    )
+    assert list(single.iter(f"{ns}polyline")) == []
+    gapped = line({days[0]: 1.0, days[2]: 0.0})
     titles = [c.find(f"{ns}title").text for c in gapped.iter(f"{ns}circle")]
     assert titles == ["2025-03-01: 100%", "2025-03-03: 0%"]
     assert list(gapped.iter(f"{ns}polyline")) == []  # the missing day breaks the line
-    joined = ElementTree.fromstring(  # noqa: S314 - our own output
-        str(
-            charts.line_chart(
-                chart_id="l",
-                title="t",
-                desc="d",
-                days=days,
-                values={days[0]: 1.0, days[1]: 0.5},
-                percent=True,
-            )
-        )
-    )
+    joined = line({days[0]: 1.0, days[1]: 0.5})
     (polyline,) = joined.iter(f"{ns}polyline")
     assert len(polyline.get("points").split()) == 2
     assert charts.nice_max(0) == 1
