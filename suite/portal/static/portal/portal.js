@@ -62,3 +62,66 @@
     if (button) window.print();
   });
 })();
+
+// A native file picker prints its button and its "no file" text in the browser's language,
+// not the page's ("Choose File" on a Chinese page). Wrap each one in a picker that speaks the
+// page's language, shows the chosen names and takes a dropped file. The native input stays the
+// focusable, labelled control (keyboard, screen readers, `required`); the wrapper only draws it.
+(function () {
+  "use strict";
+  var text = document.documentElement.dataset;
+
+  function describe(input, names) {
+    names.textContent = input.files && input.files.length
+      ? Array.prototype.map.call(input.files, function (f) { return f.name; }).join("、")
+      : text.fileNone;
+    names.classList.toggle("chosen", !!(input.files && input.files.length));
+  }
+
+  function enhance(input) {
+    if (input.closest(".file-picker")) return;
+    var picker = document.createElement("span");
+    picker.className = "file-picker";
+    var button = document.createElement("span");
+    button.className = "file-picker-button";
+    button.setAttribute("aria-hidden", "true");
+    button.textContent = text.fileChoose;
+    var names = document.createElement("span");
+    names.className = "file-picker-names";
+    names.setAttribute("aria-live", "polite");
+    var focused = document.activeElement === input;  // moving it in the page drops the focus
+    input.parentNode.insertBefore(picker, input);
+    picker.appendChild(input);
+    if (focused) input.focus({ preventScroll: true });
+    picker.appendChild(button);
+    picker.appendChild(names);
+    describe(input, names);
+    input.addEventListener("change", function () { describe(input, names); });
+    picker.addEventListener("click", function (evt) {
+      if (evt.target !== input) input.click();
+    });
+    picker.addEventListener("dragover", function (evt) {
+      evt.preventDefault();
+      picker.classList.add("dragover");
+    });
+    picker.addEventListener("dragleave", function () { picker.classList.remove("dragover"); });
+    picker.addEventListener("drop", function (evt) {
+      evt.preventDefault();
+      picker.classList.remove("dragover");
+      var dropped = evt.dataTransfer && evt.dataTransfer.files;
+      if (!dropped || !dropped.length) return;
+      input.files = dropped;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  function enhanceAll(root) {
+    Array.prototype.forEach.call(root.querySelectorAll('input[type="file"]'), enhance);
+  }
+  document.addEventListener("htmx:load", function (evt) { enhanceAll(evt.detail.elt); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhanceAll(document); });
+  } else {
+    enhanceAll(document);
+  }
+})();
