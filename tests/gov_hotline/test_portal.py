@@ -236,6 +236,19 @@ def test_department_queue_accept_reply(hl_a, hl_b, handler_a, handler_b):
     assert order.status == "replied"
 
 
+def test_an_order_without_contact_prints_no_empty_contact_line(hl_a, handler_a, dispatcher_a):
+    order, assignment = _dispatched(hl_a)
+    handler_page = login(handler_a).get(f"/gov-hotline/queue/{assignment.pk}/").content.decode()
+    order_page = login(dispatcher_a).get(f"/gov-hotline/orders/{order.pk}/").content.decode()
+    assert "Contact:" not in handler_page
+    assert "<dt>Contact</dt><dd>—</dd>" in order_page
+
+    order.contact_name, order.contact_phone = "王先生", "13912345678"
+    order.save(update_fields=["contact_name", "contact_phone"])
+    handler_page = login(handler_a).get(f"/gov-hotline/queue/{assignment.pk}/").content.decode()
+    assert "Contact: 王先生 139****5678" in handler_page
+
+
 def test_handler_outside_the_department_gets_404(hl_a, handler_a):
     _order, assignment = _dispatched(hl_a, code="jyj")
     assert login(handler_a).get(f"/gov-hotline/queue/{assignment.pk}/").status_code == 404
