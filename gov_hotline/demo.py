@@ -134,9 +134,21 @@ def seed_demo() -> None:
         hotspots.hotspot_scan(tenant=tenant)
 
 
-def _address(text: str, district: str) -> str:
-    """The address the caller gave, as an agent's draft would hold it ("" when none)."""
-    return extraction.extract_address(text, extraction.extract_district(text, [district])).value
+def _summary(text: str) -> str:
+    return extraction.extract_summary(text).value or text[:60]
+
+
+def _drafted(text: str, district: str) -> dict[str, str]:
+    """What an agent's rules-only draft holds for a call: the address, a one-line summary
+    (not the call's first 60 characters) and the caller's name and phone as they gave them."""
+    name, phone = extraction.extract_contact(text)
+    found = extraction.extract_district(text, [district])
+    return {
+        "address": extraction.extract_address(text, found).value,
+        "summary": _summary(text),
+        "contact_name": name.value,
+        "contact_phone": phone.value,
+    }
 
 
 @transaction.atomic
@@ -157,10 +169,9 @@ def _seed_orders(tenant: Tenant) -> None:
             category=row["category"],
             subcategory=row["subcategory"],
             district=row["district"],
-            address=_address(row["text"], row["district"]),
-            summary=row["text"][:60],
             urgency=row["urgency"],
             user=agent,
+            **_drafted(row["text"], row["district"]),
         )
         created.append((order, i))
     # A noise cluster in one district over the last day: the early warning fires on it.
@@ -185,7 +196,7 @@ def _seed_orders(tenant: Tenant) -> None:
             # Where the site is (石牌东路, 天河区): the hotspot map draws a circle there.
             latitude=23.1365,
             longitude=113.3420,
-            summary=text[:60],
+            summary=_summary(text),
             user=agent,
         )
         created.append((order, -1))

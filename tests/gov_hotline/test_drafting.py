@@ -180,6 +180,15 @@ def test_demo_seed_trains_the_classifier_in_a_job(db):
     addresses = list(WorkOrder.objects.for_tenant(tenant).values_list("text", "address"))
     assert sum(bool(address) for _text, address in addresses) >= len(addresses) // 2
     assert all(address in text for text, address in addresses if address)
+    # ... and a one-line summary and the caller's contact, not the call's first 60 characters
+    orders = list(WorkOrder.objects.for_tenant(tenant))
+    greeted = [o for o in orders if o.text.startswith(("你好", "喂", "我是附近的居民"))]
+    assert greeted and not any(o.summary.startswith(("你好", "喂", "我是附近")) for o in greeted)
+    named = [o for o in orders if "我姓" in o.text or "联系人" in o.text]
+    assert named and all(o.contact_name and o.contact_name in o.text for o in named)
+    with_phone = [o for o in orders if re.search(r"1[3-9]\d{9}", o.text)]
+    assert with_phone and all(o.contact_phone in o.text for o in with_phone)
+    assert not any(re.search(r"1[3-9]\d{9}", o.summary) for o in orders)
 
 
 TEXT_FOR_DEMO = "天河区体育西路的工地晚上还在打桩施工，噪音太大了"
