@@ -253,6 +253,19 @@ def test_live_utterance_decoding_is_length_bounded(tiny_ct2):
     assert len(backend._model.hf_tokenizer.encode(transcript.text).ids) <= 16
 
 
+def test_live_utterance_in_a_language_without_a_default_prompt(tiny_ct2):
+    """English has no default recognition prompt: the live path decodes without one instead
+    of failing on the missing prompt."""
+    cls = engine_class("faster-whisper")
+    backend = cls(
+        BackendSpec("faster-whisper", str(tiny_ct2), {"compute_type": "float32", **TINY_OPTIONS})
+    )
+    backend.load()
+    transcript = backend.transcribe_utterance(_tone_clip(), language="en")
+    assert transcript.language == "en"
+    assert transcript.duration_s == pytest.approx(1.5)
+
+
 @pytest.mark.parametrize(
     ("text", "kept"),
     [

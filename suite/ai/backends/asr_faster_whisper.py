@@ -285,8 +285,10 @@ class FasterWhisperBackend(TranscribeBackend):
         )
         initial = choose_prompt(language, prompt, self.options.get("initial_prompt"))
         # At most the last n_text_ctx // 2 - 1 prompt tokens, as Whisper's own decoding keeps.
-        prompt_tokens = tokenizer.encode(" " + initial.strip())[-(model.max_length // 2 - 1) :]
-        tokens = [tokenizer.sot_prev, *prompt_tokens] if initial else []
+        tokens = []
+        if initial:  # None for a language without a default prompt (English) and none given
+            prompt_tokens = tokenizer.encode(" " + initial.strip())
+            tokens = [tokenizer.sot_prev, *prompt_tokens[-(model.max_length // 2 - 1) :]]
         tokens += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         budget = max(LIVE_MIN_TOKENS, round(duration * LIVE_TOKENS_PER_S))
         result = model.model.generate(
