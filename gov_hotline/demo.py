@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -138,17 +139,24 @@ def _summary(text: str) -> str:
     return extraction.extract_summary(text).value or text[:60]
 
 
-def _drafted(text: str, district: str) -> dict[str, str]:
+class _Drafted(TypedDict):
+    address: str
+    summary: str
+    contact_name: str
+    contact_phone: str
+
+
+def _drafted(text: str, district: str) -> _Drafted:
     """What an agent's rules-only draft holds for a call: the address, a one-line summary
     (not the call's first 60 characters) and the caller's name and phone as they gave them."""
     name, phone = extraction.extract_contact(text)
     found = extraction.extract_district(text, [district])
-    return {
-        "address": extraction.extract_address(text, found).value,
-        "summary": _summary(text),
-        "contact_name": name.value,
-        "contact_phone": phone.value,
-    }
+    return _Drafted(
+        address=extraction.extract_address(text, found).value,
+        summary=_summary(text),
+        contact_name=name.value,
+        contact_phone=phone.value,
+    )
 
 
 @transaction.atomic
