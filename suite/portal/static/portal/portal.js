@@ -69,7 +69,7 @@
 // focusable, labelled control (keyboard, screen readers, `required`); the wrapper only draws it.
 (function () {
   "use strict";
-  var text = document.documentElement.dataset;
+  var text = document.body.dataset;
 
   function describe(input, names) {
     names.textContent = input.files && input.files.length
