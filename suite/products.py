@@ -13,13 +13,28 @@ A product AppConfig sets `url_prefix` (portal pages at /<prefix>/, API at /api/v
 
 from importlib import import_module
 from importlib.util import find_spec
+from typing import TYPE_CHECKING, cast
 
 from django.apps import AppConfig, apps
 from django.urls import reverse
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 
-def product_apps() -> list[AppConfig]:
-    return [config for config in apps.get_app_configs() if getattr(config, "url_prefix", None)]
+    class ProductConfig(AppConfig):
+        """A product's AppConfig: what the module docstring says it declares."""
+
+        url_prefix: str
+        description: _StrOrPromise
+        roles: tuple[str, ...]
+
+
+def product_apps() -> "list[ProductConfig]":
+    # A url_prefix is what makes an app a product; the rest comes with it by convention.
+    return cast(
+        "list[ProductConfig]",
+        [config for config in apps.get_app_configs() if getattr(config, "url_prefix", None)],
+    )
 
 
 def periodic_task_apps() -> list[AppConfig]:

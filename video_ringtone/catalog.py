@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from suite.ai.gateway import IMAGE_STYLES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MUSIC_DIR = Path(__file__).resolve().parent / "music"
 
@@ -16,7 +20,7 @@ MUSIC_DIR = Path(__file__).resolve().parent / "music"
 @dataclass(frozen=True)
 class Theme:
     key: str
-    label: str
+    label: StrOrPromise  # lazy: rendered in the language of the request
     prompt: str  # a starting prompt the user edits
     caption: str
     style: str
@@ -106,7 +110,7 @@ THEMES: dict[str, Theme] = {
 @dataclass(frozen=True)
 class Track:
     key: str
-    label: str
+    label: StrOrPromise
 
     @property
     def path(self) -> Path:
@@ -142,13 +146,13 @@ def frame_size(orientation: str, short_side: int) -> tuple[int, int]:
     return (short_side, long_side) if orientation == "portrait" else (long_side, short_side)
 
 
-def style_choices() -> list[tuple[str, str]]:
+def style_choices() -> list[tuple[str, StrOrPromise]]:
     return [(s.key, s.label) for s in IMAGE_STYLES.values()]
 
 
-def theme_choices() -> list[tuple[str, str]]:
+def theme_choices() -> list[tuple[str, StrOrPromise]]:
     return [(t.key, t.label) for t in THEMES.values()]
 
 
-def music_choices() -> list[tuple[str, str]]:
+def music_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("No music")), *((t.key, t.label) for t in MUSIC.values())]

@@ -75,7 +75,7 @@ def seed_demo() -> None:  # not atomic: it generates images (no model call in a 
         publishing.comment_add(ringtone=approved, user=subscriber, text="给妈妈做的，太喜欢了！")
         publishing.like_toggle(ringtone=approved, user=subscriber)
         publishing.assignment_create(
-            ringtone=approved, phone=subscriber.phone, user=subscriber,
+            ringtone=approved, phone=subscriber.phone or "", user=subscriber,
             caller_group="family", start_time=time(8), end_time=time(22),
         )  # fmt: skip
         festival = _make(

@@ -16,6 +16,7 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 import cv2
 import imageio_ffmpeg
@@ -241,6 +242,7 @@ def render_video(
         proc = subprocess.Popen(  # noqa: S603
             cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        pipe = cast("IO[bytes]", proc.stdin)  # stdin=PIPE: never None
         written = 0
         try:
             for index, scene in enumerate(prepared):
@@ -251,17 +253,17 @@ def render_video(
                 for i in range(scene.frames):
                     frame = scene.frame(i)
                     into = i - (scene.frames - overlap)
-                    if overlap and into >= 0:
+                    if overlap and into >= 0 and following is not None:
                         t = (into + 1) / (overlap + 1)
                         frame = _transition(scene.transition, frame, following.frame(0), t)
                     if poster is None and index == 0 and i >= scene.frames * 0.4:
                         poster = frame.copy()
                     # I420 from OpenCV: half the bytes of RGB in the pipe, no swscale in ffmpeg.
-                    proc.stdin.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
+                    pipe.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
                     written += 1
                     if progress is not None and written % fps == 0:
                         progress(written / total)
-            proc.stdin.close()
+            pipe.close()
             proc.wait(timeout=timeout_s)
         except BrokenPipeError:
             proc.wait(timeout=30)

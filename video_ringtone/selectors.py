@@ -150,7 +150,7 @@ def draft_work(draft: Draft) -> dict:
     the latest render, each with its job's progress."""
     images_job = draft_images_job(draft)
     images = job_progress(images_job)
-    if images is not None:
+    if images is not None and images_job is not None:
         images["source"] = images_job.params.get("source", "")
     latest = draft_latest_render(draft)
     render = None

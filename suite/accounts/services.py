@@ -140,7 +140,14 @@ def staff_login_check(*, request, username: str, password: str) -> User | None:
                 label=username,
             )
     if locked:
-        raise LoginLocked(max(t.locked_until for t in (per_name, per_ip) if _still_locked(t, now)))
+        raise LoginLocked(
+            max(
+                t.locked_until
+                for t in (per_name, per_ip)
+                # _still_locked implies a lock time; spelled out so the type checker sees it.
+                if t.locked_until is not None and _still_locked(t, now)
+            )
+        )
     return user
 
 

@@ -117,9 +117,11 @@ def _made_of_terms(text: str, terms: list[str]) -> int:
     for end in range(1, len(text) + 1):
         for term in ordered:
             start = end - len(term)
-            if start >= 0 and best[start] is not None and text[start:end] == term:
-                count = best[start] + 1
-                if best[end] is None or count > best[end]:
+            before = best[start] if start >= 0 else None
+            if before is not None and text[start:end] == term:
+                count = before + 1
+                current = best[end]
+                if current is None or count > current:
                     best[end] = count
     return best[len(text)] or 0
 

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -22,7 +22,14 @@ RECHECK_S = 1.0
 T = TypeVar("T")
 
 _memo: dict[tuple, Any] = {}
-_state = {"version": None, "checked": 0.0}
+
+
+class _State(TypedDict):
+    version: Any  # whatever the cache holds under VERSION_KEY; None before the first read
+    checked: float  # time.monotonic() of the last read
+
+
+_state: _State = {"version": None, "checked": 0.0}
 _lock = threading.Lock()
 
 

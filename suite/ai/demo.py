@@ -60,12 +60,12 @@ def seed_ai_demo() -> None:
             period=period,
             defaults={"limit": limit},
         )
-    for slug, capability, unit, yuan, per in PRICES:
+    for slug, capability, price_unit, yuan, per in PRICES:
         Price.objects.get_or_create(
             tenant=tenants[slug],
             capability=capability,
             model="",
-            unit=unit,
+            unit=price_unit,
             defaults={"yuan": Decimal(yuan), "per": per},
         )
     for slug, term, category in TERMS:

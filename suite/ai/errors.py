@@ -7,6 +7,9 @@ from suite import errors
 class AiError(errors.SuiteError):
     status = 500
     code = "ai_error"
+    # Declared only (no default): set by suite.ai.pipeline once the failure has its usage
+    # row, read there with getattr(..., False).
+    recorded: bool
 
 
 class InvalidInput(errors.InvalidInput, AiError):

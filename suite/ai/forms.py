@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -86,7 +87,8 @@ class QuotaForm(forms.Form):
 
     def clean(self) -> dict:
         """The limit as the quota stores it: micro-yuan for spend, else a whole number."""
-        data = super().clean()
+        # Form.clean returns cleaned_data; the stubs allow None for overrides that return nothing.
+        data = cast(dict[str, Any], super().clean())
         limit, unit = data.get("limit"), data.get("unit")
         if limit is None or unit is None:
             return data
@@ -111,7 +113,7 @@ class AliasForm(forms.Form):
     def __init__(self, *args, models: dict[str, list[str]], **kwargs):
         """`models`: the tenant's model names by capability label, shown grouped."""
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
             (label, [(name, name) for name in names]) for label, names in models.items()
         ]
 
@@ -141,7 +143,7 @@ class StatementForm(forms.Form):
 
     def __init__(self, *args, tenants: list, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tenant"].choices = [(t.pk, t.name) for t in tenants]
+        cast(forms.ChoiceField, self.fields["tenant"]).choices = [(t.pk, t.name) for t in tenants]
 
 
 class SafetyTermForm(forms.Form):
@@ -159,7 +161,8 @@ class UsageFilterForm(forms.Form):
 
     def __init__(self, *args, model_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("All models"))] + [(m, m) for m in model_names]
+        field = cast(forms.ChoiceField, self.fields["model"])
+        field.choices = [("", _("All models"))] + [(m, m) for m in model_names]
 
 
 class VoiceDefaultsForm(forms.Form):

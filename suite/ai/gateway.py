@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -20,7 +21,15 @@ from PIL import Image
 from . import registry, safety, voices
 from .asr_prompt import build_prompt as transcription_prompt
 from .asr_prompt import transcript_without_prompt
-from .backends.base import StepCallback
+from .backends.base import (
+    ChatBackend,
+    DetectBackend,
+    EmbedBackend,
+    ImageBackend,
+    OcrBackend,
+    StepCallback,
+    SynthesizeBackend,
+)
 from .capabilities import QUEUE_FOR, Capability, Unit
 from .errors import AiError, ContentBlocked, InvalidInput
 from .pipeline import (
@@ -66,6 +75,8 @@ from .types import (
 )
 
 _logger = logging.getLogger("suite.ai")
+# run_call hands `invoke` a Backend; each capability casts it to its own kind, as a model is
+# configured under a capability with an engine that serves it.
 
 # The capabilities, and what products need from the layer's inner modules (IMAGE_STYLES,
 # QUEUE_FOR, the safety checks, ...), so that products import only its public face: gateway,
@@ -168,7 +179,9 @@ def synthesize(
         model=who.model,
         dialect=dialect,
         reserve={Unit.CHARACTERS: len(text)},
-        invoke=lambda b: b.synthesize(text, voice=who.voice, language=who.language, speed=speed),
+        invoke=lambda b: cast(SynthesizeBackend, b).synthesize(
+            text, voice=who.voice, language=who.language, speed=speed
+        ),
         measure=lambda clip: {Unit.CHARACTERS: len(text), Unit.AUDIO_SECONDS: clip.duration_s},
         content_id=new_content_id(),
     )
@@ -206,7 +219,7 @@ def chat(
         Capability.CHAT,
         model=model,
         reserve=token_units(prompt_tokens, max_tokens),
-        invoke=lambda b: b.chat(
+        invoke=lambda b: cast(ChatBackend, b).chat(
             checked,
             passages=masked,
             max_tokens=max_tokens,
@@ -287,7 +300,7 @@ def embed(
         Capability.EMBED,
         model=model,
         reserve={Unit.TOKENS: estimate},
-        invoke=lambda b: b.embed(texts, kind=kind),
+        invoke=lambda b: cast(EmbedBackend, b).embed(texts, kind=kind),
         measure=lambda r: {Unit.TOKENS: min(r.tokens, estimate) if r.tokens else estimate},
     )
 
@@ -333,7 +346,7 @@ def generate_image(
         Capability.GENERATE_IMAGE,
         model=model,
         reserve={Unit.IMAGES: n},
-        invoke=lambda b: b.generate(
+        invoke=lambda b: cast(ImageBackend, b).generate(
             prompt,
             negative_prompt=negative_prompt,
             width=width,
@@ -385,7 +398,7 @@ def edit_image(
         Capability.EDIT_IMAGE,
         model=model,
         reserve={Unit.IMAGES: n},
-        invoke=lambda b: b.edit(
+        invoke=lambda b: cast(ImageBackend, b).edit(
             picture,
             prompt,
             negative_prompt=negative_prompt,
@@ -431,7 +444,7 @@ def detect(
         Capability.DETECT,
         model=model,
         reserve={Unit.FRAMES: 1},
-        invoke=lambda b: b.detect(pixels, min_score=min_score),
+        invoke=lambda b: cast(DetectBackend, b).detect(pixels, min_score=min_score),
         measure=lambda r: {Unit.FRAMES: 1},
     )
 
@@ -446,6 +459,6 @@ def ocr(
         Capability.OCR,
         model=model,
         reserve={Unit.IMAGES: 1},
-        invoke=lambda b: b.ocr(pixels),
+        invoke=lambda b: cast(OcrBackend, b).ocr(pixels),
         measure=lambda r: {Unit.IMAGES: 1},
     )

@@ -77,7 +77,8 @@ def _cardinal(spoken: str) -> int | None:
     if not spoken or (spoken[0] not in DIGITS and spoken[0] != "十"):
         return None
     bigs = [ch for ch in spoken if ch in BIG_UNITS]
-    if bigs != sorted(bigs, key=BIG_UNITS.get, reverse=True) or len(set(bigs)) != len(bigs):
+    ordered = sorted(bigs, key=lambda ch: BIG_UNITS[ch], reverse=True)  # bigs are its keys
+    if bigs != ordered or len(set(bigs)) != len(bigs):
         return None
     return _reassemble(spoken)
 

@@ -22,8 +22,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
+
+if TYPE_CHECKING:
+    from av.video.stream import VideoStream
 
 LABEL_TEXT = "AI生成"
 METADATA_KEY = "AIGC"
@@ -91,7 +95,9 @@ def render_badge(height: int) -> Image.Image:
     font = cjk_font(round(height * 0.66))
     left, top, right, bottom = font.getbbox(LABEL_TEXT)
     pad_x = max(3, round(height * 0.3))
-    width = (right - left) + 2 * pad_x
+    # Pillow types the box as float (for fractional strokes); without a stroke it is whole
+    # pixels, so int() changes nothing and gives Image.new the int it wants.
+    width = int(right - left) + 2 * pad_x
     badge = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(badge)
     draw.rounded_rectangle(
@@ -293,7 +299,10 @@ def label_video(
     import imageio_ffmpeg
 
     with av.open(str(src)) as container:
-        video = next((s for s in container.streams if s.type == "video"), None)
+        # A stream of type "video" is a VideoStream; the test on .type does not narrow it.
+        video = cast(
+            "VideoStream | None", next((s for s in container.streams if s.type == "video"), None)
+        )
         audio = next((s for s in container.streams if s.type == "audio"), None)
         if video is None:
             raise ValueError(f"{src} has no video stream")

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 
@@ -43,6 +43,15 @@ class ModelLoad:
         busy = sum(end - max(start, since) for start, end in self._runs)
         return min(1.0, busy / self.window_s)
 
+    # Only an optional run can be refused: a required one always gives the text.
+    @overload
+    def run(
+        self, transcribe: Callable[[], str], *, optional: Literal[False], max_share: float
+    ) -> str: ...
+    @overload
+    def run(
+        self, transcribe: Callable[[], str], *, optional: bool, max_share: float
+    ) -> str | None: ...
     def run(self, transcribe: Callable[[], str], *, optional: bool, max_share: float) -> str | None:
         """`transcribe()`, or None for an optional run while the model is busy or loaded."""
         with self._lock:

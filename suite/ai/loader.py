@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 
 from django.utils.translation import gettext as _
 
@@ -34,9 +35,13 @@ def get_backend(spec: BackendSpec) -> Backend:
         cls = engine_class(spec.engine)
         if cls is None:
             raise BackendUnavailable(_("Unknown engine %(engine)s.") % {"engine": spec.engine})
-        backend = ModelProcessBackend(cls, spec) if runs_elsewhere(cls) else cls(spec)
+        # The proxy forwards every Backend attribute to the model process, so callers may
+        # treat it as the backend it stands in for.
+        loaded: Backend = (
+            cast(Backend, ModelProcessBackend(cls, spec)) if runs_elsewhere(cls) else cls(spec)
+        )
         try:
-            backend.load()
+            loaded.load()
         except BackendUnavailable:
             raise
         except Exception as exc:
@@ -45,9 +50,9 @@ def get_backend(spec: BackendSpec) -> Backend:
                 _("Model %(engine)s could not be loaded: %(error)s")
                 % {"engine": spec.engine, "error": exc}
             ) from exc
-        _loaded[key] = backend
-        logger.info("loaded %s from %r (%r)", spec.engine, spec.path or "(bundled)", backend)
-        return backend
+        _loaded[key] = loaded
+        logger.info("loaded %s from %r (%r)", spec.engine, spec.path or "(bundled)", loaded)
+        return loaded
 
 
 def loaded_engines() -> list[str]:

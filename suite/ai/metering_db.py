@@ -81,7 +81,8 @@ class _AfterResponse:
         """Run the waiting writes when the server closes the response, after sending it and
         before the request's connection goes back (Django's closers run before
         request_finished; `flush_leftovers` catches a response that is never closed)."""
-        response._resource_closers.append(flush)
+        # Django's private list of what close() runs, which django-stubs do not declare.
+        response._resource_closers.append(flush)  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -219,7 +219,10 @@ def _call_with_timeout(
                     _("The model did not answer within %(seconds)s seconds.")
                     % {"seconds": timeout_s}
                 ) from exc
-        while_waiting()
+        # Without while_waiting the wait above lasts until the deadline, so this is reached
+        # only with one.
+        if while_waiting is not None:
+            while_waiting()
 
 
 _cooled: set[str] = set()  # keys this process set, for cooldown_clear
@@ -267,7 +270,9 @@ def served_by(
     for model in ordered:
         try:
             backend = get_backend(model.spec)
-            value = _call_with_timeout(lambda b=backend: invoke(b), model.timeout_s, while_waiting)
+            value = _call_with_timeout(
+                functools.partial(invoke, backend), model.timeout_s, while_waiting
+            )
         except BackendUnavailable as exc:
             if len(candidates) > 1 and model.spec.engine in REMOTE_ENGINES:
                 # A server that is down costs each caller its timeout; a local engine that

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
@@ -38,6 +39,9 @@ from .metering_db import insert_sql, metering_transaction, write
 from .models import Period, Quota, QuotaCounter
 from .pricing import yuan, yuan_text
 from .registry import ancestor_ids
+
+if TYPE_CHECKING:
+    from suite.accounts.models import ApiKey
 
 BUDGET_ALERT_SHARE = 0.8
 # An API key's own limits: form field -> (unit, period) of the quota bound to the key.
@@ -139,8 +143,9 @@ def _describe(quota: Quota) -> str:
 
 
 def _describe_key_limit(quota: Quota) -> str:
+    key = cast("ApiKey", quota.api_key)  # _describe sends only the quotas of a key here
     values = {
-        "key": quota.api_key.name,
+        "key": key.name,
         "limit": amount_text(quota.unit, quota.limit),
         "unit": quota.get_unit_display().lower(),
         "period": quota.get_period_display().lower(),

@@ -313,7 +313,7 @@ class HybridIndex:
             if not doc.id or not doc.text.strip():
                 raise InvalidInput(_("Every document needs an id and some text."))
         tokens = [tokenize_zh(d.text, self._tokenizer) for d in docs]
-        vectors = self._embed_passages([d.text for d in docs]) if self.embed else None
+        vectors = self._embed_passages(self.embed, [d.text for d in docs]) if self.embed else None
         with self._lock:
             if vectors is not None:
                 self._check_dimensions(vectors.shape[1])
@@ -333,9 +333,9 @@ class HybridIndex:
         entry = self._entries.get(doc_id)
         return Document(doc_id, entry.text, dict(entry.metadata)) if entry else None
 
-    def _embed_passages(self, texts: list[str]) -> np.ndarray:
+    def _embed_passages(self, embed: EmbedFn, texts: list[str]) -> np.ndarray:
         chunks = [
-            _normalised(self.embed(texts[i : i + EMBED_BATCH], "passage"))
+            _normalised(embed(texts[i : i + EMBED_BATCH], "passage"))
             for i in range(0, len(texts), EMBED_BATCH)
         ]
         if not chunks:
@@ -445,7 +445,7 @@ class HybridIndex:
     ) -> HybridIndex:
         """Loads the index in `directory` (an empty index if there is none yet); never embeds."""
         index = cls(embed, directory=directory, user_words=user_words, embed_model=embed_model)
-        path = index.directory / INDEX_FILE
+        path = Path(directory) / INDEX_FILE  # = index.directory, typed Optional for cls()
         if path.exists():
             index._load(path)
         return index
@@ -497,7 +497,8 @@ class HybridIndex:
             raise InvalidInput(_("This search index has no directory to save to."))
         self.directory.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            docs, vectors = [], []
+            docs: list[dict] = []
+            vectors: list[np.ndarray] = []
             for doc_id in sorted(self._entries):
                 entry = self._entries[doc_id]
                 row = -1

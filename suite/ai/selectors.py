@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -89,7 +91,7 @@ def _aggregates() -> dict:
     }
 
 
-def _unprefixed(row: dict) -> dict:
+def _unprefixed(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if not k.startswith("sum_")}
     for name in (*USAGE_SUMS, *USAGE_COUNTS):
         out[name] = row.get(f"sum_{name}") or 0
@@ -364,17 +366,19 @@ def key_limits_initial(key) -> dict:
 
 def key_limits_of(keys) -> dict[int, dict]:
     """Each key's KEY_LIMITS values (None where it has none; yuan for a budget), in one query."""
-    found: dict[int, dict] = {}
+    found: dict[int | None, dict] = {}
     for quota in Quota.objects.filter(api_key__in=keys):
         found.setdefault(quota.api_key_id, {})[(quota.unit, quota.period)] = quota.limit
-    result = {}
+    result: dict[int, dict] = {}
     for key in keys:
         limits = found.get(key.pk, {})
         result[key.pk] = {}
         for name, (unit, period) in KEY_LIMITS.items():
             limit = limits.get((unit, period))
-            money = limit is not None and unit == Unit.SPEND
-            result[key.pk][name] = pricing.yuan(limit) if money else limit
+            if limit is not None and unit == Unit.SPEND:
+                result[key.pk][name] = pricing.yuan(limit)
+            else:
+                result[key.pk][name] = limit
     return result
 
 
@@ -450,9 +454,9 @@ def models_for_portal(tenant: Tenant) -> list[dict]:
             None,
         )
         entries = []
-        for pk, _origin, group in sets:
+        for set_pk, _origin, group in sets:
             for entry in group:
-                entry["in_effect"] = pk == in_effect
+                entry["in_effect"] = set_pk == in_effect
                 entries.append(entry)
         sections.append(
             {

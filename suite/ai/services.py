@@ -559,7 +559,7 @@ def key_limits_set(
     if errors:
         raise ValidationError(errors)
     current = {(q.unit, q.period): q for q in Quota.objects.filter(api_key=key)}
-    changes = {}
+    changes: dict[str, str | None] = {}
     for name, (unit, period) in KEY_LIMITS.items():
         value, existing = values[name], current.get((unit, period))
         if value is None:

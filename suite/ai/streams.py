@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from . import quota, safety, voices
 from .asr_prompt import transcript_without_prompt
-from .backends.base import Backend
+from .backends.base import Backend, ChatBackend, SynthesizeBackend, TranscribeBackend
 from .capabilities import Capability, Unit
 from .errors import AiError
 from .live_transcriber import StreamEvent as StreamEvent  # re-exported: live-call handlers get them
@@ -86,7 +87,10 @@ def synthesize_stream(
         key = (caller.tenant.pk, backend.spec.cache_key(), voice, language, speed, sentence)
         clip = SPEECH_CACHE.get(key)
         if clip is None:
-            clip = backend.synthesize(sentence, voice=voice, language=language, speed=speed)
+            # served_by gives a Backend; a synthesize model's engine is a SynthesizeBackend.
+            clip = cast(SynthesizeBackend, backend).synthesize(
+                sentence, voice=voice, language=language, speed=speed
+            )
             SPEECH_CACHE.put(key, clip)
         return clip
 
@@ -110,7 +114,11 @@ def synthesize_stream(
                 seconds += clip.duration_s
                 yield clip
         finally:
-            used = {Unit.REQUESTS: 1, Unit.CHARACTERS: len(text), Unit.AUDIO_SECONDS: seconds}
+            used: dict[str, float] = {
+                Unit.REQUESTS: 1,
+                Unit.CHARACTERS: len(text),
+                Unit.AUDIO_SECONDS: seconds,
+            }
             finish_call(
                 caller,
                 Capability.SYNTHESIZE,
@@ -161,7 +169,7 @@ def chat_stream(
     )
 
     def open_stream(backend: Backend) -> tuple[Iterator, str | ChatResult]:
-        stream = backend.chat_stream(
+        stream = cast(ChatBackend, backend).chat_stream(
             checked,
             passages=masked,
             max_tokens=max_tokens,
@@ -244,7 +252,10 @@ class TranscriptionStream:
         self._charged = 0
         candidates = candidates_for(caller, Capability.TRANSCRIBE, model, dialect=dialect)
         self._backend, self.attempt = served_by(
-            caller, Capability.TRANSCRIBE, candidates, lambda backend: backend
+            caller,
+            Capability.TRANSCRIBE,
+            candidates,
+            lambda backend: cast(TranscribeBackend, backend),
         )
 
         def run(clip: AudioClip) -> Transcript:

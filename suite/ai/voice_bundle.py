@@ -14,6 +14,7 @@ import io
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -22,6 +23,9 @@ from django.utils.translation import gettext_lazy
 
 from .bundles import atomic_write_text, locked
 from .errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PACKAGE = "kokoro-js@1.2.1"
 TARBALL_NAME = "kokoro-js-1.2.1.tgz"
@@ -35,10 +39,10 @@ class VoiceInfo:
     name: str
     language: str  # zh, en, ja: the language the speaker was recorded in
     gender: str  # female / male
-    label: str
+    label: StrOrPromise  # lazy: rendered in the language of the request
 
 
-def _voice(name: str, language: str, gender: str, label: str) -> VoiceInfo:
+def _voice(name: str, language: str, gender: str, label: StrOrPromise) -> VoiceInfo:
     return VoiceInfo(name=name, language=language, gender=gender, label=label)
 
 

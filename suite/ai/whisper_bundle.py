@@ -92,13 +92,15 @@ def build_tokenizer_json() -> str:
     Built from openai-whisper's bundled `multilingual.tiktoken` and its special tokens, so no
     hub download is ever needed.
     """
+    import whisper
     from tokenizers import AddedToken, Tokenizer, decoders, pre_tokenizers
     from tokenizers.models import BPE
     from transformers.convert_slow_tokenizer import TikTokenConverter
     from whisper.tokenizer import get_encoding
 
     encoding = get_encoding("multilingual")
-    vocab_file = str(Path(importlib.util.find_spec("whisper").origin).parent / "assets")
+    # The package imported above: its __file__ is the origin find_spec would report.
+    vocab_file = str(Path(whisper.__file__).parent / "assets")
     vocab_file += "/multilingual.tiktoken"
     vocab, merges = TikTokenConverter(vocab_file=vocab_file).extract_vocab_merges_from_model(
         vocab_file

@@ -1,8 +1,13 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from suite.accounts.models import ApiKey
 from suite.tenancy.selectors import user_has_role
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 
 
 class TenantAccess(permissions.BasePermission):
@@ -12,7 +17,8 @@ class TenantAccess(permissions.BasePermission):
     of the view's `required_roles` (empty means any member of the tenant).
     """
 
-    message = _("You have no access to this resource in the current tenant.")
+    # Lazy by default; the scope message is formatted, so a plain str.
+    message: "_StrOrPromise" = _("You have no access to this resource in the current tenant.")
 
     def has_permission(self, request, view) -> bool:
         tenant = getattr(request._request, "tenant", None)

@@ -46,7 +46,10 @@ class SuiteAutoSchema(AutoSchema):
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(required=False, help_text="Per-field messages (400 only).")
+    # DRF's metaclass pops declared fields, so this never shadows Serializer.fields at run time.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        required=False, help_text="Per-field messages (400 only)."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -158,7 +160,8 @@ class JobSerializer(MaskPersonalData, serializers.ModelSerializer):
         mask_text = ["message", "error"]
 
     def _position(self, job: Job) -> int | None:
-        cache = self.context.setdefault("job_positions", {})
+        # DRF's stubs type the context as a read-only Mapping; serializers get a dict.
+        cache = cast(dict[str, Any], self.context).setdefault("job_positions", {})
         if job.pk not in cache:
             cache[job.pk] = job_queue_position(job)
         return cache[job.pk]

@@ -4,7 +4,7 @@ Subclasses declare `queryset` and may narrow it in `scope_queryset(queryset)`; t
 is applied here, after the subclass, and overriding `get_queryset` is refused at import time.
 """
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from django.contrib.auth import get_user_model
 from rest_framework import generics, viewsets
@@ -15,10 +15,22 @@ from suite.tenancy.selectors import user_has_role
 
 from .permissions import TenantAccess
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    class _TenantRequest(HttpRequest):
+        # Set by the API's authentication; TenantAccess refuses a request without one.
+        tenant: Tenant
+
+    # What the mixin is always combined with, so its methods see the view's attributes.
+    _ViewBase = generics.GenericAPIView
+else:
+    _ViewBase = object
+
 _SEALED = ("get_queryset",)
 
 
-class TenantScopedMixin:
+class TenantScopedMixin(_ViewBase):
     permission_classes = (IsAuthenticated, TenantAccess)
     api_key_scope: ClassVar[str | None] = None
     required_roles: ClassVar[tuple[str, ...]] = ()
@@ -40,7 +52,7 @@ class TenantScopedMixin:
 
     @property
     def tenant(self) -> Tenant:
-        return self.request._request.tenant
+        return cast("_TenantRequest", self.request._request).tenant
 
     def scope_queryset(self, queryset):
         return queryset

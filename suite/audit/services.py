@@ -109,5 +109,5 @@ def audit_entry(
 
 
 def audit_logged(entry: AuditEntry) -> None:
-    tenant = entry.tenant.slug if entry.tenant_id else "-"
+    tenant = entry.tenant.slug if entry.tenant is not None else "-"
     logger.info("audit %s by %s tenant=%s", entry.action, entry.actor_label, tenant)

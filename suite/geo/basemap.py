@@ -20,6 +20,7 @@ WIDTH = 720
 MIN_HEIGHT, MAX_HEIGHT = 320, 600
 PAD = 28
 FONT = 13  # district label size, in viewBox units
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in viewBox units
 MIN_FONT = 10
 MARKER_FONT = 12
 # Light to dark: choropleth classes (the lightest is "none").
@@ -86,7 +87,7 @@ class DrawnDistrict:
     title: str
     label_x: float
     label_y: float
-    bbox: tuple[float, float, float, float]  # x0, y0, x1, y1 of the drawn path
+    bbox: Box  # of the drawn path
     labelled: bool = True  # False: its label point lies outside a focused view
     font_size: int = 13
 
@@ -265,7 +266,7 @@ class Projection:
         )
 
 
-def _path(district: District, project: Projection) -> tuple[str, tuple[float, ...]]:
+def _path(district: District, project: Projection) -> tuple[str, Box]:
     parts = []
     xs, ys = [], []
     for polygon in district.polygons:
@@ -284,9 +285,7 @@ def _shade(value: float, top: float) -> str:
     return SHADES[min(max(step, 1), len(SHADES) - 1)]
 
 
-def _place(
-    boxes: Sequence[tuple[float, ...]], taken: list[tuple[float, ...]]
-) -> tuple[int, tuple[float, ...]]:
+def _place(boxes: Sequence[Box], taken: list[Box]) -> tuple[int, Box]:
     """The first candidate box (and its index) that overlaps nothing already placed; when
     every candidate overlaps something, the one that overlaps least."""
     counts = [sum(_overlaps(box, other) for other in taken) for box in boxes]
@@ -294,22 +293,22 @@ def _place(
     return index, boxes[index]
 
 
-def _shifted(box: tuple[float, ...], dx: float, dy: float) -> tuple[float, ...]:
+def _shifted(box: Box, dx: float, dy: float) -> Box:
     return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
 
 
-def _text_box(x: float, y: float, text: str, size: float, anchor: str) -> tuple[float, ...]:
+def _text_box(x: float, y: float, text: str, size: float, anchor: str) -> Box:
     # CJK glyphs are about one em wide, Latin ones about half.
     width = sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
     left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
     return left, y - size, left + width, y + 2
 
 
-def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _fit_inside(box: tuple[float, ...], width: int, height: int) -> tuple[float, float]:
+def _fit_inside(box: Box, width: int, height: int) -> tuple[float, float]:
     """How far to move a text box so it lies inside the viewBox (never clipped)."""
     dx = max(2 - box[0], 0) or min(width - 2 - box[2], 0)
     dy = max(2 - box[1], 0) or min(height - 2 - box[3], 0)
@@ -368,7 +367,7 @@ def render(
         legend=list(legend),
         values=dict(values or {}),
     )
-    taken: list[tuple[float, ...]] = []
+    taken: list[Box] = []
 
     for marker in markers:  # every marker and picture first: labels then avoid them all
         x, y = project(marker.lon, marker.lat)
@@ -422,7 +421,9 @@ def render(
             ly += size * 0.4
             first = _text_box(lx, ly, district.name, size, "middle")
             across = (first[2] - first[0]) * 0.6
-            shifts = [(0, k) for k in (0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 3, -3)]
+            shifts: list[tuple[float, float]] = [
+                (0, k) for k in (0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 3, -3)
+            ]
             shifts += [(side, k) for k in (0, 1, -1) for side in (-across, across)]
             _, box = _place([_shifted(first, dx, k * size) for dx, k in shifts], taken)
             dx, dy = _fit_inside(box, width, project.height)

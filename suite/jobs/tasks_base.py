@@ -71,7 +71,8 @@ class TenantJobTask(Task):
     def run(self, *, tenant_id: int, job_id: str):
         tenant = Tenant.objects.filter(pk=tenant_id).first()
         job = Job.objects.for_tenant(tenant).filter(pk=job_id).first()
-        if job is None:
+        # No tenant finds no job (for_tenant); the tenant test is for the type checker.
+        if job is None or tenant is None:
             logger.warning("job %s not found in tenant %s; dropped", job_id, tenant_id)
             return None
         if job.is_finished:

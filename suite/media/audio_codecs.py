@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from math import gcd
+from typing import Literal
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -28,8 +29,10 @@ MIN_RATE = 8000
 MAX_RATE = 48000
 # Opus only runs at these rates; we pick the smallest one at or above the requested rate.
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+# Spelled out so that PyAV's stubs see audio codec names and type the stream as audio.
+_AudioCodec = Literal["pcm_s16le", "libmp3lame", "libopus", "flac"]
 # (container format, codec) per encoded format.
-_CONTAINERS = {
+_CONTAINERS: dict[str, tuple[str, _AudioCodec]] = {
     "wav": ("wav", "pcm_s16le"),
     "mp3": ("mp3", "libmp3lame"),
     "ogg": ("ogg", "libopus"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -69,7 +69,8 @@ def blur_regions(
     out = frame.copy()
     height, width = frame.shape[:2]
     for item in boxes:
-        box = getattr(item, "box", item)
+        # The docstring's contract: a Box itself, or a Detection-like object carrying one.
+        box = cast(Box, getattr(item, "box", item))
         x, y, w, h = box
         grown = (x - w * pad, y - h * pad, w * (1 + 2 * pad), h * (1 + 2 * pad))
         clipped = clip_box(grown, width, height)

@@ -40,7 +40,8 @@ def load_image(
             _("The image file is larger than the limit of %(limit)s bytes.") % {"limit": max_bytes},
             param="image",
         )
-    img = _open_header(data)
+    # Widened because exif_transpose below hands back a plain Image, not an ImageFile.
+    img: Image.Image = _open_header(data)
     width, height = img.size
     if width <= 0 or height <= 0:
         raise _corrupt(_("the image has no pixels"))

@@ -148,7 +148,8 @@ def _fold_smallest(
 
 def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
     parts = ['<g class="legend" font-size="11" fill="#1d2733">']
-    x, y = LEFT, HEIGHT + 4
+    x: float = LEFT
+    y = HEIGHT + 4
     for i, name in enumerate(names):
         label = escape(labels.get(name, name))
         width = _legend_item_width(labels.get(name, name))
@@ -165,7 +166,8 @@ def _legend(names: Sequence[str], labels: Mapping[str, str]) -> list[str]:
 
 
 def _legend_height(names: Sequence[str], labels: Mapping[str, str]) -> int:
-    rows, x = 1, LEFT
+    rows = 1
+    x: float = LEFT
     for name in names:
         width = _legend_item_width(labels.get(name, name))
         if x + width > WIDTH - RIGHT:
@@ -197,7 +199,7 @@ def stacked_bar_chart(
     parts = _open(chart_id, title, desc, height) + _axes(days, top, percent=False, money=money)
     parts.append('<g class="bars">')
     for i, day in enumerate(days):
-        base = HEIGHT - BOTTOM
+        base: float = HEIGHT - BOTTOM
         x = LEFT + slot * i + (slot - bar_w) / 2
         for k, name in enumerate(names):
             value = series[name].get(day, 0)

@@ -1,14 +1,18 @@
 """Page helpers product modules reuse, so each module page looks and behaves the same."""
 
-from django.apps import AppConfig
+from typing import TYPE_CHECKING
+
 from django.shortcuts import render
 
 from suite.jobs.selectors import jobs_for
 
 from .access import staff_required
 
+if TYPE_CHECKING:
+    from suite.products import ProductConfig
 
-def module_home(request, config: AppConfig):
+
+def module_home(request, config: "ProductConfig"):
     @staff_required(roles=config.roles)
     def page(request):
         jobs = jobs_for(tenant=request.tenant, kind_prefix=f"{config.label}.")[:20]

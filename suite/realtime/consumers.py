@@ -114,7 +114,9 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
             ).exists()
             return None if active else CLOSE_UNAUTHENTICATED
         user = self.scope.get("user")
-        if not User.objects.filter(pk=getattr(user, "pk", None), is_active=True).exists():
+        user_pk = getattr(user, "pk", None)
+        # No pk (an anonymous user) matches no row: the query would find nothing either.
+        if user_pk is None or not User.objects.filter(pk=user_pk, is_active=True).exists():
             return CLOSE_UNAUTHENTICATED
         roles = roles_in_tenant(user, self.tenant)
         return None if roles & {str(role) for role in self.required_roles} else CLOSE_FORBIDDEN

@@ -2,6 +2,7 @@
 
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -286,8 +287,8 @@ AI_CHAT_HOSTS = env_list(
 
 def _default_models() -> dict[str, list[dict]]:
     """Per capability, in fallback order, what a tenant gets when its tree configured nothing."""
-    chat = [{"name": "extractive-answerer", "engine": "extractive"}]
-    server = {"api_key": AI_CHAT_API_KEY, "timeout": AI_CHAT_TIMEOUT_S}
+    chat: list[dict[str, Any]] = [{"name": "extractive-answerer", "engine": "extractive"}]
+    server: dict[str, str | int] = {"api_key": AI_CHAT_API_KEY, "timeout": AI_CHAT_TIMEOUT_S}
     if AI_CHAT_URL:
         server.update(base_url=AI_CHAT_URL, model=AI_CHAT_MODEL)
     elif AI_LOCAL_LLM:

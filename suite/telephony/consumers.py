@@ -70,11 +70,19 @@ class CallConsumer(AsyncWebsocketConsumer):
         if handler_class is not None:
             self.handler_class = handler_class
 
+    @property
+    def _handler_class(self) -> type[CallHandler]:
+        """The product's handler class; a consumer mounted without one cannot take a call."""
+        if self.handler_class is None:
+            # What calling or reading through the None would have raised, with the reason.
+            raise TypeError(f"{type(self).__name__} was mounted without a handler_class.")
+        return self.handler_class
+
     # Twilio cannot send headers or a query string on its Stream URL: it authenticates in the
     # `start` event's custom parameters instead (see TwilioMediaStreamConsumer).
     key_in_start_event: ClassVar[bool] = False
 
-    async def connect(self):
+    async def connect(self) -> None:
         # Accept first, then close with a code the platform can act on (a refused handshake
         # only tells it "403").
         await self.accept()
@@ -149,7 +157,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         session = live_session(self.tenant.pk, str(call.id))
         replay_exact = session is not None
         if session is None:
-            handler = self.handler_class(call=call, caller=self.caller)
+            handler = self._handler_class(call=call, caller=self.caller)
             try:
                 session = await CallSession.open(
                     call=call,
@@ -182,8 +190,9 @@ class CallConsumer(AsyncWebsocketConsumer):
             await previous({"type": "taken_over", "close": CLOSE_TAKEN_OVER})
         self.session = session
         if resumed:
-            exact = replay_exact and after_seq is not None
-            replayed = await session.replay(after_seq) if exact else 0
+            replayed = (
+                await session.replay(after_seq) if replay_exact and after_seq is not None else 0
+            )
             await session.emit({"type": "resumed", "replayed": replayed, "exact": replay_exact})
         else:
             await session.emit(
@@ -310,7 +319,7 @@ class NativeStreamConsumer(CallConsumer):
         call = await in_worker(
             call_start,
             tenant=self.tenant,
-            product=self.handler_class.product,
+            product=self._handler_class.product,
             protocol=self.protocol,
             external_id=str(message.get("external_id") or ""),
             caller_number=str(message.get("caller") or ""),
@@ -334,7 +343,7 @@ class NativeStreamConsumer(CallConsumer):
             else 0
         )
         call = await in_worker(
-            call_resume, tenant=self.tenant, call_id=call_id, product=self.handler_class.product
+            call_resume, tenant=self.tenant, call_id=call_id, product=self._handler_class.product
         )
         if call is None:
             # A missing call, an ended one and another tenant's look exactly the same.
@@ -429,8 +438,11 @@ class TwilioMediaStreamConsumer(CallConsumer):
 
     def _in_order(self, message: dict) -> tuple[bool, tuple[int, int] | None]:
         """Twilio numbers every message; a repeated one is dropped, a gap is reported."""
+        raw = message.get("sequenceNumber")
+        if raw is None:
+            return True, None  # as int(None)'s TypeError below would
         try:
-            seq = int(message.get("sequenceNumber"))
+            seq = int(raw)
         except (TypeError, ValueError):
             return True, None
         last = getattr(self, "last_frame_seq", 0)
@@ -485,7 +497,7 @@ class TwilioMediaStreamConsumer(CallConsumer):
         call = await in_worker(
             call_start,
             tenant=self.tenant,
-            product=self.handler_class.product,
+            product=self._handler_class.product,
             protocol=self.protocol,
             external_id=call_sid,
             stream_id=self.stream_sid,
@@ -500,7 +512,7 @@ class TwilioMediaStreamConsumer(CallConsumer):
     def _resumable(self, call_id: str, call_sid: str) -> Call | None:
         """A reconnecting Twilio stream continues its call: by our call id when the TwiML
         passed it as a parameter, else by Twilio's callSid within this tenant."""
-        product = self.handler_class.product
+        product = self._handler_class.product
         if call_id:
             return call_resume(tenant=self.tenant, call_id=call_id, product=product)
         existing = (

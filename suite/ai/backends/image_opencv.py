@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -31,6 +31,9 @@ from ..styles import STYLES, get_style
 from ..types import ImageResult
 from .base import BackendSpec, ImageBackend, StepCallback, register
 from .image_design import attribution, compose
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 MIN_SIDE = 64
 logger = logging.getLogger(__name__)
@@ -77,7 +80,10 @@ def _quantise(img: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     sample = lab[rng.choice(len(lab), size=min(len(lab), 6000), replace=False)]
     cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
-    _c, _labels, centres = cv2.kmeans(sample, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    # OpenCV accepts None for bestLabels (it allocates them); its stubs demand an array.
+    _c, _labels, centres = cv2.kmeans(  # type: ignore[call-overload]
+        sample, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS
+    )
     d = ((lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
     flat = centres[d.argmin(axis=1)].reshape(img.shape).astype(np.uint8)
     return cv2.cvtColor(flat, cv2.COLOR_LAB2BGR)
@@ -98,7 +104,7 @@ def _bold_edges(img: np.ndarray, width: int) -> np.ndarray:
 
     gray = cv2.medianBlur(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 5)
     block = max(3, (min(img.shape[:2]) // 40) | 1)
-    edges = 255 - cv2.adaptiveThreshold(
+    edges: np.ndarray = 255 - cv2.adaptiveThreshold(
         gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 6
     )
     edges = cv2.morphologyEx(edges, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
@@ -186,7 +192,11 @@ def _ink(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     )[:, :, 0]
     tones = np.array([40, 95, 160, 215, 245], np.float32)
     wash = tones[np.clip((gray.astype(np.int32) * len(tones)) // 256, 0, len(tones) - 1)]
-    wash = cv2.GaussianBlur(wash, (0, 0), 1.2 + float(rng.uniform(0, 0.8)))
+    # GaussianBlur keeps its input's float32; OpenCV's stubs only promise some numeric array.
+    wash = cast(
+        "npt.NDArray[np.float32]",
+        cv2.GaussianBlur(wash, (0, 0), 1.2 + float(rng.uniform(0, 0.8))),
+    )
     edges = cv2.Canny(cv2.GaussianBlur(gray, (5, 5), 0), 40, 110)
     edges = cv2.dilate(edges, np.ones((2, 2), np.uint8))
     wash[edges > 0] *= 0.35
@@ -224,11 +234,12 @@ def _portrait(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _paper_texture(
-    shape: tuple[int, int], rng: np.random.Generator, *, tone: tuple[int, int, int]
+    shape: tuple[int, ...], rng: np.random.Generator, *, tone: tuple[int, int, int]
 ) -> np.ndarray:
+    """Paper the size of an image: `shape` is its shape[:2], (height, width)."""
     import cv2
 
-    noise = rng.normal(0, 1, (shape[0], shape[1])).astype(np.float32)
+    noise: np.ndarray = rng.normal(0, 1, (shape[0], shape[1])).astype(np.float32)
     noise = cv2.GaussianBlur(noise, (0, 0), 1.5)
     noise = noise / (np.abs(noise).max() or 1) * 10
     paper = np.array(tone, np.float32)[None, None, :] + noise[..., None]

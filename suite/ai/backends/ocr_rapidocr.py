@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -36,7 +37,8 @@ class RapidOcrBackend(OcrBackend):
         # server default; raise it for photos of small print.
         self.det_limit_side_len = int(self.options.get("det_limit_side_len", 960))
         self.det_limit_type = str(self.options.get("det_limit_type", "max"))
-        self._engine = None
+        # A RapidOCR instance once loaded; rapidocr_onnxruntime ships no type information.
+        self._engine: Any = None
         self._lock = threading.Lock()
 
     def _model_kwargs(self) -> dict[str, str]:

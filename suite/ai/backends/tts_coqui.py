@@ -24,6 +24,7 @@ import sys
 import threading
 import types
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -67,10 +68,9 @@ def _torchaudio_shim() -> None:
 
     torchaudio = _shim_module("torchaudio")
     transforms = _shim_module("torchaudio.transforms")
-    transforms.Resample = Resample
-    torchaudio.transforms = transforms
-    torchaudio.load = load
-    torchaudio.__version__ = "0+suite-shim"
+    # ModuleType declares none of a shim's attributes, so they go into its namespace directly.
+    vars(transforms).update(Resample=Resample)
+    vars(torchaudio).update(transforms=transforms, load=load, __version__="0+suite-shim")
 
 
 def _pkuseg_shim() -> None:
@@ -83,7 +83,7 @@ def _pkuseg_shim() -> None:
         def cut(self, text: str) -> list[str]:
             return self._jieba.lcut(text)
 
-    _shim_module("spacy_pkuseg").pkuseg = pkuseg
+    vars(_shim_module("spacy_pkuseg")).update(pkuseg=pkuseg)
 
 
 def install_import_shims() -> None:
@@ -116,7 +116,8 @@ class CoquiBackend(SynthesizeBackend):
 
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)
-        self._model = None
+        # A coqui-tts BaseTTS once loaded; the TTS package ships no type information.
+        self._model: Any = None
         self._lock = threading.Lock()
         self.sample_rate = 0
         self._pinyin_input = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from typing import cast
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -140,9 +141,11 @@ class EspeakBackend(SynthesizeBackend):
             )
         if self._engine is None:
             self.load()
+        # load() either sets the engine or raises.
+        engine = cast(_Engine, self._engine)
         spoken = text
         rate = int(np.clip(DEFAULT_RATE_WPM * float(speed or 1.0), 80, 450))
         with _lock:
-            samples = self._engine.speak(spoken, VOICES[key], rate)
-            sample_rate = self._engine.sample_rate
+            samples = engine.speak(spoken, VOICES[key], rate)
+            sample_rate = engine.sample_rate
         return AudioClip(samples=samples, sample_rate=sample_rate)

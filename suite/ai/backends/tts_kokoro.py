@@ -19,7 +19,9 @@ import importlib.util
 import logging
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.conf import settings
@@ -31,6 +33,9 @@ from ..capabilities import Capability
 from ..errors import BackendUnavailable, InvalidInput
 from ..types import AudioClip
 from .base import BackendSpec, SynthesizeBackend, register
+
+if TYPE_CHECKING:
+    from kokoro_onnx import Kokoro
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ DEFAULT_VOICES = {
 }
 SAMPLE_RATE = 24000
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# misaki ships no type information; its zh.ZHG2P maps text to (phonemes, tokens).
+_G2P = Callable[[str], tuple[str, Any]]
 
 
 def _package_dir(package: str) -> Path:
@@ -112,8 +119,8 @@ class KokoroBackend(SynthesizeBackend):
 
     def __init__(self, spec: BackendSpec):
         super().__init__(spec)
-        self._kokoro = None
-        self._g2p = None
+        self._kokoro: Kokoro | None = None
+        self._g2p: _G2P | None = None
         self._g2p_lock = threading.Lock()
 
     def load(self) -> None:
@@ -160,7 +167,8 @@ class KokoroBackend(SynthesizeBackend):
 
     def phonemes(self, text: str) -> str:
         with self._g2p_lock:
-            phonemes, _tokens = self._g2p(text)
+            # Set by load(), which synthesize() runs before it needs phonemes.
+            phonemes, _tokens = cast(_G2P, self._g2p)(text)
         return phonemes
 
     def synthesize(
@@ -171,14 +179,16 @@ class KokoroBackend(SynthesizeBackend):
             raise InvalidInput(_("The text to synthesise is empty."), param="text")
         if self._kokoro is None:
             self.load()
+        # load() either sets the model or raises.
+        kokoro = cast("Kokoro", self._kokoro)
         english = language == "en" and not _HAN.search(text)
         name = self._voice(voice, "en" if english else "zh")
         speed = float(np.clip(speed or 1.0, 0.5, 2.0))
         try:
             if english:
-                samples, rate = self._kokoro.create(text, voice=name, speed=speed, lang="en-us")
+                samples, rate = kokoro.create(text, voice=name, speed=speed, lang="en-us")
             else:
-                samples, rate = self._kokoro.create(
+                samples, rate = kokoro.create(
                     self.phonemes(speech_text.normalize(text)),
                     voice=name,
                     speed=speed,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -121,9 +122,10 @@ class OnnxDetectorBackend(DetectBackend):
         self.threads = int(opts.get("threads", 0))  # 0: onnxruntime decides
         self.names: dict[int, str] = {}
         self.input_size: tuple[int, int] = (640, 640)
-        self._session = None
+        # An onnxruntime.InferenceSession once loaded; onnxruntime ships no type information.
+        self._session: Any = None
         self._input_name = ""
-        self._input_dtype = np.float32
+        self._input_dtype: type[np.float16] | type[np.float32] = np.float32
 
     @property
     def labels(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -181,7 +183,9 @@ class OnnxDetectorBackend(DetectBackend):
                 % {"path": path, "shape": shape}
             )
         option = self.options.get("input_size", 640)
-        wanted = (int(option), int(option)) if np.isscalar(option) else tuple(map(int, option))
+        # isscalar lets complex and bytes through as well; a scalar option is a number or a string.
+        side = cast("float | str", option)
+        wanted = (int(side), int(side)) if np.isscalar(option) else tuple(map(int, option))
         height = shape[2] if isinstance(shape[2], int) and shape[2] > 0 else wanted[0]
         width = shape[3] if isinstance(shape[3], int) and shape[3] > 0 else wanted[1]
         return (height, width)

@@ -12,6 +12,7 @@ is 0.73, m = 2 is 0.88, m = 3 is 0.95. It is monotone, not a calibrated probabil
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from suite.media.frames import as_bgr_frame, clip_box
 from ..capabilities import Capability
 from ..types import Detection
 from .base import BackendSpec, DetectBackend, register
+
+if TYPE_CHECKING:
+    import cv2
 
 
 def margin_to_score(margin: float) -> float:
@@ -57,13 +61,14 @@ class HogPeopleBackend(DetectBackend):
         # OpenCV merges raw window hits; a person normally yields several, a fluke one or two.
         self.group_threshold = int(opts.get("group_threshold", 2))
         self.nms_iou = float(opts.get("nms_iou", 0.45))
-        self._hog = None
+        self._hog: cv2.HOGDescriptor | None = None
 
     def load(self) -> None:
         import cv2
 
         hog = cv2.HOGDescriptor()
-        hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        # The detector comes back as a float32 ndarray; OpenCV's stubs call it Sequence[float].
+        hog.setSVMDetector(cast(np.ndarray, cv2.HOGDescriptor.getDefaultPeopleDetector()))
         self._hog = hog
 
     def detect(self, frame: np.ndarray, *, min_score: float = 0.5) -> list[Detection]:
@@ -71,6 +76,8 @@ class HogPeopleBackend(DetectBackend):
 
         if self._hog is None:
             self.load()
+        # load() either sets the descriptor or raises.
+        hog = cast("cv2.HOGDescriptor", self._hog)
         frame = as_bgr_frame(frame)
         height, width = frame.shape[:2]
         factor = 1.0
@@ -80,7 +87,7 @@ class HogPeopleBackend(DetectBackend):
             work = cv2.resize(
                 frame, (self.max_width, round(height / factor)), interpolation=cv2.INTER_AREA
             )
-        rects, margins = self._hog.detectMultiScale(
+        rects, margins = hog.detectMultiScale(
             work,
             hitThreshold=score_to_margin(min_score),
             winStride=(self.win_stride, self.win_stride),

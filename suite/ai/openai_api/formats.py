@@ -94,9 +94,14 @@ def whole_answer_sse(
 async def async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     """Under ASGI, Django buffers a synchronous iterator whole before sending it; handing it
     an async one makes each SSE event leave as soon as the model produces it."""
-    done = object()
-    while (chunk := await sync_to_async(next)(chunks, done)) is not done:
+    while (chunk := await sync_to_async(_next_chunk)(chunks)) is not None:
         yield chunk
+
+
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    # A named function, not next(chunks, sentinel): sync_to_async types only next's first
+    # overload. None works as the end mark as the chunks are bytes.
+    return next(chunks, None)
 
 
 def _timestamp(seconds: float, separator: str) -> str:
@@ -142,6 +147,7 @@ def verbose(transcript: Transcript) -> dict:
 
 def transcription_response(served, response_format: str, suite_info, suite_headers):
     transcript: Transcript = served.value
+    response: HttpResponse
     if response_format == "json":
         response = JsonResponse(
             {"text": transcript.text, "x_suite": suite_info(served.info)},

@@ -17,8 +17,9 @@ from ..models import SafetyCategory
 
 MODEL = "suite-safety-filter"
 MAX_INPUTS = 32
-# Our category -> OpenAI's key for the same thing.
-OPENAI_CATEGORY = {
+# Our category -> OpenAI's key for the same thing; str keys, as a safety Hit's category is the
+# stored value (SafetyCategory members are equal to theirs).
+OPENAI_CATEGORY: dict[str, str] = {
     SafetyCategory.PORNOGRAPHY: "sexual",
     SafetyCategory.VIOLENCE: "violence",
     SafetyCategory.DRUGS: "illicit",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,13 @@ from ..errors import InvalidInput
 from ..types import ChatMessage, ChatResult
 from .formats import _sse
 
-ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system"}
+# Keyed by object: it is looked up with whatever JSON value the client sent as the role.
+ROLES: dict[object, Literal["user", "assistant", "system"]] = {
+    "user": "user",
+    "assistant": "assistant",
+    "system": "system",
+    "developer": "system",
+}
 TEXT_PARTS = {"input_text", "output_text", "text"}
 
 

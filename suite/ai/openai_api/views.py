@@ -13,12 +13,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Literal, TypeVar, cast
 
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -36,6 +38,9 @@ from ..types import CallInfo, ChatMessage, ToolUse
 from . import formats, moderation, openai_names, responses
 from .errors import from_ai_error, openai_error
 
+# Plain and streaming responses both get the X-Suite-* headers.
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
@@ -51,7 +56,7 @@ def _suite_info(info: CallInfo) -> dict:
     }
 
 
-def _suite_headers(response: HttpResponse, info: CallInfo) -> HttpResponse:
+def _suite_headers(response: ResponseT, info: CallInfo) -> ResponseT:
     response["X-Suite-Model"] = info.model
     response["X-Suite-Engine"] = info.engine
     response["X-Suite-Generative"] = "true" if info.generative else "false"
@@ -204,7 +209,8 @@ def _messages(data: dict) -> list[ChatMessage]:
             raise InvalidInput(_("tool_call_id must be a string."), param="messages")
         messages.append(
             ChatMessage(
-                role=role,
+                # Unchecked here: the gateway refuses any role but these (checked_messages).
+                role=cast(Literal["system", "user", "assistant", "tool"], role),
                 content=content,
                 tool_calls=_tool_calls(item.get("tool_calls")) if role == "assistant" else None,
                 tool_call_id=tool_call_id if role == "tool" else None,
@@ -344,7 +350,7 @@ def _require_language_model(info, response_format: dict | None, tools: ToolUse |
 
 
 @openai_endpoint("POST", Capability.CHAT)
-def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpResponseBase:
     data = _body(request)
     messages = _messages(data)
     max_tokens = _number(data, "max_completion_tokens", None, int, 1, 32768) or _number(
@@ -416,7 +422,7 @@ def chat_completions(request: HttpRequest, caller: gateway.Caller) -> HttpRespon
 
 
 @openai_endpoint("POST", Capability.CHAT)
-def create_response(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+def create_response(request: HttpRequest, caller: gateway.Caller) -> HttpResponseBase:
     """OpenAI's Responses API for text (see `responses`)."""
     data = _body(request)
     messages = responses.messages_of(data)
@@ -508,7 +514,8 @@ def _upload(request: HttpRequest, field: str) -> bytes:
         raise InvalidInput(
             _("Attach the %(field)s as multipart/form-data.") % {"field": field}, param=field
         )
-    if upload.size > settings.AI_MAX_UPLOAD_BYTES:
+    # A parsed upload always has its size; the stubs allow None for File in general.
+    if cast(int, upload.size) > settings.AI_MAX_UPLOAD_BYTES:
         raise InvalidInput(
             _("The %(field)s is %(size)s bytes; the limit is %(limit)s bytes.")
             % {"field": field, "size": upload.size, "limit": settings.AI_MAX_UPLOAD_BYTES},
@@ -545,7 +552,7 @@ def audio_transcriptions(request: HttpRequest, caller: gateway.Caller) -> HttpRe
 
 
 @openai_endpoint("POST", Capability.SYNTHESIZE)
-def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponse:
+def audio_speech(request: HttpRequest, caller: gateway.Caller) -> HttpResponseBase:
     from suite.media.audio_codecs import MEDIA_TYPES, encode_audio
 
     from ..labelling import audio_metadata
@@ -610,7 +617,7 @@ def _speech_stream(
     text: str,
     fmt: str,
     sample_rate: int | None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Raw audio sentence by sentence: the first sentence plays while the rest are made.
     Only headerless formats can be cut at sentence boundaries and still play."""
     from suite.media.audio_codecs import MEDIA_TYPES, encode_audio
