@@ -58,6 +58,7 @@
     var li = document.createElement("li");
     li.className = "cs-msg cs-" + turn.role;
     li.dataset.seq = turn.seq;
+    if (turn.role === "system") li.dataset.text = turn.text;
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = label(turn.role);
@@ -125,8 +126,13 @@
   function human() { return status === "queued" || status === "agent"; }
 
   function showQueue(queue) {
-    queueBox.hidden = !queue;
-    queueBox.textContent = queue ? queue.text : "";
+    var text = queue ? queue.text : "";
+    // Right after the handoff the transcript's own notice says just this: say it once. The
+    // line shows again as soon as the queue moves and the position differs.
+    var last = list.lastElementChild;
+    var said = !!last && last.classList.contains("cs-system") && last.dataset.text === text;
+    queueBox.hidden = !text || said;
+    queueBox.textContent = text;
   }
 
   // The live line: "实时" while the socket is up, the polling notice while it is down.
