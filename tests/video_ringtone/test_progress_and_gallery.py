@@ -49,7 +49,7 @@ def _rises_to_the_end(values):
 @pytest.mark.django_db
 @pytest.mark.parametrize("source", ["text", "photo"])
 def test_image_generation_reports_progress_image_by_image(
-    source, tenant_a, subscriber_a, eager, django_capture_on_commit_callbacks, monkeypatch
+    source, client, tenant_a, subscriber_a, eager, django_capture_on_commit_callbacks, monkeypatch
 ):
     draft = draft_with_scenes(tenant_a, subscriber_a, scenes=2, prompt="生日蛋糕和气球")
     seen = _recording(monkeypatch, drafts)
@@ -67,6 +67,12 @@ def test_image_generation_reports_progress_image_by_image(
     assert len(set(values)) == images + 1
     assert sum(1 for v in values if 10 < v < 95) >= images - 1
     assert seen[-1][1] == f"{images} of {images} images ready"
+    # Each fallback picture says what made it, in the subscriber's words ("回退" is jargon).
+    client.force_login(subscriber_a)  # the page in zh-hans, as subscribers get it
+    page = client.get(f"/video-ringtone/m/drafts/{draft.pk}/").content.decode()
+    tags = re.findall(r'<span class="vr-tag vr-tag-fallback">([^<]*)</span>', page)
+    assert tags == [{"text": "内置模板", "photo": "照片滤镜"}[source]] * images
+    assert "回退" not in page
 
 
 @pytest.fixture(scope="module")
