@@ -109,6 +109,9 @@ def test_review_queue_names_each_check_and_says_when_all_passed(reviewer_client,
     assert "响度" in row(loud)
     assert "全部检测通过" not in row(loud)
     assert "loudness" not in row(loud)
+    # Due in 24 hours, said as a person would: "还剩 24小时0分", not "(23 小时，59 分钟)".
+    assert re.search(r"还剩 (24小时0|23小时5\d)分", row(clean)), row(clean)
+    assert "（" not in row(clean) and "(" not in row(clean)
 
 
 def test_review_detail_names_engines_and_the_fallback(reviewer_client, ringtones):

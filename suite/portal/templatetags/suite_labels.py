@@ -1,7 +1,10 @@
 """Filters that show codes by their labels and numbers the way a person reads them; shared by
 the suite's and the products' templates (`{% load suite_labels %}`)."""
 
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import pgettext
 
 from suite.accounts.models import ApiKeyScope
@@ -74,3 +77,12 @@ def duration(seconds) -> str:
     if minutes:
         return pgettext("duration", "%(m)s min %(s)s s") % {"m": minutes, "s": secs}
     return pgettext("duration", "%(s)s s") % {"s": secs}
+
+
+@register.filter
+def seconds_until(moment: datetime | None) -> float | None:
+    """Seconds from now until `moment` (negative once past), for `duration`: "23小时45分"
+    where Django's timeuntil says "23 小时，45 分钟"."""
+    if moment is None:
+        return None
+    return (moment - timezone.now()).total_seconds()
