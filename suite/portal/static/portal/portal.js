@@ -125,3 +125,39 @@
     enhanceAll(document);
   }
 })();
+
+// Toasts: when a page's only messages are confirmations (success, info) they float over its
+// top edge instead of pushing the page down. A success goes by itself after 8 s (not while its
+// close button has the focus); an info stays until closed. Warnings and errors stay in the page
+// next to what they are about. Clicks pass through a toast to the page under it (only its close
+// button takes them), so it never blocks the next step.
+(function () {
+  "use strict";
+  var list = document.querySelector("ul.messages");
+  if (!list) return;
+  var items = Array.prototype.slice.call(list.children);
+  var confirmations = items.length > 0 && items.every(function (li) {
+    return li.classList.contains("msg-success") || li.classList.contains("msg-info");
+  });
+  if (!confirmations) return;
+  list.classList.add("toasts");
+  items.forEach(function (li) {
+    var timer = null;
+    function dismiss() {
+      li.remove();
+      if (!list.children.length) list.remove();
+    }
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", document.body.dataset.closeLabel || "");
+    close.addEventListener("click", dismiss);
+    li.appendChild(close);
+    if (li.classList.contains("msg-success")) {
+      var arm = function () { timer = window.setTimeout(dismiss, 8000); };
+      close.addEventListener("focus", function () { window.clearTimeout(timer); });
+      close.addEventListener("blur", arm);
+      arm();
+    }
+  });
+})();
