@@ -72,7 +72,7 @@ class HotlineCallHandler(CallHandler):
 
     def _transcript(self) -> tuple[str, list[dict]]:
         utterances = list(call_utterances(call=self.call))
-        segments = [
+        segments: list[dict] = [
             {"start": round(u.start_s, 2), "end": round(u.end_s, 2), "text": u.text}
             for u in utterances
             if u.text.strip()

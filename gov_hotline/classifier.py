@@ -85,7 +85,7 @@ class TrainedModel:
         for i in range(len(vectors)):
             # The top level from the whole distribution, then the best subcategory inside it.
             top_mass = {t: float(sub_p[i][tops == t].sum()) for t in set(tops)}
-            top = max(top_mass, key=top_mass.get)
+            top = max(top_mass, key=top_mass.__getitem__)
             inside = np.where(tops == top)[0]
             best = int(inside[np.argmax(sub_p[i][inside])])
             order = [best, *[int(j) for j in np.argsort(sub_p[i])[::-1] if j != best][:2]]

@@ -4,6 +4,7 @@ sorted by district and time, never all pairs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ _vectorizer = HashingVectorizer(
 )
 
 
-def without_places(texts: list[str], places: list[tuple[str, ...]] | None) -> list[str]:
+def without_places(texts: list[str], places: Sequence[tuple[str, ...]] | None) -> list[str]:
     """The texts with their own district and address removed: two reports of different
     problems at one address must not look alike because they share the address; the location
     is compared separately."""
@@ -37,7 +38,9 @@ def without_places(texts: list[str], places: list[tuple[str, ...]] | None) -> li
     return out
 
 
-def vectorize(texts: list[str], places: list[tuple[str, ...]] | None = None) -> sparse.csr_matrix:
+def vectorize(
+    texts: list[str], places: Sequence[tuple[str, ...]] | None = None
+) -> sparse.csr_matrix:
     return _vectorizer.transform(without_places(texts, places)).astype(np.float32).tocsr()
 
 

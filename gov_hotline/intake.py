@@ -4,6 +4,7 @@ automatic draft where the submitter gave no value."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -19,6 +20,9 @@ from .drafting import draft_build
 from .models import Channel, RecordingIntake, RequestType, Urgency, WorkOrder
 from .selectors import asr_prompt
 from .services import order_create
+
+if TYPE_CHECKING:
+    from suite.ai.types import AudioClip
 
 TRANSCRIBE_KIND = "gov_hotline.transcribe"
 
@@ -101,7 +105,7 @@ CUT_WINDOW_SECONDS = 5.0
 CUT_FRAME_SECONDS = 0.2
 
 
-def audio_chunks(clip, *, chunk_s: float = CHUNK_SECONDS) -> list[tuple[float, object]]:
+def audio_chunks(clip, *, chunk_s: float = CHUNK_SECONDS) -> list[tuple[float, AudioClip]]:
     """(offset in seconds, piece) for each piece of `clip`; a short clip is one piece."""
     import numpy as np
 
@@ -111,7 +115,8 @@ def audio_chunks(clip, *, chunk_s: float = CHUNK_SECONDS) -> list[tuple[float, o
     size = int(chunk_s * rate)
     frame = max(1, int(CUT_FRAME_SECONDS * rate))
     window = min(size // 2, int(CUT_WINDOW_SECONDS * rate)) // frame * frame
-    pieces, start = [], 0
+    pieces: list[tuple[float, AudioClip]] = []
+    start = 0
     # The last piece may run up to 1.2 pieces long rather than leave a sliver of a few seconds.
     while len(samples) - start > size * 1.2:
         end = start + size
@@ -199,9 +204,9 @@ def recording_intake_process(*, intake: RecordingIntake, caller: gateway.Caller,
                 _("Transcribing: part %(done)s of %(total)s") % {"done": done, "total": total},
             )
 
-    heard = transcribe_recording(
-        caller=caller, data=data, filename=intake.recording.name, progress=piece_done
-    )
+    # The intake was saved with its recording, so the file has a name.
+    name = cast(str, intake.recording.name)
+    heard = transcribe_recording(caller=caller, data=data, filename=name, progress=piece_done)
     if progress:
         progress(85, _("Filling the order"))
     intake.text = heard["text"]

@@ -83,7 +83,10 @@ class Category(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
+        # The id decides, as before; the None test only tells the type checker.
+        if self.parent_id and self.parent is not None:
+            return f"{self.parent.name}/{self.name}"
+        return self.name
 
     @property
     def code(self) -> str:

@@ -145,7 +145,7 @@ def render_pdf(data: dict) -> bytes:
         ]
         for i, line in enumerate(lines):
             fig.text(0.08, 0.91 - i * 0.025, line, fontproperties=font, fontsize=10)
-        ax = fig.add_axes([0.3, 0.45, 0.62, 0.36])
+        ax = fig.add_axes((0.3, 0.45, 0.62, 0.36))
         cats = data["by_category"][:12][::-1]
         ax.barh([c[0] for c in cats], [c[1] for c in cats], color="#1f6fd1")
         ax.set_title("按一级分类", fontproperties=font)

@@ -41,6 +41,6 @@ def request_type_merge(probabilities: dict[str, float], model_answer: str) -> Ty
     probabilities = {model_answer: UNSEEN_PRIOR, **probabilities}
     posterior = {t: p * _likelihood(model_answer, t) for t, p in probabilities.items()}
     total = sum(posterior.values()) or 1.0
-    best = max(posterior, key=posterior.get)
+    best = max(posterior, key=posterior.__getitem__)
     source = "chat" if best == model_answer else "classifier"
     return TypeChoice(best, posterior[best] / total, source)

@@ -4,6 +4,7 @@ hotspots and reports, catalogue and classifier. Views validate forms and call se
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -64,6 +65,9 @@ from .models import (
 )
 from .reports import PERIOD_LABELS
 from .roles import ADMIN, AGENT, DISPATCH, HANDLER, STAFF
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _caller(request) -> gateway.Caller:
@@ -729,7 +733,7 @@ def _catalogue_install(request, tops) -> HttpResponse:
     return redirect("gov_hotline:catalogue")
 
 
-def _form_action(form_class, save, invalid: str, done: str):
+def _form_action(form_class, save, invalid: StrOrPromise, done: StrOrPromise):
     """A catalogue form whose valid data goes straight to one service as keywords."""
 
     def handle(request, tops) -> HttpResponse:

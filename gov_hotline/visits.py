@@ -78,14 +78,14 @@ def _with_model(caller, order: WorkOrder, department: str, reply: str) -> dict |
         f"工单：{order.number}\n分类：{order.subcategory or ''}\n"
         f"市民诉求：{order.summary}\n承办单位：{department or '无'}\n答复：{reply or '无'}"
     )
-    reply = gateway.chat_json(
+    answer = gateway.chat_json(
         caller,
         [ChatMessage("system", prompt), ChatMessage("user", facts)],
         _schema(),
         name="return_visit",
         max_tokens=260,
     )
-    data = reply.data
+    data = answer.data
     if data is None:
         return None
     reported = str(data.get("reported") or "").strip()
@@ -95,7 +95,7 @@ def _with_model(caller, order: WorkOrder, department: str, reply: str) -> dict |
         return None
     lines = [f"您好，这里是12345热线，现对工单{order.number}进行回访。", reported, handled]
     lines += [f"{i}. {q}" for i, q in enumerate(questions[:3], 1)]
-    return {"text": mask_text("\n".join(lines)), "source": "model", "model": reply.model}
+    return {"text": mask_text("\n".join(lines)), "source": "model", "model": answer.model}
 
 
 def visit_script_build(*, caller: gateway.Caller, order: WorkOrder) -> dict:

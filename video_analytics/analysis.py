@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from django.db import transaction
@@ -28,6 +30,9 @@ from .models import Analysis, AnalysisStatus, Camera, CountSample, Event, Rule, 
 from .pipeline import Frame, build_pipeline, read_text
 from .rules import RuleEngine, RuleSpec
 from .selectors import retention_for
+
+if TYPE_CHECKING:
+    from .ingest import Backoff
 
 logger = logging.getLogger("video_analytics")
 
@@ -206,7 +211,9 @@ class CameraAnalyser:
         if self._minute is None:
             return
         for zone_id, n in self._peaks.items():
-            CountSample.objects.update_or_create(
+            # django-stubs rejects None for a nullable FK's _id lookup
+            # (typeddjango/django-stubs#3472); None selects the camera-wide row.
+            CountSample.objects.update_or_create(  # type: ignore[misc]
                 tenant=self.camera.tenant,
                 camera=self.camera,
                 zone_id=zone_id,
@@ -299,6 +306,17 @@ def _drop_input(analysis: Analysis) -> None:
     Analysis.objects.filter(pk=analysis.pk).update(input_path="")
 
 
+class _PullOptions(TypedDict, total=False):
+    """The keyword arguments stream_watch passes on to ingest.pull_stream."""
+
+    max_seconds: float | None
+    max_frames: int | None
+    on_status: Callable[[str, str], None]
+    backoff: Backoff
+    sleep: Callable[[float], None]
+    should_stop: Callable[[], bool]
+
+
 def stream_watch(
     *,
     camera: Camera,
@@ -326,7 +344,11 @@ def stream_watch(
             detail=detail,
         )
 
-    options = {"max_seconds": max_seconds, "max_frames": max_frames, "on_status": on_status}
+    options: _PullOptions = {
+        "max_seconds": max_seconds,
+        "max_frames": max_frames,
+        "on_status": on_status,
+    }
     if backoff is not None:
         options["backoff"] = backoff
     if sleep is not None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from django.conf import settings
@@ -220,6 +221,18 @@ def open_stream(url: str):
     return cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
 
 
+class Capture(Protocol):
+    """What pull_stream uses of a cv2.VideoCapture (tests pass fakes)."""
+
+    def isOpened(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+    def get(self, prop_id: int) -> float: ...
+
+    def read(self) -> tuple[bool, np.ndarray | None]: ...
+
+
 def pull_stream(
     url: str,
     sample_fps: float,
@@ -230,7 +243,7 @@ def pull_stream(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     on_status: Callable[[str, str], None] = lambda status, detail: None,
-    opener: Callable[[str], object] | None = None,
+    opener: Callable[[str], Capture] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Frames from a live source at about `sample_fps`, reconnecting after a failure with

@@ -323,7 +323,7 @@ class Pipeline:
 
     def engines(self) -> dict[str, str]:
         stages = [*self.stages, self.faces]
-        return {s.name: s.engine for s in stages if getattr(s, "engine", "")}
+        return {s.name: engine for s in stages if (engine := getattr(s, "engine", ""))}
 
 
 def build_pipeline(

@@ -492,6 +492,7 @@ def time_label(since: datetime | None, until: datetime | None) -> str:
         return f"{day(start)} {start:%H:%M} – {day(end)} {end:%H:%M}"
     if start:
         return _("since %(when)s") % {"when": f"{day(start)} {start:%H:%M}"}
+    assert end is not None  # the one caller asks only when a bound is set
     return _("before %(when)s") % {"when": f"{day(end)} {end:%H:%M}"}
 
 

@@ -190,7 +190,7 @@ def latest_events(*, tenant: Tenant, limit: int = 20) -> QuerySet[Event]:
     return Event.objects.for_tenant(tenant).select_related("camera", "zone")[:limit]
 
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     CameraStatus.ACTIVE: "#1f6fd1",
     CameraStatus.ONLINE: "#2a9d5b",
     CameraStatus.OFFLINE: "#c62828",
@@ -205,8 +205,8 @@ def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | No
     located = [c for c in cameras if c.latitude is not None and c.longitude is not None]
     markers = [
         basemap.Marker(
-            lon=c.longitude,
-            lat=c.latitude,
+            lon=lon,
+            lat=lat,
             title=f"{c.name} · {c.get_status_display()}",
             url=reverse("video_analytics:camera_detail", args=[c.pk]),
             label=c.name,
@@ -216,6 +216,8 @@ def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | No
             data_id=str(c.pk),
         )
         for c in located
+        # always true for a located camera; the names carry the narrowed types
+        if (lon := c.longitude) is not None and (lat := c.latitude) is not None
     ]
     city = basemap.pick_city(markers=markers, places=tenant_places(tenant))
     if not markers and city is None:
@@ -229,7 +231,7 @@ def camera_map(*, tenant: Tenant, cameras: list[Camera]) -> basemap.BaseMap | No
         width=480,
         focus=True,
         legend=[
-            (STATUS_COLOURS[status], status.label)
+            (STATUS_COLOURS[status], str(status.label))
             for status in CameraStatus
             if any(c.status == status for c in located)
         ],

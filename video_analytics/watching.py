@@ -69,7 +69,8 @@ def camera_fingerprint(camera: Camera) -> str:
 class Reader:
     camera_id: int
     fingerprint: str
-    thread: threading.Thread | None = None
+    # set right after construction: the thread's target needs the reader itself
+    thread: threading.Thread = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
     runs: int = 0  # how many times a watch of the stream has ended (gave up, or a file ended)
 

@@ -13,6 +13,7 @@ the Open311 prefix answers the spec's error list, never an HTML page."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from xml.etree import ElementTree as ET
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -156,11 +157,10 @@ class Open311View(TenantAPIView):
     def public_tenant(self, request) -> Tenant:
         slug = request.query_params.get("jurisdiction_id") or ""
         tenant = Tenant.objects.filter(slug=slug, is_active=True).first() if slug.strip() else None
-        public = (
-            tenant is not None
-            and Open311Feed.objects.for_tenant(tenant).filter(public_reads=True).exists()
-        )
-        if not public:
+        if (
+            tenant is None
+            or not Open311Feed.objects.for_tenant(tenant).filter(public_reads=True).exists()
+        ):
             # One answer for an unknown tenant and a private one: the key-less call learns
             # nothing about which tenants exist.
             raise exceptions.NotAuthenticated(
@@ -194,14 +194,16 @@ class Open311View(TenantAPIView):
 
 
 def _service(sub: Category) -> dict:
+    # Only subcategories (parent__isnull=False) are services, so the parent is there.
+    parent = cast(Category, sub.parent)
     return {
         "service_code": sub.code,
         "service_name": sub.name,
-        "description": f"{sub.parent.name} / {sub.name}",
+        "description": f"{parent.name} / {sub.name}",
         "metadata": True,
         "type": "batch",
-        "keywords": f"{sub.parent.name},{sub.name}",
-        "group": sub.parent.name,
+        "keywords": f"{parent.name},{sub.name}",
+        "group": parent.name,
     }
 
 

@@ -32,7 +32,8 @@ def tenant_default_districts(tenant: Tenant) -> tuple[str, ...]:
     """The districts a tenant starts from: its own city's, found from its name or its
     ancestors' in the tenancy tree (a Shenzhen centre gets Shenzhen's, a provincial centre its
     province's cities')."""
-    names, node = [], tenant
+    names: list[str] = []
+    node: Tenant | None = tenant
     while node is not None:
         names.append(node.name)
         node = node.parent

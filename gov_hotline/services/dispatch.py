@@ -3,6 +3,8 @@ return visits and merges."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -217,7 +219,8 @@ def evidence_check(*, upload: UploadedFile) -> None:
     name = (upload.name or "").lower()
     if not name.endswith(EVIDENCE_TYPES):
         raise ValidationError({"evidence": _("Evidence must be a JPEG, PNG or PDF file.")})
-    if upload.size > MAX_EVIDENCE_BYTES:
+    # Django's upload handlers always set the size; the stubs allow None for bare files.
+    if cast(int, upload.size) > MAX_EVIDENCE_BYTES:
         raise ValidationError({"evidence": _("Evidence files are limited to 10 MB.")})
     data = upload.read()
     upload.seek(0)
@@ -261,7 +264,8 @@ def assignment_evidence_attach(
         "evidence_attached",
         user=user,
         department=assignment.department.name,
-        file=assignment.evidence.name.rsplit("/", 1)[-1],
+        # Just saved, so the file has a name.
+        file=cast(str, assignment.evidence.name).rsplit("/", 1)[-1],
     )
     return assignment
 

@@ -184,7 +184,7 @@ def order_create(
     if recording is not None:
         order.recording.save(f"{order.number}{_suffix(recording)}", recording, save=True)
     _event(order, "created", user=user, channel=channel)
-    _keep_training_example(order, draft or {})
+    _keep_training_example(order, sub, draft or {})
     if emergency_line:
         _set_status(
             order,
@@ -273,9 +273,10 @@ def _suffix(upload) -> str:
     return name[name.rfind(".") :].lower()[:8] if "." in name else ""
 
 
-def _keep_training_example(order: WorkOrder, draft: dict) -> None:
+def _keep_training_example(order: WorkOrder, subcategory: Category, draft: dict) -> None:
     """A confirmed order is training data; if the agent changed what the classifier proposed,
-    the example records which fields were corrected."""
+    the example records which fields were corrected. `subcategory` is the order's own, which
+    `resolve_category` guarantees but the nullable field cannot say."""
     corrected = []
     if draft:
         if draft.get("request_type") and draft["request_type"] != order.request_type:
@@ -291,7 +292,7 @@ def _keep_training_example(order: WorkOrder, draft: dict) -> None:
         tenant_id=order.tenant_id,
         text=order.text,
         request_type=order.request_type,
-        subcategory=order.subcategory,
+        subcategory=subcategory,
         source=(
             ExampleSource.CORRECTION
             if set(corrected) & set(TRAINED_FIELDS)

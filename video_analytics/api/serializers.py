@@ -175,7 +175,9 @@ class EventQuestionSerializer(serializers.Serializer):
 
 class UnderstoodSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="the list's query parameter, or time for since/until")
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields out of the class, so this never shadows Field.label
+    # at run time; only the stubs see a clash.
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.CharField()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -259,7 +261,7 @@ def camera_watch_start(*, camera: Camera, seconds: float = 30) -> None:
 
 def camera_set_health(*, camera: Camera, status: str, detail: str = "") -> None:
     """What a reader saw; a camera a person disabled meanwhile stays disabled."""
-    fields = {"status": status, "health": detail[:300]}
+    fields: dict[str, str | datetime] = {"status": status, "health": detail[:300]}
     if status == CameraStatus.ONLINE:
         fields["last_seen_at"] = timezone.now()
     Camera.objects.filter(pk=camera.pk).exclude(status=CameraStatus.DISABLED).update(**fields)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +33,7 @@ def event_payload(event: Event) -> dict:
     return {
         "id": event.pk,
         "camera": {"id": event.camera_id, "name": event.camera.name},
-        "zone": event.zone.name if event.zone_id else "",
+        "zone": event.zone.name if event.zone is not None else "",
         "kind": event.kind,
         "kind_label": event.get_kind_display(),
         "severity": event.severity,
@@ -77,7 +79,11 @@ def event_create(
     nothing is alerted or delivered again.
     """
     keyed = analysis is not None and bool(key)
-    if keyed and (recorded := analysis_event(analysis=analysis, key=key)) is not None:
+    if (
+        analysis is not None
+        and key
+        and (recorded := analysis_event(analysis=analysis, key=key)) is not None
+    ):
         return recorded
     try:
         # A savepoint: a concurrent run of the same analysis may insert the same firing first.
@@ -121,13 +127,15 @@ def event_create(
         delivery = WebhookDelivery.objects.create(
             tenant=camera.tenant, endpoint=endpoint, event=event
         )
-        transaction.on_commit(
-            lambda d=delivery: task_send(
-                "video_analytics.deliver_webhook",
-                kwargs={"tenant_id": d.tenant_id, "delivery_id": d.pk},
-            )
-        )
+        transaction.on_commit(partial(_queue_delivery, delivery))
     return event
+
+
+def _queue_delivery(delivery: WebhookDelivery) -> None:
+    task_send(
+        "video_analytics.deliver_webhook",
+        kwargs={"tenant_id": delivery.tenant_id, "delivery_id": delivery.pk},
+    )
 
 
 def event_attach_clip(*, event: Event, clip: str) -> None:
@@ -136,7 +144,7 @@ def event_attach_clip(*, event: Event, clip: str) -> None:
     Event.objects.filter(pk=event.pk).update(clip=clip, bytes_stored=event.bytes_stored)
 
 
-def _transition(event: Event, to: str) -> None:
+def _transition(event: Event, to: EventStatus) -> None:
     allowed = {
         EventStatus.ACKNOWLEDGED: {EventStatus.NEW},
         EventStatus.RESOLVED: {EventStatus.NEW, EventStatus.ACKNOWLEDGED},
