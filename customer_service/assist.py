@@ -141,7 +141,7 @@ def with_generated_replies(result: dict, *, tenant: Tenant, history: list[str], 
     (`generated`, `model` say whether it wrote any)."""
     generated = None
     if result["normalized_text"]:
-        lines = [(TurnRole.CUSTOMER, t) for t in [*history, text]]
+        lines: list[tuple[str, str]] = [(TurnRole.CUSTOMER, t) for t in [*history, text]]
         generated = replies_generate(
             tenant=tenant,
             turns=lines[-CONTEXT_TURNS:],

@@ -79,8 +79,8 @@ def _lock_for(tenant_id: int) -> threading.Lock:
 
 
 def index_directory(tenant: Tenant) -> Path:
-    root = settings.CUSTOMER_SERVICE_INDEX_DIR
-    root = Path(root) if root else Path(settings.AI_CACHE_DIR) / "customer_service"
+    configured = settings.CUSTOMER_SERVICE_INDEX_DIR
+    root = Path(configured) if configured else Path(settings.AI_CACHE_DIR) / "customer_service"
     return root / f"kb-{tenant.pk}"
 
 
@@ -98,9 +98,10 @@ def shared_passage_vectors() -> Iterator[dict]:
     computation of a vector for a text the tenant itself holds, with the same model. The reused
     rows make no model call, so they are not metered to the second tenant.
     """
-    token = _shared.set({})
+    shared: dict = {}
+    token = _shared.set(shared)
     try:
-        yield _shared.get()
+        yield shared
     finally:
         _shared.reset(token)
 

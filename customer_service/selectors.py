@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, cast
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
@@ -28,6 +29,15 @@ from .models import (
     TicketAttachment,
     Turn,
 )
+
+if TYPE_CHECKING:
+
+    class WaitingConversation(Conversation):
+        """A queued conversation as `handoff_queue_waits` returns it (the type checker's view
+        only: the rows are plain Conversations given two attributes)."""
+
+        waited_s: int
+        long_wait: bool
 
 
 def lexicon_overrides(tenant: Tenant) -> dict[str, dict[str, str]]:
@@ -124,11 +134,14 @@ LONG_WAIT_S = 120
 
 def handoff_queue_waits(
     tenant: Tenant, *, dialects: list[str] | None = None, limit: int = 200, now=None
-) -> list[Conversation]:
+) -> list[WaitingConversation]:
     """The queue as the agent reads it: oldest first, each conversation with `waited_s` (the
     seconds since it was handed off) and `long_wait` (waited over LONG_WAIT_S)."""
     now = now or timezone.now()
-    items = list(handoff_queue(tenant, dialects=dialects)[:limit])
+    # Each row gets its two attributes in the loop below, before anyone reads them.
+    items = cast(
+        "list[WaitingConversation]", list(handoff_queue(tenant, dialects=dialects)[:limit])
+    )
     for item in items:
         since = item.queued_at or item.created_at
         item.waited_s = max(0, int((now - since).total_seconds()))

@@ -64,8 +64,8 @@ def summarize_lines(
     lines = [line.strip() for line in customer_lines if line and line.strip()]
     found: dict[str, str] = {}
     for line in lines:
-        for key, value in nlu.extract_slots(line).items():
-            found.setdefault(key, value)
+        for slot, value in nlu.extract_slots(line).items():
+            found.setdefault(slot, value)
     found.update({k: v for k, v in (slots or {}).items() if v})
     if not intent or intent in ("unknown", "greeting", "human_agent"):
         totals: dict[str, float] = {}

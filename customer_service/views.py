@@ -3,6 +3,8 @@ and the subscriber's mobile chat. Views parse the request and call services; not
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
@@ -321,6 +323,16 @@ def knowledge(request):
     )
 
 
+class _ArticleFields(TypedDict):
+    """What the article form saves, as `article_create` and `article_update` take it."""
+
+    title: str
+    body: str
+    category: str
+    status: str
+    tags: NotRequired[list[str]]  # set inside the try: tags_parse may refuse what was typed
+
+
 @staff
 def article(request, pk: int | None = None):
     """An article: the editors' form, or for the other staff roles (agents) the article to
@@ -354,7 +366,7 @@ def article(request, pk: int | None = None):
     }
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in form}
-        fields = {
+        fields: _ArticleFields = {
             "title": form["title"],
             "body": form["body"],
             "category": form["category"],

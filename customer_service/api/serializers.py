@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from suite.accounts.models import User
 from suite.api.masking import MaskPersonalData
 from suite.privacy import mask_phone, mask_text
 
@@ -243,7 +244,7 @@ class TicketFromConversationSerializer(serializers.Serializer):
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = TicketEvent
@@ -260,7 +261,7 @@ class TicketSerializer(MaskPersonalData, serializers.ModelSerializer):
     """Lists mask the phone number, the address and numbers in the summary; the detail view
     shows them to staff."""
 
-    assignee = serializers.StringRelatedField(allow_null=True)
+    assignee: serializers.StringRelatedField[User] = serializers.StringRelatedField(allow_null=True)
     type = serializers.CharField(read_only=True, help_text=TYPES_HELP)
     priority = serializers.CharField(read_only=True, help_text=PRIORITIES_HELP)
     status = serializers.CharField(read_only=True)

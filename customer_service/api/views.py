@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -360,7 +362,9 @@ class ConversationViewSet(TenantReadOnlyViewSet):
 
 def _new_turns(conversation: Conversation, after: int) -> list[dict]:
     turns = Turn.objects.filter(conversation=conversation, seq__gt=after).order_by("seq")
-    return s.SubscriberTurnSerializer(turns, many=True).data
+    # many=True makes a ListSerializer, whose data is a list; the stubs keep the single
+    # serializer's ReturnDict.
+    return cast("list[dict]", s.SubscriberTurnSerializer(turns, many=True).data)
 
 
 class ChatViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -45,7 +45,11 @@ SYSTEM = (
     "只使用资料和对话里的信息：价格、流量、时长、号码等数字必须照抄资料或对话，不能编造。"
     "在“资料”里填写这条回复用到的资料编号，没有用到资料时填空列表。"
 )
-SPEAKERS = {TurnRole.CUSTOMER: "客户", TurnRole.AGENT: "坐席", TurnRole.BOT: "机器人客服"}
+SPEAKERS: dict[str, str] = {
+    TurnRole.CUSTOMER: "客户",
+    TurnRole.AGENT: "坐席",
+    TurnRole.BOT: "机器人客服",
+}
 
 # Arabic numbers, and Chinese numerals that count something ("三十元", "两个月"): "一下" or
 # "一起" are words, not numbers, so a bare Chinese numeral is not read as one.
@@ -281,8 +285,12 @@ def _parse(text: str, count: int) -> list[tuple[str, list[int]]]:
         if not isinstance(item, dict):
             continue
         reply = str(item.get("回复") or "").strip()[:MAX_REPLY_CHARS]
-        raw = item.get("资料") if isinstance(item.get("资料"), list) else []
-        cited = [n for n in raw if isinstance(n, int) and 1 <= n <= count]
+        raw = item.get("资料")
+        cited = (
+            [n for n in raw if isinstance(n, int) and 1 <= n <= count]
+            if isinstance(raw, list)
+            else []
+        )
         if reply and reply not in (r for r, _c in out):
             out.append((reply, list(dict.fromkeys(cited))))
     return out[:MAX_REPLIES]

@@ -51,6 +51,7 @@ from ..models import (
     ConversationStatus,
     EscalationReason,
     KbArticle,
+    Ticket,
     Turn,
     TurnRole,
 )
@@ -279,10 +280,10 @@ def conversation_message(
     new_slots = nlu.extract_slots(normalized, selectors.published_plan_names(tenant))
 
     if state.get("pending"):
-        answer = nlu.confirmation(normalized)
-        if answer is True:
+        confirmation = nlu.confirmation(normalized)
+        if confirmation is True:
             return _confirmed(reply, state)
-        if answer is False:
+        if confirmation is False:
             flow = state["pending"]
             state["pending"] = None
             # Whatever was wrong is asked again, the phone number included.
@@ -750,7 +751,7 @@ def _escalate(reply: Reply, state: dict, reason: str) -> Reply:
 @transaction.atomic
 def conversation_escalate(*, conversation: Conversation, reason: str) -> Conversation:
     _check_open(conversation)
-    messages = {
+    messages: dict[str, str] = {
         EscalationReason.EXPLICIT: _("Of course. I am transferring you to a human agent."),
         EscalationReason.ANGER: _(
             "I am sorry for the trouble. I am transferring you to a human agent right away."
@@ -882,7 +883,7 @@ def conversation_rate(*, conversation: Conversation, score: int, comment: str = 
 @transaction.atomic
 def ticket_from_conversation(
     *, conversation: Conversation, user=None, **fields
-) -> tuple[object, dict]:
+) -> tuple[Ticket, dict]:
     """The agent confirms (and may edit) the pre-filled ticket of a conversation."""
     state = conversation.state or {}
     prefill = dict(state.get("prefill") or {})

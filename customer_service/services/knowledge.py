@@ -304,7 +304,7 @@ class _HtmlText(HTMLParser):
     BLOCK = {"p", "div", "li", "br", "tr", "h3", "h4", "h5", "h6", "section", "article"}
     SKIP = {"script", "style", "head", "nav", "footer"}
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.sections: list[tuple[str, list[str]]] = []
         self._heading: list[str] | None = None

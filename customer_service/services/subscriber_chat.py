@@ -73,7 +73,7 @@ def queue_status(conversation: Conversation) -> dict | None:
     if conversation.status != ConversationStatus.QUEUED or conversation.queued_at is None:
         return None
     ahead = (
-        Conversation.objects.for_tenant(conversation.tenant_id)
+        Conversation.objects.for_tenant(conversation.tenant)
         .filter(status=ConversationStatus.QUEUED)
         .filter(
             Q(queued_at__lt=conversation.queued_at)

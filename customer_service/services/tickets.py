@@ -31,13 +31,13 @@ from ..models import (
 from ..roles import STAFF
 
 # Hours to resolve, by type, then shortened by priority.
-SLA_HOURS = {
+SLA_HOURS: dict[str, int] = {
     TicketType.CONSULTATION: 48,
     TicketType.COMPLAINT: 24,
     TicketType.FAULT_REPAIR: 24,
     TicketType.BUSINESS: 48,
 }
-PRIORITY_FACTOR = {
+PRIORITY_FACTOR: dict[str, float] = {
     TicketPriority.LOW: 2.0,
     TicketPriority.NORMAL: 1.0,
     TicketPriority.HIGH: 0.5,
