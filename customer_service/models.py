@@ -197,6 +197,14 @@ class Conversation(TenantOwnedModel):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["tenant", "status"])]
 
+    @property
+    def customer_phone(self) -> str:
+        """The number to reach the customer at: the call's, else the signed-in subscriber's;
+        "" for an anonymous web chat."""
+        if self.phone:
+            return self.phone
+        return (self.subscriber.phone or "") if self.subscriber is not None else ""
+
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_channel_display()}"
 

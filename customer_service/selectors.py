@@ -121,7 +121,11 @@ def agent_dialects(tenant: Tenant, user) -> list[str] | None:
 
 def handoff_queue(tenant: Tenant, *, dialects: list[str] | None = None) -> QuerySet[Conversation]:
     """The handoffs waiting for an agent, the one waiting longest first."""
-    qs = Conversation.objects.for_tenant(tenant).filter(status=ConversationStatus.QUEUED)
+    qs = (
+        Conversation.objects.for_tenant(tenant)
+        .filter(status=ConversationStatus.QUEUED)
+        .select_related("subscriber")  # the customer column's number
+    )
     if dialects is not None:
         qs = qs.filter(dialect__in=dialects)
     # A handoff without its queue time (none is expected) counts from when it began.

@@ -120,6 +120,28 @@ def test_the_queue_shows_how_long_each_handoff_has_waited_longest_first(client, 
     assert "等待时长" in page and "Waited" not in page
 
 
+@pytest.mark.django_db
+def test_the_queue_names_the_customer_by_masked_number_or_as_a_web_visitor(client, tenant_a):
+    caller = _handoff(tenant_a, queued_at=timezone.now())
+    sub = member(tenant_a, Role.SUBSCRIBER, username="sub_q", phone="13600136000")
+    signed_in = dialogue.conversation_start(tenant=tenant_a, subscriber=sub)
+    dialogue.conversation_message(conversation=signed_in, text="转人工")
+    visitor = dialogue.conversation_start(tenant=tenant_a)
+    dialogue.conversation_message(conversation=visitor, text="转人工")
+
+    client.force_login(member(tenant_a, Role.CS_AGENT, username="agent_q"))
+    _chinese(client)
+    page = client.get(reverse("customer_service:queue")).content.decode()
+
+    def row(conversation):
+        return page.split(f'<tr data-conversation="{conversation.pk}"', 1)[1].split("</tr>")[0]
+
+    assert "138****5678" in row(caller)
+    assert "136****6000" in row(signed_in)  # a signed-in subscriber's own number
+    assert "网页访客" in row(visitor) and "—" not in row(visitor)
+    assert "13600136000" not in page
+
+
 # --- 2. the reply box is a composer --------------------------------------------------------
 
 
