@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from suite.api.masking import MaskPersonalData
+from suite.privacy import mask_text
 
 from ..models import Assignment, Channel, RequestType, Urgency, WorkOrder
 
@@ -184,3 +185,87 @@ class ExtensionSerializer(MaskPersonalData, serializers.ModelSerializer):
         fields = ["id", "assignment", "working_days", "reason", "status", "created_at"]
         read_only_fields = fields
         mask_text = ["reason"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    """A department orders are dispatched to (`lead` and `co` of a dispatch take its id)."""
+
+    class Meta:
+        from ..models import Department
+
+        model = Department
+        fields = ["id", "code", "name", "is_active"]
+        read_only_fields = fields
+
+
+class IntakeUploadSerializer(serializers.Serializer):
+    recording = serializers.FileField(
+        help_text="A call recording (wav, mp3, m4a, ogg, opus, flac, amr, webm or aac; at most "
+        "20 MB and 15 minutes). It is checked before anything else reads it."
+    )
+
+
+class IntakeSerializer(MaskPersonalData, serializers.ModelSerializer):
+    """A recording on its way to a draft: its job's state, then the transcript and the draft.
+    Personal data is masked except for the hotline's agents (who confirm it)."""
+
+    status = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    transcript = serializers.SerializerMethodField()
+    draft = serializers.SerializerMethodField()
+    order = serializers.CharField(source="order.number", default=None, read_only=True)
+
+    class Meta:
+        from ..models import RecordingIntake
+
+        model = RecordingIntake
+        fields = ["id", "status", "progress", "error", "job", "text", "transcript", "draft"]
+        fields += ["order", "created_at"]
+        read_only_fields = fields
+        mask_text = ["text"]
+
+    def get_status(self, intake) -> str:
+        # A live call's intake has no job: its draft was written while the call went on.
+        return intake.job.status if intake.job is not None else "succeeded"
+
+    def get_progress(self, intake) -> int:
+        return intake.job.progress if intake.job is not None else 100
+
+    def get_error(self, intake) -> str:
+        return intake.job.error if intake.job is not None else ""
+
+    def get_transcript(self, intake) -> list:
+        return _masked_json(intake.transcript, self.context.get("masked", True))
+
+    def get_draft(self, intake) -> dict:
+        return _masked_json(intake.draft, self.context.get("masked", True))
+
+
+def _masked_json(value, masked: bool):
+    """The transcript's and the draft's words with phone and ID numbers masked (every string
+    in them), unless the reader may see personal data."""
+    if not masked:
+        return value
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [_masked_json(v, masked) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked_json(v, masked) for k, v in value.items()}
+    return value
+
+
+class IntakeConfirmSerializer(serializers.Serializer):
+    """The order an intake becomes; a field left out is taken from the intake's draft."""
+
+    request_type = serializers.ChoiceField(choices=RequestType.choices, required=False)
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    subcategory = serializers.CharField(required=False, allow_blank=True, default="")
+    district = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    contact_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=60
+    )

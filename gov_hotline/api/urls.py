@@ -8,6 +8,8 @@ router.include_root_view = False
 router.register("orders", views.OrderViewSet, basename="gh-order")
 router.register("assignments", views.AssignmentViewSet, basename="gh-assignment")
 router.register("extensions", views.ExtensionViewSet, basename="gh-extension")
+router.register("departments", views.DepartmentViewSet, basename="gh-department")
+router.register("intakes", views.IntakeViewSet, basename="gh-intake")
 
 FMT = r"(?P<fmt>json|xml)"
 

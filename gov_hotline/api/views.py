@@ -1,7 +1,7 @@
 """REST API of the hotline (`/api/v1/gov-hotline/`): drafting, orders and the workflow
-(dispatch, merge, return visit; departments accept, return, ask for time, attach evidence,
-reply; extension decisions; the orders' evidence files). Thin: services decide, and enforce
-the states."""
+(dispatch, merge, return visit, close; departments accept, return, ask for time, attach
+evidence, reply; extension decisions; the orders' evidence files), the departments, and call
+recordings turned into orders (intakes). Thin: services decide, and enforce the states."""
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.ai import gateway
@@ -17,8 +17,16 @@ from suite.api.viewsets import TenantAPIView, TenantScopedMixin
 
 from .. import roles, selectors, services
 from ..drafting import draft_build
-from ..intake import order_from_text
-from ..models import Assignment, Department, ExtensionRequest, WorkOrder
+from ..intake import order_from_text, recording_intake_start
+from ..models import (
+    Assignment,
+    Department,
+    ExtensionRequest,
+    RecordingIntake,
+    RequestType,
+    Urgency,
+    WorkOrder,
+)
 from . import serializers as s
 
 
@@ -151,6 +159,14 @@ class OrderViewSet(
             raise ValidationError({"duplicates": _("Some of these orders do not exist.")})
         services.order_merge(main=order, duplicates=dups, user=_user(self))
         return self._done(order, _("%(n)d order(s) merged into this one.") % {"n": len(dups)})
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Closes a replied order: the dispatcher accepts the departments' answer."""
+        _require(self, roles.DISPATCH)
+        order = self.get_object()
+        services.order_close(order=order, user=_user(self))
+        return self._done(order, _("Order closed."))
 
     @action(detail=True, methods=["post"], url_path="return-visit")
     def return_visit(self, request, pk=None):
@@ -292,3 +308,88 @@ class ExtensionViewSet(
         services.extension_decide(extension=extension, approve=approve, user=_user(self))
         extension.refresh_from_db()
         return Response(s.ExtensionSerializer(extension).data)
+
+
+class DepartmentViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The hotline's departments: the ids a dispatch names as `lead` and `co`."""
+
+    api_key_scope = "hotline"
+    required_roles = roles.STAFF
+    queryset = Department.objects.all()
+    serializer_class = s.DepartmentSerializer
+    filterset_fields = ["is_active", "code"]
+
+
+class IntakeViewSet(
+    TenantScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Call recordings turned into drafts: upload one (202, transcribed by a job on the `asr`
+    queue), read its state until the job ends, then confirm the order it becomes."""
+
+    api_key_scope = "hotline"
+    required_roles = roles.AGENT
+    personal_data_roles = roles.AGENT
+    queryset = RecordingIntake.objects.select_related("job", "order")
+    serializer_class = s.IntakeSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=s.IntakeUploadSerializer, responses={202: s.IntakeSerializer})
+    def create(self, request):
+        upload = _body(s.IntakeUploadSerializer, request)["recording"]
+        intake = recording_intake_start(tenant=self.tenant, upload=upload, user=_user(self))
+        data = s.IntakeSerializer(intake, context=self.get_serializer_context()).data
+        data["message"] = _("The recording is being transcribed.")
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.IntakeConfirmSerializer, responses={201: s.OrderSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    def confirm(self, request, pk=None):
+        """Saves the order; the recording and its transcript stay with it."""
+        intake = self.get_object()
+        if intake.order_id is not None:
+            raise ValidationError(
+                {"intake": _("This recording is already order %(n)s.") % {"n": intake.order}}
+            )
+        if not intake.text:
+            raise ValidationError(
+                {"intake": _("The recording is not transcribed yet, or no speech was heard.")}
+            )
+        data = _body(s.IntakeConfirmSerializer, request)
+        draft = intake.draft or {}
+        category = data["category"] or draft.get("category", "")
+        subcategory = data["subcategory"] or draft.get("subcategory", "")
+        if not subcategory:
+            raise ValidationError(
+                {
+                    "subcategory": _(
+                        "No classifier is trained yet: give the category and subcategory."
+                    )
+                }
+            )
+        order = services.intake_confirm(
+            tenant=self.tenant,
+            text=intake.text,
+            request_type=data.get("request_type") or draft.get("request_type") or RequestType.HELP,
+            subcategory=f"{category}/{subcategory}",
+            summary=data["summary"] or draft.get("summary", ""),
+            district=data["district"] or draft.get("district", ""),
+            address=data["address"] or draft.get("address", ""),
+            urgency=data.get("urgency") or draft.get("urgency") or Urgency.NORMAL,
+            contact_name=data["contact_name"] or (draft.get("contact") or {}).get("name", ""),
+            transcript=intake.transcript,
+            draft=draft,
+            intake=intake,
+            user=_user(self),
+            request=request._request,
+        )
+        body = s.OrderSerializer(order).data
+        body["message"] = _("Order %(n)s created.") % {"n": order.number}
+        return Response(body, status=status.HTTP_201_CREATED)
