@@ -1,9 +1,11 @@
+import numpy as np
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from suite.ai import gateway
 from suite.tenancy.models import Tenant
-from video_analytics import services
+from video_analytics import services, storage
 from video_analytics.analysis import CameraAnalyser
 from video_analytics.models import Camera, Event
 from video_analytics.scenes import street_frames
@@ -41,6 +43,12 @@ def test_demo_seed_is_idempotent_and_fills_the_pages(db):
     assert cameras.count() == 4 and all(c.latitude for c in cameras)
     hall = cameras.get(name="福田营业厅大堂")
     assert hall.snapshot and hall.zones.count() == 2 and hall.rules.count() == 3
+    # The snapshot is a drawn scene, not noise: most neighbouring pixels are alike (a noise
+    # frame has almost none alike), and it has the scene's full size.
+    pixels = np.asarray(Image.open(storage.absolute(hall.snapshot)).convert("L"), np.int16)
+    assert pixels.shape[0] >= 240 and pixels.shape[1] >= 320
+    alike = (np.abs(np.diff(pixels, axis=1)) <= 3).mean()
+    assert alike > 0.6, alike
     events = Event.objects.for_tenant(shenzhen)
     assert events.filter(kind="intrusion").exists() and all(e.snapshot for e in events)
     assert all("柜台内侧" in e.description or "闸机线" in e.description for e in events)
