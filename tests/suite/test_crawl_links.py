@@ -119,6 +119,17 @@ def _raw_choice_codes() -> set[str]:
     return codes
 
 
+# A lowercase ASCII word standing on its own inside a longer text ("方言技能: mandarin cantonese"),
+# not part of a file name, an address (rtsp://…) or an e-mail.
+_WORD = re.compile(r"(?<![\w.@/:-])[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)*(?![\w.@/:-])")
+
+
+def _codes_inside(shown: set[str], codes: set[str]) -> set[str]:
+    """Choice codes printed inside a longer piece of text, where the whole-text check misses
+    them."""
+    return {word for piece in shown for word in _WORD.findall(piece) if word in codes}
+
+
 def _crawl(client, start: str, role: str, untranslated: set[str]) -> tuple[list[str], int]:
     """Visit every page reachable from `start`; return the failures and the pages visited. A
     page showing one of `untranslated` as a whole piece of text is a failure too."""
@@ -142,7 +153,8 @@ def _crawl(client, start: str, role: str, untranslated: set[str]) -> tuple[list[
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
         html = response.content.decode()
-        leaked = sorted(_shown_text(html) & untranslated)
+        shown = _shown_text(html)
+        leaked = sorted(shown & untranslated | _codes_inside(shown, untranslated))
         if leaked:
             failures.append(f"{role}: {url} shows untranslated {leaked}")
         for href in _links(html):
@@ -159,6 +171,9 @@ def test_the_page_scan_sees_what_a_reader_sees():
     )
     assert _shown_text(html) == {"Status", "new", "Save", "cantonese"}
     assert {"new", "cantonese"} <= _raw_choice_codes()
+    shown = {"我的方言技能: mandarin cantonese", "录音 new_call.wav", "sz_agent@example.com"}
+    shown |= {"rtsp://用户名:密码@主机/流"}
+    assert _codes_inside(shown, _raw_choice_codes()) == {"mandarin", "cantonese"}
     assert "Save" in _translated_msgids()
 
 
