@@ -42,5 +42,5 @@ def test_tenant_admin_sets_a_quota_adds_a_model_and_sees_usage_charts(page, live
     )
     page.get_by_role("link", name="用量").first.click()
     expect(page.locator("svg").first).to_be_visible()
-    expect(page.locator("main")).to_contain_text("回退服务")
+    expect(page.locator("main")).to_contain_text("备用模型应答")
     screenshot(page, "ai-usage")

@@ -119,6 +119,6 @@ def test_review_detail_names_engines_and_the_fallback(reviewer_client, ringtones
         reviewer_client.get(f"/video-ringtone/review/{ringtones[0].pk}/").content.decode()
     )
     assert "内置模板与照片风格化" in text and "Kokoro 语音合成" in text
-    assert "内置回退，非生成模型" in text
+    assert "内置备用方案，非生成模型" in text
     assert "上传" in text  # the scene without an engine is the subscriber's own photo
     assert "opencv-stylize" not in text and "kokoro" not in text
