@@ -289,6 +289,28 @@ def test_extractive_cites_the_right_passage(extractive, question, source, marker
     assert result.completion_tokens == estimate_tokens(result.text)
 
 
+PLANS = [
+    Passage("p1", "4G飞享套餐每月38元，包含5GB国内通用流量和100分钟国内通话。", "4G飞享套餐", 1.0),
+    Passage(
+        "p2", "校园套餐每月29元。办理时需提供学生证，毕业后自动转为4G飞享套餐。", "校园套餐", 0.9
+    ),
+]
+
+
+def test_extractive_leaves_out_an_article_that_only_mentions_the_product(extractive):
+    result = extractive.chat([ChatMessage("user", "4G飞享套餐每月多少钱")], passages=PLANS)
+    assert "38元" in result.text
+    assert "学生证" not in result.text and "校园套餐" not in result.text
+    assert result.citations == ["4G飞享套餐"]
+
+
+def test_extractive_keeps_a_second_article_that_answers_more_of_the_question(extractive):
+    asked = "4G飞享套餐和校园套餐每月多少钱"
+    result = extractive.chat([ChatMessage("user", asked)], passages=PLANS)
+    assert "38元" in result.text and "29元" in result.text
+    assert result.citations == ["4G飞享套餐", "校园套餐"]
+
+
 def test_extractive_refuses_irrelevant_questions(extractive):
     result = extractive.chat([ChatMessage("user", "今天北京天气怎么样")], passages=KB)
     assert result.text == not_found()

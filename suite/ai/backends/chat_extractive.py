@@ -85,11 +85,25 @@ def rank_sentences(question: str, passages: list[Passage]) -> list[_Sentence]:
 
 
 def select_sentences(question: str, passages: list[Passage]) -> list[_Sentence]:
+    """The best sentences that answer `question`. A sentence from a passage none of the chosen
+    ones came from must add a word of the question they lack: an article that only mentions
+    the product asked about ("…毕业后转为4G飞享套餐" under "4G飞享套餐每月多少钱") adds
+    nothing to its own article's answer, only a second, unrelated source."""
     ranked = rank_sentences(question, passages)
     if not ranked or ranked[0].score < MIN_COVERAGE:
         return []
     floor = max(MIN_COVERAGE, RELATIVE_CUTOFF * ranked[0].score)
-    chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= floor]
+    terms = _content_terms(question)
+    chosen: list[_Sentence] = []
+    covered: set[str] = set()
+    for sentence in ranked[:MAX_SENTENCES]:
+        if sentence.score < floor:
+            break
+        asked = sentence.tokens & terms
+        if chosen and sentence.passage not in {c.passage for c in chosen} and asked <= covered:
+            continue
+        chosen.append(sentence)
+        covered |= asked
     return sorted(chosen, key=lambda s: (s.passage, s.position))
 
 
