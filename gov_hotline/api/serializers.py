@@ -14,11 +14,9 @@ class DraftRequestSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
-class OrderCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True)
-    channel = serializers.ChoiceField(
-        choices=[Channel.WEB, Channel.MOBILE, Channel.PHONE], default=Channel.WEB
-    )
+class OrderFieldsSerializer(serializers.Serializer):
+    """An order's fields as a submitter may give them; each left out comes from the draft."""
+
     request_type = serializers.ChoiceField(choices=RequestType.choices, required=False)
     category = serializers.CharField(required=False, allow_blank=True, default="")
     subcategory = serializers.CharField(required=False, allow_blank=True, default="")
@@ -28,6 +26,13 @@ class OrderCreateSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     contact_name = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=60
+    )
+
+
+class OrderCreateSerializer(OrderFieldsSerializer):
+    text = serializers.CharField(allow_blank=True)
+    channel = serializers.ChoiceField(
+        choices=[Channel.WEB, Channel.MOBILE, Channel.PHONE], default=Channel.WEB
     )
     contact_phone = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=20
@@ -254,18 +259,3 @@ def _masked_json(value, masked: bool):
     if isinstance(value, dict):
         return {k: _masked_json(v, masked) for k, v in value.items()}
     return value
-
-
-class IntakeConfirmSerializer(serializers.Serializer):
-    """The order an intake becomes; a field left out is taken from the intake's draft."""
-
-    request_type = serializers.ChoiceField(choices=RequestType.choices, required=False)
-    category = serializers.CharField(required=False, allow_blank=True, default="")
-    subcategory = serializers.CharField(required=False, allow_blank=True, default="")
-    district = serializers.CharField(required=False, allow_blank=True, default="")
-    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    contact_name = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=60
-    )

@@ -349,7 +349,7 @@ class IntakeViewSet(
         data["message"] = _("The recording is being transcribed.")
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=s.IntakeConfirmSerializer, responses={201: s.OrderSerializer})
+    @extend_schema(request=s.OrderFieldsSerializer, responses={201: s.OrderSerializer})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def confirm(self, request, pk=None):
         """Saves the order; the recording and its transcript stay with it."""
@@ -362,7 +362,7 @@ class IntakeViewSet(
             raise ValidationError(
                 {"intake": _("The recording is not transcribed yet, or no speech was heard.")}
             )
-        data = _body(s.IntakeConfirmSerializer, request)
+        data = _body(s.OrderFieldsSerializer, request)
         draft = intake.draft or {}
         category = data["category"] or draft.get("category", "")
         subcategory = data["subcategory"] or draft.get("subcategory", "")
