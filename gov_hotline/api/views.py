@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from suite.ai import gateway
@@ -339,7 +339,6 @@ class IntakeViewSet(
     personal_data_roles = roles.AGENT
     queryset = RecordingIntake.objects.select_related("job", "order")
     serializer_class = s.IntakeSerializer
-    parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=s.IntakeUploadSerializer, responses={202: s.IntakeSerializer})
     def create(self, request):
@@ -350,7 +349,7 @@ class IntakeViewSet(
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=s.OrderFieldsSerializer, responses={201: s.OrderSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Saves the order; the recording and its transcript stay with it."""
         intake = self.get_object()
