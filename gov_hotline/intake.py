@@ -19,7 +19,7 @@ from suite.tenancy.models import Tenant
 from .drafting import draft_build
 from .models import Channel, RecordingIntake, RequestType, Urgency, WorkOrder
 from .selectors import asr_prompt
-from .services import order_create
+from .services import intake_confirm, order_create
 
 if TYPE_CHECKING:
     from suite.ai.types import AudioClip
@@ -38,21 +38,7 @@ def order_from_text(
     A submission the draft cannot classify needs its category from the submitter.
     Called outside a transaction: the draft asks models, and `order_create` is atomic itself."""
     draft = draft_build(caller=caller, text=overrides.get("text", ""))
-    values = {
-        "request_type": overrides.get("request_type") or draft["request_type"] or RequestType.HELP,
-        "category": overrides.get("category") or draft["category"],
-        "subcategory": overrides.get("subcategory") or draft["subcategory"],
-        "district": overrides.get("district") or draft["district"],
-        "address": overrides.get("address") or draft["address"],
-        "summary": overrides.get("summary") or draft["summary"],
-        "urgency": overrides.get("urgency") or draft["urgency"] or Urgency.NORMAL,
-        "contact_name": overrides.get("contact_name") or draft["contact"]["name"],
-        "contact_phone": overrides.get("contact_phone", ""),
-    }
-    if not values["subcategory"]:
-        raise ValidationError(
-            {"subcategory": _("No classifier is trained yet: give the category and subcategory.")}
-        )
+    values = fields_with_draft(overrides, draft)
     return order_create(
         tenant=caller.tenant,
         text=overrides.get("text", ""),
@@ -62,6 +48,54 @@ def order_from_text(
         request=request,
         latitude=overrides.get("latitude"),
         longitude=overrides.get("longitude"),
+        contact_phone=overrides.get("contact_phone", ""),
+        **values,
+    )
+
+
+def fields_with_draft(given: dict, draft: dict) -> dict:
+    """An order's fields: each as the submitter gave it, else as the draft holds it. A
+    submission the draft could not classify needs its category from the submitter."""
+    values = {
+        "request_type": given.get("request_type") or draft.get("request_type") or RequestType.HELP,
+        "category": given.get("category") or draft.get("category", ""),
+        "subcategory": given.get("subcategory") or draft.get("subcategory", ""),
+        "district": given.get("district") or draft.get("district", ""),
+        "address": given.get("address") or draft.get("address", ""),
+        "summary": given.get("summary") or draft.get("summary", ""),
+        "urgency": given.get("urgency") or draft.get("urgency") or Urgency.NORMAL,
+        "contact_name": given.get("contact_name") or (draft.get("contact") or {}).get("name", ""),
+    }
+    if not values["subcategory"]:
+        raise ValidationError(
+            {"subcategory": _("No classifier is trained yet: give the category and subcategory.")}
+        )
+    return values
+
+
+def order_from_intake(*, intake: RecordingIntake, given: dict, user=None, request=None):
+    """Saves the order a transcribed recording becomes (over REST: the portal's agent confirms
+    through `intake_confirm` with every field on the form); the recording stays with it."""
+    if intake.order_id is not None:
+        raise ValidationError(
+            {"intake": _("This recording is already order %(n)s.") % {"n": intake.order}}
+        )
+    if not intake.text:
+        raise ValidationError(
+            {"intake": _("The recording is not transcribed yet, or no speech was heard.")}
+        )
+    draft = intake.draft or {}
+    values = fields_with_draft(given, draft)
+    category, subcategory = values.pop("category"), values.pop("subcategory")
+    return intake_confirm(
+        tenant=intake.tenant,
+        text=intake.text,
+        subcategory=f"{category}/{subcategory}",
+        transcript=intake.transcript,
+        draft=draft,
+        intake=intake,
+        user=user,
+        request=request,
         **values,
     )
 

@@ -17,14 +17,12 @@ from suite.api.viewsets import TenantAPIView, TenantScopedMixin
 
 from .. import roles, selectors, services
 from ..drafting import draft_build
-from ..intake import order_from_text, recording_intake_start
+from ..intake import order_from_intake, order_from_text, recording_intake_start
 from ..models import (
     Assignment,
     Department,
     ExtensionRequest,
     RecordingIntake,
-    RequestType,
-    Urgency,
     WorkOrder,
 )
 from . import serializers as s
@@ -352,40 +350,9 @@ class IntakeViewSet(
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Saves the order; the recording and its transcript stay with it."""
-        intake = self.get_object()
-        if intake.order_id is not None:
-            raise ValidationError(
-                {"intake": _("This recording is already order %(n)s.") % {"n": intake.order}}
-            )
-        if not intake.text:
-            raise ValidationError(
-                {"intake": _("The recording is not transcribed yet, or no speech was heard.")}
-            )
-        data = _body(s.OrderFieldsSerializer, request)
-        draft = intake.draft or {}
-        category = data["category"] or draft.get("category", "")
-        subcategory = data["subcategory"] or draft.get("subcategory", "")
-        if not subcategory:
-            raise ValidationError(
-                {
-                    "subcategory": _(
-                        "No classifier is trained yet: give the category and subcategory."
-                    )
-                }
-            )
-        order = services.intake_confirm(
-            tenant=self.tenant,
-            text=intake.text,
-            request_type=data.get("request_type") or draft.get("request_type") or RequestType.HELP,
-            subcategory=f"{category}/{subcategory}",
-            summary=data["summary"] or draft.get("summary", ""),
-            district=data["district"] or draft.get("district", ""),
-            address=data["address"] or draft.get("address", ""),
-            urgency=data.get("urgency") or draft.get("urgency") or Urgency.NORMAL,
-            contact_name=data["contact_name"] or (draft.get("contact") or {}).get("name", ""),
-            transcript=intake.transcript,
-            draft=draft,
-            intake=intake,
+        order = order_from_intake(
+            intake=self.get_object(),
+            given=_body(s.OrderFieldsSerializer, request),
             user=_user(self),
             request=request._request,
         )
